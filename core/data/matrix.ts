@@ -1,0 +1,32 @@
+/** Row-major numeric design matrix (features after encoding); NaN marks a missing value. */
+export interface Matrix {
+  data: Float32Array;
+  rows: number;
+  cols: number;
+}
+
+export function matrix(rows: number, cols: number, data = new Float32Array(rows * cols)): Matrix {
+  if (data.length !== rows * cols) throw new RangeError(`matrix data has ${data.length} values, expected ${rows}x${cols}`);
+  return { data, rows, cols };
+}
+
+/** The rows `idx` of `m`, in that order. */
+export function takeMatrixRows(m: Matrix, idx: ArrayLike<number>): Matrix {
+  const out = new Float32Array(idx.length * m.cols);
+  for (let i = 0; i < idx.length; i++) out.set(m.data.subarray(idx[i] * m.cols, (idx[i] + 1) * m.cols), i * m.cols);
+  return { data: out, rows: idx.length, cols: m.cols };
+}
+
+export function takeLabels(y: Int32Array, idx: ArrayLike<number>): Int32Array {
+  const out = new Int32Array(idx.length);
+  for (let i = 0; i < idx.length; i++) out[i] = y[idx[i]];
+  return out;
+}
+
+/** Builds a matrix from nested rows (tests, small request bodies). */
+export function fromRows(rows: ArrayLike<number>[]): Matrix {
+  const cols = rows.length ? rows[0].length : 0;
+  const data = new Float32Array(rows.length * cols);
+  rows.forEach((r, i) => data.set(Array.from(r), i * cols));
+  return { data, rows: rows.length, cols };
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import type { Matrix } from '../data/matrix.js';
+import { assertFitted, type Classifier, type FitOptions, type ModelJSON } from './model.js';
+import { MaxDepth, MaxFeatures, parseParams, resolveMaxFeatures, Seed } from './params.js';
+import { classForest, fitClassTrees, forestProba } from './tree/class-forest.js';
+import type { Forest } from './tree/forest.js';
+import { TreeJSON } from './tree/tree-json.js';
+
+export const DecisionTreeParams = z.object({
+  /** Split quality; `log_loss` is scikit-learn's alias of `entropy`. Default gini. */
+  criterion: z
+    .enum(['gini', 'entropy', 'log_loss'])
+    .default('gini')
+    .transform((c) => (c === 'log_loss' ? 'entropy' : c)),
+  /** Default unlimited. */
+  maxDepth: MaxDepth.default(0),
+  minSamplesSplit: z.number().int().min(2).default(2),
+  minSamplesLeaf: z.number().int().min(1).default(1),
+  /** Default all features. */
+  maxFeatures: MaxFeatures.default('all'),
+  maxBins: z.number().int().min(2).max(256).default(255),
+  seed: Seed,
+});
+export type DecisionTreeParams = z.input<typeof DecisionTreeParams>;
+
+const State = z.object({ nClasses: z.number().int().min(2), tree: TreeJSON });
+type State = z.infer<typeof State>;
+
+/** CART classification tree on histogram bins (exact when a feature has <= maxBins distinct values). */
+export class DecisionTree implements Classifier {
+  static readonly kind = 'decision_tree';
+  readonly kind = DecisionTree.kind;
+  readonly params: z.output<typeof DecisionTreeParams>;
+  private state?: State;
+  private forest?: Forest;
+
+  constructor(params: DecisionTreeParams = {}) {
+    this.params = parseParams(this.kind, DecisionTreeParams, params);
+  }
+
+  async fit(X: Matrix, y: Int32Array, opts: FitOptions): Promise<void> {
+    const p = this.params;
+    const [tree] = fitClassTrees(X, y, opts.nClasses, {
+      ...p,
+      nTrees: 1,
+      bootstrap: false,
+      maxFeatures: resolveMaxFeatures(p.maxFeatures, X.cols),
+      onProgress: opts.onProgress,
+    });
+    this.load({ nClasses: opts.nClasses, tree });
+  }
+
+  private load(state: State): this {
+    this.state = state;
+    this.forest = classForest([state.tree], state.nClasses);
+    return this;
+  }
+
+  predictProba(X: Matrix): Float64Array {
+    const s = assertFitted(this.state, this.kind);
+    return forestProba(this.forest!, X, s.nClasses);
+  }
+
+  toJSON(): ModelJSON {
+    return { kind: this.kind, version: 1, params: this.params, state: assertFitted(this.state, this.kind) };
+  }
+
+  static fromJSON(json: ModelJSON): DecisionTree {
+    return new DecisionTree(json.params as DecisionTreeParams).load(State.parse(json.state));
+  }
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import type { Matrix } from '../data/matrix.js';
+import { assertFitted, type Classifier, type FitOptions, type ModelJSON, type Staged } from './model.js';
+import { MaxDepth, MaxFeatures, parseParams, resolveMaxFeatures, Seed } from './params.js';
+import { classForest, fitClassTrees, forestProba } from './tree/class-forest.js';
+import type { Forest } from './tree/forest.js';
+import { TreeJSON } from './tree/tree-json.js';
+
+export const RandomForestParams = z.object({
+  /** Trees in the forest. Default 100. */
+  nEstimators: z.number().int().min(1).max(10_000).default(100),
+  criterion: z
+    .enum(['gini', 'entropy', 'log_loss'])
+    .default('gini')
+    .transform((c) => (c === 'log_loss' ? 'entropy' : c)),
+  /** Default unlimited. */
+  maxDepth: MaxDepth.default(0),
+  minSamplesSplit: z.number().int().min(2).default(2),
+  minSamplesLeaf: z.number().int().min(1).default(1),
+  /** Features tried per split. Default sqrt. */
+  maxFeatures: MaxFeatures.default('sqrt'),
+  /** Bootstrap rows per tree. Default true. */
+  bootstrap: z.boolean().default(true),
+  maxBins: z.number().int().min(2).max(256).default(255),
+  seed: Seed,
+});
+export type RandomForestParams = z.input<typeof RandomForestParams>;
+
+const State = z.object({ nClasses: z.number().int().min(2), trees: z.array(TreeJSON).min(1) });
+type State = z.infer<typeof State>;
+
+/** Random forest (Breiman): bootstrapped CART trees with per-split feature sampling, averaged class shares. */
+export class RandomForest implements Classifier, Staged {
+  static readonly kind = 'random_forest';
+  readonly kind = RandomForest.kind;
+  readonly stageParam = 'nEstimators';
+  readonly params: z.output<typeof RandomForestParams>;
+  private state?: State;
+  private forest?: Forest;
+
+  constructor(params: RandomForestParams = {}) {
+    this.params = parseParams(this.kind, RandomForestParams, params);
+  }
+
+  async fit(X: Matrix, y: Int32Array, opts: FitOptions): Promise<void> {
+    const p = this.params;
+    const trees = fitClassTrees(X, y, opts.nClasses, {
+      ...p,
+      nTrees: p.nEstimators,
+      maxFeatures: resolveMaxFeatures(p.maxFeatures, X.cols),
+      onProgress: opts.onProgress,
+    });
+    this.load({ nClasses: opts.nClasses, trees });
+  }
+
+  private load(state: State): this {
+    this.state = state;
+    this.forest = classForest(state.trees, state.nClasses);
+    return this;
+  }
+
+  predictProba(X: Matrix): Float64Array {
+    const s = assertFitted(this.state, this.kind);
+    return forestProba(this.forest!, X, s.nClasses);
+  }
+
+  predictProbaStaged(X: Matrix, stages: number[]): Float64Array[] {
+    const s = assertFitted(this.state, this.kind);
+    return stages.map((m) => forestProba(this.forest!, X, s.nClasses, Math.min(m, this.forest!.size)));
+  }
+
+  toJSON(): ModelJSON {
+    return { kind: this.kind, version: 1, params: this.params, state: assertFitted(this.state, this.kind) };
+  }
+
+  static fromJSON(json: ModelJSON): RandomForest {
+    return new RandomForest(json.params as RandomForestParams).load(State.parse(json.state));
+  }
+}

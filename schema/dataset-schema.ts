@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/** A category value as written in a data file: a string code or an integer code. */
+export const CategoryValue = z.union([z.string().min(1), z.number().int()]);
+export type CategoryValue = z.infer<typeof CategoryValue>;
+
+const columnBase = {
+  name: z.string().min(1),
+  /** Whether empty cells (and the schema's `missingValues`) are allowed. Default false. */
+  nullable: z.boolean().default(false),
+  description: z.string().optional(),
+};
+
+export const NumericColumnSpec = z
+  .object({
+    ...columnBase,
+    kind: z.literal('numeric'),
+    /** Inclusive bounds; values outside are out of domain. */
+    min: z.number().optional(),
+    max: z.number().optional(),
+    /** When set, the only values allowed (e.g. [-1, 0, 1]). */
+    values: z.array(z.number()).min(1).optional(),
+    /** Require whole numbers. Default false. */
+    integer: z.boolean().default(false),
+  })
+  .refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, {
+    message: 'min must be <= max',
+    path: ['min'],
+  });
+
+export const CategoricalColumnSpec = z.object({
+  ...columnBase,
+  kind: z.literal('categorical'),
+  /** Allowed categories; a value outside the list is out of domain. */
+  values: z.array(CategoryValue).min(1),
+  /** How models see the column: one-hot (default) or an ordinal code in list order. */
+  encoding: z.enum(['onehot', 'ordinal']).default('onehot'),
+});
+
+export const ColumnSpec = z.discriminatedUnion('kind', [NumericColumnSpec, CategoricalColumnSpec]);
+export type ColumnSpec = z.infer<typeof ColumnSpec>;
+export type NumericColumnSpec = z.infer<typeof NumericColumnSpec>;
+export type CategoricalColumnSpec = z.infer<typeof CategoricalColumnSpec>;
+
+export const LabelSpec = z
+  .object({
+    name: z.string().min(1),
+    /** Every class the label may take, in a fixed order (the model's class order). */
+    classes: z.array(CategoryValue).min(2),
+    /** The class(es) that are threats; the first is the positive class of binary metrics. */
+    threat: z.array(CategoryValue).min(1),
+    /** Human names for classes, e.g. { "-1": "phishing" }. */
+    names: z.record(z.string(), z.string()).optional(),
+  })
+  .superRefine((label, ctx) => {
+    const known = new Set(label.classes.map(String));
+    if (known.size !== label.classes.length) {
+      ctx.addIssue({ code: 'custom', path: ['classes'], message: 'classes must be unique' });
+    }
+    label.threat.forEach((t, i) => {
+      if (!known.has(String(t))) {
+        ctx.addIssue({ code: 'custom', path: ['threat', i], message: `threat class ${String(t)} is not in classes` });
+      }
+    });
+  });
+export type LabelSpec = z.infer<typeof LabelSpec>;
+
+export const DatasetSchema = z
+  .object({
+    name: z.string().min(1),
+    version: z.number().int().positive().default(1),
+    description: z.string().optional(),
+    /** Cell texts read as missing, besides the empty cell (e.g. "na", "?"). */
+    missingValues: z.array(z.string()).default(['', 'na', 'NA', 'NaN', 'null']),
+    features: z.array(ColumnSpec).min(1),
+    label: LabelSpec,
+    /** Columns present in the data but never used (ids, leaks). */
+    ignore: z.array(z.string().min(1)).default([]),
+  })
+  .superRefine((schema, ctx) => {
+    const seen = new Set<string>();
+    const names = [...schema.features.map((f) => f.name), schema.label.name, ...schema.ignore];
+    names.forEach((name) => {
+      if (seen.has(name)) ctx.addIssue({ code: 'custom', path: ['features'], message: `column ${name} is declared twice` });
+      seen.add(name);
+    });
+  });
+export type DatasetSchema = z.infer<typeof DatasetSchema>;
+/** A schema as written in a file, before defaults are applied. */
+export type DatasetSchemaInput = z.input<typeof DatasetSchema>;

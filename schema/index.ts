@@ -1,0 +1,2 @@
+export * from './dataset-schema.js';
+export * from './parse-schema.js';
