@@ -1,3 +1,9 @@
+export interface IssueExample {
+  line?: number;
+  row?: number;
+  value?: string;
+}
+
 /** Severity of a data problem: errors fail validation, warnings are reported only. */
 export type Severity = 'error' | 'warning';
 
@@ -8,7 +14,8 @@ export interface DataIssue {
   column?: string;
   message: string;
   count: number;
-  examples: { line?: number; value?: string }[];
+  /** `line`: 1-based line in the source file; `row`: 1-based data row (when lines are unknown). */
+  examples: IssueExample[];
 }
 
 const MAX_EXAMPLES = 5;
@@ -17,7 +24,7 @@ const MAX_EXAMPLES = 5;
 export class IssueCollector {
   private byKey = new Map<string, DataIssue>();
 
-  add(rule: string, severity: Severity, column: string | undefined, message: string, example?: { line?: number; value?: string }): void {
+  add(rule: string, severity: Severity, column: string | undefined, message: string, example?: IssueExample): void {
     const key = `${rule}\u0000${column ?? ''}`;
     let issue = this.byKey.get(key);
     if (!issue) {

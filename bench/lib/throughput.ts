@@ -1,0 +1,22 @@
+import { takeRows, type Frame } from '../../core/data/frame.js';
+import { Rng } from '../../core/data/rng.js';
+import type { Pipeline } from '../../core/models/pipeline.js';
+
+/** `n` rows drawn with replacement (seeded) from a frame. */
+export function sampleRows(frame: Frame, n: number, seed = 7): Frame {
+  const rng = new Rng(seed);
+  return takeRows(frame, Int32Array.from({ length: n }, () => rng.int(frame.nRows)));
+}
+
+/** Rows per second of in-process scoring (preprocessing + model): one warm-up, median of `reps`. */
+export function rowsPerSecond(pipeline: Pipeline, frame: Frame, reps = 3): number {
+  pipeline.predictProba(frame);
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t = performance.now();
+    pipeline.predictProba(frame);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return frame.nRows / (times[Math.floor(reps / 2)] / 1000);
+}

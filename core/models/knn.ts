@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { distinctRows } from '../data/distinct-rows.js';
+import type { Matrix } from '../data/matrix.js';
+import { assertFitted, type Classifier, type FitOptions, type ModelJSON, type Staged } from './model.js';
+import { parseParams } from './params.js';
+
+export const KnnParams = z.object({
+  /** Neighbours that vote. Default 5. */
+  nNeighbors: z.number().int().min(1).max(1000).default(5),
+  /** `distance` weighs votes by 1/d (exact matches alone decide when any exist). Default uniform. */
+  weights: z.enum(['uniform', 'distance']).default('uniform'),
+});
+export type KnnParams = z.input<typeof KnnParams>;
+
+const State = z.object({
+  nClasses: z.number().int().min(2),
+  cols: z.number().int().min(1),
+  /** Distinct training rows, row-major. */
+  points: z.array(z.number()),
+  /** Per distinct row, how many training rows of each class it stands for (rows x K). */
+  counts: z.array(z.number()),
+});
+type State = z.infer<typeof State>;
+
+/**
+ * k-nearest-neighbours classifier, Euclidean distance, brute force. Identical training rows are
+ * stored once with per-class counts and still count as that many neighbours. The distance sum
+ * stops early once it exceeds the current k-th best, which prunes most of the work.
+ */
+export class Knn implements Classifier, Staged {
+  static readonly kind = 'knn';
+  readonly kind = Knn.kind;
+  readonly stageParam = 'nNeighbors';
+  readonly params: z.output<typeof KnnParams>;
+  private state?: State;
+  private points?: Float64Array;
+  private counts?: Float64Array;
+
+  constructor(params: KnnParams = {}) {
+    this.params = parseParams(this.kind, KnnParams, params);
+  }
+
+  async fit(X: Matrix, y: Int32Array, opts: FitOptions): Promise<void> {
+    if (X.data.some(Number.isNaN)) throw new Error('knn: training rows must not hold missing values (impute first)');
+    const d = distinctRows(X, y, opts.nClasses);
+    this.load({ nClasses: opts.nClasses, cols: X.cols, points: Array.from(d.X.data), counts: Array.from(d.counts) });
+  }
+
+  private load(s: State): this {
+    this.state = s;
+    this.points = Float64Array.from(s.points);
+    this.counts = Float64Array.from(s.counts);
+    return this;
+  }
+
+  predictProba(X: Matrix): Float64Array {
+    return this.predictProbaStaged(X, [this.params.nNeighbors])[0];
+  }
+
+  /** Probabilities for several neighbour counts from one neighbour search. */
+  predictProbaStaged(X: Matrix, stages: number[]): Float64Array[] {
+    const s = assertFitted(this.state, this.kind);
+    const { nClasses: K, cols } = s;
+    if (X.cols !== cols) throw new Error(`knn: expected ${cols} columns, got ${X.cols}`);
+    const pts = this.points!;
+    const cnt = this.counts!;
+    const m = pts.length / cols;
+    const k = Math.max(...stages);
+    // The k nearest distinct rows always hold the k nearest neighbours (each stands for >= 1 row).
+    const bestD = new Float64Array(k + 1);
+    const bestI = new Int32Array(k + 1);
+    const outs = stages.map(() => new Float64Array(X.rows * K));
+    const q = new Float64Array(cols);
+    for (let r = 0; r < X.rows; r++) {
+      for (let c = 0; c < cols; c++) q[c] = X.data[r * cols + c];
+      let found = 0;
+      let worst = Infinity;
+      for (let j = 0; j < m; j++) {
+        let d = 0;
+        const o = j * cols;
+        for (let c = 0; c < cols && d <= worst; c++) {
+          const diff = q[c] - pts[o + c];
+          d += diff * diff;
+        }
+        if (d > worst || (d === worst && found === k)) continue;
+        let at = found < k ? found++ : k - 1;
+        while (at > 0 && bestD[at - 1] > d) {
+          bestD[at] = bestD[at - 1];
+          bestI[at] = bestI[at - 1];
+          at--;
+        }
+        bestD[at] = d;
+        bestI[at] = j;
+        if (found === k) worst = bestD[k - 1];
+      }
+      stages.forEach((kk, i) => this.vote(bestD, bestI, found, kk, cnt, K, outs[i].subarray(r * K, (r + 1) * K)));
+    }
+    return outs;
+  }
+
+  /** Takes neighbours nearest first, each distinct row giving up to its count, and normalises the vote. */
+  private vote(dist: Float64Array, idx: Int32Array, found: number, k: number, cnt: Float64Array, K: number, out: Float64Array): void {
+    const exact = this.params.weights === 'distance' && found > 0 && dist[0] === 0;
+    let need = k;
+    for (let a = 0; a < found && need > 0; a++) {
+      if (exact && dist[a] > 0) break;
+      const j = idx[a];
+      let total = 0;
+      for (let c = 0; c < K; c++) total += cnt[j * K + c];
+      const take = Math.min(total, need);
+      need -= take;
+      const w = this.params.weights === 'distance' && !exact ? 1 / Math.sqrt(dist[a]) : 1;
+      for (let c = 0; c < K; c++) out[c] += (w * take * cnt[j * K + c]) / total;
+    }
+    let sum = 0;
+    for (let c = 0; c < K; c++) sum += out[c];
+    for (let c = 0; c < K; c++) out[c] /= sum;
+  }
+
+  toJSON(): ModelJSON {
+    return { kind: this.kind, version: 1, params: this.params, state: assertFitted(this.state, this.kind) };
+  }
+
+  static fromJSON(json: ModelJSON): Knn {
+    return new Knn(json.params as KnnParams).load(State.parse(json.state));
+  }
+}

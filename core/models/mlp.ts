@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import type { Matrix } from '../data/matrix.js';
+import { Rng } from '../data/rng.js';
+import { assertFitted, type Classifier, type FitOptions, type ModelJSON } from './model.js';
+import { parseParams, Seed } from './params.js';
+import { tf, tfReady } from './tf/backend.js';
+import { assertTfReady, probaFromOutput, targets, toTensor } from './tf/tensors.js';
+
+export const MlpParams = z.object({
+  /** Units per hidden layer (ReLU). Default [64, 32]. */
+  hiddenLayers: z.array(z.number().int().min(1).max(4096)).min(1).max(8).default([64, 32]),
+  /** L2 penalty on weights, as scikit-learn's MLP alpha (divided by the batch size). Default 1e-4. */
+  alpha: z.number().nonnegative().default(1e-4),
+  /** Adam step size. Default 1e-3. */
+  learningRate: z.number().positive().default(1e-3),
+  /** Default 200. */
+  batchSize: z.number().int().min(1).default(200),
+  /** Default 200. */
+  maxEpochs: z.number().int().min(1).max(10_000).default(200),
+  /** Stop when the epoch loss has not improved by `tol` for this many epochs. Default 10. */
+  nIterNoChange: z.number().int().min(1).default(10),
+  tol: z.number().nonnegative().default(1e-4),
+  seed: Seed,
+});
+export type MlpParams = z.input<typeof MlpParams>;
+
+const State = z.object({
+  nClasses: z.number().int().min(2),
+  cols: z.number().int().min(1),
+  /** Per dense layer: kernel (in x out, row-major) and bias. */
+  layers: z.array(z.object({ kernel: z.array(z.number()), bias: z.array(z.number()), in: z.number(), out: z.number() })),
+  epochs: z.number().int(),
+});
+type State = z.infer<typeof State>;
+
+interface Layer {
+  w: tf.Variable;
+  b: tf.Variable;
+  fanIn: number;
+  out: number;
+}
+
+let variableIds = 0;
+
+/**
+ * Multi-layer perceptron classifier on TensorFlow.js: ReLU hidden layers, sigmoid or softmax
+ * output, cross-entropy, Adam, L2 penalty, Glorot-uniform seeded initialisation, seeded epoch
+ * shuffles and early stop on a training-loss plateau (as scikit-learn's MLPClassifier).
+ * Back-propagation is written out with explicit transposes: the WebAssembly backend's matMul with
+ * transpose flags (what autograd emits) is several times slower than transpose + matMul.
+ */
+export class Mlp implements Classifier {
+  static readonly kind = 'mlp';
+  readonly kind = Mlp.kind;
+  readonly params: z.output<typeof MlpParams>;
+  private state?: State;
+
+  constructor(params: MlpParams = {}) {
+    this.params = parseParams(this.kind, MlpParams, params);
+  }
+
+  private init(cols: number, K: number, rng: Rng): Layer[] {
+    const sizes = [cols, ...this.params.hiddenLayers, K === 2 ? 1 : K];
+    return sizes.slice(1).map((out, i) => {
+      const fanIn = sizes[i];
+      const limit = Math.sqrt(6 / (fanIn + out));
+      const kernel = Float32Array.from({ length: fanIn * out }, () => (2 * rng.next() - 1) * limit);
+      // Adam finds variables by name, so names are unique per process.
+      const id = `mlp${++variableIds}`;
+      return { w: tf.variable(tf.tensor2d(kernel, [fanIn, out]), true, `${id}_w`), b: tf.variable(tf.zeros([out]), true, `${id}_b`), fanIn, out };
+    });
+  }
+
+  async fit(X: Matrix, y: Int32Array, opts: FitOptions): Promise<void> {
+    await tfReady();
+    const p = this.params;
+    const K = opts.nClasses;
+    const rng = new Rng(p.seed);
+    const layers = this.init(X.cols, K, rng);
+    const optimizer = tf.train.adam(p.learningRate);
+    const names = layers.flatMap((l) => [l.w.name, l.b.name]);
+    const x = toTensor(X);
+    const t = targets(y, K);
+    const order = Int32Array.from({ length: X.rows }, (_, i) => i);
+    let best = Infinity;
+    let stale = 0;
+    let epoch = 0;
+    while (epoch < p.maxEpochs && stale < p.nIterNoChange) {
+      rng.shuffle(order);
+      let loss = 0;
+      for (let s = 0; s < X.rows; s += p.batchSize) {
+        const batch = order.subarray(s, Math.min(X.rows, s + p.batchSize));
+        const batchLoss = tf.tidy(() => {
+          const idx = tf.tensor1d(batch, 'int32');
+          const { loss: l, grads } = backprop(layers, tf.gather(x, idx), tf.gather(t, idx), K, p.alpha);
+          optimizer.applyGradients(grads.map((tensor, i) => ({ name: names[i], tensor })));
+          return l;
+        });
+        loss += batchLoss.dataSync()[0] * batch.length;
+        batchLoss.dispose();
+      }
+      loss /= X.rows;
+      epoch++;
+      stale = loss > best - p.tol ? stale + 1 : 0;
+      best = Math.min(best, loss);
+      opts.onProgress?.(epoch, p.maxEpochs);
+    }
+    this.state = {
+      nClasses: K,
+      cols: X.cols,
+      epochs: epoch,
+      layers: layers.map((l) => ({ kernel: Array.from(l.w.dataSync()), bias: Array.from(l.b.dataSync()), in: l.fanIn, out: l.out })),
+    };
+    tf.dispose([x, t, ...layers.flatMap((l) => [l.w, l.b])]);
+    optimizer.dispose();
+  }
+
+  predictProba(X: Matrix): Float64Array {
+    const s = assertFitted(this.state, this.kind);
+    assertTfReady(this.kind);
+    const out = tf.tidy(() => {
+      let a: tf.Tensor2D = toTensor(X);
+      s.layers.forEach((l, i) => {
+        const z = a.matMul(tf.tensor2d(l.kernel, [l.in, l.out])).add(tf.tensor1d(l.bias));
+        a = (i < s.layers.length - 1 ? tf.relu(z) : s.nClasses === 2 ? tf.sigmoid(z) : tf.softmax(z)) as tf.Tensor2D;
+      });
+      return a;
+    });
+    const proba = probaFromOutput(out, s.nClasses);
+    out.dispose();
+    return proba;
+  }
+
+  toJSON(): ModelJSON {
+    return { kind: this.kind, version: 1, params: this.params, state: assertFitted(this.state, this.kind) };
+  }
+
+  static fromJSON(json: ModelJSON): Mlp {
+    const m = new Mlp(json.params as MlpParams);
+    m.state = State.parse(json.state);
+    return m;
+  }
+}
+
+/** Mean cross-entropy of one batch and its gradients [w0, b0, w1, b1, ...], by hand. */
+function backprop(layers: Layer[], x: tf.Tensor2D, t: tf.Tensor2D, K: number, alpha: number): { loss: tf.Scalar; grads: tf.Tensor[] } {
+  const B = x.shape[0];
+  const acts: tf.Tensor2D[] = [x];
+  layers.forEach((l, i) => {
+    const z = acts[i].matMul(l.w as tf.Variable<tf.Rank.R2>).add(l.b) as tf.Tensor2D;
+    acts.push(i < layers.length - 1 ? tf.relu(z) : K === 2 ? tf.sigmoid(z) : tf.softmax(z));
+  });
+  const p = acts[acts.length - 1];
+  const eps = 1e-7;
+  const pc = p.clipByValue(eps, 1 - eps);
+  const ce = K === 2 ? t.mul(pc.log()).add(t.neg().add(1).mul(pc.neg().add(1).log())).neg() : t.mul(pc.log()).neg();
+  let l2 = tf.scalar(0);
+  for (const l of layers) l2 = l2.add(l.w.square().sum());
+  const loss = ce.sum().div(B).add(l2.mul(alpha / (2 * B))) as tf.Scalar;
+  // Sigmoid / softmax with cross-entropy: d loss / d logits = p - t.
+  let delta = p.sub(t).div(B) as tf.Tensor2D;
+  const grads: tf.Tensor[] = new Array(layers.length * 2);
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const l = layers[i];
+    grads[2 * i] = acts[i].transpose().matMul(delta).add(l.w.mul(alpha / B));
+    grads[2 * i + 1] = delta.sum(0);
+    if (i > 0) delta = delta.matMul(l.w.transpose() as tf.Tensor2D).mul(acts[i].greater(0).toFloat()) as tf.Tensor2D;
+  }
+  return { loss, grads };
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { Frame } from '../../data/frame.js';
+import { Rng } from '../../data/rng.js';
+import { driftReport } from './drift-report.js';
+
+function frame(n: number, shift: number, seed: number, catBias = 0.5): Frame {
+  const rng = new Rng(seed);
+  return {
+    nRows: n,
+    columns: [
+      { kind: 'numeric', name: 'bytes', values: Float64Array.from({ length: n }, () => 100 + 20 * rng.normal() + shift) },
+      { kind: 'numeric', name: 'stable', values: Float64Array.from({ length: n }, () => rng.normal()) },
+      { kind: 'categorical', name: 'proto', categories: ['tcp', 'udp'], codes: Int32Array.from({ length: n }, () => (rng.next() < catBias ? 0 : 1)) },
+    ],
+  };
+}
+
+describe('driftReport', () => {
+  it('detects a shifted column and passes unshifted ones (small reference: KS, chi-square)', () => {
+    const r = driftReport(frame(500, 0, 1), frame(400, 15, 2, 0.8));
+    const by = Object.fromEntries(r.columns.map((c) => [c.column, c]));
+    expect(by.bytes).toMatchObject({ test: 'ks', drifted: true });
+    expect(by.stable).toMatchObject({ test: 'ks', drifted: false });
+    expect(by.proto).toMatchObject({ test: 'chisquare', type: 'categorical', drifted: true });
+    expect(r.driftedColumns).toBe(2);
+    expect(r.drifted).toBe(true);
+    expect(by.bytes.histogram.reference.reduce((a, b) => a + b, 0)).toBe(500);
+    expect(by.bytes.histogram.current.reduce((a, b) => a + b, 0)).toBe(400);
+  });
+
+  it('uses normed Wasserstein and Jensen-Shannon for large references', () => {
+    const r = driftReport(frame(5000, 0, 3), frame(3000, 15, 4));
+    const by = Object.fromEntries(r.columns.map((c) => [c.column, c]));
+    expect(by.bytes).toMatchObject({ test: 'wasserstein', drifted: true, threshold: 0.1 });
+    expect(by.bytes.score).toBeCloseTo(0.75, 1);
+    expect(by.stable).toMatchObject({ test: 'wasserstein', drifted: false });
+    expect(by.proto).toMatchObject({ test: 'jensenshannon', drifted: false });
+    expect(r.drifted).toBe(false);
+  });
+
+  it('finds no drift between two samples of one distribution', () => {
+    const r = driftReport(frame(800, 0, 5), frame(800, 0, 6));
+    expect(r.columns.every((c) => !c.drifted)).toBe(true);
+    expect(r.share).toBe(0);
+  });
+});
