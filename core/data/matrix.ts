@@ -3,6 +3,21 @@ export interface Matrix {
   data: Float32Array;
   rows: number;
   cols: number;
+  /** Whether `data` holds NaN, when the producer knows (saves a scan). */
+  hasMissing?: boolean;
+}
+
+/** Matrices at least this big live in shared memory, so worker threads can read them without a copy. */
+export const SHARED_MIN_VALUES = 1 << 18;
+
+/** A zeroed float32 buffer, in shared memory when big. */
+export function allocFloat32(n: number): Float32Array {
+  return n >= SHARED_MIN_VALUES ? new Float32Array(new SharedArrayBuffer(4 * n)) : new Float32Array(n);
+}
+
+export function hasNaN(data: Float32Array): boolean {
+  for (let i = 0; i < data.length; i++) if (data[i] !== data[i]) return true;
+  return false;
 }
 
 export function matrix(rows: number, cols: number, data = new Float32Array(rows * cols)): Matrix {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Frame } from '../data/frame.js';
-import type { Matrix } from '../data/matrix.js';
+import { allocFloat32, type Matrix } from '../data/matrix.js';
 import { ModelError } from '../errors.js';
 
 const ColumnLayout = z.discriminatedUnion('kind', [
@@ -43,32 +43,53 @@ export class FeatureEncoder {
     const layout = this.layout();
     const cols = this.outputNames.length;
     const n = frame.nRows;
-    const data = new Float32Array(n * cols);
+    const data = allocFloat32(n * cols);
     let at = 0;
-    layout.forEach((spec) => {
+    let missing = false;
+    const writers = layout.map((spec) => {
       const col = frame.columns.find((c) => c.name === spec.name);
       if (!col || (col.kind === 'numeric') !== (spec.kind === 'numeric')) {
         throw new ModelError(`feature_encoder: column ${spec.name} is missing or of another kind than at fit time`);
       }
+      const offset = at;
       if (col.kind === 'numeric') {
-        for (let i = 0; i < n; i++) data[i * cols + at] = col.values[i];
         at++;
-        return;
+        const values = col.values;
+        return (r0: number, r1: number) => {
+          for (let i = r0; i < r1; i++) {
+            const v = values[i];
+            if (v !== v) missing = true;
+            data[i * cols + offset] = v;
+          }
+        };
       }
-      if (spec.kind === 'numeric') return;
+      if (spec.kind === 'numeric') throw new ModelError(`feature_encoder: column ${spec.name} changed kind`);
       // Map the frame's dictionary onto the fitted one (they match when both come from the schema).
       const remap = Int32Array.from(col.categories, (c) => spec.categories.indexOf(c));
       const width = spec.kind === 'onehot' ? spec.categories.length : 1;
-      for (let i = 0; i < n; i++) {
-        const code = col.codes[i] >= 0 ? remap[col.codes[i]] : -1;
-        const o = i * cols + at;
-        if (code < 0) for (let j = 0; j < width; j++) data[o + j] = NaN;
-        else if (spec.kind === 'onehot') data[o + code] = 1;
-        else data[o] = code;
-      }
+      const { codes } = col;
+      const onehot = spec.kind === 'onehot';
       at += width;
+      return (r0: number, r1: number) => {
+        for (let i = r0; i < r1; i++) {
+          const code = codes[i] >= 0 ? remap[codes[i]] : -1;
+          const o = i * cols + offset;
+          if (code < 0) {
+            data.fill(NaN, o, o + width);
+            missing = true;
+          }
+          else if (onehot) data[o + code] = 1;
+          else data[o] = code;
+        }
+      };
     });
-    return { data, rows: n, cols };
+    // Row blocks keep the output lines in cache while every column writes into them.
+    const BLOCK = 1024;
+    for (let r0 = 0; r0 < n; r0 += BLOCK) {
+      const r1 = Math.min(n, r0 + BLOCK);
+      for (const write of writers) write(r0, r1);
+    }
+    return { data, rows: n, cols, hasMissing: missing };
   }
 
   toJSON() {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Frame } from '../data/frame.js';
-import type { Matrix } from '../data/matrix.js';
+import { hasNaN, type Matrix } from '../data/matrix.js';
 import { ModelError } from '../errors.js';
 import { FeatureEncoder, type CategoricalEncoding } from './feature-encoder.js';
 import { KnnImputer, type KnnImputerParams } from './knn-imputer.js';
@@ -38,7 +38,7 @@ export class Preprocessor {
     this.encoder = new FeatureEncoder().fit(frame, this.options.encodings as Record<string, CategoricalEncoding>);
     let X = this.encoder.transform(frame);
     this.means = columnMeans(X);
-    if (this.options.impute && X.data.some(Number.isNaN)) {
+    if (this.options.impute && (X.hasMissing ?? hasNaN(X.data))) {
       this.imputer = new KnnImputer(this.options.imputer as KnnImputerParams).fit(X);
       X = this.imputer.transform(X);
     }
@@ -52,7 +52,7 @@ export class Preprocessor {
   transform(frame: Frame): Matrix {
     if (!this.encoder || !this.means) throw new ModelError('preprocessor is not fitted');
     let X = this.encoder.transform(frame);
-    if (X.data.some(Number.isNaN)) X = this.imputer ? this.imputer.transform(X) : fillMeans(X, this.means);
+    if (X.hasMissing ?? hasNaN(X.data)) X = this.imputer ? this.imputer.transform(X) : fillMeans(X, this.means);
     return this.scaler ? this.scaler.transform(X) : X;
   }
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Dataset } from '../data/frame.js';
 import { stratifiedKFold } from '../data/split.js';
 import { selectionScore } from '../metrics/selection-score.js';
@@ -8,6 +9,7 @@ import { Preprocessor } from '../transform/preprocessor.js';
 import type { Family } from './families.js';
 import { FoldCache } from './fold-cache.js';
 import { expandGrid, groupByStage, type Params } from './grid.js';
+import { searchInThreads, type SearchOutcome } from './parallel-search.js';
 
 export interface ConfigScore {
   params: Params;
@@ -38,6 +40,8 @@ export interface SearchProgress {
 export interface SearchOptions {
   /** CV folds. Default 3 (as the old system). */
   folds?: number;
+  /** Worker threads searching families side by side; 1 searches in this thread. Default: the CPU count. */
+  threads?: number;
   seed?: number;
   onProgress?: (p: SearchProgress) => void;
 }
@@ -97,12 +101,13 @@ export async function fitPipeline(family: Pick<Family, 'kind' | 'scale'>, params
   return new Pipeline(pre, model, data.classes, data.positiveClass);
 }
 
-/** Searches every family on the same folds. A family that fails is reported and the rest go on. */
-export async function searchAll(
-  families: Family[],
-  data: Dataset,
-  opts: SearchOptions = {},
-): Promise<{ results: FamilyResult[]; failures: { family: string; error: string }[] }> {
+/**
+ * Searches every family on the same folds, on `threads` worker threads when more than one.
+ * A family that fails is reported and the rest go on.
+ */
+export async function searchAll(families: Family[], data: Dataset, opts: SearchOptions = {}): Promise<SearchOutcome> {
+  const threads = Math.min(opts.threads ?? availableParallelism(), families.length);
+  if (threads > 1) return searchInThreads(families, data, threads, opts);
   const cache = new FoldCache(data, stratifiedKFold(data.labels, opts.folds ?? 3, opts.seed ?? 42));
   const results: FamilyResult[] = [];
   const failures: { family: string; error: string }[] = [];

@@ -1,150 +1,148 @@
 import type { Matrix } from '../../data/matrix.js';
+import { BLOCK, scoreRows, type ForestLayout, type ScoringContext } from './score-rows.js';
+import { existingScoringPool, scoringPool, type ScoringPool } from './scoring-pool.js';
 import type { Tree } from './tree-buffer.js';
+import { walkModules } from './walk-module.js';
 
-/** Leaves point to themselves and never go right, so traversal lanes can idle on them. */
+/** Leaves point to themselves and never go right, so a lane can idle on them. */
 const NEVER = 0x3fffffff;
-/** Rows ranked and walked together. */
-const BLOCK = 512;
+const PAGE = 65536;
+const MAX_PAGES = 16384;
+/** Batches at least this big are split across the scoring pool's threads. */
+const PARALLEL_MIN_ROWS = 8192;
+/** How long the main thread waits for a worker's range before scoring it itself. */
+const WORKER_TIMEOUT_MS = 60_000;
+
+let nextId = 1;
+const dropInWorkers = new FinalizationRegistry<number>((id) => existingScoringPool()?.dropEverywhere(id));
 
 /**
- * Trees packed into flat typed arrays for scoring.
- *
- * Each input value is first replaced by its rank among the forest's thresholds for that feature, so
- * "x > threshold" becomes the integer test "rank > k" and a step down a tree is branch-free
- * arithmetic: `node = left - ((k - rank) >> 31)` (right child = left + 1). Four rows walk each
- * tree together, so the CPU overlaps four independent chains of loads instead of waiting on one.
+ * Trees packed into flat int32 / float64 arrays inside a WebAssembly memory and scored by the
+ * WebAssembly walk kernel (`walk-wat.ts`), or by the same algorithm in JavaScript where
+ * WebAssembly cannot be compiled. Each input value is first replaced by its rank among the
+ * forest's thresholds for its feature, so "x > threshold" becomes the integer test "rank > k".
+ * Big batches are split across the scoring pool's threads, which share the forest's memory.
  */
 export class Forest {
-  private readonly feature: Int32Array;
-  private readonly thresholdRank: Int32Array;
-  private readonly left: Int32Array;
-  private readonly value: Float64Array;
-  private readonly roots: Int32Array;
-  /** Sorted distinct thresholds per feature. */
-  private readonly cuts: Float64Array[];
+  readonly size: number;
+  private readonly id = nextId++;
+  private readonly ctx: ScoringContext;
+  private readonly pool: ScoringPool | null;
+  /** Scratch slot per thread (0 = this thread, 1 + i = pool worker i), sized for cols x outDim. */
+  private slots: { cols: number; outDim: number; offsets: { x: number; out: number }[] } | undefined;
+  private readonly registered = new Set<number>();
 
   /**
    * @param width numbers per leaf (K class shares for a forest, 1 raw score for boosting)
    * @param outCol output column of each tree (per-class trees in multi-class boosting)
    */
-  constructor(
-    trees: Tree[],
-    readonly width: number,
-    private readonly outCol: Int32Array,
-  ) {
-    const total = trees.reduce((s, t) => s + t.feature.length, 0);
+  /** Threads the last `accumulate` call used (diagnostics and tests). */
+  lastThreads = 0;
+
+  constructor(trees: Tree[], width: number, outCol: Int32Array, options: { kernel?: 'auto' | 'js' } = {}) {
+    const nodes = trees.reduce((s, t) => s + t.feature.length, 0);
     const cols = 1 + trees.reduce((m, t) => Math.max(m, ...t.feature), -1);
     const sets = Array.from({ length: cols }, () => new Set<number>());
     for (const t of trees) t.feature.forEach((f, i) => f >= 0 && sets[f].add(t.threshold[i]));
-    this.cuts = sets.map((s) => Float64Array.from(s).sort());
-    this.feature = new Int32Array(total);
-    this.thresholdRank = new Int32Array(total);
-    this.left = new Int32Array(total);
-    this.value = new Float64Array(total * width);
-    this.roots = new Int32Array(trees.length);
+    const cuts = sets.map((s) => Float64Array.from(s).sort());
+    this.size = trees.length;
+
+    const lt = 0;
+    const tr = lt + 4 * nodes;
+    const fe = tr + 4 * nodes;
+    const roots = fe + 4 * nodes;
+    const outCols = roots + 4 * trees.length;
+    const val = align8(outCols + 4 * trees.length);
+    const end = val + 8 * nodes * width;
+    const layout: ForestLayout = { lt, tr, fe, roots, outCols, val, end };
+    const wasm = options.kernel === 'js' ? null : walkModules;
+    this.pool = wasm ? scoringPool() : null;
+    const initial = Math.ceil(end / PAGE) + 1;
+    const memory = this.pool
+      ? new WebAssembly.Memory({ initial, maximum: Math.max(initial, MAX_PAGES), shared: true })
+      : new WebAssembly.Memory({ initial });
+    const i32 = new Int32Array(memory.buffer);
+    const f64 = new Float64Array(memory.buffer);
     let at = 0;
-    trees.forEach((t, i) => {
-      this.roots[i] = at;
+    trees.forEach((t, ti) => {
+      i32[(roots >> 2) + ti] = at;
+      i32[(outCols >> 2) + ti] = outCol[ti];
       for (let j = 0; j < t.feature.length; j++) {
         const f = t.feature[j];
         const node = at + j;
-        if (f < 0) {
-          this.thresholdRank[node] = NEVER;
-          this.left[node] = node;
-        } else {
-          this.feature[node] = f;
-          this.thresholdRank[node] = this.cuts[f].indexOf(t.threshold[j]);
-          this.left[node] = at + t.left[j];
-        }
+        i32[(lt >> 2) + node] = f < 0 ? node : at + t.left[j];
+        i32[(tr >> 2) + node] = f < 0 ? NEVER : cuts[f].indexOf(t.threshold[j]);
+        i32[(fe >> 2) + node] = Math.max(f, 0);
       }
-      this.value.set(t.value, at * width);
+      f64.set(t.value, (val >> 3) + at * width);
       at += t.feature.length;
     });
-  }
-
-  get size(): number {
-    return this.roots.length;
-  }
-
-  /**
-   * For rows [r0, r0 + rows) of X: how many of each feature's thresholds lie below each value
-   * (NaN ranks 0: goes left), into `out` laid out like X.
-   */
-  private ranks(X: Matrix, r0: number, rows: number, out: Int32Array): void {
-    const { cols, data } = X;
-    for (let f = 0; f < Math.min(cols, this.cuts.length); f++) {
-      const c = this.cuts[f];
-      const m = c.length;
-      if (m === 0) continue;
-      for (let r = 0, o = f; r < rows; r++, o += cols) {
-        const v = data[r0 * cols + o];
-        let lo = 0;
-        if (m <= 8) {
-          while (lo < m && v > c[lo]) lo++;
-        } else {
-          let hi = m;
-          while (lo < hi) {
-            const mid = (lo + hi) >> 1;
-            if (v > c[mid]) lo = mid + 1;
-            else hi = mid;
-          }
-        }
-        out[o] = lo;
-      }
-    }
+    const module = wasm && (this.pool ? wasm.shared : wasm.plain);
+    const instance = module ? new WebAssembly.Instance(module, { env: { mem: memory } }) : undefined;
+    this.ctx = { memory, layout, cuts, width, instance, scratch: { x: 0, out: 0 } };
+    if (this.pool) dropInWorkers.register(this, this.id);
   }
 
   /** Adds the leaf values of trees [from, to) for every row of X into `out` (rows x outDim). */
-  accumulate(X: Matrix, out: Float64Array, outDim: number, to = this.roots.length, from = 0): void {
-    const x = new Int32Array(BLOCK * X.cols);
-    for (let r0 = 0; r0 < X.rows; r0 += BLOCK) {
-      const rows = Math.min(BLOCK, X.rows - r0);
-      this.ranks(X, r0, rows, x);
-      this.walk(x, rows, X.cols, out.subarray(r0 * outDim, (r0 + rows) * outDim), outDim, from, to);
+  accumulate(X: Matrix, out: Float64Array, outDim: number, to = this.size, from = 0): void {
+    const workers = this.pool && X.rows >= PARALLEL_MIN_ROWS ? this.pool.ready() : [];
+    const slots = this.slotsFor(X.cols, outDim);
+    const main = { ...this.ctx, scratch: slots[0] };
+    this.lastThreads = 1 + workers.length;
+    if (!workers.length) return scoreRows(main, X.data, X.cols, 0, X.rows, out, 0, outDim, from, to);
+
+    const pool = this.pool!;
+    let x = X.data.buffer;
+    if (!(x instanceof SharedArrayBuffer) || X.data.byteOffset !== 0) {
+      x = new SharedArrayBuffer(X.data.byteLength);
+      new Float32Array(x).set(X.data);
+    }
+    const parts = workers.length + 1;
+    const bounds = Array.from({ length: parts + 1 }, (_, i) => Math.round((i * X.rows) / parts));
+    const jobs = workers.map((w, i) => {
+      this.register(w, slots[w + 1]);
+      const [r0, r1] = [bounds[i + 1], bounds[i + 2]];
+      const buf = new SharedArrayBuffer(8 * (r1 - r0) * outDim);
+      pool.send(w, { type: 'score', id: this.id, x, cols: X.cols, r0, r1, out: buf, outDim, from, to });
+      return { w, r0, r1, buf };
+    });
+    scoreRows(main, X.data, X.cols, 0, bounds[1], out, 0, outDim, from, to);
+    for (const { w, r0, r1, buf } of jobs) {
+      if (pool.wait(w, WORKER_TIMEOUT_MS)) {
+        const part = new Float64Array(buf);
+        const o = r0 * outDim;
+        for (let i = 0; i < part.length; i++) out[o + i] += part[i];
+      } else {
+        scoreRows(main, X.data, X.cols, r0, r1, out, r0, outDim, from, to);
+      }
     }
   }
 
-  /** Walks a block of ranked rows through trees [from, to); the block stays in cache across trees. */
-  private walk(x: Int32Array, rows: number, cols: number, out: Float64Array, outDim: number, from: number, to: number): void {
-    const { feature: fe, thresholdRank: tr, left: lt, value, roots, width, outCol } = this;
-    const quads = rows - (rows % 4);
-    for (let t = from; t < to; t++) {
-      const root = roots[t];
-      const col = outCol[t];
-      for (let r = 0; r < quads; r += 4) {
-        const b0 = r * cols;
-        const b1 = b0 + cols;
-        const b2 = b1 + cols;
-        const b3 = b2 + cols;
-        let n0 = root;
-        let n1 = root;
-        let n2 = root;
-        let n3 = root;
-        for (;;) {
-          const l0 = lt[n0];
-          const l1 = lt[n1];
-          const l2 = lt[n2];
-          const l3 = lt[n3];
-          if (((l0 ^ n0) | (l1 ^ n1) | (l2 ^ n2) | (l3 ^ n3)) === 0) break;
-          n0 = l0 - ((tr[n0] - x[b0 + fe[n0]]) >> 31);
-          n1 = l1 - ((tr[n1] - x[b1 + fe[n1]]) >> 31);
-          n2 = l2 - ((tr[n2] - x[b2 + fe[n2]]) >> 31);
-          n3 = l3 - ((tr[n3] - x[b3 + fe[n3]]) >> 31);
-        }
-        const o = r * outDim + col;
-        for (let k = 0; k < width; k++) {
-          out[o + k] += value[n0 * width + k];
-          out[o + outDim + k] += value[n1 * width + k];
-          out[o + 2 * outDim + k] += value[n2 * width + k];
-          out[o + 3 * outDim + k] += value[n3 * width + k];
-        }
-      }
-      for (let r = quads; r < rows; r++) {
-        const b = r * cols;
-        let n = root;
-        while (lt[n] !== n) n = lt[n] - ((tr[n] - x[b + fe[n]]) >> 31);
-        for (let k = 0; k < width; k++) out[r * outDim + col + k] += value[n * width + k];
-      }
-    }
+  /** Sends the forest to a worker once per scratch layout. */
+  private register(worker: number, scratch: { x: number; out: number }): void {
+    if (this.registered.has(worker)) return;
+    const { memory, layout, cuts, width } = this.ctx;
+    this.pool!.send(worker, { type: 'forest', id: this.id, memory, layout, cuts, width, scratch });
+    this.registered.add(worker);
+  }
+
+  /** Block buffers for every thread, after the forest in its memory; grows the memory when needed. */
+  private slotsFor(cols: number, outDim: number): { x: number; out: number }[] {
+    if (this.slots && this.slots.cols >= cols && this.slots.outDim >= outDim) return this.slots.offsets;
+    const threads = 1 + (this.pool ? this.pool.size : 0);
+    let at = this.ctx.layout.end;
+    const offsets = Array.from({ length: threads }, () => {
+      const x = align8(at);
+      const out = align8(x + 4 * BLOCK * cols);
+      at = out + 8 * BLOCK * outDim;
+      return { x, out };
+    });
+    const have = this.ctx.memory.buffer.byteLength;
+    if (at > have) this.ctx.memory.grow(Math.ceil((at - have) / PAGE));
+    this.slots = { cols, outDim, offsets };
+    this.registered.clear();
+    return offsets;
   }
 }
+
+const align8 = (n: number) => (n + 7) & ~7;

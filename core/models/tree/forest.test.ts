@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import type { Matrix } from '../../data/matrix.js';
+import { Rng } from '../../data/rng.js';
+import { Forest } from './forest.js';
+import { scoringPool } from './scoring-pool.js';
+import type { Tree } from './tree-buffer.js';
+
+/** A random tree over `cols` features, siblings adjacent, thresholds on a coarse grid (so ties with data occur). */
+function randomTree(rng: Rng, cols: number, depth: number, width: number): Tree {
+  const t: Tree = { feature: [], threshold: [], left: [], value: [] };
+  const leaf = () => {
+    t.feature.push(-1);
+    t.threshold.push(0);
+    t.left.push(-1);
+    t.value.push(...Array.from({ length: width }, () => rng.normal()));
+  };
+  leaf();
+  const queue = [{ id: 0, d: 0 }];
+  while (queue.length) {
+    const { id, d } = queue.shift()!;
+    if (d >= depth || rng.next() > 0.8) continue;
+    t.feature[id] = rng.int(cols);
+    t.threshold[id] = Math.round(rng.normal() * 4) / 4;
+    t.left[id] = t.feature.length;
+    for (let c = 0; c < 2; c++) {
+      queue.push({ id: t.feature.length, d: d + 1 });
+      leaf();
+    }
+  }
+  return t;
+}
+
+function reference(trees: Tree[], width: number, outCol: Int32Array, X: Matrix, outDim: number): Float64Array {
+  const out = new Float64Array(X.rows * outDim);
+  for (let r = 0; r < X.rows; r++) {
+    trees.forEach((t, ti) => {
+      let n = 0;
+      while (t.feature[n] >= 0) n = X.data[r * X.cols + t.feature[n]] > t.threshold[n] ? t.left[n] + 1 : t.left[n];
+      for (let k = 0; k < width; k++) out[r * outDim + outCol[ti] + k] += t.value[n * width + k];
+    });
+  }
+  return out;
+}
+
+function data(rows: number, cols: number, seed: number): Matrix {
+  const rng = new Rng(seed);
+  const X = Float32Array.from({ length: rows * cols }, () => Math.round(rng.normal() * 8) / 8);
+  for (let i = 0; i < rows; i += 17) X[i * cols + (i % cols)] = NaN;
+  return { data: X, rows, cols };
+}
+
+describe('Forest scoring', () => {
+  const rng = new Rng(3);
+  const trees = Array.from({ length: 40 }, () => randomTree(rng, 6, 9, 1));
+  const outCol = Int32Array.from(trees, (_, i) => i % 3);
+
+  it('matches a plain tree walk, in WebAssembly and in JavaScript (NaN goes left)', () => {
+    const X = data(1001, 6, 1);
+    const want = reference(trees, 1, outCol, X, 3);
+    for (const kernel of ['auto', 'js'] as const) {
+      const out = new Float64Array(X.rows * 3);
+      new Forest(trees, 1, outCol, { kernel }).accumulate(X, out, 3);
+      expect(out).toEqual(want);
+    }
+  });
+
+  it('adds several values per leaf and scores a range of trees', () => {
+    const wide = Array.from({ length: 12 }, () => randomTree(rng, 6, 6, 3));
+    const X = data(333, 6, 2);
+    const zeros = new Int32Array(wide.length);
+    const out = new Float64Array(X.rows * 3);
+    const f = new Forest(wide, 3, zeros);
+    f.accumulate(X, out, 3, 5, 0);
+    f.accumulate(X, out, 3, 12, 5);
+    // Two calls add two partial sums: equal up to rounding.
+    const want = reference(wide, 3, zeros, X, 3);
+    out.forEach((v, i) => expect(v).toBeCloseTo(want[i], 10));
+  });
+
+  it('splits big batches across the scoring threads with the same result', async () => {
+    const pool = scoringPool();
+    if (!pool) throw new Error('expected a scoring pool: this machine has more than one core');
+    for (let i = 0; i < 100 && !pool.ready().length; i++) await new Promise((r) => setTimeout(r, 50));
+    const X = data(20_000, 6, 3);
+    const f = new Forest(trees, 1, outCol);
+    const out = new Float64Array(X.rows * 3);
+    f.accumulate(X, out, 3);
+    expect(f.lastThreads).toBeGreaterThan(1);
+    expect(out).toEqual(reference(trees, 1, outCol, X, 3));
+  });
+});

@@ -1,0 +1,85 @@
+import { walkJs, type WalkArgs } from './walk-js.js';
+
+/** Rows ranked and walked together: the block stays in cache across all trees. */
+export const BLOCK = 512;
+
+/** Where a packed forest lives in its memory (byte offsets). */
+export interface ForestLayout {
+  lt: number;
+  tr: number;
+  fe: number;
+  roots: number;
+  outCols: number;
+  val: number;
+  end: number;
+}
+
+/** Everything one thread needs to score rows with a packed forest. */
+export interface ScoringContext {
+  memory: WebAssembly.Memory;
+  layout: ForestLayout;
+  /** Sorted distinct thresholds per feature. */
+  cuts: Float64Array[];
+  width: number;
+  /** The walk kernel instance bound to `memory`; absent -> the JavaScript kernel. */
+  instance?: WebAssembly.Instance;
+  /** This thread's block buffers in `memory`: int32 ranks, float64 outputs. */
+  scratch: { x: number; out: number };
+}
+
+/**
+ * Scores rows [r0, r1) of a row-major float matrix (`data`, `cols` wide) with trees [from, to),
+ * adding into `out` at row `r - r0 + outRow0`. Used by the main thread and the scoring workers.
+ */
+export function scoreRows(
+  ctx: ScoringContext,
+  data: Float32Array,
+  cols: number,
+  r0: number,
+  r1: number,
+  out: Float64Array,
+  outRow0: number,
+  outDim: number,
+  from: number,
+  to: number,
+): void {
+  const { buffer } = ctx.memory;
+  const x = new Int32Array(buffer, ctx.scratch.x, BLOCK * cols);
+  const blockOut = new Float64Array(buffer, ctx.scratch.out, BLOCK * outDim);
+  const L = ctx.layout;
+  const walk = ctx.instance?.exports.walk as ((...a: WalkArgs) => void) | undefined;
+  for (let b0 = r0; b0 < r1; b0 += BLOCK) {
+    const rows = Math.min(BLOCK, r1 - b0);
+    rankBlock(ctx.cuts, data, cols, b0, rows, x);
+    blockOut.fill(0);
+    const args: WalkArgs = [L.lt, L.tr, L.fe, L.val, L.roots, L.outCols, from, to, ctx.width, ctx.scratch.x, rows, cols, ctx.scratch.out, outDim];
+    if (walk) walk(...args);
+    else walkJs(buffer, ...args);
+    const o = (b0 - r0 + outRow0) * outDim;
+    for (let i = 0; i < rows * outDim; i++) out[o + i] += blockOut[i];
+  }
+}
+
+/** Each value's rank among its feature's thresholds (NaN ranks 0, so it goes left). */
+function rankBlock(cuts: Float64Array[], data: Float32Array, cols: number, r0: number, rows: number, out: Int32Array): void {
+  const none = new Float64Array(0);
+  for (let f = 0; f < cols; f++) {
+    const c = f < cuts.length ? cuts[f] : none;
+    const m = c.length;
+    for (let r = 0, o = f; r < rows; r++, o += cols) {
+      const v = data[r0 * cols + o];
+      let lo = 0;
+      if (m <= 8) {
+        while (lo < m && v > c[lo]) lo++;
+      } else {
+        let hi = m;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (v > c[mid]) lo = mid + 1;
+          else hi = mid;
+        }
+      }
+      out[o] = lo;
+    }
+  }
+}

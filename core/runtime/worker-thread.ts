@@ -1,0 +1,17 @@
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+
+/**
+ * Starts a worker thread on a module of this package. Built code (.js) starts directly; source
+ * (.ts, under tsx or vitest) starts through tsx's loader, which worker threads do not inherit.
+ */
+export function startWorker(entry: URL, options: WorkerOptions = {}): Worker {
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options);
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(boot, { ...options, eval: true });
+}
+
+/** This module's sibling `name` with the extension this module itself was loaded with. */
+export function sibling(meta: ImportMeta, name: string): URL {
+  const ext = meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`./${name}${ext}`, meta.url);
+}

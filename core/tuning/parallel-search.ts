@@ -1,0 +1,61 @@
+import type { Worker } from 'node:worker_threads';
+import type { Dataset } from '../data/frame.js';
+import { Pipeline } from '../models/pipeline.js';
+import type { Family } from './families.js';
+import type { FamilyResult, SearchOptions } from './grid-search.js';
+import type { SearchReply } from './search-messages.js';
+import { sibling, startWorker } from '../runtime/worker-thread.js';
+
+export interface SearchOutcome {
+  results: FamilyResult[];
+  failures: { family: string; error: string }[];
+}
+
+/**
+ * Searches families on `threads` worker threads, each family whole on one thread, handed out in
+ * the given order (put the slowest first). Results come back in family order; a family whose
+ * search throws, or whose thread dies, is reported as a failure and the others go on.
+ */
+export async function searchInThreads(families: Family[], data: Dataset, threads: number, opts: SearchOptions): Promise<SearchOutcome> {
+  const queue = families.map((family, index) => ({ family, index }));
+  const results: (FamilyResult | undefined)[] = [];
+  const failures: { family: string; error: string; index: number }[] = [];
+  const workerData = { data, folds: opts.folds ?? 3, seed: opts.seed ?? 42 };
+
+  const runOn = async (worker: Worker): Promise<void> => {
+    for (let task = queue.shift(); task; task = queue.shift()) {
+      const { family, index } = task;
+      const reply = await new Promise<Extract<SearchReply, { type: 'done' | 'failed' }>>((resolve) => {
+        const onMessage = (m: SearchReply) => {
+          if (m.type === 'progress') return opts.onProgress?.(m.progress);
+          worker.off('message', onMessage).off('error', onError);
+          resolve(m);
+        };
+        const onError = (err: Error) => {
+          worker.off('message', onMessage);
+          resolve({ type: 'failed', family: family.kind, error: `worker thread died: ${err.message}` });
+        };
+        worker.on('message', onMessage).once('error', onError);
+        worker.postMessage({ family });
+      });
+      if (reply.type === 'failed') {
+        failures.push({ family: reply.family, error: reply.error, index });
+        if (reply.error.startsWith('worker thread died')) return;
+        continue;
+      }
+      results[index] = { ...reply.result, pipeline: await Pipeline.fromJSON(reply.result.pipeline) };
+    }
+  };
+
+  const workers = Array.from({ length: Math.min(threads, families.length) }, () => startWorker(sibling(import.meta, 'search-worker'), { workerData }));
+  try {
+    await Promise.all(workers.map(runOn));
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  for (const { family, index } of queue) failures.push({ family: family.kind, error: 'not searched: every worker thread died', index });
+  return {
+    results: results.filter((r): r is FamilyResult => r !== undefined),
+    failures: failures.sort((a, b) => a.index - b.index).map(({ family, error }) => ({ family, error })),
+  };
+}
