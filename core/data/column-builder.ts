@@ -1,32 +1,24 @@
-/** Growable typed-array buffers used while rows stream in. */
-export class Float64Builder {
-  private buf = new Float64Array(1024);
+type Typed = Float64Array | Int32Array;
+
+/** A growable typed array for values streaming in; `finish()` returns an exact-length copy. */
+export class TypedBuilder<T extends Typed> {
+  private buf: T;
   length = 0;
+  constructor(private readonly make: (n: number) => T) {
+    this.buf = make(1024);
+  }
   push(v: number): void {
     if (this.length === this.buf.length) {
-      const next = new Float64Array(this.buf.length * 2);
+      const next = this.make(this.buf.length * 2);
       next.set(this.buf);
       this.buf = next;
     }
     this.buf[this.length++] = v;
   }
-  finish(): Float64Array {
-    return this.buf.slice(0, this.length);
+  finish(): T {
+    return this.buf.slice(0, this.length) as T;
   }
 }
 
-export class Int32Builder {
-  private buf = new Int32Array(1024);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.buf.length) {
-      const next = new Int32Array(this.buf.length * 2);
-      next.set(this.buf);
-      this.buf = next;
-    }
-    this.buf[this.length++] = v;
-  }
-  finish(): Int32Array {
-    return this.buf.slice(0, this.length);
-  }
-}
+export const float64Builder = () => new TypedBuilder((n) => new Float64Array(n));
+export const int32Builder = () => new TypedBuilder((n) => new Int32Array(n));

@@ -1,5 +1,5 @@
 import type { ColumnSpec, DatasetSchema } from '../../schema/index.js';
-import { Float64Builder, Int32Builder } from './column-builder.js';
+import { float64Builder, int32Builder } from './column-builder.js';
 import type { Column, Dataset } from './frame.js';
 import { mapHeader, type HeaderMap } from './header.js';
 import { IssueCollector, type DataIssue } from './read-issues.js';
@@ -25,7 +25,7 @@ export class DatasetBuilder {
   private readonly issues = new IssueCollector();
   private readonly map: HeaderMap;
   private readonly sinks: Sink[];
-  private readonly labels = new Int32Builder();
+  private readonly labels = int32Builder();
   private readonly labelCodes: Map<string, number>;
   private readonly missing: Set<string>;
   rows = 0;
@@ -51,7 +51,7 @@ export class DatasetBuilder {
       if (!spec.nullable) issues.add('not-null', 'error', spec.name, `column ${spec.name} has empty cells but is not nullable`, { line });
     };
     if (spec.kind === 'numeric') {
-      const out = new Float64Builder();
+      const out = float64Builder();
       return {
         spec,
         at,
@@ -73,7 +73,7 @@ export class DatasetBuilder {
     }
     const categories = spec.values.map(String);
     const codes = new Map(categories.map((c, i) => [c, i]));
-    const out = new Int32Builder();
+    const out = int32Builder();
     return {
       spec,
       at,

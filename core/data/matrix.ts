@@ -45,3 +45,17 @@ export function fromRows(rows: ArrayLike<number>[]): Matrix {
   rows.forEach((r, i) => data.set(Array.from(r), i * cols));
   return { data, rows: rows.length, cols };
 }
+
+/** Mean of each column over its non-missing values (0 for a column missing everywhere). */
+export function columnMeans(X: Matrix): Float64Array {
+  const sum = new Float64Array(X.cols);
+  const n = new Float64Array(X.cols);
+  for (let i = 0; i < X.data.length; i++) {
+    const v = X.data[i];
+    if (v === v) {
+      sum[i % X.cols] += v;
+      n[i % X.cols]++;
+    }
+  }
+  return sum.map((s, c) => (n[c] ? s / n[c] : 0));
+}

@@ -1,26 +1,14 @@
 import { z } from 'zod';
 import type { Matrix } from '../data/matrix.js';
 import { assertFitted, type Classifier, type FitOptions, type ModelJSON } from './model.js';
-import { MaxDepth, MaxFeatures, parseParams, resolveMaxFeatures, Seed } from './params.js';
+import { parseParams, resolveMaxFeatures } from './params.js';
+import { cartParams } from './tree/cart-params.js';
 import { classForest, fitClassTrees, forestProba } from './tree/class-forest.js';
 import type { Forest } from './tree/forest.js';
 import { TreeJSON } from './tree/tree-json.js';
 
-export const DecisionTreeParams = z.object({
-  /** Split quality; `log_loss` is scikit-learn's alias of `entropy`. Default gini. */
-  criterion: z
-    .enum(['gini', 'entropy', 'log_loss'])
-    .default('gini')
-    .transform((c) => (c === 'log_loss' ? 'entropy' : c)),
-  /** Default unlimited. */
-  maxDepth: MaxDepth.default(0),
-  minSamplesSplit: z.number().int().min(2).default(2),
-  minSamplesLeaf: z.number().int().min(1).default(1),
-  /** Default all features. */
-  maxFeatures: MaxFeatures.default('all'),
-  maxBins: z.number().int().min(2).max(256).default(255),
-  seed: Seed,
-});
+/** Params; max features defaults to all. */
+export const DecisionTreeParams = z.object(cartParams('all'));
 export type DecisionTreeParams = z.input<typeof DecisionTreeParams>;
 
 const State = z.object({ nClasses: z.number().int().min(2), tree: TreeJSON });

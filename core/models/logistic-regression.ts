@@ -4,7 +4,7 @@ import type { Matrix } from '../data/matrix.js';
 import { assertFitted, type Classifier, type FitOptions, type ModelJSON } from './model.js';
 import { parseParams } from './params.js';
 import { tf, tfReady } from './tf/backend.js';
-import { assertTfReady, probaFromOutput, toTensor } from './tf/tensors.js';
+import { assertTfReady, predictWith, toTensor } from './tf/tensors.js';
 
 export const LogisticRegressionParams = z.object({
   /** Inverse regularisation strength, as scikit-learn's C. Default 1. */
@@ -105,13 +105,10 @@ export class LogisticRegression implements Classifier {
     const s = assertFitted(this.state, this.kind);
     assertTfReady(this.kind);
     const D = s.nClasses === 2 ? 1 : s.nClasses;
-    const out = tf.tidy(() => {
+    return predictWith(s.nClasses, () => {
       const logits = toTensor(X).matMul(tf.tensor2d(s.weights, [s.cols, D])).add(tf.tensor1d(s.bias));
       return (D === 1 ? tf.sigmoid(logits) : tf.softmax(logits)) as tf.Tensor2D;
     });
-    const proba = probaFromOutput(out, s.nClasses);
-    out.dispose();
-    return proba;
   }
 
   toJSON(): ModelJSON {

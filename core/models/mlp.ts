@@ -4,7 +4,7 @@ import { Rng } from '../data/rng.js';
 import { assertFitted, type Classifier, type FitOptions, type ModelJSON } from './model.js';
 import { parseParams, Seed } from './params.js';
 import { tf, tfReady } from './tf/backend.js';
-import { assertTfReady, probaFromOutput, targets, toTensor } from './tf/tensors.js';
+import { assertTfReady, predictWith, targets, toTensor } from './tf/tensors.js';
 
 export const MlpParams = z.object({
   /** Units per hidden layer (ReLU). Default [64, 32]. */
@@ -118,7 +118,7 @@ export class Mlp implements Classifier {
   predictProba(X: Matrix): Float64Array {
     const s = assertFitted(this.state, this.kind);
     assertTfReady(this.kind);
-    const out = tf.tidy(() => {
+    return predictWith(s.nClasses, () => {
       let a: tf.Tensor2D = toTensor(X);
       s.layers.forEach((l, i) => {
         const z = a.matMul(tf.tensor2d(l.kernel, [l.in, l.out])).add(tf.tensor1d(l.bias));
@@ -126,9 +126,6 @@ export class Mlp implements Classifier {
       });
       return a;
     });
-    const proba = probaFromOutput(out, s.nClasses);
-    out.dispose();
-    return proba;
   }
 
   toJSON(): ModelJSON {

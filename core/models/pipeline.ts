@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Frame } from '../data/frame.js';
+import { SHARED_MIN_VALUES } from '../data/matrix.js';
 import { ModelError } from '../errors.js';
 import { Preprocessor } from '../transform/preprocessor.js';
 import type { Classifier, ModelJSON } from './model.js';
@@ -22,9 +23,16 @@ export class Pipeline {
     readonly positiveClass: number,
   ) {}
 
+  /** Encoder output buffer kept between calls: the matrix never leaves `predictProba`. */
+  private scratch?: Float32Array;
+
   /** Class probabilities, rows x classes, row-major in `classes` order. */
   predictProba(frame: Frame): Float64Array {
-    return this.model.predictProba(this.preprocessor.transform(frame));
+    const X = this.preprocessor.transform(frame, this.scratch);
+    if (X.rows * X.cols >= SHARED_MIN_VALUES && X.data.buffer instanceof SharedArrayBuffer && X.data.byteOffset === 0) {
+      this.scratch = new Float32Array(X.data.buffer);
+    }
+    return this.model.predictProba(X);
   }
 
   toJSON(): ModelJSON {

@@ -1,28 +1,19 @@
 import { z } from 'zod';
 import type { Matrix } from '../data/matrix.js';
 import { assertFitted, type Classifier, type FitOptions, type ModelJSON, type Staged } from './model.js';
-import { MaxDepth, MaxFeatures, parseParams, resolveMaxFeatures, Seed } from './params.js';
+import { parseParams, resolveMaxFeatures } from './params.js';
+import { cartParams } from './tree/cart-params.js';
 import { classForest, fitClassTrees, forestProba } from './tree/class-forest.js';
 import type { Forest } from './tree/forest.js';
 import { TreeJSON } from './tree/tree-json.js';
 
+/** Params; max features defaults to sqrt. */
 export const RandomForestParams = z.object({
   /** Trees in the forest. Default 100. */
   nEstimators: z.number().int().min(1).max(10_000).default(100),
-  criterion: z
-    .enum(['gini', 'entropy', 'log_loss'])
-    .default('gini')
-    .transform((c) => (c === 'log_loss' ? 'entropy' : c)),
-  /** Default unlimited. */
-  maxDepth: MaxDepth.default(0),
-  minSamplesSplit: z.number().int().min(2).default(2),
-  minSamplesLeaf: z.number().int().min(1).default(1),
-  /** Features tried per split. Default sqrt. */
-  maxFeatures: MaxFeatures.default('sqrt'),
+  ...cartParams('sqrt'),
   /** Bootstrap rows per tree. Default true. */
   bootstrap: z.boolean().default(true),
-  maxBins: z.number().int().min(2).max(256).default(255),
-  seed: Seed,
 });
 export type RandomForestParams = z.input<typeof RandomForestParams>;
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { attackDataset } from '../../test/helpers/synthetic.js';
 import { readCsvText, schemaOf } from '../../test/helpers/datasets.js';
+import { takeRows } from '../data/frame.js';
 import { Preprocessor } from '../transform/preprocessor.js';
 import { ModelError } from '../errors.js';
 import { Pipeline } from './pipeline.js';
@@ -56,6 +57,21 @@ describe('model JSON round trip', () => {
     const pipeline = new Pipeline(pre, model, dataset.classes, dataset.positiveClass);
     const again = await Pipeline.fromJSON(JSON.parse(JSON.stringify(pipeline.toJSON())));
     expect(again.predictProba(withHoles)).toEqual(pipeline.predictProba(withHoles));
+  });
+
+  it('scores big batches of different sizes one after another (reused encoder buffer)', async () => {
+    const { csv, schema } = attackDataset(60_000, 8);
+    const { dataset } = await readCsvText(csv, schemaOf(schema));
+    const pre = new Preprocessor();
+    const X = pre.fitTransform(dataset.features);
+    const model = createModel('random_forest', { nEstimators: 5, maxDepth: 6 });
+    await model.fit(X, dataset.labels, { nClasses: 3 });
+    const pipeline = new Pipeline(pre, model, dataset.classes, dataset.positiveClass);
+    const fresh = await Pipeline.fromJSON(JSON.parse(JSON.stringify(pipeline.toJSON())));
+    const part = takeRows(dataset.features, Int32Array.from({ length: 50_000 }, (_, i) => (i * 7) % 60_000));
+    const first = pipeline.predictProba(dataset.features);
+    expect(pipeline.predictProba(part)).toEqual(fresh.predictProba(part));
+    expect(pipeline.predictProba(dataset.features)).toEqual(first);
   });
 
   it('rejects unknown kinds, bad versions and bad params', async () => {

@@ -39,57 +39,59 @@ export class FeatureEncoder {
     return this.columns;
   }
 
-  transform(frame: Frame): Matrix {
+  /**
+   * Encodes `frame`. With `into` (a buffer the caller owns and no longer reads), the matrix is
+   * written there when it fits, which spares page faults on big batches.
+   */
+  transform(frame: Frame, into?: Float32Array): Matrix {
     const layout = this.layout();
     const cols = this.outputNames.length;
     const n = frame.nRows;
-    const data = allocFloat32(n * cols);
+    const reuse = into && into.length >= n * cols;
+    const data = reuse ? into.subarray(0, n * cols) : allocFloat32(n * cols);
+    const numeric: { values: Float64Array; at: number }[] = [];
+    const categorical: { codes: Int32Array; remap: Int32Array; width: number; onehot: boolean; at: number }[] = [];
     let at = 0;
-    let missing = false;
-    const writers = layout.map((spec) => {
+    for (const spec of layout) {
       const col = frame.columns.find((c) => c.name === spec.name);
       if (!col || (col.kind === 'numeric') !== (spec.kind === 'numeric')) {
         throw new ModelError(`feature_encoder: column ${spec.name} is missing or of another kind than at fit time`);
       }
-      const offset = at;
       if (col.kind === 'numeric') {
-        at++;
-        const values = col.values;
-        return (r0: number, r1: number) => {
-          for (let i = r0; i < r1; i++) {
-            const v = values[i];
-            if (v !== v) missing = true;
-            data[i * cols + offset] = v;
-          }
-        };
+        numeric.push({ values: col.values, at: at++ });
+      } else if (spec.kind !== 'numeric') {
+        // Map the frame's dictionary onto the fitted one (they match when both come from the schema).
+        const remap = Int32Array.from(col.categories, (c) => spec.categories.indexOf(c));
+        const width = spec.kind === 'onehot' ? spec.categories.length : 1;
+        categorical.push({ codes: col.codes, remap, width, onehot: spec.kind === 'onehot', at });
+        at += width;
       }
-      if (spec.kind === 'numeric') throw new ModelError(`feature_encoder: column ${spec.name} changed kind`);
-      // Map the frame's dictionary onto the fitted one (they match when both come from the schema).
-      const remap = Int32Array.from(col.categories, (c) => spec.categories.indexOf(c));
-      const width = spec.kind === 'onehot' ? spec.categories.length : 1;
-      const { codes } = col;
-      const onehot = spec.kind === 'onehot';
-      at += width;
-      return (r0: number, r1: number) => {
+    }
+    if (reuse && categorical.some((c) => c.onehot)) data.fill(0);
+    let missing = 0;
+    // Row blocks keep the output lines in cache while every column writes into them.
+    for (let r0 = 0; r0 < n; r0 += 1024) {
+      const r1 = Math.min(n, r0 + 1024);
+      for (const { values, at: c } of numeric) {
+        for (let i = r0; i < r1; i++) {
+          const v = values[i];
+          missing |= +(v !== v);
+          data[i * cols + c] = v;
+        }
+      }
+      for (const { codes, remap, width, onehot, at: c } of categorical) {
         for (let i = r0; i < r1; i++) {
           const code = codes[i] >= 0 ? remap[codes[i]] : -1;
-          const o = i * cols + offset;
+          const o = i * cols + c;
           if (code < 0) {
             data.fill(NaN, o, o + width);
-            missing = true;
-          }
-          else if (onehot) data[o + code] = 1;
+            missing = 1;
+          } else if (onehot) data[o + code] = 1;
           else data[o] = code;
         }
-      };
-    });
-    // Row blocks keep the output lines in cache while every column writes into them.
-    const BLOCK = 1024;
-    for (let r0 = 0; r0 < n; r0 += BLOCK) {
-      const r1 = Math.min(n, r0 + BLOCK);
-      for (const write of writers) write(r0, r1);
+      }
     }
-    return { data, rows: n, cols, hasMissing: missing };
+    return { data, rows: n, cols, hasMissing: missing === 1 };
   }
 
   toJSON() {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Matrix } from '../data/matrix.js';
+import { columnMeans, type Matrix } from '../data/matrix.js';
 import { Rng } from '../data/rng.js';
 import { ModelError } from '../errors.js';
 
@@ -42,19 +42,7 @@ export class KnnImputer {
     pick.forEach((r, i) => {
       for (let c = 0; c < cols; c++) this.donors![i * cols + c] = X.data[r * cols + c];
     });
-    this.means = new Float64Array(cols);
-    for (let c = 0; c < cols; c++) {
-      let s = 0;
-      let n = 0;
-      for (let r = 0; r < rows; r++) {
-        const v = X.data[r * cols + c];
-        if (!Number.isNaN(v)) {
-          s += v;
-          n++;
-        }
-      }
-      this.means[c] = n ? s / n : 0;
-    }
+    this.means = columnMeans(X);
     this.cols = cols;
     return this;
   }

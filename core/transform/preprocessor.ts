@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Frame } from '../data/frame.js';
-import { hasNaN, type Matrix } from '../data/matrix.js';
+import { columnMeans, hasNaN, type Matrix } from '../data/matrix.js';
 import { ModelError } from '../errors.js';
 import { FeatureEncoder, type CategoricalEncoding } from './feature-encoder.js';
 import { KnnImputer, type KnnImputerParams } from './knn-imputer.js';
@@ -49,9 +49,10 @@ export class Preprocessor {
     return X;
   }
 
-  transform(frame: Frame): Matrix {
+  /** `into`: a scratch buffer the encoder may write into (see FeatureEncoder.transform). */
+  transform(frame: Frame, into?: Float32Array): Matrix {
     if (!this.encoder || !this.means) throw new ModelError('preprocessor is not fitted');
-    let X = this.encoder.transform(frame);
+    let X = this.encoder.transform(frame, into);
     if (X.hasMissing ?? hasNaN(X.data)) X = this.imputer ? this.imputer.transform(X) : fillMeans(X, this.means);
     return this.scaler ? this.scaler.transform(X) : X;
   }
@@ -88,19 +89,6 @@ export class Preprocessor {
     p.scaler = s.scaler ? StandardScaler.fromJSON(s.scaler) : undefined;
     return p;
   }
-}
-
-function columnMeans(X: Matrix): Float64Array {
-  const sum = new Float64Array(X.cols);
-  const n = new Float64Array(X.cols);
-  for (let i = 0; i < X.data.length; i++) {
-    const v = X.data[i];
-    if (!Number.isNaN(v)) {
-      sum[i % X.cols] += v;
-      n[i % X.cols]++;
-    }
-  }
-  return sum.map((s, c) => (n[c] ? s / n[c] : 0));
 }
 
 function fillMeans(X: Matrix, means: Float64Array): Matrix {

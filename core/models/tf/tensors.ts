@@ -27,3 +27,13 @@ export function probaFromOutput(out: tf.Tensor2D, K: number): Float64Array {
 export function assertTfReady(kind: string): void {
   if (!tf.getBackend()) throw new Error(`${kind}: await tfReady() before loading or scoring`);
 }
+
+/** Runs a forward pass in a tidy scope and returns class probabilities (rows x K). */
+export function predictWith(K: number, forward: () => tf.Tensor2D): Float64Array {
+  const out = tf.tidy(forward);
+  try {
+    return probaFromOutput(out, K);
+  } finally {
+    out.dispose();
+  }
+}

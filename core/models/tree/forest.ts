@@ -1,5 +1,5 @@
 import type { Matrix } from '../../data/matrix.js';
-import { BLOCK, scoreRows, type ForestLayout, type ScoringContext } from './score-rows.js';
+import { BLOCK, scoreRows, type ForestLayout, type Scratch, type ScoringContext } from './score-rows.js';
 import { existingScoringPool, scoringPool, type ScoringPool } from './scoring-pool.js';
 import type { Tree } from './tree-buffer.js';
 import { walkModules } from './walk-module.js';
@@ -7,6 +7,8 @@ import { walkModules } from './walk-module.js';
 /** Leaves point to themselves and never go right, so a lane can idle on them. */
 const NEVER = 0x3fffffff;
 const PAGE = 65536;
+/** A node record: left child's address, threshold rank, feature * 4, unused (see walk-wat.ts). */
+const NODE_BYTES = 16;
 const MAX_PAGES = 16384;
 /** Batches at least this big are split across the scoring pool's threads. */
 const PARALLEL_MIN_ROWS = 8192;
@@ -29,7 +31,7 @@ export class Forest {
   private readonly ctx: ScoringContext;
   private readonly pool: ScoringPool | null;
   /** Scratch slot per thread (0 = this thread, 1 + i = pool worker i), sized for cols x outDim. */
-  private slots: { cols: number; outDim: number; offsets: { x: number; out: number }[] } | undefined;
+  private slots: { cols: number; outDim: number; offsets: Scratch[] } | undefined;
   private readonly registered = new Set<number>();
 
   /**
@@ -47,14 +49,16 @@ export class Forest {
     const cuts = sets.map((s) => Float64Array.from(s).sort());
     this.size = trees.length;
 
-    const lt = 0;
-    const tr = lt + 4 * nodes;
-    const fe = tr + 4 * nodes;
-    const roots = fe + 4 * nodes;
+    const nCuts = cuts.reduce((n, c) => n + c.length, 0);
+    const cutsAt = 0;
+    const cutOff = cutsAt + 8 * nCuts;
+    const cutLen = cutOff + 4 * cols;
+    const nodesAt = align16(cutLen + 4 * cols);
+    const roots = nodesAt + NODE_BYTES * nodes;
     const outCols = roots + 4 * trees.length;
     const val = align8(outCols + 4 * trees.length);
     const end = val + 8 * nodes * width;
-    const layout: ForestLayout = { lt, tr, fe, roots, outCols, val, end };
+    const layout: ForestLayout = { cuts: cutsAt, cutOff, cutLen, nodes: nodesAt, roots, outCols, val, end };
     const wasm = options.kernel === 'js' ? null : walkModules;
     this.pool = wasm ? scoringPool() : null;
     const initial = Math.ceil(end / PAGE) + 1;
@@ -64,22 +68,30 @@ export class Forest {
     const i32 = new Int32Array(memory.buffer);
     const f64 = new Float64Array(memory.buffer);
     let at = 0;
+    cuts.forEach((c, f) => {
+      f64.set(c, (cutsAt >> 3) + at);
+      i32[(cutOff >> 2) + f] = at;
+      i32[(cutLen >> 2) + f] = c.length;
+      at += c.length;
+    });
+    at = 0;
+    const address = (node: number) => nodesAt + NODE_BYTES * node;
     trees.forEach((t, ti) => {
-      i32[(roots >> 2) + ti] = at;
+      i32[(roots >> 2) + ti] = address(at);
       i32[(outCols >> 2) + ti] = outCol[ti];
       for (let j = 0; j < t.feature.length; j++) {
         const f = t.feature[j];
-        const node = at + j;
-        i32[(lt >> 2) + node] = f < 0 ? node : at + t.left[j];
-        i32[(tr >> 2) + node] = f < 0 ? NEVER : cuts[f].indexOf(t.threshold[j]);
-        i32[(fe >> 2) + node] = Math.max(f, 0);
+        const rec = address(at + j) >> 2;
+        i32[rec] = f < 0 ? address(at + j) : address(at + t.left[j]);
+        i32[rec + 1] = f < 0 ? NEVER : cuts[f].indexOf(t.threshold[j]);
+        i32[rec + 2] = 4 * Math.max(f, 0);
       }
       f64.set(t.value, (val >> 3) + at * width);
       at += t.feature.length;
     });
     const module = wasm && (this.pool ? wasm.shared : wasm.plain);
     const instance = module ? new WebAssembly.Instance(module, { env: { mem: memory } }) : undefined;
-    this.ctx = { memory, layout, cuts, width, instance, scratch: { x: 0, out: 0 } };
+    this.ctx = { memory, layout, cuts, width, instance, scratch: { xf: 0, x: 0, out: 0 } };
     if (this.pool) dropInWorkers.register(this, this.id);
   }
 
@@ -119,7 +131,7 @@ export class Forest {
   }
 
   /** Sends the forest to a worker once per scratch layout. */
-  private register(worker: number, scratch: { x: number; out: number }): void {
+  private register(worker: number, scratch: Scratch): void {
     if (this.registered.has(worker)) return;
     const { memory, layout, cuts, width } = this.ctx;
     this.pool!.send(worker, { type: 'forest', id: this.id, memory, layout, cuts, width, scratch });
@@ -127,15 +139,16 @@ export class Forest {
   }
 
   /** Block buffers for every thread, after the forest in its memory; grows the memory when needed. */
-  private slotsFor(cols: number, outDim: number): { x: number; out: number }[] {
+  private slotsFor(cols: number, outDim: number): Scratch[] {
     if (this.slots && this.slots.cols >= cols && this.slots.outDim >= outDim) return this.slots.offsets;
     const threads = 1 + (this.pool ? this.pool.size : 0);
     let at = this.ctx.layout.end;
     const offsets = Array.from({ length: threads }, () => {
-      const x = align8(at);
+      const xf = align8(at);
+      const x = align8(xf + 4 * BLOCK * cols);
       const out = align8(x + 4 * BLOCK * cols);
       at = out + 8 * BLOCK * outDim;
-      return { x, out };
+      return { xf, x, out };
     });
     const have = this.ctx.memory.buffer.byteLength;
     if (at > have) this.ctx.memory.grow(Math.ceil((at - have) / PAGE));
@@ -146,3 +159,4 @@ export class Forest {
 }
 
 const align8 = (n: number) => (n + 7) & ~7;
+const align16 = (n: number) => (n + 15) & ~15;

@@ -91,14 +91,19 @@ export function growGradTree(
   const tree = new TreeBuffer(1);
   const rootHist = s.newHist();
   buildHist(s, rootHist, 0, n, g, h, w);
-  let G = 0;
-  let H = 0;
-  let C = 0;
-  for (let b = offsets[0]; b < offsets[1]; b++) {
-    G += rootHist[3 * b];
-    H += rootHist[3 * b + 1];
-    C += rootHist[3 * b + 2];
-  }
+  // Every row falls in one bin of feature 0, so its bins sum to the node's totals.
+  const sums = (hist: Hist): [number, number, number] => {
+    let g = 0;
+    let h = 0;
+    let c = 0;
+    for (let b = offsets[0]; b < offsets[1]; b++) {
+      g += hist[3 * b];
+      h += hist[3 * b + 1];
+      c += hist[3 * b + 2];
+    }
+    return [g, h, c];
+  };
+  const [G, H, C] = sums(rootHist);
   const score = (gs: number, hs: number) => (gs * gs) / (hs + p.l2);
 
   const evaluate = (leaf: Leaf): Leaf => {
@@ -153,17 +158,6 @@ export function growGradTree(
     for (let b = 0; b < large.length; b++) large[b] -= small[b];
     const lh = leftSmaller ? small : large;
     const rh = leftSmaller ? large : small;
-    const sums = (hist: Hist) => {
-      let a = 0;
-      let bb = 0;
-      let c = 0;
-      for (let b = offsets[0]; b < offsets[1]; b++) {
-        a += hist[3 * b];
-        bb += hist[3 * b + 1];
-        c += hist[3 * b + 2];
-      }
-      return [a, bb, c];
-    };
     const [lg, lhs, lc] = sums(lh);
     const depth = leaf.depth + 1;
     open.push(evaluate({ node: left, start: leaf.start, end: mid, depth, G: lg, H: lhs, C: lc, hist: lh, gain: 0, feature: -1, bin: 0 }));

@@ -5,13 +5,22 @@ export const BLOCK = 512;
 
 /** Where a packed forest lives in its memory (byte offsets). */
 export interface ForestLayout {
-  lt: number;
-  tr: number;
-  fe: number;
+  /** float64 thresholds of all features, then per feature an int32 start index and count. */
+  cuts: number;
+  cutOff: number;
+  cutLen: number;
+  /** 16-byte node records (see walk-wat.ts), then each tree's root address and output column. */
+  nodes: number;
   roots: number;
   outCols: number;
   val: number;
   end: number;
+}
+
+export interface Scratch {
+  xf: number;
+  x: number;
+  out: number;
 }
 
 /** Everything one thread needs to score rows with a packed forest. */
@@ -23,8 +32,8 @@ export interface ScoringContext {
   width: number;
   /** The walk kernel instance bound to `memory`; absent -> the JavaScript kernel. */
   instance?: WebAssembly.Instance;
-  /** This thread's block buffers in `memory`: int32 ranks, float64 outputs. */
-  scratch: { x: number; out: number };
+  /** This thread's block buffers in `memory`: float32 inputs, int32 ranks, float64 outputs. */
+  scratch: Scratch;
 }
 
 /**
@@ -45,14 +54,19 @@ export function scoreRows(
 ): void {
   const { buffer } = ctx.memory;
   const x = new Int32Array(buffer, ctx.scratch.x, BLOCK * cols);
+  const xf = new Float32Array(buffer, ctx.scratch.xf, BLOCK * cols);
   const blockOut = new Float64Array(buffer, ctx.scratch.out, BLOCK * outDim);
   const L = ctx.layout;
   const walk = ctx.instance?.exports.walk as ((...a: WalkArgs) => void) | undefined;
+  const rank = ctx.instance?.exports.rank as ((...a: number[]) => void) | undefined;
   for (let b0 = r0; b0 < r1; b0 += BLOCK) {
     const rows = Math.min(BLOCK, r1 - b0);
-    rankBlock(ctx.cuts, data, cols, b0, rows, x);
+    if (rank) {
+      xf.set(data.subarray(b0 * cols, (b0 + rows) * cols));
+      rank(ctx.scratch.xf, rows, cols, ctx.cuts.length, L.cuts, L.cutOff, L.cutLen, ctx.scratch.x);
+    } else rankBlock(ctx.cuts, data, cols, b0, rows, x);
     blockOut.fill(0);
-    const args: WalkArgs = [L.lt, L.tr, L.fe, L.val, L.roots, L.outCols, from, to, ctx.width, ctx.scratch.x, rows, cols, ctx.scratch.out, outDim];
+    const args: WalkArgs = [L.nodes, L.val, L.roots, L.outCols, from, to, ctx.width, ctx.scratch.x, rows, cols, ctx.scratch.out, outDim];
     if (walk) walk(...args);
     else walkJs(buffer, ...args);
     const o = (b0 - r0 + outRow0) * outDim;

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { isMainThread, type Worker } from 'node:worker_threads';
 import { sibling, startWorker } from '../../runtime/worker-thread.js';
-import type { ForestLayout } from './score-rows.js';
+import type { ForestLayout, Scratch } from './score-rows.js';
 import { walkModules } from './walk-module.js';
 
 /** What a scoring worker needs to hold a forest: its shared memory and where things are. */
@@ -12,7 +12,7 @@ export interface ForestRegistration {
   layout: ForestLayout;
   cuts: Float64Array[];
   width: number;
-  scratch: { x: number; out: number };
+  scratch: Scratch;
 }
 
 export interface ScoreJob {
