@@ -8,11 +8,14 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=optional --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
 COPY api ./api
 COPY workers ./workers
 COPY core ./core
 COPY schema ./schema
+# Tests and benches type-check with the rest (unit tests import test/ helpers).
+COPY bench ./bench
+COPY test ./test
 RUN npm run build
 
 FROM node:24-bookworm-slim
