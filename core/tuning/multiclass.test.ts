@@ -46,4 +46,18 @@ describe('a three-class dataset with categorical string features', () => {
     expect(results[1].configs.map((c) => c.params.nEstimators).sort()).toEqual([20, 5]);
     expect(progress).toContain('random_forest');
   });
+
+  it('finds the same configs on worker threads as in this thread', async () => {
+    const { csv, schema } = attackDataset(400, 13);
+    const { dataset } = await readCsvText(csv, schemaOf(schema));
+    const families: Family[] = [
+      { kind: 'gradient_boosting', grid: { learningRate: [0.1, 0.3], maxIter: [5, 20] }, stageParam: 'maxIter', scale: false },
+      { kind: 'logistic_regression', grid: { C: [0.1, 1] }, scale: true },
+    ];
+    const threaded = await searchAll(families, dataset, { threads: 2, seed: 4 });
+    const inline = await searchAll(families, dataset, { threads: 1, seed: 4 });
+    const summary = (o: typeof inline) => o.results.map((r) => ({ family: r.family, params: r.params, cvF1: r.cvF1, configs: r.configs }));
+    expect(summary(threaded)).toEqual(summary(inline));
+    expect(threaded.results[0].pipeline.predictProba(dataset.features)).toEqual(inline.results[0].pipeline.predictProba(dataset.features));
+  });
 });

@@ -65,9 +65,15 @@ export class ScoringPool {
     this.workers[worker].postMessage(message);
   }
 
-  /** Blocks until the worker finishes its job; false when it failed or did not answer in time. */
+  /**
+   * Blocks until the worker finishes its job; false when it failed or did not answer in time. A
+   * worker that did not answer is not used again.
+   */
   wait(worker: number, timeoutMs: number): boolean {
-    Atomics.wait(this.flags, 2 * worker + DONE, 0, timeoutMs);
+    if (Atomics.wait(this.flags, 2 * worker + DONE, 0, timeoutMs) === 'timed-out') {
+      Atomics.store(this.flags, 2 * worker + READY, 0);
+      return false;
+    }
     return Atomics.load(this.flags, 2 * worker + DONE) === 1;
   }
 
