@@ -1,5 +1,4 @@
 import type { DatasetSchema, NumericColumnSpec } from '../../schema/index.js';
-import { UNKNOWN_CATEGORY } from '../data/dataset-builder.js';
 import type { Dataset, NumericColumn } from '../data/frame.js';
 import { IssueCollector, type DataIssue } from '../data/read-issues.js';
 import { DataError } from '../errors.js';
@@ -38,9 +37,6 @@ export function validateDataset(data: Dataset, schema: DatasetSchema, opts: Vali
       let n = 0;
       for (const c of col.codes) if (c === -1) n++;
       nulls[col.name] = n;
-      if (col.codes.every((c) => c === UNKNOWN_CATEGORY || c === -1) && data.features.nRows > 0 && n < data.features.nRows) {
-        issues.add('allowed-values', 'error', col.name, `column ${col.name} has no value from its allowed list`);
-      }
     }
   });
   const labelCounts: Record<string, number> = {};

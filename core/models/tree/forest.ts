@@ -43,7 +43,7 @@ export class Forest {
 
   constructor(trees: Tree[], width: number, outCol: Int32Array, options: { kernel?: 'auto' | 'js' } = {}) {
     const nodes = trees.reduce((s, t) => s + t.feature.length, 0);
-    const cols = 1 + trees.reduce((m, t) => Math.max(m, ...t.feature), -1);
+    const cols = 1 + trees.reduce((m, t) => t.feature.reduce((a, f) => Math.max(a, f), m), -1);
     const sets = Array.from({ length: cols }, () => new Set<number>());
     for (const t of trees) t.feature.forEach((f, i) => f >= 0 && sets[f].add(t.threshold[i]));
     const cuts = sets.map((s) => Float64Array.from(s).sort());
