@@ -1,0 +1,30 @@
+import type { ModelJSON } from '../models/model.js';
+
+/** What is known about a registered model version. */
+export interface ModelManifest {
+  name: string;
+  version: number;
+  runId: string;
+  family: string;
+  params: Record<string, unknown>;
+  /** Test-set metrics of the run that produced it (threat class positive). */
+  metrics: Record<string, number>;
+  schemaHash: string;
+  dataDigest: string;
+  gitCommit?: string;
+  createdAt: string;
+}
+
+/** Versioned models with aliases (`production`); the artifact store is the source of truth. */
+export interface ModelRegistry {
+  /**
+   * Registers the model of run `runId` as the next version of `name`. Idempotent per run: a
+   * retried run gets the version it already has.
+   */
+  register(name: string, model: ModelJSON, manifest: Omit<ModelManifest, 'name' | 'version' | 'createdAt'>): Promise<ModelManifest>;
+  versions(name: string): Promise<ModelManifest[]>;
+  get(name: string, ref: number | string): Promise<{ manifest: ModelManifest; model: ModelJSON } | undefined>;
+  setAlias(name: string, alias: string, version: number): Promise<void>;
+  alias(name: string, alias: string): Promise<number | undefined>;
+  names(): Promise<string[]>;
+}
