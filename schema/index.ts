@@ -1,2 +1,3 @@
 export * from './dataset-schema.js';
 export * from './parse-schema.js';
+export * from './config.js';

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+/** Every environment variable threatmatrix reads, with its default. */
+export const ConfigSchema = z.object({
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** BullMQ key prefix (one per deployment or test). */
+  TM_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('tm'),
+  /** Artifact store: a directory, or s3://bucket[/prefix]. */
+  TM_ARTIFACTS: z.string().min(1).default('.threatmatrix'),
+  S3_ENDPOINT: optional.pipe(z.string().url().optional()),
+  S3_REGION: z.string().default('us-east-1'),
+  /** Path-style addressing (MinIO, s3rver); default on when S3_ENDPOINT is set. */
+  S3_FORCE_PATH_STYLE: optional.pipe(bool.optional()),
+  MLFLOW_TRACKING_URI: optional.pipe(z.string().url().optional()),
+  MLFLOW_TRACKING_USERNAME: optional,
+  MLFLOW_TRACKING_PASSWORD: optional,
+  MLFLOW_TRACKING_TOKEN: optional,
+  MLFLOW_EXPERIMENT_NAME: z.string().min(1).default('threatmatrix'),
+  /** Cron for daily retraining (e.g. "0 3 * * *"); unset = off. */
+  TM_RETRAIN_CRON: optional,
+  TM_RETRAIN_TZ: z.string().default('UTC'),
+  /** Promote a new model when it beats production on this test metric by at least the delta. */
+  TM_PROMOTION_METRIC: z.enum(['f1', 'macroF1', 'rocAuc', 'prAuc', 'accuracy']).default('f1'),
+  TM_PROMOTION_MIN_DELTA: z.coerce.number().min(0).default(0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Configuration that cannot start the process: lists every bad variable at once. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment once; values of secrets never appear in the error. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const r = ConfigSchema.safeParse(env);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  throw new ConfigError(`bad configuration:\n${lines.join('\n')}`);
+}
