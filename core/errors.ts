@@ -18,3 +18,13 @@ export class DataError extends Error {
 export class ModelError extends Error {
   override name = 'ModelError';
 }
+
+/** A failure that retrying cannot fix (bad schema, failed quality gate); queues must not retry it. */
+export class PermanentError extends Error {
+  override name = 'PermanentError';
+}
+
+/** True for errors that will fail the same way on every retry. */
+export function isPermanent(err: unknown): boolean {
+  return err instanceof DataError || err instanceof ModelError || err instanceof PermanentError || (err as Error)?.name === 'SchemaFileError';
+}

@@ -1,0 +1,19 @@
+/** Deterministic artifact keys of a run: a retried stage overwrites the same objects. */
+export function runKeys(runId: string) {
+  const base = `runs/${runId}`;
+  return {
+    spec: `${base}/run.json`,
+    dataset: `${base}/ingest/dataset.tmds`,
+    ingestIssues: `${base}/ingest/issues.json`,
+    validation: `${base}/validate/report.json`,
+    drift: `${base}/validate/drift.json`,
+    train: `${base}/validate/train.tmds`,
+    test: `${base}/validate/test.tmds`,
+    transform: `${base}/transform/summary.json`,
+    preprocessor: (scaled: boolean) => `${base}/transform/preprocessor-${scaled ? 'scaled' : 'plain'}.json`,
+    familyPipeline: (family: string) => `${base}/train/${family}/pipeline.json`,
+    familyResult: (family: string) => `${base}/train/${family}/result.json`,
+    trainSummary: `${base}/train/summary.json`,
+    metrics: `${base}/evaluate/metrics.json`,
+  };
+}

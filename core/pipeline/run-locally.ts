@@ -1,0 +1,27 @@
+import type { RegisterResult, RunSpec, TrainResult } from '../../schema/jobs.js';
+import { familiesOf, ingest, register, trainFamily, transform, validate } from './stages.js';
+import type { StageDeps } from './stage-deps.js';
+
+/**
+ * Runs every stage in this process, in order, with the same stage code the queue workers run.
+ * A family that fails is reported; the others still compete.
+ */
+export async function runLocally(run: RunSpec, deps: StageDeps, onStage?: (stage: string) => void): Promise<RegisterResult> {
+  onStage?.('ingest');
+  await ingest(run, deps);
+  onStage?.('validate');
+  await validate(run, deps);
+  onStage?.('transform');
+  await transform(run, deps);
+  const trained: TrainResult = { families: [], failures: [] };
+  for (const f of familiesOf(run)) {
+    onStage?.(`train-family:${f.kind}`);
+    try {
+      trained.families.push(await trainFamily(run, f.kind, deps));
+    } catch (err) {
+      trained.failures.push({ family: f.kind, error: (err as Error).message });
+    }
+  }
+  onStage?.('register');
+  return register(run, trained, deps);
+}

@@ -1,0 +1,156 @@
+import { parseDatasetSchema, type DatasetSchema } from '../../schema/index.js';
+import type { FamilyResult, IngestResult, RegisterResult, RunSpec, TrainResult, TransformResult, ValidateResult } from '../../schema/jobs.js';
+import { decodeDataset, encodeDataset } from '../artifacts/dataset-codec.js';
+import { canonicalJson, sha256 } from '../artifacts/digest.js';
+import { getJson, putJson } from '../artifacts/json.js';
+import { takeDataset, type Dataset } from '../data/frame.js';
+import type { DataIssue } from '../data/read-issues.js';
+import { stratifiedKFold, stratifiedSplit } from '../data/split.js';
+import { PermanentError } from '../errors.js';
+import { classificationReport } from '../metrics/classification-report.js';
+import type { ModelJSON } from '../models/model.js';
+import { Pipeline } from '../models/pipeline.js';
+import { decidePromotion } from '../registry/promotion.js';
+import { Preprocessor } from '../transform/preprocessor.js';
+import { DEFAULT_FAMILIES, type Family } from '../tuning/families.js';
+import { FoldCache } from '../tuning/fold-cache.js';
+import { searchFamily } from '../tuning/grid-search.js';
+import { driftReport } from '../validation/drift/drift-report.js';
+import { assertValid, validateDataset } from '../validation/validate-dataset.js';
+import { runKeys } from './run-keys.js';
+import type { StageDeps } from './stage-deps.js';
+
+const schemaOf = (run: RunSpec): DatasetSchema => parseDatasetSchema(JSON.stringify(run.schema), `run ${run.runId} schema`);
+
+async function loadDataset(deps: StageDeps, key: string): Promise<Dataset> {
+  const bytes = await deps.store.get(key);
+  if (!bytes) throw new Error(`missing artifact ${key} (did the previous stage run?)`);
+  return decodeDataset(bytes);
+}
+
+/** Families to search: the run's list, or all six. Unknown names fail the run (no retry). */
+export function familiesOf(run: RunSpec): Family[] {
+  if (!run.families) return DEFAULT_FAMILIES;
+  return run.families.map((kind) => {
+    const f = DEFAULT_FAMILIES.find((d) => d.kind === kind);
+    if (!f) throw new PermanentError(`unknown model family "${kind}" (known: ${DEFAULT_FAMILIES.map((d) => d.kind).join(', ')})`);
+    return f;
+  });
+}
+
+/** Reads the source into the run's dataset object; cell-level issues are kept for validation. */
+export async function ingest(run: RunSpec, deps: StageDeps): Promise<IngestResult> {
+  const keys = runKeys(run.runId);
+  const schema = schemaOf(run);
+  await putJson(deps.store, keys.spec, run);
+  const { dataset, issues } = await deps.source(run.source).read(schema, { onProgress: () => deps.onProgress?.(50) });
+  const bytes = encodeDataset(dataset);
+  await deps.store.put(keys.dataset, bytes);
+  await putJson(deps.store, keys.ingestIssues, issues);
+  deps.onProgress?.(100);
+  return { rows: dataset.features.nRows, dataDigest: sha256(bytes), issues: issues.length };
+}
+
+/**
+ * Checks the data against the schema (the report is stored either way; a failure is permanent),
+ * splits it into train and test (stratified, seeded) and stores the train-vs-test drift report.
+ */
+export async function validate(run: RunSpec, deps: StageDeps): Promise<ValidateResult> {
+  const keys = runKeys(run.runId);
+  const schema = schemaOf(run);
+  const data = await loadDataset(deps, keys.dataset);
+  const readIssues = (await getJson<DataIssue[]>(deps.store, keys.ingestIssues)) ?? [];
+  const report = validateDataset(data, schema, { readIssues });
+  await putJson(deps.store, keys.validation, report);
+  deps.onProgress?.(30);
+  assertValid(report);
+  const { train, test } = stratifiedSplit(data.labels, run.testSize, run.seed);
+  const trainSet = takeDataset(data, train);
+  const testSet = takeDataset(data, test);
+  await deps.store.put(keys.train, encodeDataset(trainSet));
+  await deps.store.put(keys.test, encodeDataset(testSet));
+  const drift = driftReport(trainSet.features, testSet.features);
+  await putJson(deps.store, keys.drift, drift);
+  deps.onProgress?.(100);
+  return { trainRows: train.length, testRows: test.length, driftedColumns: drift.driftedColumns, drifted: drift.drifted };
+}
+
+/** Fits the preprocessing (encoding, KNN imputation, scaling) on the training rows and stores it. */
+export async function transform(run: RunSpec, deps: StageDeps): Promise<TransformResult> {
+  const keys = runKeys(run.runId);
+  const train = await loadDataset(deps, keys.train);
+  let outputColumns = 0;
+  let imputedCells = 0;
+  for (const scale of [false, true]) {
+    const pre = new Preprocessor({ scale });
+    const X = pre.fitTransform(train.features);
+    outputColumns = X.cols;
+    await putJson(deps.store, keys.preprocessor(scale), pre.toJSON());
+    deps.onProgress?.(scale ? 100 : 50);
+  }
+  for (const c of train.features.columns) {
+    const values = c.kind === 'numeric' ? c.values : c.codes;
+    for (const v of values) if (c.kind === 'numeric' ? Number.isNaN(v) : v < 0) imputedCells++;
+  }
+  const summary = { outputColumns, imputedCells };
+  await putJson(deps.store, keys.transform, summary);
+  return summary;
+}
+
+/** Grid-searches one family with stratified k-fold CV on the training rows and stores its refit pipeline. */
+export async function trainFamily(run: RunSpec, kind: string, deps: StageDeps): Promise<FamilyResult> {
+  const keys = runKeys(run.runId);
+  const family = familiesOf({ ...run, families: [kind] })[0];
+  const train = await loadDataset(deps, keys.train);
+  const cache = new FoldCache(train, stratifiedKFold(train.labels, run.folds, run.seed));
+  const r = await searchFamily(family, train, cache, { onProgress: ({ done, total }) => deps.onProgress?.(Math.floor((100 * done) / total)) });
+  const result: FamilyResult = {
+    family: kind,
+    params: r.params,
+    cvF1: r.cvF1,
+    cvF1Sd: r.cvF1Sd,
+    searchSeconds: r.searchSeconds,
+    pipelineKey: keys.familyPipeline(kind),
+  };
+  await putJson(deps.store, keys.familyPipeline(kind), r.pipeline.toJSON());
+  await putJson(deps.store, keys.familyResult(kind), { ...result, configs: r.configs });
+  return result;
+}
+
+/**
+ * Picks the family with the best CV score, scores it on the test rows, registers it as the next
+ * version and makes it `production` when it beats the current production model re-scored on the
+ * same test rows (the promotion rule); otherwise it stays a candidate version.
+ */
+export async function register(run: RunSpec, trained: TrainResult, deps: StageDeps): Promise<RegisterResult> {
+  const keys = runKeys(run.runId);
+  if (!trained.families.length) throw new PermanentError(`every model family failed: ${trained.failures.map((f) => `${f.family}: ${f.error}`).join('; ')}`);
+  const best = trained.families.reduce((a, b) => (b.cvF1 > a.cvF1 ? b : a));
+  const test = await loadDataset(deps, keys.test);
+  const scoreOn = (p: Pipeline) => {
+    const r = classificationReport(test.labels, p.predictProba(test.features), test.classes, test.positiveClass);
+    return { accuracy: r.accuracy, precision: r.precision, recall: r.recall, f1: r.f1, macroF1: r.macroF1, rocAuc: r.rocAuc, prAuc: r.prAuc };
+  };
+  const modelJson = await getJson<ModelJSON>(deps.store, best.pipelineKey);
+  if (!modelJson) throw new Error(`missing artifact ${best.pipelineKey}`);
+  const metrics = scoreOn(await Pipeline.fromJSON(modelJson));
+  deps.onProgress?.(40);
+  const production = await deps.registry.get(run.modelName, 'production');
+  const productionMetrics = production ? scoreOn(await Pipeline.fromJSON(production.model)) : undefined;
+  const decision = decidePromotion(deps.promotion, metrics, productionMetrics);
+  const dataDigest = sha256((await deps.store.get(keys.dataset)) ?? new Uint8Array());
+  const manifest = await deps.registry.register(run.modelName, modelJson, {
+    runId: run.runId,
+    family: best.family,
+    params: best.params,
+    metrics,
+    schemaHash: sha256(canonicalJson(run.schema)),
+    dataDigest,
+    gitCommit: run.gitCommit,
+  });
+  if (decision.promote) await deps.registry.setAlias(run.modelName, 'production', manifest.version);
+  const result = { best: best.family, metrics, version: manifest.version, promoted: decision.promote, reason: decision.reason };
+  await putJson(deps.store, keys.metrics, { ...result, productionMetrics, families: trained.families, failures: trained.failures });
+  deps.onProgress?.(100);
+  return result;
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/** Where a run's rows come from. */
+export const SourceSpec = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('csv'), path: z.string().min(1) }),
+  z.object({ kind: z.literal('s3'), uri: z.string().regex(/^s3:\/\/[^/]+\/.+/, 'expected s3://bucket/key') }),
+  z.object({ kind: z.literal('mongodb'), uri: z.string().regex(/^mongodb(\+srv)?:\/\//), db: z.string().min(1), collection: z.string().min(1) }),
+]);
+export type SourceSpec = z.infer<typeof SourceSpec>;
+
+/** Ids that are safe as BullMQ job ids and artifact path segments: no ':' and not all digits. */
+export const RunId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{2,80}$/)
+  .refine((s) => !/^\d+$/.test(s), 'must not be all digits');
+
+/** Everything a training run needs; every stage job carries it (small: no data). */
+export const RunSpec = z.object({
+  runId: RunId,
+  /** Registry name of the model. */
+  modelName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/),
+  source: SourceSpec,
+  /** The dataset schema, as written in its file (parsed again by each stage). */
+  schema: z.record(z.string(), z.unknown()),
+  /** Model families to search; default all. */
+  families: z.array(z.string()).min(1).optional(),
+  folds: z.number().int().min(2).max(20).default(3),
+  testSize: z.number().gt(0).lt(1).default(0.2),
+  seed: z.number().int().nonnegative().default(42),
+  gitCommit: z.string().optional(),
+});
+export type RunSpec = z.infer<typeof RunSpec>;
+export type RunSpecInput = z.input<typeof RunSpec>;
+
+export const IngestResult = z.object({ rows: z.number().int(), dataDigest: z.string(), issues: z.number().int() });
+export const ValidateResult = z.object({ trainRows: z.number().int(), testRows: z.number().int(), driftedColumns: z.number().int(), drifted: z.boolean() });
+export const TransformResult = z.object({ outputColumns: z.number().int(), imputedCells: z.number().int() });
+export const FamilyResult = z.object({
+  family: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  cvF1: z.number(),
+  cvF1Sd: z.number(),
+  searchSeconds: z.number(),
+  pipelineKey: z.string(),
+});
+export const TrainResult = z.object({
+  families: z.array(FamilyResult),
+  failures: z.array(z.object({ family: z.string(), error: z.string() })),
+});
+export const RegisterResult = z.object({
+  best: z.string(),
+  metrics: z.record(z.string(), z.number()),
+  version: z.number().int(),
+  promoted: z.boolean(),
+  reason: z.string(),
+});
+
+export type IngestResult = z.infer<typeof IngestResult>;
+export type ValidateResult = z.infer<typeof ValidateResult>;
+export type TransformResult = z.infer<typeof TransformResult>;
+export type FamilyResult = z.infer<typeof FamilyResult>;
+export type TrainResult = z.infer<typeof TrainResult>;
+export type RegisterResult = z.infer<typeof RegisterResult>;
+
+/** The job catalogue: stage name -> payload and result schemas (parsed at the worker). */
+export const JOBS = {
+  ingest: { payload: z.object({ run: RunSpec }), result: IngestResult },
+  validate: { payload: z.object({ run: RunSpec }), result: ValidateResult },
+  transform: { payload: z.object({ run: RunSpec }), result: TransformResult },
+  'train-family': { payload: z.object({ run: RunSpec, family: z.string() }), result: FamilyResult },
+  train: { payload: z.object({ run: RunSpec }), result: TrainResult },
+  register: { payload: z.object({ run: RunSpec }), result: RegisterResult },
+} as const;
+export type StageName = keyof typeof JOBS;
+export type StagePayload<S extends StageName> = z.infer<(typeof JOBS)[S]['payload']>;
+export type StageResult<S extends StageName> = z.infer<(typeof JOBS)[S]['result']>;
+/** Stages in run order. */
+export const STAGES: StageName[] = ['ingest', 'validate', 'transform', 'train-family', 'train', 'register'];
