@@ -1,0 +1,75 @@
+import { Queue, UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
+import { isPermanent } from '../core/errors.js';
+import type { StageDeps } from '../core/pipeline/stage-deps.js';
+import { familiesOf, ingest, register, trainFamily, transform, validate } from '../core/pipeline/stages.js';
+import { FamilyResult, JOBS, TrainResult, type StageName, type StagePayload, type StageResult } from '../schema/jobs.js';
+import { QUEUE_OF, jobOptionsFor } from './queues.js';
+
+/** What a processor may use besides the job: the stage dependencies and the queues it adds jobs to. */
+export interface ProcessorContext {
+  deps: StageDeps;
+  queue(name: string): Queue;
+}
+
+type Handler<S extends StageName> = (payload: StagePayload<S>, job: Job, token: string | undefined, ctx: ProcessorContext) => Promise<StageResult<S>>;
+
+/** One handler per stage; `satisfies` makes a missing or mistyped stage a compile error. */
+export const handlers = {
+  ingest: ({ run }, _job, _token, { deps }) => ingest(run, deps),
+  validate: ({ run }, _job, _token, { deps }) => validate(run, deps),
+  transform: ({ run }, _job, _token, { deps }) => transform(run, deps),
+  'train-family': ({ run, family }, _job, _token, { deps }) => trainFamily(run, family, deps),
+  train: trainFanOut,
+  register: async ({ run }, job, _token, { deps }) => {
+    const [trained] = Object.values(await job.getChildrenValues());
+    return register(run, TrainResult.parse(trained), deps);
+  },
+} satisfies { [S in StageName]: Handler<S> };
+
+/**
+ * Fans out one train-family child per model family (ids derived from the run, so a retry adds
+ * nothing twice), waits for them, then gathers their results and their reported failures.
+ */
+async function trainFanOut({ run }: StagePayload<'train'>, job: Job, token: string | undefined, { queue }: ProcessorContext): Promise<TrainResult> {
+  if (job.data.step !== 'wait') {
+    const families = familiesOf(run);
+    await queue(QUEUE_OF['train-family']).addBulk(
+      families.map((f) => ({
+        name: 'train-family',
+        data: { run, family: f.kind },
+        opts: { ...jobOptionsFor('train-family', run, f.kind), parent: { id: job.id!, queue: job.queueQualifiedName } },
+      })),
+    );
+    await job.updateData({ ...job.data, step: 'wait' });
+  }
+  if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
+  const values = Object.values(await job.getChildrenValues());
+  const failed = await job.getIgnoredChildrenFailures();
+  return {
+    families: values.flatMap((v) => {
+      const r = FamilyResult.safeParse(v);
+      return r.success ? [r.data] : [];
+    }),
+    failures: Object.entries(failed).map(([key, error]) => ({ family: /-train-family-(.+)$/.exec(key)?.[1] ?? key, error })),
+  };
+}
+
+/**
+ * The BullMQ processor of a stage: parses the payload with the catalogue's schema (Redis hands
+ * back untyped JSON), reports progress on the job, and turns errors that retrying cannot fix
+ * into UnrecoverableError so no attempt is wasted.
+ */
+export function processorFor<S extends StageName>(stage: S, ctx: ProcessorContext) {
+  const handler = handlers[stage] as unknown as Handler<S>;
+  return async (job: Job, token?: string): Promise<StageResult<S>> => {
+    try {
+      const payload = JOBS[stage].payload.parse(job.data) as StagePayload<S>;
+      const deps: StageDeps = { ...ctx.deps, onProgress: (p) => void job.updateProgress(p).catch(() => undefined) };
+      return await handler(payload, job, token, { ...ctx, deps });
+    } catch (err) {
+      if (err instanceof WaitingChildrenError) throw err;
+      if (isPermanent(err) || (err as Error)?.name === 'ZodError') throw new UnrecoverableError(`${(err as Error).name}: ${(err as Error).message}`);
+      throw err;
+    }
+  };
+}
