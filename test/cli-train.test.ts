@@ -1,0 +1,42 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
+import { ArtifactRegistry } from '../core/registry/artifact-registry.js';
+import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
+import { repoPath } from './helpers/datasets.js';
+
+const run = promisify(execFile);
+
+describe('threatmatrix train --follow', () => {
+  const prefix = testPrefix('cli');
+  let dir: string;
+  afterAll(async () => {
+    const redis = new Redis(REDIS_URL);
+    await dropPrefix(redis, prefix);
+    redis.disconnect();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs the whole flow on data/phishing.csv with its own workers and registers v1 as production', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tm-cli-'));
+    const env = { ...process.env, TM_QUEUE_PREFIX: prefix, TM_ARTIFACTS: join(dir, 'artifacts'), REDIS_URL };
+    const { stdout, stderr } = await run(process.execPath, [repoPath('workers/bin/threatmatrix.mjs'), 'train', '--follow', '--families', 'decision_tree,random_forest'], {
+      cwd: repoPath(''),
+      env,
+      timeout: 120_000,
+    });
+    expect(stderr).toMatch(/ingest: done/);
+    expect(stderr).toMatch(/train random_forest: done/);
+    expect(stdout).toMatch(/model version v1 \(production/);
+    expect(stdout).toMatch(/f1\s+0\.9[67]\d\d/);
+    const registry = new ArtifactRegistry(new LocalArtifactStore(join(dir, 'artifacts')));
+    expect(await registry.alias('phishing', 'production')).toBe(1);
+    const { stdout: models } = await run(process.execPath, [repoPath('workers/bin/threatmatrix.mjs'), 'models'], { cwd: repoPath(''), env });
+    expect(models).toMatch(/^phishing v1 \(production\)/m);
+  });
+});

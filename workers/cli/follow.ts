@@ -1,0 +1,71 @@
+import { QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { STAGES, type StageName } from '../../schema/jobs.js';
+import { QUEUE_OF } from '../queues.js';
+
+interface Line {
+  label: string;
+  percent: number;
+  state: 'waiting' | 'active' | 'done' | 'failed';
+  note?: string;
+}
+
+/**
+ * Live per-stage progress of one run from BullMQ queue events: bars redrawn in place on a TTY,
+ * plain lines otherwise. Listens before calling `start` (which enqueues), so no event is missed.
+ * Resolves with the register job's result, rejects when it fails.
+ */
+export async function followRun(
+  runId: string,
+  connection: () => Redis,
+  prefix: string,
+  start: () => Promise<unknown>,
+  out: NodeJS.WriteStream = process.stderr,
+): Promise<unknown> {
+  const lines = new Map<string, Line>();
+  const tty = out.isTTY === true;
+  let drawn = 0;
+  const labelOf = (stage: StageName, jobId: string) => (stage === 'train-family' ? `train ${jobId.slice(`${runId}-train-family-`.length)}` : stage);
+  const draw = (changed?: Line) => {
+    if (!tty) {
+      if (changed) out.write(`${changed.label}: ${changed.state}${changed.state === 'active' ? ` ${changed.percent}%` : ''}${changed.note ? ` (${changed.note})` : ''}\n`);
+      return;
+    }
+    if (drawn) out.write(`\x1b[${drawn}A`);
+    for (const l of lines.values()) {
+      const filled = Math.round(l.percent / 5);
+      const bar = `${'█'.repeat(filled)}${'░'.repeat(20 - filled)}`;
+      out.write(`\x1b[2K${l.label.padEnd(28)} ${bar} ${String(l.percent).padStart(3)}% ${l.state}${l.note ? ` ${l.note}` : ''}\n`);
+    }
+    drawn = lines.size;
+  };
+  const update = (stage: StageName, jobId: string, patch: Partial<Line>) => {
+    if (!jobId.startsWith(`${runId}-`)) return;
+    const key = `${stage}:${jobId}`;
+    const line = { ...(lines.get(key) ?? { label: labelOf(stage, jobId), percent: 0, state: 'waiting' as const }), ...patch };
+    const before = lines.get(key);
+    lines.set(key, line);
+    if (!before || before.state !== line.state || Math.floor(before.percent / 10) !== Math.floor(line.percent / 10) || tty) draw(line);
+  };
+  const all = STAGES.map((stage) => ({ stage, events: new QueueEvents(QUEUE_OF[stage], { connection: connection(), prefix }) }));
+  try {
+    await Promise.all(all.map(({ events }) => events.waitUntilReady()));
+    return await new Promise((resolve, reject) => {
+      for (const { stage, events } of all) {
+        events.on('active', ({ jobId }) => update(stage, jobId, { state: 'active' }));
+        events.on('progress', ({ jobId, data }) => typeof data === 'number' && update(stage, jobId, { percent: data, state: 'active' }));
+        events.on('completed', ({ jobId, returnvalue }) => {
+          update(stage, jobId, { percent: 100, state: 'done' });
+          if (stage === 'register' && jobId === `${runId}-register`) resolve(returnvalue);
+        });
+        events.on('failed', ({ jobId, failedReason }) => {
+          update(stage, jobId, { state: 'failed', note: failedReason.slice(0, 200) });
+          if (stage === 'register' && jobId === `${runId}-register`) reject(new Error(failedReason));
+        });
+      }
+      start().catch(reject);
+    });
+  } finally {
+    await Promise.all(all.map(({ events }) => events.close()));
+  }
+}

@@ -1,0 +1,15 @@
+import { resolve } from 'node:path';
+import type { SourceSpec } from '../../schema/index.js';
+
+/**
+ * `--data` as a source: s3://bucket/key, mongodb://host/db (collection from `collection`, default
+ * the schema's name), or a CSV path (made absolute, so workers elsewhere read the same file).
+ */
+export function sourceFromArg(data: string, collection: string): SourceSpec {
+  if (data.startsWith('s3://')) return { kind: 's3', uri: data };
+  if (/^mongodb(\+srv)?:\/\//.test(data)) {
+    const db = new URL(data).pathname.replace(/^\//, '') || 'threatmatrix';
+    return { kind: 'mongodb', uri: data, db, collection };
+  }
+  return { kind: 'csv', path: resolve(data) };
+}

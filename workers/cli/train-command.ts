@@ -1,0 +1,91 @@
+import { execSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
+import { parse as parseYaml } from 'yaml';
+import type { RegisterResult } from '../../schema/jobs.js';
+import { parseDatasetSchema, STAGES, type Config } from '../../schema/index.js';
+import { RunProducer } from '../flow.js';
+import { QUEUE_OF, redisConnection } from '../queues.js';
+import { startStageWorkers } from '../stage-workers.js';
+import { stageDepsFrom } from '../wiring.js';
+import { followRun } from './follow.js';
+import { metricsTable } from './metrics-table.js';
+import { sourceFromArg } from './source-arg.js';
+
+const gitCommit = () => {
+  try {
+    return execSync('git rev-parse HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return undefined;
+  }
+};
+
+/** `threatmatrix train`: enqueues a run; with --follow shows it live and prints the result. */
+export async function trainCommand(argv: string[], config: Config): Promise<number> {
+  const { values: a } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string', default: 'data/phishing.csv' },
+      schema: { type: 'string', default: 'schema/phishing.yaml' },
+      collection: { type: 'string' },
+      families: { type: 'string' },
+      folds: { type: 'string', default: '3' },
+      name: { type: 'string' },
+      follow: { type: 'boolean', default: false },
+      'local-worker': { type: 'string', default: 'auto' },
+    },
+  });
+  const schemaText = await readFile(a.schema!, 'utf8');
+  const schema = parseDatasetSchema(schemaText, a.schema);
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const runId = `run-${stamp}-${randomUUID().slice(0, 6)}`;
+  const run = {
+    runId,
+    modelName: a.name ?? schema.name,
+    source: sourceFromArg(a.data!, a.collection ?? schema.name),
+    schema: parseYaml(schemaText) as Record<string, unknown>,
+    families: a.families?.split(','),
+    folds: Number(a.folds),
+    gitCommit: gitCommit(),
+  };
+  const conn = redisConnection(config.REDIS_URL, 'producer');
+  await conn.connect();
+  const producer = new RunProducer(conn, config.TM_QUEUE_PREFIX);
+  const local = a['local-worker'] === 'always' || (a['local-worker'] === 'auto' && (await workerCount(config, conn)) === 0);
+  const workerConn = local ? redisConnection(config.REDIS_URL, 'worker') : undefined;
+  const embedded = workerConn
+    ? startStageWorkers({ connection: workerConn, prefix: config.TM_QUEUE_PREFIX, deps: stageDepsFrom(config) })
+    : undefined;
+  if (embedded) process.stderr.write('no stage workers are running: this process runs them until the run ends\n');
+  try {
+    if (!a.follow && !embedded) {
+      await producer.enqueue(run);
+      process.stdout.write(`${runId}\n`);
+      return 0;
+    }
+    process.stderr.write(`run ${runId}: ${run.source.kind} ${'path' in run.source ? run.source.path : ''}\n`);
+    const result = (await followRun(runId, () => redisConnection(config.REDIS_URL, 'worker'), config.TM_QUEUE_PREFIX, () => producer.enqueue(run))) as RegisterResult;
+    process.stdout.write(`${metricsTable(runId, result)}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`run ${runId} failed: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    await embedded?.close(10_000);
+    workerConn?.disconnect();
+    await producer.close();
+    conn.disconnect();
+  }
+}
+
+async function workerCount(config: Config, connection: ReturnType<typeof redisConnection>): Promise<number> {
+  const queues = STAGES.map((s) => new Queue(QUEUE_OF[s], { connection, prefix: config.TM_QUEUE_PREFIX }));
+  try {
+    const counts = await Promise.all(queues.map((q) => q.getWorkersCount()));
+    return Math.min(...counts);
+  } finally {
+    await Promise.all(queues.map((q) => q.close()));
+  }
+}
