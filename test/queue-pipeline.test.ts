@@ -25,6 +25,7 @@ describe('training runs as BullMQ flows on the real Redis', () => {
   let workers: StageWorkers;
   let producer: RunProducer;
   let events: QueueEvents;
+  let eventsConn: Redis;
   let registry: ArtifactRegistry;
   let store: LocalArtifactStore;
 
@@ -42,7 +43,8 @@ describe('training runs as BullMQ flows on the real Redis', () => {
       deps: { store, registry, source: (s) => new CsvFileSource(s.kind === 'csv' ? s.path : ''), promotion: { metric: 'macroF1', minDelta: 0 } },
     });
     producer = new RunProducer(producerConn, prefix);
-    events = new QueueEvents(QUEUE_OF.register, { connection: redisConnection(REDIS_URL, 'worker'), prefix });
+    eventsConn = redisConnection(REDIS_URL, 'worker');
+    events = new QueueEvents(QUEUE_OF.register, { connection: eventsConn, prefix });
     await events.waitUntilReady();
   });
 
@@ -50,6 +52,7 @@ describe('training runs as BullMQ flows on the real Redis', () => {
     await workers?.close(5_000);
     await producer?.close();
     await events?.close();
+    eventsConn?.disconnect();
     await dropPrefix(workerConn, prefix);
     workerConn?.disconnect();
     producerConn?.disconnect();

@@ -54,22 +54,35 @@ async function trainFanOut({ run }: StagePayload<'train'>, job: Job, token: stri
   };
 }
 
+/** The part of a BullMQ job (in-process or sandboxed) that stage processors use. */
+export interface StageJob {
+  data: unknown;
+  updateProgress(progress: number): Promise<unknown>;
+}
+
 /**
- * The BullMQ processor of a stage: parses the payload with the catalogue's schema (Redis hands
- * back untyped JSON), reports progress on the job, and turns errors that retrying cannot fix
- * into UnrecoverableError so no attempt is wasted.
+ * Runs a stage handler for a job: parses the payload with the catalogue's schema (Redis hands
+ * back untyped JSON), reports progress on the job, and turns errors that retrying cannot fix into
+ * UnrecoverableError so no attempt is wasted.
  */
+export async function runStage<S extends StageName>(
+  stage: S,
+  job: StageJob,
+  deps: StageDeps,
+  run: (payload: StagePayload<S>, deps: StageDeps) => Promise<StageResult<S>>,
+): Promise<StageResult<S>> {
+  try {
+    const payload = JOBS[stage].payload.parse(job.data) as StagePayload<S>;
+    return await run(payload, { ...deps, onProgress: (p) => void job.updateProgress(p).catch(() => undefined) });
+  } catch (err) {
+    if (err instanceof WaitingChildrenError) throw err;
+    if (isPermanent(err) || (err as Error)?.name === 'ZodError') throw new UnrecoverableError(`${(err as Error).name}: ${(err as Error).message}`);
+    throw err;
+  }
+}
+
+/** The in-process BullMQ processor of a stage. */
 export function processorFor<S extends StageName>(stage: S, ctx: ProcessorContext) {
   const handler = handlers[stage] as unknown as Handler<S>;
-  return async (job: Job, token?: string): Promise<StageResult<S>> => {
-    try {
-      const payload = JOBS[stage].payload.parse(job.data) as StagePayload<S>;
-      const deps: StageDeps = { ...ctx.deps, onProgress: (p) => void job.updateProgress(p).catch(() => undefined) };
-      return await handler(payload, job, token, { ...ctx, deps });
-    } catch (err) {
-      if (err instanceof WaitingChildrenError) throw err;
-      if (isPermanent(err) || (err as Error)?.name === 'ZodError') throw new UnrecoverableError(`${(err as Error).name}: ${(err as Error).message}`);
-      throw err;
-    }
-  };
+  return (job: Job, token?: string): Promise<StageResult<S>> => runStage(stage, job, ctx.deps, (payload, deps) => handler(payload, job, token, { ...ctx, deps }));
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { StageDeps } from '../core/pipeline/stage-deps.js';
@@ -11,8 +12,15 @@ export interface StageWorkerOptions {
   deps: StageDeps;
   /** Stages this process serves. Default all. */
   stages?: StageName[];
-  /** Jobs per stage at once. Default 1 (training is CPU-bound). */
+  /** Jobs per stage at once. Default 1. */
   concurrency?: number;
+  /** train-family jobs at once. Default: the CPU count when sandboxed, else 1. */
+  familyConcurrency?: number;
+  /**
+   * Run train-family jobs in sandboxed processes (adapters from the environment configuration).
+   * Default false: in-process, with `deps`.
+   */
+  sandbox?: boolean;
   /** Lock and stall timers (tests compress them). Defaults 30 s / 30 s. */
   lockDuration?: number;
   stalledInterval?: number;
@@ -24,6 +32,11 @@ export interface StageWorkers {
   close(deadlineMs?: number): Promise<void>;
 }
 
+/** The sandboxed processor file: built JS next to this module, or the tsx bootstrap from source. */
+function sandboxEntry(): URL {
+  return import.meta.url.endsWith('.ts') ? new URL('./sandbox/train-family.mjs', import.meta.url) : new URL('./sandbox/train-family.js', import.meta.url);
+}
+
 export function startStageWorkers(o: StageWorkerOptions): StageWorkers {
   const queues = new Map<string, Queue>();
   const queue = (name: string) => {
@@ -33,10 +46,10 @@ export function startStageWorkers(o: StageWorkerOptions): StageWorkers {
   };
   const workers = (o.stages ?? STAGES).map(
     (stage) =>
-      new Worker(QUEUE_OF[stage], processorFor(stage, { deps: o.deps, queue }), {
+      new Worker(QUEUE_OF[stage], o.sandbox && stage === 'train-family' ? sandboxEntry() : processorFor(stage, { deps: o.deps, queue }), {
         connection: o.connection,
         prefix: o.prefix,
-        concurrency: o.concurrency ?? 1,
+        concurrency: stage === 'train-family' ? (o.familyConcurrency ?? (o.sandbox ? availableParallelism() : 1)) : (o.concurrency ?? 1),
         lockDuration: o.lockDuration ?? 30_000,
         stalledInterval: o.stalledInterval ?? 30_000,
       }),

@@ -47,7 +47,10 @@ export async function followRun(
     lines.set(key, line);
     if (!before || before.state !== line.state || Math.floor(before.percent / 10) !== Math.floor(line.percent / 10) || tty) draw(line);
   };
-  const all = STAGES.map((stage) => ({ stage, events: new QueueEvents(QUEUE_OF[stage], { connection: connection(), prefix }) }));
+  const all = STAGES.map((stage) => {
+    const conn = connection();
+    return { stage, conn, events: new QueueEvents(QUEUE_OF[stage], { connection: conn, prefix }) };
+  });
   try {
     await Promise.all(all.map(({ events }) => events.waitUntilReady()));
     return await new Promise((resolve, reject) => {
@@ -67,5 +70,6 @@ export async function followRun(
     });
   } finally {
     await Promise.all(all.map(({ events }) => events.close()));
+    for (const { conn } of all) conn.disconnect();
   }
 }

@@ -56,7 +56,7 @@ export async function trainCommand(argv: string[], config: Config): Promise<numb
   const local = a['local-worker'] === 'always' || (a['local-worker'] === 'auto' && (await workerCount(config, conn)) === 0);
   const workerConn = local ? redisConnection(config.REDIS_URL, 'worker') : undefined;
   const embedded = workerConn
-    ? startStageWorkers({ connection: workerConn, prefix: config.TM_QUEUE_PREFIX, deps: stageDepsFrom(config) })
+    ? startStageWorkers({ connection: workerConn, prefix: config.TM_QUEUE_PREFIX, deps: stageDepsFrom(config), sandbox: true })
     : undefined;
   if (embedded) process.stderr.write('no stage workers are running: this process runs them until the run ends\n');
   try {

@@ -12,6 +12,7 @@ export async function workerCommand(argv: string[], config: Config, log: Logger)
     options: {
       stages: { type: 'string' },
       concurrency: { type: 'string', default: '1' },
+      'family-concurrency': { type: 'string' },
       'shutdown-seconds': { type: 'string', default: '30' },
     },
   });
@@ -28,6 +29,8 @@ export async function workerCommand(argv: string[], config: Config, log: Logger)
     deps: stageDepsFrom(config),
     stages,
     concurrency: Number(a.concurrency),
+    familyConcurrency: a['family-concurrency'] ? Number(a['family-concurrency']) : undefined,
+    sandbox: true,
     lockDuration: Number(process.env.TM_LOCK_DURATION_MS ?? 30_000),
     stalledInterval: Number(process.env.TM_STALLED_INTERVAL_MS ?? 30_000),
   });
