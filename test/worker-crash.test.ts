@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue, QueueEvents } from 'bullmq';
+import { parse as parseYaml } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
+import { ArtifactRegistry } from '../core/registry/artifact-registry.js';
+import { RunProducer } from '../workers/flow.js';
+import { QUEUE_OF, redisConnection } from '../workers/queues.js';
+import { repoPath } from './helpers/datasets.js';
+import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('a worker killed in the middle of training', () => {
+  const prefix = testPrefix('crash');
+  const conn = redisConnection(REDIS_URL, 'worker');
+  const children: ChildProcess[] = [];
+  let dir: string;
+
+  // Its own process group, so SIGKILL also takes the sandboxed training processes down.
+  const startWorker = (env: NodeJS.ProcessEnv) => {
+    const child = spawn(process.execPath, [repoPath('workers/bin/threatmatrix.mjs'), 'worker'], { cwd: repoPath(''), env, detached: true, stdio: 'ignore' });
+    children.push(child);
+    return child;
+  };
+  const killGroup = (child: ChildProcess, signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
+
+  afterAll(async () => {
+    for (const c of children) killGroup(c, 'SIGKILL');
+    await dropPrefix(conn, prefix);
+    conn.disconnect();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is replaced by a second worker that finishes the run: one model version, no half-written files', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tm-crash-'));
+    const artifacts = join(dir, 'artifacts');
+    const env = { ...process.env, REDIS_URL, TM_QUEUE_PREFIX: prefix, TM_ARTIFACTS: artifacts, TM_LOCK_DURATION_MS: '2000', TM_STALLED_INTERVAL_MS: '500', LOG_LEVEL: 'warn' };
+    const first = startWorker(env);
+    const producerConn = redisConnection(REDIS_URL, 'worker');
+    const eventsConn = redisConnection(REDIS_URL, 'worker');
+    const producer = new RunProducer(producerConn, prefix);
+    const events = new QueueEvents(QUEUE_OF.register, { connection: eventsConn, prefix });
+    await events.waitUntilReady();
+    const node = await producer.enqueue({
+      runId: 'crash-run',
+      modelName: 'phishing',
+      source: { kind: 'csv', path: repoPath('data/phishing.csv') },
+      schema: parseYaml(readFileSync(repoPath('schema/phishing.yaml'), 'utf8')) as Record<string, unknown>,
+      families: ['gradient_boosting'],
+    });
+    const families = new Queue(QUEUE_OF['train-family'], { connection: conn, prefix });
+    const jobId = 'crash-run-train-family-gradient_boosting';
+    for (let i = 0; i < 600; i++) {
+      const job = await families.getJob(jobId);
+      if (job && (await job.getState()) === 'active' && Number(job.progress) > 0) break;
+      await sleep(100);
+    }
+    const before = await families.getJob(jobId);
+    expect(await before?.getState()).toBe('active');
+    killGroup(first, 'SIGKILL');
+
+    startWorker(env);
+    const result = await node.job.waitUntilFinished(events, 120_000);
+    expect(result).toMatchObject({ version: 1, best: 'gradient_boosting', promoted: true });
+
+    const after = await families.getJob(jobId);
+    expect(after?.attemptsStarted).toBeGreaterThanOrEqual(2);
+    const registry = new ArtifactRegistry(new LocalArtifactStore(artifacts));
+    expect((await registry.versions('phishing')).map((v) => v.version)).toEqual([1]);
+    const files = await readdir(artifacts, { recursive: true });
+    expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    await families.close();
+    await events.close();
+    await producer.close();
+    producerConn.disconnect();
+    eventsConn.disconnect();
+  }, 180_000);
+});
