@@ -27,6 +27,9 @@ export const ConfigSchema = z.object({
   /** Cron for daily retraining (e.g. "0 3 * * *"); unset = off. */
   TM_RETRAIN_CRON: optional,
   TM_RETRAIN_TZ: z.string().default('UTC'),
+  /** What scheduled retraining trains on (same forms as `threatmatrix train --data`). */
+  TM_RETRAIN_DATA: z.string().min(1).default('data/phishing.csv'),
+  TM_RETRAIN_SCHEMA: z.string().min(1).default('schema/phishing.yaml'),
   /** Promote a new model when it beats production on this test metric by at least the delta. */
   TM_PROMOTION_METRIC: z.enum(['f1', 'macroF1', 'rocAuc', 'prAuc', 'accuracy']).default('f1'),
   TM_PROMOTION_MIN_DELTA: z.coerce.number().min(0).default(0),

@@ -1,6 +1,13 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { parse as parseYaml } from 'yaml';
 import type { Logger } from 'pino';
-import { STAGES, type Config, type StageName } from '../../schema/index.js';
+import { parseDatasetSchema, STAGES, type Config, type StageName } from '../../schema/index.js';
+import { RunProducer } from '../flow.js';
+import { RETRAIN_QUEUE, retrainProcessor, syncRetrainSchedule } from '../retrain.js';
+import { sourceFromArg } from './source-arg.js';
 import { redisConnection } from '../queues.js';
 import { startStageWorkers } from '../stage-workers.js';
 import { stageDepsFrom } from '../wiring.js';
@@ -34,6 +41,7 @@ export async function workerCommand(argv: string[], config: Config, log: Logger)
     lockDuration: Number(process.env.TM_LOCK_DURATION_MS ?? 30_000),
     stalledInterval: Number(process.env.TM_STALLED_INTERVAL_MS ?? 30_000),
   });
+  const retrain = await startRetrainScheduling(config, connection, log);
   for (const w of workers.workers) {
     w.on('completed', (job) => log.info({ queue: w.name, jobId: job.id }, 'job completed'));
     w.on('failed', (job, err) => log.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
@@ -48,7 +56,31 @@ export async function workerCommand(argv: string[], config: Config, log: Logger)
     process.once('SIGINT', stop);
   });
   await workers.close(Number(a['shutdown-seconds']) * 1000);
+  await retrain.close();
   connection.disconnect();
   log.info('workers stopped');
   return 0;
+}
+
+/** Syncs the retraining scheduler with the configuration and serves its kick-off jobs. */
+async function startRetrainScheduling(config: Config, connection: Redis, log: Logger): Promise<{ close(): Promise<void> }> {
+  const queue = new Queue(RETRAIN_QUEUE, { connection, prefix: config.TM_QUEUE_PREFIX });
+  let schedule;
+  if (config.TM_RETRAIN_CRON) {
+    const text = await readFile(config.TM_RETRAIN_SCHEMA, 'utf8');
+    const name = parseDatasetSchema(text, config.TM_RETRAIN_SCHEMA).name;
+    const template = { modelName: name, source: sourceFromArg(config.TM_RETRAIN_DATA, name), schema: parseYaml(text) as Record<string, unknown> };
+    schedule = { cron: config.TM_RETRAIN_CRON, tz: config.TM_RETRAIN_TZ, template };
+  }
+  const state = await syncRetrainSchedule(queue, schedule);
+  log.info({ retrain: state, cron: config.TM_RETRAIN_CRON, tz: config.TM_RETRAIN_TZ }, 'retraining schedule');
+  const producer = new RunProducer(connection, config.TM_QUEUE_PREFIX);
+  const worker = new Worker(RETRAIN_QUEUE, retrainProcessor(producer), { connection, prefix: config.TM_QUEUE_PREFIX });
+  return {
+    async close() {
+      await worker.close();
+      await producer.close();
+      await queue.close();
+    },
+  };
 }

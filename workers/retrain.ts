@@ -1,0 +1,47 @@
+import type { Job, Queue } from 'bullmq';
+import { z } from 'zod';
+import { RunSpec, SourceSpec } from '../schema/jobs.js';
+import type { RunProducer } from './flow.js';
+
+export const RETRAIN_QUEUE = 'retrain';
+const SCHEDULER_ID = 'scheduled-retrain';
+
+/** What every scheduled run trains: the run spec minus its id. */
+export const RetrainTemplate = z.object({
+  modelName: RunSpec.shape.modelName,
+  source: SourceSpec,
+  schema: z.record(z.string(), z.unknown()),
+  families: z.array(z.string()).min(1).optional(),
+});
+export type RetrainTemplate = z.infer<typeof RetrainTemplate>;
+
+/**
+ * Keeps the retraining job scheduler in line with the configuration: a cron pattern upserts it,
+ * none removes it (off unless configured). A scheduler cannot start a flow, so it emits a small
+ * kick-off job whose processor enqueues the run.
+ */
+export async function syncRetrainSchedule(
+  queue: Queue,
+  schedule?: { cron: string; tz: string; template: RetrainTemplate },
+): Promise<'scheduled' | 'off'> {
+  if (!schedule) {
+    await queue.removeJobScheduler(SCHEDULER_ID);
+    return 'off';
+  }
+  await queue.upsertJobScheduler(
+    SCHEDULER_ID,
+    { pattern: schedule.cron, tz: schedule.tz },
+    { name: 'retrain', data: RetrainTemplate.parse(schedule.template), opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
+  );
+  return 'scheduled';
+}
+
+/** Processor of kick-off jobs: one run per firing, its id from the firing time (a retry adds nothing twice). */
+export function retrainProcessor(producer: RunProducer) {
+  return async (job: Job): Promise<{ runId: string }> => {
+    const template = RetrainTemplate.parse(job.data);
+    const runId = `retrain-${job.timestamp}`;
+    await producer.enqueue({ ...template, runId });
+    return { runId };
+  };
+}
