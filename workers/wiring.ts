@@ -1,5 +1,8 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import { CsvFileSource } from '../core/adapters/csv-file-source.js';
 import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
+import { parseS3Uri, S3ArtifactStore } from '../core/adapters/s3-artifact-store.js';
+import { S3CsvSource } from '../core/adapters/s3-csv-source.js';
 import { PermanentError } from '../core/errors.js';
 import type { StageDeps } from '../core/pipeline/stage-deps.js';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
@@ -7,24 +10,46 @@ import type { DataSource } from '../core/ports/data-source.js';
 import { ArtifactRegistry } from '../core/registry/artifact-registry.js';
 import type { Config, SourceSpec } from '../schema/index.js';
 
-/** The artifact store the configuration names. */
-export function artifactStoreFrom(config: Config): ArtifactStore {
-  if (config.TM_ARTIFACTS.startsWith('s3://')) throw new PermanentError('S3 artifact stores are not wired in yet (TM_ARTIFACTS=s3://...)');
-  return new LocalArtifactStore(config.TM_ARTIFACTS);
+/**
+ * An S3 client from the configuration. Credentials come from the AWS SDK's default chain
+ * (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profiles, instance roles), never from our config.
+ */
+export function s3ClientFrom(config: Config): S3Client {
+  return new S3Client({
+    region: config.S3_REGION,
+    endpoint: config.S3_ENDPOINT,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE ?? config.S3_ENDPOINT !== undefined,
+  });
 }
 
-export function dataSourceFor(spec: SourceSpec): DataSource {
-  if (spec.kind === 'csv') return new CsvFileSource(spec.path);
-  throw new PermanentError(`${spec.kind} sources are not wired in yet`);
+/** Adapters chosen from the configuration, in one place; the S3 client is made on first use. */
+export function adaptersFrom(config: Config, s3 = lazy(() => s3ClientFrom(config))) {
+  const store = (): ArtifactStore => {
+    if (!config.TM_ARTIFACTS.startsWith('s3://')) return new LocalArtifactStore(config.TM_ARTIFACTS);
+    const { bucket, key } = parseS3Uri(config.TM_ARTIFACTS);
+    return new S3ArtifactStore(s3(), bucket, key);
+  };
+  const source = (spec: SourceSpec): DataSource => {
+    if (spec.kind === 'csv') return new CsvFileSource(spec.path);
+    if (spec.kind === 's3') return new S3CsvSource(s3(), spec.uri);
+    throw new PermanentError(`${spec.kind} sources are not wired in yet`);
+  };
+  return { store, source };
 }
 
-/** Stage dependencies from the configuration: adapters are chosen here and nowhere else. */
+/** Stage dependencies from the configuration. */
 export function stageDepsFrom(config: Config): StageDeps {
-  const store = artifactStoreFrom(config);
+  const { store: makeStore, source } = adaptersFrom(config);
+  const store = makeStore();
   return {
     store,
     registry: new ArtifactRegistry(store),
-    source: dataSourceFor,
+    source,
     promotion: { metric: config.TM_PROMOTION_METRIC, minDelta: config.TM_PROMOTION_MIN_DELTA },
   };
+}
+
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
 }
