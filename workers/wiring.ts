@@ -8,6 +8,11 @@ import type { StageDeps } from '../core/pipeline/stage-deps.js';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
 import type { DataSource } from '../core/ports/data-source.js';
 import { ArtifactRegistry } from '../core/registry/artifact-registry.js';
+import type { Logger } from 'pino';
+import { ArtifactTracker } from '../core/adapters/artifact-tracker.js';
+import { MlflowClient } from '../core/adapters/mlflow/mlflow-client.js';
+import { MlflowTracker } from '../core/adapters/mlflow/mlflow-tracker.js';
+import type { Tracker } from '../core/ports/tracker.js';
 import type { Config, SourceSpec } from '../schema/index.js';
 
 /**
@@ -37,8 +42,19 @@ export function adaptersFrom(config: Config, s3 = lazy(() => s3ClientFrom(config
   return { store, source };
 }
 
-/** Stage dependencies from the configuration. */
-export function stageDepsFrom(config: Config): StageDeps {
+/** MLflow when MLFLOW_TRACKING_URI is set (Basic auth from username + password, else Bearer token), else run records in the store. */
+export function trackerFrom(config: Config, store: ArtifactStore): Tracker {
+  if (!config.MLFLOW_TRACKING_URI) return new ArtifactTracker(store);
+  const client = new MlflowClient(config.MLFLOW_TRACKING_URI, {
+    username: config.MLFLOW_TRACKING_USERNAME,
+    password: config.MLFLOW_TRACKING_PASSWORD,
+    token: config.MLFLOW_TRACKING_TOKEN,
+  });
+  return new MlflowTracker(client, config.MLFLOW_EXPERIMENT_NAME);
+}
+
+/** Stage dependencies from the configuration; `log` receives tracking problems (which never fail a run). */
+export function stageDepsFrom(config: Config, log?: Pick<Logger, 'warn'>): StageDeps {
   const { store: makeStore, source } = adaptersFrom(config);
   const store = makeStore();
   return {
@@ -46,6 +62,8 @@ export function stageDepsFrom(config: Config): StageDeps {
     registry: new ArtifactRegistry(store),
     source,
     promotion: { metric: config.TM_PROMOTION_METRIC, minDelta: config.TM_PROMOTION_MIN_DELTA },
+    tracker: trackerFrom(config, store),
+    warn: (message, err) => log?.warn({ err: (err as Error)?.message }, message),
   };
 }
 

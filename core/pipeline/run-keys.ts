@@ -3,6 +3,8 @@ export function runKeys(runId: string) {
   const base = `runs/${runId}`;
   return {
     spec: `${base}/run.json`,
+    tracking: `${base}/tracking.json`,
+    familyTracking: (family: string) => `${base}/train/${family}/tracking.json`,
     dataset: `${base}/ingest/dataset.tmds`,
     ingestIssues: `${base}/ingest/issues.json`,
     validation: `${base}/validate/report.json`,

@@ -18,6 +18,7 @@ import { searchFamily } from '../tuning/grid-search.js';
 import { driftReport } from '../validation/drift/drift-report.js';
 import { assertValid, validateDataset } from '../validation/validate-dataset.js';
 import { runKeys } from './run-keys.js';
+import { track, trackedRun } from './tracking.js';
 import type { StageDeps } from './stage-deps.js';
 
 const schemaOf = (run: RunSpec): DatasetSchema => parseDatasetSchema(JSON.stringify(run.schema), `run ${run.runId} schema`);
@@ -47,6 +48,11 @@ export async function ingest(run: RunSpec, deps: StageDeps): Promise<IngestResul
   const bytes = encodeDataset(dataset);
   await deps.store.put(keys.dataset, bytes);
   await putJson(deps.store, keys.ingestIssues, issues);
+  const tracked = await trackedRun(run, deps);
+  await track(deps, 'ingest params', async () => {
+    await tracked?.logParams({ source: deps.source(run.source).description, families: familiesOf(run).map((f) => f.kind).join(','), folds: run.folds, testSize: run.testSize, seed: run.seed });
+    await tracked?.logMetrics({ rows: dataset.features.nRows, readIssues: issues.length });
+  });
   deps.onProgress?.(100);
   return { rows: dataset.features.nRows, dataDigest: sha256(bytes), issues: issues.length };
 }
@@ -63,6 +69,13 @@ export async function validate(run: RunSpec, deps: StageDeps): Promise<ValidateR
   const report = validateDataset(data, schema, { readIssues });
   await putJson(deps.store, keys.validation, report);
   deps.onProgress?.(30);
+  if (!report.ok) {
+    const tracked = await trackedRun(run, deps);
+    await track(deps, 'failed validation', async () => {
+      await tracked?.logArtifact('validate/report.json', JSON.stringify(report, null, 2));
+      await tracked?.end('FAILED');
+    });
+  }
   assertValid(report);
   const { train, test } = stratifiedSplit(data.labels, run.testSize, run.seed);
   const trainSet = takeDataset(data, train);
@@ -71,6 +84,8 @@ export async function validate(run: RunSpec, deps: StageDeps): Promise<ValidateR
   await deps.store.put(keys.test, encodeDataset(testSet));
   const drift = driftReport(trainSet.features, testSet.features);
   await putJson(deps.store, keys.drift, drift);
+  const tracked = await trackedRun(run, deps);
+  await track(deps, 'validate metrics', async () => tracked?.logMetrics({ trainRows: train.length, testRows: test.length, driftedColumns: drift.driftedColumns }));
   deps.onProgress?.(100);
   return { trainRows: train.length, testRows: test.length, driftedColumns: drift.driftedColumns, drifted: drift.drifted };
 }
@@ -114,6 +129,12 @@ export async function trainFamily(run: RunSpec, kind: string, deps: StageDeps): 
   };
   await putJson(deps.store, keys.familyPipeline(kind), r.pipeline.toJSON());
   await putJson(deps.store, keys.familyResult(kind), { ...result, configs: r.configs });
+  const tracked = await trackedRun(run, deps, kind);
+  await track(deps, `${kind} results`, async () => {
+    await tracked?.logParams(Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, JSON.stringify(v)])));
+    await tracked?.logMetrics({ cvF1: r.cvF1, cvF1Sd: r.cvF1Sd, searchSeconds: r.searchSeconds, configs: r.configs.length });
+    await tracked?.end('FINISHED');
+  });
   return result;
 }
 
@@ -124,7 +145,11 @@ export async function trainFamily(run: RunSpec, kind: string, deps: StageDeps): 
  */
 export async function register(run: RunSpec, trained: TrainResult, deps: StageDeps): Promise<RegisterResult> {
   const keys = runKeys(run.runId);
-  if (!trained.families.length) throw new PermanentError(`every model family failed: ${trained.failures.map((f) => `${f.family}: ${f.error}`).join('; ')}`);
+  if (!trained.families.length) {
+    const tracked = await trackedRun(run, deps);
+    await track(deps, 'failed run', async () => tracked?.end('FAILED'));
+    throw new PermanentError(`every model family failed: ${trained.failures.map((f) => `${f.family}: ${f.error}`).join('; ')}`);
+  }
   const best = trained.families.reduce((a, b) => (b.cvF1 > a.cvF1 ? b : a));
   const test = await loadDataset(deps, keys.test);
   const scoreOn = (p: Pipeline) => {
@@ -150,7 +175,18 @@ export async function register(run: RunSpec, trained: TrainResult, deps: StageDe
   });
   if (decision.promote) await deps.registry.setAlias(run.modelName, 'production', manifest.version);
   const result = { best: best.family, metrics, version: manifest.version, promoted: decision.promote, reason: decision.reason };
-  await putJson(deps.store, keys.metrics, { ...result, productionMetrics, families: trained.families, failures: trained.failures });
+  const record = { ...result, productionMetrics, families: trained.families, failures: trained.failures };
+  await putJson(deps.store, keys.metrics, record);
+  const tracked = await trackedRun(run, deps);
+  await track(deps, 'register', async () => {
+    if (!tracked) return;
+    await tracked.logMetrics(Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`test_${k}`, v])));
+    await tracked.setTags({ 'threatmatrix.best': best.family, 'threatmatrix.version': String(manifest.version), 'threatmatrix.promoted': String(decision.promote) });
+    await tracked.logArtifact('evaluate/metrics.json', JSON.stringify(record, null, 2));
+    await tracked.logArtifact('model/model.json', JSON.stringify(modelJson));
+    await deps.tracker?.registerModel?.(run.modelName, tracked, decision.promote);
+    await tracked.end('FINISHED');
+  });
   deps.onProgress?.(100);
   return result;
 }

@@ -2,6 +2,10 @@
 export interface Tracker {
   readonly kind: string;
   startRun(opts: { runName: string; tags?: Record<string, string>; parentRunId?: string }): Promise<TrackedRun>;
+  /** A handle on a run started earlier (by this or another process). */
+  attach(id: string): TrackedRun;
+  /** Mirrors a registered version into the tracker's own registry, when it has one. */
+  registerModel?(name: string, run: TrackedRun, production: boolean): Promise<void>;
 }
 
 export type RunStatus = 'FINISHED' | 'FAILED' | 'KILLED';

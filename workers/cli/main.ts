@@ -30,10 +30,10 @@ async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  const log = pino({ name: 'threatmatrix', level: config.LOG_LEVEL });
+  const log = pino({ name: 'threatmatrix', level: config.LOG_LEVEL }, pino.destination(2));
   switch (command) {
     case 'train':
-      return trainCommand(rest, config);
+      return trainCommand(rest, config, log);
     case 'worker':
       return workerCommand(rest, config, log);
     case 'runs':

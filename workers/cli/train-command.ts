@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
+import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import type { RegisterResult } from '../../schema/jobs.js';
 import { parseDatasetSchema, STAGES, type Config } from '../../schema/index.js';
@@ -23,7 +24,7 @@ const gitCommit = () => {
 };
 
 /** `threatmatrix train`: enqueues a run; with --follow shows it live and prints the result. */
-export async function trainCommand(argv: string[], config: Config): Promise<number> {
+export async function trainCommand(argv: string[], config: Config, log: Logger): Promise<number> {
   const { values: a } = parseArgs({
     args: argv,
     options: {
@@ -56,7 +57,7 @@ export async function trainCommand(argv: string[], config: Config): Promise<numb
   const local = a['local-worker'] === 'always' || (a['local-worker'] === 'auto' && (await workerCount(config, conn)) === 0);
   const workerConn = local ? redisConnection(config.REDIS_URL, 'worker') : undefined;
   const embedded = workerConn
-    ? startStageWorkers({ connection: workerConn, prefix: config.TM_QUEUE_PREFIX, deps: stageDepsFrom(config), sandbox: true })
+    ? startStageWorkers({ connection: workerConn, prefix: config.TM_QUEUE_PREFIX, deps: stageDepsFrom(config, log), sandbox: true })
     : undefined;
   if (embedded) process.stderr.write('no stage workers are running: this process runs them until the run ends\n');
   try {

@@ -33,7 +33,7 @@ export async function workerCommand(argv: string[], config: Config, log: Logger)
   const workers = startStageWorkers({
     connection,
     prefix: config.TM_QUEUE_PREFIX,
-    deps: stageDepsFrom(config),
+    deps: stageDepsFrom(config, log),
     stages,
     concurrency: Number(a.concurrency),
     familyConcurrency: a['family-concurrency'] ? Number(a['family-concurrency']) : undefined,

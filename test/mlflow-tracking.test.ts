@@ -1,0 +1,72 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CsvFileSource } from '../core/adapters/csv-file-source.js';
+import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
+import { MlflowClient } from '../core/adapters/mlflow/mlflow-client.js';
+import { MlflowTracker } from '../core/adapters/mlflow/mlflow-tracker.js';
+import { runLocally } from '../core/pipeline/run-locally.js';
+import type { StageDeps } from '../core/pipeline/stage-deps.js';
+import { ArtifactRegistry } from '../core/registry/artifact-registry.js';
+import { RunSpec } from '../schema/jobs.js';
+import { startFakeMlflow } from './helpers/fake-mlflow.js';
+import { attackDataset } from './helpers/synthetic.js';
+
+describe('a training run tracked in MLflow', () => {
+  let dir: string;
+  let server: Awaited<ReturnType<typeof startFakeMlflow>> | undefined;
+  afterEach(async () => {
+    await server?.stop().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function setup(uri: string) {
+    dir = await mkdtemp(join(tmpdir(), 'tm-mlflow-'));
+    const { csv, schema } = attackDataset(600, 51);
+    await writeFile(join(dir, 'a.csv'), csv);
+    const store = new LocalArtifactStore(join(dir, 'artifacts'));
+    const warnings: string[] = [];
+    const deps: StageDeps = {
+      store,
+      registry: new ArtifactRegistry(store),
+      source: (s) => new CsvFileSource(s.kind === 'csv' ? s.path : ''),
+      promotion: { metric: 'macroF1', minDelta: 0 },
+      tracker: new MlflowTracker(new MlflowClient(uri, { token: 'tok' }, { retries: 0 }), 'threatmatrix'),
+      warn: (m) => warnings.push(m),
+    };
+    const run = RunSpec.parse({ runId: 'run-ml', modelName: 'attacks', source: { kind: 'csv', path: join(dir, 'a.csv') }, schema, families: ['decision_tree', 'random_forest'], gitCommit: 'abc123' });
+    return { deps, run, warnings };
+  }
+
+  it('logs params, per-family nested runs with their metrics, artifacts, the version and the final status', async () => {
+    server = await startFakeMlflow();
+    const { deps, run, warnings } = await setup(server.uri);
+    const result = await runLocally(run, deps);
+    expect(warnings).toEqual([]);
+    const runs = [...server.runs.entries()];
+    const [parentId, parent] = runs.find(([, r]) => r.name === 'run-ml')!;
+    expect(parent).toMatchObject({ status: 'FINISHED', tags: expect.objectContaining({ 'mlflow.source.git.commit': 'abc123', 'threatmatrix.best': result.best }) });
+    expect(parent.params).toMatchObject({ folds: '3', families: 'decision_tree,random_forest' });
+    expect(parent.metrics.map((m) => m.key)).toEqual(expect.arrayContaining(['rows', 'trainRows', 'test_f1', 'test_macroF1']));
+    const nested = runs.filter(([, r]) => r.tags['mlflow.parentRunId'] === parentId).map(([, r]) => r);
+    expect(nested.map((r) => r.name).sort()).toEqual(['decision_tree', 'random_forest']);
+    for (const r of nested) {
+      expect(r.status).toBe('FINISHED');
+      expect(r.metrics.map((m) => m.key)).toEqual(expect.arrayContaining(['cvF1', 'cvF1Sd', 'searchSeconds']));
+    }
+    expect([...server.artifacts.keys()].filter((k) => k.includes(parentId)).map((k) => k.split('/artifacts/')[1]).sort()).toEqual(['evaluate/metrics.json', 'model/model.json']);
+    expect(server.models.get('attacks')?.aliases).toEqual({ production: '1' });
+  });
+
+  it('trains and registers even when the MLflow server is down, reporting the failures', async () => {
+    server = await startFakeMlflow();
+    const { deps, run, warnings } = await setup(server.uri);
+    await server.stop();
+    server = undefined;
+    const result = await runLocally(run, deps);
+    expect(result).toMatchObject({ version: 1, promoted: true });
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(warnings[0]).toMatch(/^tracking: /);
+  });
+});
