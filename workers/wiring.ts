@@ -3,7 +3,7 @@ import { CsvFileSource } from '../core/adapters/csv-file-source.js';
 import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
 import { parseS3Uri, S3ArtifactStore } from '../core/adapters/s3-artifact-store.js';
 import { S3CsvSource } from '../core/adapters/s3-csv-source.js';
-import { PermanentError } from '../core/errors.js';
+import { MongoSource } from '../core/adapters/mongo-source.js';
 import type { StageDeps } from '../core/pipeline/stage-deps.js';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
 import type { DataSource } from '../core/ports/data-source.js';
@@ -37,7 +37,7 @@ export function adaptersFrom(config: Config, s3 = lazy(() => s3ClientFrom(config
   const source = (spec: SourceSpec): DataSource => {
     if (spec.kind === 'csv') return new CsvFileSource(spec.path);
     if (spec.kind === 's3') return new S3CsvSource(s3(), spec.uri);
-    throw new PermanentError(`${spec.kind} sources are not wired in yet`);
+    return new MongoSource(spec.uri, spec.db, spec.collection);
   };
   return { store, source };
 }

@@ -3,18 +3,21 @@
  *
  *   threatmatrix train [--data csv|s3://...|mongodb://...] [--schema file] [--families a,b] [--follow]
  *   threatmatrix worker [--stages a,b] [--concurrency n]
+ *   threatmatrix import <csv> --mongo mongodb://host/db [--collection name]
  *   threatmatrix runs | models
  */
 import pino from 'pino';
 import { ConfigError, loadConfig, SchemaFileError } from '../../schema/index.js';
 import { DataError } from '../../core/errors.js';
+import { importCommand } from './import-command.js';
 import { modelsCommand, runsCommand } from './list-commands.js';
 import { trainCommand } from './train-command.js';
 import { workerCommand } from './worker-command.js';
 
-const USAGE = `usage: threatmatrix <train|worker|runs|models> [options]
+const USAGE = `usage: threatmatrix <train|worker|import|runs|models> [options]
   train   enqueue a training run (--data, --schema, --families, --folds, --name, --follow)
   worker  run stage workers (--stages, --concurrency, --shutdown-seconds)
+  import  load a CSV into MongoDB after validation (<csv> --mongo uri/db --collection name)
   runs    list runs in the artifact store
   models  list registered model versions`;
 
@@ -36,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
       return trainCommand(rest, config, log);
     case 'worker':
       return workerCommand(rest, config, log);
+    case 'import':
+      return importCommand(rest, log);
     case 'runs':
       return runsCommand(config);
     case 'models':

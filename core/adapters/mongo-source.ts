@@ -1,0 +1,54 @@
+import { MongoClient } from 'mongodb';
+import type { DatasetSchema } from '../../schema/index.js';
+import type { ReadResult } from '../data/csv-reader.js';
+import { DatasetBuilder } from '../data/dataset-builder.js';
+import { DataError } from '../errors.js';
+import type { DataSource } from '../ports/data-source.js';
+
+const BATCH = 5_000;
+
+/**
+ * A MongoDB collection read with a batched cursor, `_id` projected away. The first document's
+ * fields are the header (so missing, extra and renamed fields are reported like CSV columns);
+ * "na"-style strings become missing values through the schema's `missingValues`, as the old
+ * system mapped them to null.
+ */
+export class MongoSource implements DataSource {
+  constructor(
+    private readonly uri: string,
+    private readonly db: string,
+    private readonly collection: string,
+  ) {}
+
+  get description(): string {
+    const u = new URL(this.uri);
+    return `mongodb://${u.host}/${this.db}.${this.collection}`;
+  }
+
+  async read(schema: DatasetSchema, opts: { onProgress?: (rows: number) => void } = {}): Promise<ReadResult> {
+    const client = new MongoClient(this.uri, { serverSelectionTimeoutMS: 10_000 });
+    try {
+      await client.connect();
+      const cursor = client.db(this.db).collection(this.collection).find({}, { projection: { _id: 0 }, batchSize: BATCH });
+      let builder: DatasetBuilder | undefined;
+      let header: string[] = [];
+      let n = 0;
+      for await (const doc of cursor) {
+        if (!builder) {
+          header = Object.keys(doc);
+          builder = new DatasetBuilder(schema, header);
+        }
+        builder.push(
+          header.map((k) => doc[k] as string | number | boolean | null | undefined),
+          ++n,
+        );
+        if (n % 50_000 === 0) opts.onProgress?.(n);
+      }
+      if (!builder) throw new DataError(`the collection ${this.db}.${this.collection} is empty`, 'non-empty');
+      opts.onProgress?.(n);
+      return builder.finish();
+    } finally {
+      await client.close();
+    }
+  }
+}
