@@ -1,4 +1,4 @@
-# One image for every role; the command picks it (today: the local training run).
+# One image for every role; the command picks it (default: stage workers).
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -27,4 +27,5 @@ COPY package.json ./
 COPY schema ./schema
 COPY data ./data
 USER node
-CMD ["node", "dist/workers/cli/train.js", "--out", "/tmp/threatmatrix"]
+ENV TM_ARTIFACTS=/tmp/threatmatrix
+CMD ["node", "dist/workers/cli/main.js", "worker"]

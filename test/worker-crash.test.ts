@@ -86,4 +86,20 @@ describe('a worker killed in the middle of training', () => {
     producerConn.disconnect();
     eventsConn.disconnect();
   }, 180_000);
+
+  it('drains and exits cleanly on SIGTERM', async () => {
+    const env = { ...process.env, REDIS_URL, TM_QUEUE_PREFIX: `${prefix}-term`, TM_ARTIFACTS: join(dir ?? tmpdir(), 'term'), LOG_LEVEL: 'warn' };
+    const child = spawn(process.execPath, [repoPath('workers/bin/threatmatrix.mjs'), 'worker', '--shutdown-seconds', '5'], { cwd: repoPath(''), env, stdio: 'ignore' });
+    children.push(child);
+    const ingest = new Queue(QUEUE_OF.ingest, { connection: conn, prefix: `${prefix}-term` });
+    for (let i = 0; i < 200 && (await ingest.getWorkersCount()) === 0; i++) await sleep(100);
+    expect(await ingest.getWorkersCount()).toBeGreaterThan(0);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const t = Date.now();
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(Date.now() - t).toBeLessThan(10_000);
+    await ingest.close();
+    await dropPrefix(conn, `${prefix}-term`);
+  }, 60_000);
 });

@@ -7,6 +7,9 @@ import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import type { RegisterResult } from '../../schema/jobs.js';
 import { parseDatasetSchema, STAGES, type Config } from '../../schema/index.js';
+import { getJson } from '../../core/artifacts/json.js';
+import { runKeys } from '../../core/pipeline/run-keys.js';
+import type { ValidationReport } from '../../core/validation/validate-dataset.js';
 import { RunProducer } from '../flow.js';
 import { QUEUE_OF, redisConnection } from '../queues.js';
 import { startStageWorkers } from '../stage-workers.js';
@@ -72,6 +75,7 @@ export async function trainCommand(argv: string[], config: Config, log: Logger):
     return 0;
   } catch (err) {
     process.stderr.write(`run ${runId} failed: ${(err as Error).message}\n`);
+    await showValidationReport(config, runId);
     return 1;
   } finally {
     await embedded?.close(10_000);
@@ -88,5 +92,18 @@ async function workerCount(config: Config, connection: ReturnType<typeof redisCo
     return Math.min(...counts);
   } finally {
     await Promise.all(queues.map((q) => q.close()));
+  }
+}
+
+/** After a failed run: the stored validation report's errors, when validation was what failed. */
+async function showValidationReport(config: Config, runId: string): Promise<void> {
+  const key = runKeys(runId).validation;
+  const report = await getJson<ValidationReport>(stageDepsFrom(config).store, key).catch(() => undefined);
+  if (!report || report.ok) return;
+  process.stderr.write(`validation report (${config.TM_ARTIFACTS}/${key}):\n`);
+  for (const i of report.issues.filter((x) => x.severity === 'error').slice(0, 10)) {
+    const ex = i.examples[0];
+    const where = ex?.line ? ` e.g. line ${ex.line}` : ex?.row ? ` e.g. row ${ex.row}` : '';
+    process.stderr.write(`  [${i.rule}] ${i.message}: ${i.count} cell(s)${where}${ex?.value !== undefined ? ` "${ex.value}"` : ''}\n`);
   }
 }
