@@ -10,7 +10,10 @@ import { runLocally } from '../core/pipeline/run-locally.js';
 import type { StageDeps } from '../core/pipeline/stage-deps.js';
 import { ArtifactRegistry } from '../core/registry/artifact-registry.js';
 import { RunSpec } from '../schema/jobs.js';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { putS3Object } from '../workers/wiring.js';
 import { startFakeMlflow } from './helpers/fake-mlflow.js';
+import { startS3 } from './helpers/s3.js';
 import { attackDataset } from './helpers/synthetic.js';
 
 describe('a training run tracked in MLflow', () => {
@@ -21,7 +24,7 @@ describe('a training run tracked in MLflow', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function setup(uri: string) {
+  async function setup(uri: string, putS3?: (uri: string, body: Uint8Array | string) => Promise<void>) {
     dir = await mkdtemp(join(tmpdir(), 'tm-mlflow-'));
     const { csv, schema } = attackDataset(600, 51);
     await writeFile(join(dir, 'a.csv'), csv);
@@ -32,7 +35,7 @@ describe('a training run tracked in MLflow', () => {
       registry: new ArtifactRegistry(store),
       source: (s) => new CsvFileSource(s.kind === 'csv' ? s.path : ''),
       promotion: { metric: 'macroF1', minDelta: 0 },
-      tracker: new MlflowTracker(new MlflowClient(uri, { token: 'tok' }, { retries: 0 }), 'threatmatrix'),
+      tracker: new MlflowTracker(new MlflowClient(uri, { token: 'tok' }, { retries: 0 }), 'threatmatrix', putS3),
       warn: (m) => warnings.push(m),
     };
     const run = RunSpec.parse({ runId: 'run-ml', modelName: 'attacks', source: { kind: 'csv', path: join(dir, 'a.csv') }, schema, families: ['decision_tree', 'random_forest'], gitCommit: 'abc123' });
@@ -68,5 +71,22 @@ describe('a training run tracked in MLflow', () => {
     expect(result).toMatchObject({ version: 1, promoted: true });
     expect(warnings.length).toBeGreaterThan(0);
     expect(warnings[0]).toMatch(/^tracking: /);
+  });
+
+  it('writes artifacts straight to S3 when the server keeps them in a bucket', async () => {
+    const s3 = await startS3('tm-mlflow');
+    try {
+      server = await startFakeMlflow({ artifactRoot: 's3://tm-mlflow/mlruns' });
+      const { deps, run, warnings } = await setup(server.uri, (uri, body) => putS3Object(s3.client, uri, body));
+      await runLocally(run, deps);
+      expect(warnings).toEqual([]);
+      const [parentId] = [...server.runs.entries()].find(([, r]) => r.name === 'run-ml')!;
+      const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'tm-mlflow', Prefix: 'mlruns/' }));
+      expect((listed.Contents ?? []).map((o) => o.Key).filter((k) => k?.includes(parentId))).toEqual(
+        expect.arrayContaining([expect.stringMatching(/artifacts\/evaluate\/metrics\.json$/), expect.stringMatching(/artifacts\/model\/model\.json$/)]),
+      );
+    } finally {
+      await s3.stop();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CsvFileSource } from '../core/adapters/csv-file-source.js';
 import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
 import { parseS3Uri, S3ArtifactStore } from '../core/adapters/s3-artifact-store.js';
@@ -43,14 +43,20 @@ export function adaptersFrom(config: Config, s3 = lazy(() => s3ClientFrom(config
 }
 
 /** MLflow when MLFLOW_TRACKING_URI is set (Basic auth from username + password, else Bearer token), else run records in the store. */
-export function trackerFrom(config: Config, store: ArtifactStore): Tracker {
+export function trackerFrom(config: Config, store: ArtifactStore, s3: () => S3Client = lazy(() => s3ClientFrom(config))): Tracker {
   if (!config.MLFLOW_TRACKING_URI) return new ArtifactTracker(store);
   const client = new MlflowClient(config.MLFLOW_TRACKING_URI, {
     username: config.MLFLOW_TRACKING_USERNAME,
     password: config.MLFLOW_TRACKING_PASSWORD,
     token: config.MLFLOW_TRACKING_TOKEN,
   });
-  return new MlflowTracker(client, config.MLFLOW_EXPERIMENT_NAME);
+  return new MlflowTracker(client, config.MLFLOW_EXPERIMENT_NAME, (uri, body) => putS3Object(s3(), uri, body));
+}
+
+/** Writes one object to an s3:// URI. */
+export async function putS3Object(client: S3Client, uri: string, body: Uint8Array | string): Promise<void> {
+  const { bucket, key } = parseS3Uri(uri);
+  await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
 }
 
 /** Stage dependencies from the configuration; `log` receives tracking problems (which never fail a run). */

@@ -23,7 +23,7 @@ interface Run {
  * request so tests can check what the client sent. `registry: false` answers 404 like servers
  * without a model registry.
  */
-export async function startFakeMlflow(opts: { registry?: boolean; failFirst?: number } = {}) {
+export async function startFakeMlflow(opts: { registry?: boolean; failFirst?: number; artifactRoot?: string } = {}) {
   const requests: Recorded[] = [];
   const experiments = new Map<string, string>();
   const runs = new Map<string, Run>();
@@ -72,7 +72,7 @@ export async function startFakeMlflow(opts: { registry?: boolean; failFirst?: nu
       case 'POST runs/create': {
         const runId = `r${++ids}`;
         runs.set(runId, { experimentId: b.experiment_id, name: b.run_name, tags: Object.fromEntries((b.tags ?? []).map((t: any) => [t.key, t.value])), params: {}, metrics: [], status: 'RUNNING' });
-        return send(200, { run: { info: { run_id: runId, experiment_id: b.experiment_id, artifact_uri: `mlflow-artifacts:/${b.experiment_id}/${runId}/artifacts` } } });
+        return send(200, { run: { info: { run_id: runId, experiment_id: b.experiment_id, artifact_uri: `${opts.artifactRoot ?? 'mlflow-artifacts:'}/${b.experiment_id}/${runId}/artifacts` } } });
       }
       case 'POST runs/log-batch': {
         const run = runs.get(b.run_id);

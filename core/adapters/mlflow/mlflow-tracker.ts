@@ -7,9 +7,14 @@ export class MlflowTracker implements Tracker {
   private experiment?: Promise<string>;
   private readonly artifactUris = new Map<string, string>();
 
+  /**
+   * @param putS3 writes an artifact when a run's artifact URI is `s3://...` (the server stores
+   * artifacts in a bucket instead of proxying them)
+   */
   constructor(
     private readonly client: MlflowClient,
     private readonly experimentName: string,
+    private readonly putS3?: (uri: string, body: Uint8Array | string) => Promise<void>,
   ) {}
 
   async startRun(opts: { runName: string; tags?: Record<string, string>; parentRunId?: string }): Promise<TrackedRun> {
@@ -27,7 +32,7 @@ export class MlflowTracker implements Tracker {
   }
 
   attach(id: string, artifactUri = this.artifactUris.get(id) ?? `mlflow-artifacts:/runs/${id}/artifacts`): TrackedRun {
-    const { client } = this;
+    const { client, putS3 } = this;
     const str = (o: Record<string, string | number | boolean>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v)]));
     return {
       id,
@@ -42,7 +47,9 @@ export class MlflowTracker implements Tracker {
         await client.logBatch(id, { tags });
       },
       async logArtifact(path, body) {
-        await client.uploadArtifact(artifactUri, path, body);
+        if (await client.uploadArtifact(artifactUri, path, body)) return;
+        if (!artifactUri.startsWith('s3://') || !putS3) throw new Error(`cannot write artifacts to ${artifactUri}`);
+        await putS3(`${artifactUri.replace(/\/+$/, '')}/${path}`, body);
       },
       async end(status: RunStatus) {
         await client.updateRun(id, status);
