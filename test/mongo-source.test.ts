@@ -5,6 +5,9 @@ import { readCsv } from '../core/data/csv-reader.js';
 import { fitPipeline } from '../core/tuning/grid-search.js';
 import { phishingSchema, repoPath } from './helpers/datasets.js';
 import { startMongo } from './helpers/mongo.js';
+import { loadConfig } from '../schema/index.js';
+import { sourceFromArg } from '../workers/cli/source-arg.js';
+import { adaptersFrom } from '../workers/wiring.js';
 
 describe('MongoDB: import, then read as a data source', () => {
   let mongo: Awaited<ReturnType<typeof startMongo>>;
@@ -26,6 +29,11 @@ describe('MongoDB: import, then read as a data source', () => {
     expect(issues).toEqual([]);
     expect(fromMongo.features.nRows).toBe(11_055);
     expect(fromMongo).toEqual(fromCsv);
+    // The path `threatmatrix train --data mongodb://host/db --collection phishing` takes.
+    const spec = sourceFromArg(mongo.uri.replace('/?', '/threatmatrix?'), 'phishing');
+    expect(spec).toMatchObject({ kind: 'mongodb', db: 'threatmatrix', collection: 'phishing' });
+    const viaCli = await adaptersFrom(loadConfig({})).source(spec).read(schema);
+    expect(viaCli.dataset.features.nRows).toBe(11_055);
     const params = { maxIter: 30, maxLeafNodes: 31 };
     const a = await fitPipeline({ kind: 'gradient_boosting', scale: false }, params, fromCsv);
     const b = await fitPipeline({ kind: 'gradient_boosting', scale: false }, params, fromMongo);
