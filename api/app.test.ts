@@ -1,0 +1,107 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CsvFileSource } from '../core/adapters/csv-file-source.js';
+import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
+import { readCsv } from '../core/data/csv-reader.js';
+import { runLocally } from '../core/pipeline/run-locally.js';
+import { ArtifactRegistry } from '../core/registry/artifact-registry.js';
+import { RunSpec } from '../schema/jobs.js';
+import { parse as parseYaml } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { phishingSchema, repoPath } from '../test/helpers/datasets.js';
+import { buildApp } from './app.js';
+import { ModelHolder } from './serving/model-holder.js';
+
+describe('prediction API over real HTTP', () => {
+  let dir: string;
+  let server: ServerType;
+  let base: string;
+  let row: Record<string, number>;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tm-api-'));
+    const store = new LocalArtifactStore(dir);
+    const registry = new ArtifactRegistry(store);
+    const schemaDoc = parseYaml(readFileSync(repoPath('schema/phishing.yaml'), 'utf8')) as Record<string, unknown>;
+    const run = RunSpec.parse({ runId: 'api-run', modelName: 'phishing', source: { kind: 'csv', path: repoPath('data/phishing.csv') }, schema: schemaDoc, families: ['decision_tree'] });
+    await runLocally(run, { store, registry, source: (s) => new CsvFileSource(s.kind === 'csv' ? s.path : ''), promotion: { metric: 'f1', minDelta: 0 } });
+    const models = new ModelHolder('phishing', registry, store);
+    await models.refresh();
+    const app = buildApp({ models, redisOk: async () => true, maxBatchRows: 100, maxJsonBytes: 64 * 1024 });
+    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((r) => server.once('listening', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { dataset } = await readCsv(repoPath('data/phishing.csv'), phishingSchema());
+    row = Object.fromEntries(dataset.features.columns.map((c) => [c.name, c.kind === 'numeric' ? c.values[0] : 0]));
+  });
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const post = (path: string, body: string | object, type = 'application/json') =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const expectError = async (res: Response, status: number, code: string) => {
+    expect(res.status).toBe(status);
+    const body = (await res.json()) as { error: { code: string; message: string; details?: unknown } };
+    expect(body.error.code).toBe(code);
+    expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/);
+    return body.error;
+  };
+
+  it('answers health, readiness and one prediction naming the model version', async () => {
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${base}/readyz`)).json()).toMatchObject({ status: 'ready', model: 'phishing', modelVersion: 1 });
+    const res = await post('/v1/predict', { features: row });
+    expect(res.status).toBe(200);
+    const p = (await res.json()) as { label: string; threat: boolean; probabilities: Record<string, number>; modelVersion: number };
+    expect(['-1', '1']).toContain(p.label);
+    expect(p.threat).toBe(p.label === '-1');
+    expect(p.probabilities['-1'] + p.probabilities['1']).toBeCloseTo(1, 9);
+    expect(p.modelVersion).toBe(1);
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it('scores a synchronous batch in order', async () => {
+    const rows = [row, { ...row, SSLfinal_State: -1 }, row];
+    const res = await post('/v1/predict/batch', { rows });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { predictions: { label: string }[]; modelVersion: number };
+    expect(body.predictions).toHaveLength(3);
+    expect(body.predictions[0]).toEqual(body.predictions[2]);
+  });
+
+  it('rejects bad input with the error shape and the right status, and keeps serving', async () => {
+    await expectError(await post('/v1/predict', '{"features": {'), 400, 'malformed_json');
+    const { [Object.keys(row)[0]]: _drop, ...missing } = row;
+    const m = await expectError(await post('/v1/predict', { features: missing }), 422, 'invalid_features');
+    expect(m.details).toContainEqual(expect.objectContaining({ field: Object.keys(row)[0], rule: 'missing-feature' }));
+    const e = await expectError(await post('/v1/predict', { features: { ...row, colour: 1 } }), 422, 'invalid_features');
+    expect(e.details).toContainEqual(expect.objectContaining({ field: 'colour', rule: 'extra-feature' }));
+    const d = await expectError(await post('/v1/predict', { features: { ...row, URL_Length: 7 } }), 422, 'invalid_values');
+    expect(d.details).toContainEqual(expect.objectContaining({ field: 'URL_Length', rule: 'allowed-values' }));
+    await expectError(await post('/v1/predict', { features: { ...row, URL_Length: true } }), 422, 'invalid_request');
+    await expectError(await post('/v1/predict', { features: { ...row, URL_Length: 'NaN' } }), 422, 'invalid_values');
+    await expectError(await post('/v1/predict', { features: { ...row, URL_Length: 'Infinity' } }), 422, 'invalid_values');
+    await expectError(await post('/v1/predict/batch', { rows: [] }), 422, 'invalid_request');
+    await expectError(await post('/v1/predict/batch', { rows: Array(101).fill(row) }), 422, 'batch_too_large');
+    // Just over the 64 KiB limit: the whole body fits in socket buffers, so the client reads the 413.
+    await expectError(await post('/v1/predict/batch', { rows: Array(130).fill(row) }), 413, 'body_too_large');
+    await expectError(await post('/v1/predict', 'a,b\n1,2\n', 'text/csv'), 415, 'unsupported_media_type');
+    const proto = await expectError(await post('/v1/predict', `{"features": {"__proto__": {"polluted": 1}, ${JSON.stringify(row).slice(1)}}`), 422, 'forbidden_key');
+    expect(proto.details).toContainEqual({ field: 'features.__proto__', rule: 'forbidden-key' });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    await expectError(await fetch(`${base}/v1/nothing`), 404, 'not_found');
+    expect((await post('/v1/predict', { features: row })).status).toBe(200);
+  });
+
+  it('documents every route it serves in OpenAPI 3.1, and nothing else', async () => {
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, object> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/readyz', '/v1/predict', '/v1/predict/batch']);
+  });
+});

@@ -1,0 +1,84 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { ApiError, errorResponse } from './errors.js';
+import { healthRoutes } from './routes/health.js';
+import { predictRoutes } from './routes/predict.js';
+import type { ModelHolder } from './serving/model-holder.js';
+
+export interface AppOptions {
+  models: ModelHolder;
+  redisOk: () => Promise<boolean>;
+  /** Rows per synchronous batch. Default 10,000. */
+  maxBatchRows?: number;
+  /** JSON body limit in bytes. Default 16 MiB. */
+  maxJsonBytes?: number;
+}
+
+/** The HTTP API: OpenAPI routes, one error shape, request ids, body limits. */
+export function buildApp(o: AppOptions): OpenAPIHono {
+  const app = new OpenAPIHono({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const details = result.error.issues.map((i) => ({ field: i.path.join('.'), rule: i.code, message: i.message }));
+      return c.json({ error: { code: 'invalid_request', message: details[0]?.message ?? 'invalid request', details } }, 422);
+    },
+  });
+  app.use('*', requestId());
+  app.use('/v1/*', async (c, next) => {
+    if (c.req.method === 'POST' && !(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
+      throw new ApiError(415, 'unsupported_media_type', 'send application/json');
+    }
+    await next();
+  });
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: o.maxJsonBytes ?? 16 * 1024 * 1024,
+      onError: () => {
+        throw new ApiError(413, 'body_too_large', `the body is over ${o.maxJsonBytes ?? 16 * 1024 * 1024} bytes`);
+      },
+    }),
+  );
+  app.use('/v1/*', rejectPrototypeKeys);
+  healthRoutes(app, o.models, o.redisOk);
+  predictRoutes(app, o.models, { maxBatchRows: o.maxBatchRows ?? 10_000 });
+  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'threatmatrix', version: '0.1.0', description: 'Threat classifier serving and control' } });
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  app.onError((err, c) => {
+    if (err instanceof Error && /Malformed JSON/i.test(err.message)) return c.json({ error: { code: 'malformed_json', message: 'the body is not valid JSON' } }, 400);
+    return errorResponse(err, c);
+  });
+  return app;
+}
+
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Path of the first own key that could reach an object's prototype, anywhere in a JSON value. */
+function forbiddenKey(value: unknown, path: string[] = []): string | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN.has(key)) return [...path, key].join('.');
+    const found = forbiddenKey((value as Record<string, unknown>)[key], [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** JSON bodies with `__proto__` / `constructor` / `prototype` keys are refused before any parsing into objects. */
+const rejectPrototypeKeys: MiddlewareHandler = async (c, next) => {
+  if (c.req.method === 'POST') {
+    const text = await c.req.text();
+    if (/"(__proto__|constructor|prototype)"\s*:/.test(text)) {
+      let field: string | undefined;
+      try {
+        field = forbiddenKey(JSON.parse(text));
+      } catch {
+        // malformed: the validator answers it
+      }
+      if (field) throw new ApiError(422, 'forbidden_key', `the key ${field.split('.').pop()} is not allowed`, [{ field, rule: 'forbidden-key' }]);
+    }
+  }
+  await next();
+};

@@ -1,0 +1,76 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { argmaxRows } from '../../core/models/model.js';
+import { ApiError } from '../errors.js';
+import type { ModelHolder } from '../serving/model-holder.js';
+import { recordsToFrame } from '../serving/records.js';
+import { ErrorSchema } from './shared.js';
+
+const FeatureValue = z.union([z.number(), z.string(), z.null()]);
+const Record_ = z.record(z.string(), FeatureValue).openapi('FeatureRecord', { example: { having_IP_Address: -1, URL_Length: 1 } });
+const PredictRequest = z.object({ features: Record_ }).strict().openapi('PredictRequest');
+const BatchRequest = z.object({ rows: z.array(Record_).min(1) }).strict().openapi('BatchPredictRequest');
+const Prediction = z
+  .object({
+    label: z.string(),
+    threat: z.boolean(),
+    probabilities: z.record(z.string(), z.number()),
+    model: z.string(),
+    modelVersion: z.number().int(),
+  })
+  .openapi('Prediction');
+const BatchPrediction = z
+  .object({ predictions: z.array(Prediction.omit({ model: true, modelVersion: true })), model: z.string(), modelVersion: z.number().int() })
+  .openapi('BatchPrediction');
+
+const errors = {
+  400: { description: 'Malformed request', content: { 'application/json': { schema: ErrorSchema } } },
+  413: { description: 'Body too large', content: { 'application/json': { schema: ErrorSchema } } },
+  415: { description: 'Not JSON', content: { 'application/json': { schema: ErrorSchema } } },
+  422: { description: 'Invalid features or values (field and rule named)', content: { 'application/json': { schema: ErrorSchema } } },
+  503: { description: 'No production model yet', content: { 'application/json': { schema: ErrorSchema } } },
+};
+
+const predictRoute = createRoute({
+  method: 'post',
+  path: '/v1/predict',
+  summary: 'Score one record',
+  request: { body: { content: { 'application/json': { schema: PredictRequest } }, required: true } },
+  responses: { 200: { description: 'The verdict', content: { 'application/json': { schema: Prediction } } }, ...errors },
+});
+
+const batchRoute = createRoute({
+  method: 'post',
+  path: '/v1/predict/batch',
+  summary: 'Score up to the row limit synchronously',
+  request: { body: { content: { 'application/json': { schema: BatchRequest } }, required: true } },
+  responses: { 200: { description: 'One verdict per row, in order', content: { 'application/json': { schema: BatchPrediction } } }, ...errors },
+});
+
+export function predictRoutes(app: OpenAPIHono, models: ModelHolder, opts: { maxBatchRows: number }): void {
+  const score = (rows: Record<string, string | number | null>[]) => {
+    const served = models.model;
+    if (!served) throw new ApiError(503, 'no_model', 'no production model is loaded yet');
+    const frame = recordsToFrame(rows, served.schema);
+    const { classes } = served.pipeline;
+    const proba = served.pipeline.predictProba(frame);
+    const K = classes.length;
+    const threats = new Set(served.schema.label.threat.map(String));
+    const predictions = Array.from(argmaxRows(proba, K), (k, i) => ({
+      label: classes[k],
+      threat: threats.has(classes[k]),
+      probabilities: Object.fromEntries(classes.map((c, j) => [c, proba[i * K + j]])),
+    }));
+    return { predictions, model: served.name, modelVersion: served.version };
+  };
+
+  app.openapi(predictRoute, (c) => {
+    const { predictions, model, modelVersion } = score([c.req.valid('json').features]);
+    return c.json({ ...predictions[0], model, modelVersion }, 200);
+  });
+
+  app.openapi(batchRoute, (c) => {
+    const { rows } = c.req.valid('json');
+    if (rows.length > opts.maxBatchRows) throw new ApiError(422, 'batch_too_large', `at most ${opts.maxBatchRows} rows per call; use /v1/batches for more`, { rows: rows.length });
+    return c.json(score(rows), 200);
+  });
+}

@@ -1,0 +1,55 @@
+import { getJson } from '../../core/artifacts/json.js';
+import { Pipeline } from '../../core/models/pipeline.js';
+import { runKeys } from '../../core/pipeline/run-keys.js';
+import type { ArtifactStore } from '../../core/ports/artifact-store.js';
+import type { ModelRegistry } from '../../core/ports/model-registry.js';
+import { parseDatasetSchema, type DatasetSchema } from '../../schema/index.js';
+
+export interface ServedModel {
+  name: string;
+  version: number;
+  pipeline: Pipeline;
+  schema: DatasetSchema;
+}
+
+/**
+ * The production model being served. `refresh()` loads the version the `production` alias points
+ * at when it changed; the swap is one reference assignment, so requests in flight finish on the
+ * model they started with.
+ */
+export class ModelHolder {
+  private current?: ServedModel;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly name: string,
+    private readonly registry: ModelRegistry,
+    private readonly store: ArtifactStore,
+  ) {}
+
+  get model(): ServedModel | undefined {
+    return this.current;
+  }
+
+  async refresh(): Promise<boolean> {
+    const version = await this.registry.alias(this.name, 'production');
+    if (version === undefined || version === this.current?.version) return false;
+    const entry = await this.registry.get(this.name, version);
+    if (!entry) return false;
+    const spec = await getJson<{ schema: unknown }>(this.store, runKeys(entry.manifest.runId).spec);
+    if (!spec) throw new Error(`run ${entry.manifest.runId} of ${this.name} v${version} has no run.json`);
+    const schema = parseDatasetSchema(JSON.stringify(spec.schema), `${this.name} v${version} schema`);
+    this.current = { name: this.name, version, pipeline: await Pipeline.fromJSON(entry.model), schema };
+    return true;
+  }
+
+  /** Polls the alias; errors keep the current model. */
+  startPolling(ms: number, onError: (err: unknown) => void = () => undefined): void {
+    this.timer = setInterval(() => void this.refresh().catch(onError), ms);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
