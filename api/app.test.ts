@@ -21,17 +21,20 @@ describe('prediction API over real HTTP', () => {
   let server: ServerType;
   let base: string;
   let row: Record<string, number>;
+  let registry: ArtifactRegistry;
+  const PREDICT = 'predict-key-123';
+  const ADMIN = 'admin-key-456';
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tm-api-'));
     const store = new LocalArtifactStore(dir);
-    const registry = new ArtifactRegistry(store);
+    registry = new ArtifactRegistry(store);
     const schemaDoc = parseYaml(readFileSync(repoPath('schema/phishing.yaml'), 'utf8')) as Record<string, unknown>;
     const run = RunSpec.parse({ runId: 'api-run', modelName: 'phishing', source: { kind: 'csv', path: repoPath('data/phishing.csv') }, schema: schemaDoc, families: ['decision_tree'] });
     await runLocally(run, { store, registry, source: (s) => new CsvFileSource(s.kind === 'csv' ? s.path : ''), promotion: { metric: 'f1', minDelta: 0 } });
     const models = new ModelHolder('phishing', registry, store);
     await models.refresh();
-    const app = buildApp({ models, redisOk: async () => true, maxBatchRows: 100, maxJsonBytes: 64 * 1024 });
+    const app = buildApp({ models, registry, redisOk: async () => true, maxBatchRows: 100, maxJsonBytes: 64 * 1024, keys: { predict: [PREDICT], admin: [ADMIN] } });
     server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -43,8 +46,9 @@ describe('prediction API over real HTTP', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const post = (path: string, body: string | object, type = 'application/json') =>
-    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const post = (path: string, body: string | object, type = 'application/json', key = PREDICT) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': type, authorization: `Bearer ${key}` }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const admin = (method: string, path: string, key = ADMIN) => fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${key}` } });
   const expectError = async (res: Response, status: number, code: string) => {
     expect(res.status).toBe(status);
     const body = (await res.json()) as { error: { code: string; message: string; details?: unknown } };
@@ -102,6 +106,27 @@ describe('prediction API over real HTTP', () => {
   it('documents every route it serves in OpenAPI 3.1, and nothing else', async () => {
     const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, object> };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/readyz', '/v1/predict', '/v1/predict/batch']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/readyz', '/v1/models', '/v1/models/rollback', '/v1/models/{version}', '/v1/models/{version}/promote', '/v1/predict', '/v1/predict/batch']);
+  });
+
+  it('asks for keys: none or unknown -> 401, a predict key on admin routes -> 403', async () => {
+    await expectError(await fetch(`${base}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ features: row }) }), 401, 'unauthorized');
+    await expectError(await post('/v1/predict', { features: row }, 'application/json', 'nope'), 401, 'unauthorized');
+    await expectError(await admin('GET', '/v1/models', PREDICT), 403, 'forbidden');
+    await expectError(await fetch(`${base}/v1/models`), 401, 'unauthorized');
+    expect((await post('/v1/predict', { features: row }, 'application/json', ADMIN)).status).toBe(200);
+  });
+
+  it('promotes a version and rolls back, and the served model follows at once', async () => {
+    const v1 = (await registry.get('phishing', 1))!;
+    await registry.register('phishing', v1.model, { ...v1.manifest, runId: 'api-run-2' });
+    const list = (await (await admin('GET', '/v1/models')).json()) as { versions: { version: number; production: boolean }[]; production: number };
+    expect(list).toMatchObject({ production: 1, versions: [{ version: 1, production: true }, { version: 2, production: false }] });
+    expect(await (await admin('POST', '/v1/models/2/promote')).json()).toEqual({ production: 2, previous: 1 });
+    expect(((await (await post('/v1/predict', { features: row })).json()) as { modelVersion: number }).modelVersion).toBe(2);
+    expect(await (await admin('POST', '/v1/models/rollback')).json()).toEqual({ production: 1, previous: 2 });
+    expect(((await (await post('/v1/predict', { features: row })).json()) as { modelVersion: number }).modelVersion).toBe(1);
+    await expectError(await admin('POST', '/v1/models/9/promote'), 404, 'not_found');
+    await expectError(await admin('GET', '/v1/models/9'), 404, 'not_found');
   });
 });

@@ -2,18 +2,24 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
+import { requireRole, type ApiKeys } from './auth.js';
 import { ApiError, errorResponse } from './errors.js';
 import { healthRoutes } from './routes/health.js';
+import { modelRoutes } from './routes/models.js';
 import { predictRoutes } from './routes/predict.js';
+import type { ModelRegistry } from '../core/ports/model-registry.js';
 import type { ModelHolder } from './serving/model-holder.js';
 
 export interface AppOptions {
   models: ModelHolder;
+  registry: ModelRegistry;
   redisOk: () => Promise<boolean>;
   /** Rows per synchronous batch. Default 10,000. */
   maxBatchRows?: number;
   /** JSON body limit in bytes. Default 16 MiB. */
   maxJsonBytes?: number;
+  /** API keys by role; none = open (loopback only, checked by the server). */
+  keys?: ApiKeys;
 }
 
 /** The HTTP API: OpenAPI routes, one error shape, request ids, body limits. */
@@ -26,8 +32,15 @@ export function buildApp(o: AppOptions): OpenAPIHono {
     },
   });
   app.use('*', requestId());
+  const keys = o.keys ?? { predict: [], admin: [] };
+  app.use('/v1/predict', requireRole('predict', keys));
+  app.use('/v1/predict/*', requireRole('predict', keys));
+  app.use('/v1/models', requireRole('admin', keys));
+  app.use('/v1/models/*', requireRole('admin', keys));
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'An API key with the predict or admin role' });
   app.use('/v1/*', async (c, next) => {
-    if (c.req.method === 'POST' && !(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
+    const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined;
+    if (c.req.method === 'POST' && hasBody && !(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
       throw new ApiError(415, 'unsupported_media_type', 'send application/json');
     }
     await next();
@@ -44,6 +57,7 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   app.use('/v1/*', rejectPrototypeKeys);
   healthRoutes(app, o.models, o.redisOk);
   predictRoutes(app, o.models, { maxBatchRows: o.maxBatchRows ?? 10_000 });
+  modelRoutes(app, o.models, o.registry);
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'threatmatrix', version: '0.1.0', description: 'Threat classifier serving and control' } });
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {

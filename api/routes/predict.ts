@@ -23,6 +23,7 @@ const BatchPrediction = z
   .openapi('BatchPrediction');
 
 const errors = {
+  401: { description: 'No or unknown API key', content: { 'application/json': { schema: ErrorSchema } } },
   400: { description: 'Malformed request', content: { 'application/json': { schema: ErrorSchema } } },
   413: { description: 'Body too large', content: { 'application/json': { schema: ErrorSchema } } },
   415: { description: 'Not JSON', content: { 'application/json': { schema: ErrorSchema } } },
@@ -34,6 +35,7 @@ const predictRoute = createRoute({
   method: 'post',
   path: '/v1/predict',
   summary: 'Score one record',
+  security: [{ apiKey: [] }],
   request: { body: { content: { 'application/json': { schema: PredictRequest } }, required: true } },
   responses: { 200: { description: 'The verdict', content: { 'application/json': { schema: Prediction } } }, ...errors },
 });
@@ -42,6 +44,7 @@ const batchRoute = createRoute({
   method: 'post',
   path: '/v1/predict/batch',
   summary: 'Score up to the row limit synchronously',
+  security: [{ apiKey: [] }],
   request: { body: { content: { 'application/json': { schema: BatchRequest } }, required: true } },
   responses: { 200: { description: 'One verdict per row, in order', content: { 'application/json': { schema: BatchPrediction } } }, ...errors },
 });

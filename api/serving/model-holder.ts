@@ -22,7 +22,7 @@ export class ModelHolder {
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly name: string,
+    readonly name: string,
     private readonly registry: ModelRegistry,
     private readonly store: ArtifactStore,
   ) {}
@@ -36,9 +36,9 @@ export class ModelHolder {
     if (version === undefined || version === this.current?.version) return false;
     const entry = await this.registry.get(this.name, version);
     if (!entry) return false;
-    const spec = await getJson<{ schema: unknown }>(this.store, runKeys(entry.manifest.runId).spec);
-    if (!spec) throw new Error(`run ${entry.manifest.runId} of ${this.name} v${version} has no run.json`);
-    const schema = parseDatasetSchema(JSON.stringify(spec.schema), `${this.name} v${version} schema`);
+    const written = entry.manifest.schema ?? (await getJson<{ schema: unknown }>(this.store, runKeys(entry.manifest.runId).spec))?.schema;
+    if (!written) throw new Error(`${this.name} v${version} has no dataset schema`);
+    const schema = parseDatasetSchema(JSON.stringify(written), `${this.name} v${version} schema`);
     this.current = { name: this.name, version, pipeline: await Pipeline.fromJSON(entry.model), schema };
     return true;
   }

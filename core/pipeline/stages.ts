@@ -170,6 +170,7 @@ export async function register(run: RunSpec, trained: TrainResult, deps: StageDe
     params: best.params,
     metrics,
     schemaHash: sha256(canonicalJson(run.schema)),
+    schema: run.schema,
     dataDigest,
     gitCommit: run.gitCommit,
   });

@@ -10,6 +10,8 @@ export interface ModelManifest {
   /** Test-set metrics of the run that produced it (threat class positive). */
   metrics: Record<string, number>;
   schemaHash: string;
+  /** The dataset schema the model was trained on, as written (so a version is self-contained). */
+  schema?: Record<string, unknown>;
   dataDigest: string;
   gitCommit?: string;
   createdAt: string;
@@ -26,5 +28,7 @@ export interface ModelRegistry {
   get(name: string, ref: number | string): Promise<{ manifest: ModelManifest; model: ModelJSON } | undefined>;
   setAlias(name: string, alias: string, version: number): Promise<void>;
   alias(name: string, alias: string): Promise<number | undefined>;
+  /** Versions the alias pointed at, oldest first (for rollback). */
+  aliasHistory(name: string, alias: string): Promise<{ version: number; at: string }[]>;
   names(): Promise<string[]>;
 }

@@ -74,7 +74,14 @@ export class ArtifactRegistry implements ModelRegistry {
   async setAlias(name: string, alias: string, version: number): Promise<void> {
     checkName(alias);
     if (!(await this.store.exists(`models/${checkName(name)}/v${version}/manifest.json`))) throw new Error(`${name} has no version ${version}`);
-    await putJson(this.store, `models/${name}/aliases/${alias}.json`, { version, at: new Date().toISOString() });
+    const at = new Date().toISOString();
+    const history = await this.aliasHistory(name, alias);
+    await putJson(this.store, `models/${name}/aliases/${alias}.history.json`, [...history, { version, at }]);
+    await putJson(this.store, `models/${name}/aliases/${alias}.json`, { version, at });
+  }
+
+  async aliasHistory(name: string, alias: string): Promise<{ version: number; at: string }[]> {
+    return (await getJson<{ version: number; at: string }[]>(this.store, `models/${checkName(name)}/aliases/${checkName(alias)}.history.json`)) ?? [];
   }
 
   async alias(name: string, alias: string): Promise<number | undefined> {
