@@ -33,6 +33,16 @@ export const ConfigSchema = z.object({
   /** Promote a new model when it beats production on this test metric by at least the delta. */
   TM_PROMOTION_METRIC: z.enum(['f1', 'macroF1', 'rocAuc', 'prAuc', 'accuracy']).default('f1'),
   TM_PROMOTION_MIN_DELTA: z.coerce.number().min(0).default(0),
+  /** API listen address and port. */
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Comma-separated API keys per role (Bearer tokens). */
+  TM_API_KEYS_PREDICT: optional,
+  TM_API_KEYS_ADMIN: optional,
+  /** Model the API serves. */
+  TM_MODEL_NAME: z.string().default('phishing'),
+  /** Rows per synchronous batch call. */
+  TM_MAX_BATCH_ROWS: z.coerce.number().int().min(1).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
