@@ -46,14 +46,13 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
     },
   );
 
+  // Load first: a version that cannot be served never becomes production.
   const switchTo = async (version: number) => {
+    const served = await models.load(version);
+    if (!served) throw new ApiError(404, 'not_found', `${name()} has no version ${version}`);
     const previous = (await registry.alias(name(), 'production')) ?? null;
-    try {
-      await registry.setAlias(name(), 'production', version);
-    } catch {
-      throw new ApiError(404, 'not_found', `${name()} has no version ${version}`);
-    }
-    await models.refresh();
+    await registry.setAlias(name(), 'production', version);
+    models.swap(served);
     return { production: version, previous };
   };
 

@@ -34,13 +34,25 @@ export class ModelHolder {
   async refresh(): Promise<boolean> {
     const version = await this.registry.alias(this.name, 'production');
     if (version === undefined || version === this.current?.version) return false;
+    const served = await this.load(version);
+    if (!served) return false;
+    this.current = served;
+    return true;
+  }
+
+  /** Loads a version without serving it (undefined when it does not exist). */
+  async load(version: number): Promise<ServedModel | undefined> {
     const entry = await this.registry.get(this.name, version);
-    if (!entry) return false;
+    if (!entry) return undefined;
     const written = entry.manifest.schema ?? (await getJson<{ schema: unknown }>(this.store, runKeys(entry.manifest.runId).spec))?.schema;
     if (!written) throw new Error(`${this.name} v${version} has no dataset schema`);
     const schema = parseDatasetSchema(JSON.stringify(written), `${this.name} v${version} schema`);
-    this.current = { name: this.name, version, pipeline: await Pipeline.fromJSON(entry.model), schema };
-    return true;
+    return { name: this.name, version, pipeline: await Pipeline.fromJSON(entry.model), schema };
+  }
+
+  /** Serves a loaded version from the next request on. */
+  swap(served: ServedModel): void {
+    this.current = served;
   }
 
   /** Polls the alias; errors keep the current model. */
