@@ -106,7 +106,7 @@ describe('prediction API over real HTTP', () => {
   it('documents every route it serves in OpenAPI 3.1, and nothing else', async () => {
     const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, object> };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/readyz', '/v1/models', '/v1/models/rollback', '/v1/models/{version}', '/v1/models/{version}/promote', '/v1/predict', '/v1/predict/batch']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/readyz', '/v1/models', '/v1/models/rollback', '/v1/models/{version}', '/v1/models/{version}/promote', '/v1/predict', '/v1/predict/batch']);
   });
 
   it('asks for keys: none or unknown -> 401, a predict key on admin routes -> 403', async () => {
@@ -128,5 +128,15 @@ describe('prediction API over real HTTP', () => {
     expect(((await (await post('/v1/predict', { features: row })).json()) as { modelVersion: number }).modelVersion).toBe(1);
     await expectError(await admin('POST', '/v1/models/9/promote'), 404, 'not_found');
     await expectError(await admin('GET', '/v1/models/9'), 404, 'not_found');
+  });
+
+  it('exposes Prometheus metrics by route pattern, with predictions by model version and class', async () => {
+    await post('/v1/predict', { features: row });
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/tm_http_requests_total\{method="POST",route="\/v1\/predict",status="200"\} \d+/);
+    expect(text).toMatch(/tm_http_requests_total\{method="POST",route="\/v1\/predict",status="422"\} \d+/);
+    expect(text).toMatch(/tm_http_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/v1\/predict"\} \d+/);
+    expect(text).toMatch(/tm_predictions_total\{model="phishing",version="\d",label="-?1"\} \d+/);
+    expect(text).not.toMatch(/route="\/v1\/models\/9/);
   });
 });

@@ -5,6 +5,8 @@ import { requestId } from 'hono/request-id';
 import { requireRole, type ApiKeys } from './auth.js';
 import { ApiError, errorResponse } from './errors.js';
 import { healthRoutes } from './routes/health.js';
+import { ApiMetrics } from './metrics.js';
+import { metricsRoute } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { predictRoutes } from './routes/predict.js';
 import type { ModelRegistry } from '../core/ports/model-registry.js';
@@ -20,6 +22,7 @@ export interface AppOptions {
   maxJsonBytes?: number;
   /** API keys by role; none = open (loopback only, checked by the server). */
   keys?: ApiKeys;
+  metrics?: ApiMetrics;
 }
 
 /** The HTTP API: OpenAPI routes, one error shape, request ids, body limits. */
@@ -31,6 +34,8 @@ export function buildApp(o: AppOptions): OpenAPIHono {
       return c.json({ error: { code: 'invalid_request', message: details[0]?.message ?? 'invalid request', details } }, 422);
     },
   });
+  const metrics = o.metrics ?? new ApiMetrics();
+  app.use('*', metrics.middleware());
   app.use('*', requestId());
   const keys = o.keys ?? { predict: [], admin: [] };
   app.use('/v1/predict', requireRole('predict', keys));
@@ -56,7 +61,8 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   );
   app.use('/v1/*', rejectPrototypeKeys);
   healthRoutes(app, o.models, o.redisOk);
-  predictRoutes(app, o.models, { maxBatchRows: o.maxBatchRows ?? 10_000 });
+  predictRoutes(app, o.models, { maxBatchRows: o.maxBatchRows ?? 10_000, metrics });
+  metricsRoute(app, metrics);
   modelRoutes(app, o.models, o.registry);
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'threatmatrix', version: '0.1.0', description: 'Threat classifier serving and control' } });
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));

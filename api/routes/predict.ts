@@ -1,6 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { argmaxRows } from '../../core/models/model.js';
 import { ApiError } from '../errors.js';
+import type { ApiMetrics } from '../metrics.js';
 import type { ModelHolder } from '../serving/model-holder.js';
 import { recordsToFrame } from '../serving/records.js';
 import { ErrorSchema } from './shared.js';
@@ -49,7 +50,7 @@ const batchRoute = createRoute({
   responses: { 200: { description: 'One verdict per row, in order', content: { 'application/json': { schema: BatchPrediction } } }, ...errors },
 });
 
-export function predictRoutes(app: OpenAPIHono, models: ModelHolder, opts: { maxBatchRows: number }): void {
+export function predictRoutes(app: OpenAPIHono, models: ModelHolder, opts: { maxBatchRows: number; metrics: ApiMetrics }): void {
   const score = (rows: Record<string, string | number | null>[]) => {
     const served = models.model;
     if (!served) throw new ApiError(503, 'no_model', 'no production model is loaded yet');
@@ -63,6 +64,7 @@ export function predictRoutes(app: OpenAPIHono, models: ModelHolder, opts: { max
       threat: threats.has(classes[k]),
       probabilities: Object.fromEntries(classes.map((c, j) => [c, proba[i * K + j]])),
     }));
+    opts.metrics.countPredictions(served.name, served.version, predictions.map((p) => p.label));
     return { predictions, model: served.name, modelVersion: served.version };
   };
 
