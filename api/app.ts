@@ -9,6 +9,7 @@ import { ApiMetrics } from './metrics.js';
 import { metricsRoute } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { predictRoutes } from './routes/predict.js';
+import { trainingRunRoutes, type TrainingControl } from './routes/training-runs.js';
 import type { ModelRegistry } from '../core/ports/model-registry.js';
 import type { ModelHolder } from './serving/model-holder.js';
 
@@ -23,6 +24,8 @@ export interface AppOptions {
   /** API keys by role; none = open (loopback only, checked by the server). */
   keys?: ApiKeys;
   metrics?: ApiMetrics;
+  /** Training routes, when this process can enqueue runs. */
+  training?: TrainingControl;
 }
 
 /** The HTTP API: OpenAPI routes, one error shape, request ids, body limits. */
@@ -42,6 +45,8 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   app.use('/v1/predict/*', requireRole('predict', keys));
   app.use('/v1/models', requireRole('admin', keys));
   app.use('/v1/models/*', requireRole('admin', keys));
+  app.use('/v1/training-runs', requireRole('admin', keys));
+  app.use('/v1/training-runs/*', requireRole('admin', keys));
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'An API key with the predict or admin role' });
   app.use('/v1/*', async (c, next) => {
     const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined;
@@ -63,6 +68,7 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   healthRoutes(app, o.models, o.redisOk);
   predictRoutes(app, o.models, { maxBatchRows: o.maxBatchRows ?? 10_000, metrics });
   metricsRoute(app, metrics);
+  if (o.training) trainingRunRoutes(app, o.training);
   modelRoutes(app, o.models, o.registry);
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'threatmatrix', version: '0.1.0', description: 'Threat classifier serving and control' } });
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));

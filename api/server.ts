@@ -4,7 +4,13 @@
  */
 import { serve } from '@hono/node-server';
 import pino from 'pino';
-import { loadConfig } from '../schema/index.js';
+import { readFile } from 'node:fs/promises';
+import { Queue } from 'bullmq';
+import { parse as parseYaml } from 'yaml';
+import { loadConfig, parseDatasetSchema, STAGES, type RunSpecInput, type StageName } from '../schema/index.js';
+import { sourceFromArg } from '../workers/cli/source-arg.js';
+import { RunProducer } from '../workers/flow.js';
+import { QUEUE_OF, redisConnection } from '../workers/queues.js';
 import { stageDepsFrom } from '../workers/wiring.js';
 import { buildApp } from './app.js';
 import { isLoopback } from './auth.js';
@@ -33,12 +39,14 @@ const redisOk = async () => {
     return false;
   }
 };
-const app = buildApp({ models, registry, redisOk, keys, maxBatchRows: config.TM_MAX_BATCH_ROWS });
+const training = await trainingControl();
+const app = buildApp({ models, registry, redisOk, keys, maxBatchRows: config.TM_MAX_BATCH_ROWS, training });
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
   log.info({ url: `http://${config.HOST}:${info.port}`, model: config.TM_MODEL_NAME, version: models.model?.version ?? null }, 'API listening');
 });
 const stop = () => {
   models.stop();
+  void training.close();
   server.close(() => {
     redis.disconnect();
     process.exit(0);
@@ -46,3 +54,26 @@ const stop = () => {
 };
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
+
+/** Lets admins start runs: a producer on the queues and defaults from the retraining settings. */
+async function trainingControl() {
+  const conn = redisConnection(config.REDIS_URL, 'producer');
+  conn.on('error', () => undefined);
+  const producer = new RunProducer(conn, config.TM_QUEUE_PREFIX);
+  const queues = Object.fromEntries(STAGES.map((s) => [s, new Queue(QUEUE_OF[s], { connection: conn, prefix: config.TM_QUEUE_PREFIX })])) as Record<StageName, Queue>;
+  const text = await readFile(config.TM_RETRAIN_SCHEMA, 'utf8');
+  const schema = parseYaml(text) as Record<string, unknown>;
+  const modelName = parseDatasetSchema(text, config.TM_RETRAIN_SCHEMA).name;
+  return {
+    enqueue: (run: RunSpecInput) => producer.enqueue(run),
+    queues,
+    store,
+    defaults: { modelName, source: sourceFromArg(config.TM_RETRAIN_DATA, modelName), schema },
+    source: sourceFromArg,
+    async close() {
+      await producer.close();
+      await Promise.all(Object.values(queues).map((q) => q.close()));
+      conn.disconnect();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../api/app.js';
+import { ModelHolder } from '../api/serving/model-holder.js';
+import { CsvFileSource } from '../core/adapters/csv-file-source.js';
+import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
+import { ArtifactRegistry } from '../core/registry/artifact-registry.js';
+import { STAGES, type StageName } from '../schema/jobs.js';
+import { sourceFromArg } from '../workers/cli/source-arg.js';
+import { RunProducer } from '../workers/flow.js';
+import { QUEUE_OF, redisConnection } from '../workers/queues.js';
+import { startStageWorkers, type StageWorkers } from '../workers/stage-workers.js';
+import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
+import { attackDataset } from './helpers/synthetic.js';
+
+describe('training runs through the API', () => {
+  const prefix = testPrefix('api-train');
+  const { csv, schema } = attackDataset(800, 61);
+  let dir: string;
+  let conn: Redis;
+  let workers: StageWorkers;
+  let server: ServerType;
+  let base: string;
+  let queues: Record<StageName, Queue>;
+  let producer: RunProducer;
+  const ADMIN = 'admin-key';
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tm-api-train-'));
+    await writeFile(join(dir, 'attacks.csv'), csv);
+    const store = new LocalArtifactStore(join(dir, 'artifacts'));
+    const registry = new ArtifactRegistry(store);
+    conn = redisConnection(REDIS_URL, 'worker');
+    workers = startStageWorkers({ connection: conn, prefix, deps: { store, registry, source: (s) => new CsvFileSource(s.kind === 'csv' ? s.path : ''), promotion: { metric: 'macroF1', minDelta: 0 } } });
+    producer = new RunProducer(conn, prefix);
+    queues = Object.fromEntries(STAGES.map((s) => [s, new Queue(QUEUE_OF[s], { connection: conn, prefix })])) as Record<StageName, Queue>;
+    const app = buildApp({
+      models: new ModelHolder('attacks', registry, store),
+      registry,
+      redisOk: async () => true,
+      keys: { predict: [], admin: [ADMIN] },
+      training: { enqueue: (run) => producer.enqueue(run), queues, store, defaults: { modelName: 'attacks', source: { kind: 'csv', path: join(dir, 'attacks.csv') }, schema }, source: sourceFromArg },
+    });
+    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((r) => server.once('listening', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+    await workers.close(5_000);
+    await Promise.all(Object.values(queues).map((q) => q.close()));
+    await producer.close();
+    await dropPrefix(conn, prefix);
+    conn.disconnect();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const call = (method: string, path: string, body?: object) =>
+    fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body && JSON.stringify(body) });
+
+  it('enqueues a run, reports each stage while it runs, and its metrics and reports when done', async () => {
+    const res = await call('POST', '/v1/training-runs', { data: join(dir, 'attacks.csv'), families: ['decision_tree'] });
+    expect(res.status).toBe(202);
+    const { runId } = (await res.json()) as { runId: string };
+    let detail: { stages: { stage: string; state: string }[]; result?: { version: number }; validation?: { ok: boolean }; drift?: object } = { stages: [] };
+    for (let i = 0; i < 300 && !detail.result; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      detail = (await (await call('GET', `/v1/training-runs/${runId}`)).json()) as typeof detail;
+    }
+    expect(detail.result).toMatchObject({ version: 1, promoted: true });
+    expect(detail.validation).toMatchObject({ ok: true });
+    expect(detail.drift).toBeDefined();
+    expect(detail.stages.map((s) => s.stage)).toEqual(expect.arrayContaining(['ingest', 'validate', 'transform', 'train', 'train-family']));
+    const list = (await (await call('GET', '/v1/training-runs')).json()) as { runs: { runId: string; finished: boolean }[] };
+    expect(list.runs).toContainEqual({ runId, finished: true });
+  });
+
+  it('refuses bad options, unknown runs, and callers without the admin key', async () => {
+    const bad = await call('POST', '/v1/training-runs', { families: [] });
+    expect(bad.status).toBe(422);
+    expect((await call('GET', '/v1/training-runs/run-nope')).status).toBe(404);
+    expect((await fetch(`${base}/v1/training-runs`)).status).toBe(401);
+  });
+});
