@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { requireRole, type ApiKeys } from './auth.js';
+import { mountBullBoard } from './bull-board.js';
 import { ApiError, errorResponse } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import { ApiMetrics } from './metrics.js';
@@ -24,7 +25,7 @@ export interface AppOptions {
   /** API keys by role; none = open (loopback only, checked by the server). */
   keys?: ApiKeys;
   metrics?: ApiMetrics;
-  /** Training routes, when this process can enqueue runs. */
+  /** Training routes, when this process can enqueue runs; their queues also get Bull Board. */
   training?: TrainingControl;
 }
 
@@ -68,7 +69,10 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   healthRoutes(app, o.models, o.redisOk);
   predictRoutes(app, o.models, { maxBatchRows: o.maxBatchRows ?? 10_000, metrics });
   metricsRoute(app, metrics);
-  if (o.training) trainingRunRoutes(app, o.training);
+  if (o.training) {
+    trainingRunRoutes(app, o.training);
+    mountBullBoard(app, Object.values(o.training.queues), keys);
+  }
   modelRoutes(app, o.models, o.registry);
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'threatmatrix', version: '0.1.0', description: 'Threat classifier serving and control' } });
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));

@@ -12,7 +12,8 @@ export interface ApiKeys {
 
 // Hashing both sides first gives equal-length buffers, so the comparison time says nothing about the key.
 const digest = (s: string) => createHash('sha256').update(s).digest();
-const matches = (given: string, keys: string[]) => keys.some((k) => timingSafeEqual(digest(given), digest(k)));
+/** Whether `given` is one of `keys`, in time independent of where they differ. */
+export const keyMatches = (given: string, keys: string[]) => keys.some((k) => timingSafeEqual(digest(given), digest(k)));
 
 /**
  * Bearer-token check for a role: 401 without a (valid) key, 403 with a key of another role.
@@ -26,8 +27,8 @@ export function requireRole(role: Role, keys: ApiKeys): MiddlewareHandler {
       const header = c.req.header('authorization') ?? '';
       const token = /^Bearer\s+(.+)$/i.exec(header)?.[1];
       if (!token) throw new ApiError(401, 'unauthorized', 'send an API key as "Authorization: Bearer <key>"');
-      const isAdmin = matches(token, keys.admin);
-      const isPredict = isAdmin || matches(token, keys.predict);
+      const isAdmin = keyMatches(token, keys.admin);
+      const isPredict = isAdmin || keyMatches(token, keys.predict);
       if (!isPredict) throw new ApiError(401, 'unauthorized', 'unknown API key');
       if (role === 'admin' && !isAdmin) throw new ApiError(403, 'forbidden', 'this route needs an admin key');
     }

@@ -87,4 +87,16 @@ describe('training runs through the API', () => {
     expect((await call('GET', '/v1/training-runs/run-nope')).status).toBe(404);
     expect((await fetch(`${base}/v1/training-runs`)).status).toBe(401);
   });
+
+  it('serves Bull Board for every queue behind Basic auth', async () => {
+    expect((await fetch(`${base}/admin/queues`)).status).toBe(401);
+    const wrong = `Basic ${Buffer.from('admin:nope').toString('base64')}`;
+    expect((await fetch(`${base}/admin/queues`, { headers: { authorization: wrong } })).status).toBe(401);
+    const auth = { authorization: `Basic ${Buffer.from(`admin:${ADMIN}`).toString('base64')}` };
+    const page = await fetch(`${base}/admin/queues`, { headers: auth });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<html/i);
+    const api = (await (await fetch(`${base}/admin/queues/api/queues`, { headers: auth })).json()) as { queues: { name: string }[] };
+    expect(api.queues.map((q) => q.name).sort()).toEqual(['ingest', 'register', 'train', 'train-family', 'transform', 'validate']);
+  });
 });
