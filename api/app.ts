@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
@@ -72,8 +73,11 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   if (o.training) {
     trainingRunRoutes(app, o.training);
     mountBullBoard(app, Object.values(o.training.queues), keys);
+    metrics.watchQueues(Object.values(o.training.queues));
   }
   modelRoutes(app, o.models, o.registry);
+  // Swagger UI loads its assets from a public CDN: fine for people online, not used by tests.
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'threatmatrix', version: '0.1.0', description: 'Threat classifier serving and control' } });
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {

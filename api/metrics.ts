@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import { Counter, Histogram, Registry } from 'prom-client';
+import type { Queue } from 'bullmq';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Prometheus metrics of one API process (prom-client), on its own registry. */
 export class ApiMetrics {
@@ -14,6 +15,22 @@ export class ApiMetrics {
     registers: [this.registry],
   });
   private readonly predictions = new Counter({ name: 'tm_predictions_total', help: 'Predictions by model, version and class', labelNames: ['model', 'version', 'label'], registers: [this.registry] });
+
+  /** Reports each queue's job counts (waiting, active, delayed, failed...) at every scrape. */
+  watchQueues(queues: Queue[]): void {
+    new Gauge({
+      name: 'tm_queue_jobs',
+      help: 'Jobs per queue and state',
+      labelNames: ['queue', 'state'],
+      registers: [this.registry],
+      async collect() {
+        for (const q of queues) {
+          const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'waiting-children', 'prioritized');
+          for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n);
+        }
+      },
+    });
+  }
 
   /** Counts and times every request under its route pattern (not the raw path, to bound label values). */
   middleware(): MiddlewareHandler {

@@ -88,6 +88,12 @@ describe('training runs through the API', () => {
     expect((await fetch(`${base}/v1/training-runs`)).status).toBe(401);
   });
 
+  it('reports queue depths in /metrics', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/tm_queue_jobs\{queue="register",state="completed"\} [1-9]/);
+    expect(text).toMatch(/tm_queue_jobs\{queue="train-family",state="waiting"\} 0/);
+  });
+
   it('serves Bull Board for every queue behind Basic auth', async () => {
     expect((await fetch(`${base}/admin/queues`)).status).toBe(401);
     const wrong = `Basic ${Buffer.from('admin:nope').toString('base64')}`;
