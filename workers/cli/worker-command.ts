@@ -23,6 +23,15 @@ export async function workerCommand(argv: string[], config: Config, log: Logger)
       'shutdown-seconds': { type: 'string', default: '30' },
     },
   });
+  // Listen first: a signal that arrives while starting up still gets a clean drain.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
   const stages = (a.stages?.split(',') ?? STAGES) as StageName[];
   const unknown = stages.filter((s) => !STAGES.includes(s));
   if (unknown.length) {
@@ -47,14 +56,7 @@ export async function workerCommand(argv: string[], config: Config, log: Logger)
     w.on('failed', (job, err) => log.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
   }
   log.info({ stages, redis: new URL(config.REDIS_URL).host, prefix: config.TM_QUEUE_PREFIX }, 'workers started');
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'shutting down');
-      resolve();
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  await stopped;
   await workers.close(Number(a['shutdown-seconds']) * 1000);
   await retrain.close();
   connection.disconnect();
