@@ -38,6 +38,7 @@ describe('a worker killed in the middle of training', () => {
   afterAll(async () => {
     for (const c of children) killGroup(c, 'SIGKILL');
     await dropPrefix(conn, prefix);
+    await dropPrefix(conn, `${prefix}-term`);
     conn.disconnect();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
