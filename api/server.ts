@@ -17,7 +17,14 @@ import { isLoopback } from './auth.js';
 import { ModelHolder } from './serving/model-holder.js';
 import { Redis } from 'ioredis';
 
-const config = loadConfig();
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+})();
 const log = pino({ name: 'threatmatrix-api', level: config.LOG_LEVEL, redact: ['req.headers.authorization'] });
 const split = (v?: string) => (v ?? '').split(',').map((k) => k.trim()).filter(Boolean);
 const keys = { predict: split(config.TM_API_KEYS_PREDICT), admin: split(config.TM_API_KEYS_ADMIN) };
