@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { phishingSchema, repoPath } from '../test/helpers/datasets.js';
 import { buildApp } from './app.js';
 import { ModelHolder } from './serving/model-holder.js';
+import { PredictionLog } from './serving/prediction-log.js';
 
 describe('prediction API over real HTTP', () => {
   let dir: string;
@@ -22,6 +23,7 @@ describe('prediction API over real HTTP', () => {
   let base: string;
   let row: Record<string, number>;
   let registry: ArtifactRegistry;
+  let predictionLog: PredictionLog;
   const PREDICT = 'predict-key-123';
   const ADMIN = 'admin-key-456';
 
@@ -34,7 +36,8 @@ describe('prediction API over real HTTP', () => {
     await runLocally(run, { store, registry, source: (s) => new CsvFileSource(s.kind === 'csv' ? s.path : ''), promotion: { metric: 'f1', minDelta: 0 } });
     const models = new ModelHolder('phishing', registry, store);
     await models.refresh();
-    const app = buildApp({ models, registry, redisOk: async () => true, maxBatchRows: 100, maxJsonBytes: 64 * 1024, keys: { predict: [PREDICT], admin: [ADMIN] } });
+    predictionLog = new PredictionLog(store, { sampleRate: 1 });
+    const app = buildApp({ models, registry, predictionLog, redisOk: async () => true, maxBatchRows: 100, maxJsonBytes: 64 * 1024, keys: { predict: [PREDICT], admin: [ADMIN] } });
     server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((r) => server.once('listening', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -43,6 +46,7 @@ describe('prediction API over real HTTP', () => {
   });
   afterAll(async () => {
     await new Promise((r) => server.close(r));
+    await predictionLog.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -68,6 +72,16 @@ describe('prediction API over real HTTP', () => {
     expect(p.probabilities['-1'] + p.probabilities['1']).toBeCloseTo(1, 9);
     expect(p.modelVersion).toBe(1);
     expect(res.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it('logs served predictions (sampled) for drift monitoring', async () => {
+    await post('/v1/predict', { features: row });
+    await predictionLog.flush();
+    const store = new LocalArtifactStore(dir);
+    const keys = await store.list('predictions/phishing/v1/');
+    expect(keys.length).toBeGreaterThan(0);
+    const line = JSON.parse(new TextDecoder().decode(await store.get(keys[0])).split('\n')[0]) as { features: object; version: number };
+    expect(line).toMatchObject({ version: 1, features: row });
   });
 
   it('scores a synchronous batch in order', async () => {

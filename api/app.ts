@@ -14,6 +14,7 @@ import { predictRoutes } from './routes/predict.js';
 import { trainingRunRoutes, type TrainingControl } from './routes/training-runs.js';
 import type { ModelRegistry } from '../core/ports/model-registry.js';
 import type { ModelHolder } from './serving/model-holder.js';
+import type { PredictionLog } from './serving/prediction-log.js';
 
 export interface AppOptions {
   models: ModelHolder;
@@ -26,6 +27,8 @@ export interface AppOptions {
   /** API keys by role; none = open (loopback only, checked by the server). */
   keys?: ApiKeys;
   metrics?: ApiMetrics;
+  /** Sampled prediction log (drift monitoring). */
+  predictionLog?: PredictionLog;
   /** Training routes, when this process can enqueue runs; their queues also get Bull Board. */
   training?: TrainingControl;
 }
@@ -68,7 +71,7 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   );
   app.use('/v1/*', rejectPrototypeKeys);
   healthRoutes(app, o.models, o.redisOk);
-  predictRoutes(app, o.models, { maxBatchRows: o.maxBatchRows ?? 10_000, metrics });
+  predictRoutes(app, o.models, { maxBatchRows: o.maxBatchRows ?? 10_000, metrics, log: o.predictionLog });
   metricsRoute(app, metrics);
   if (o.training) {
     trainingRunRoutes(app, o.training);

@@ -15,6 +15,7 @@ import { stageDepsFrom } from '../workers/wiring.js';
 import { buildApp } from './app.js';
 import { isLoopback } from './auth.js';
 import { ModelHolder } from './serving/model-holder.js';
+import { PredictionLog } from './serving/prediction-log.js';
 import { Redis } from 'ioredis';
 
 const config = (() => {
@@ -47,13 +48,18 @@ const redisOk = async () => {
   }
 };
 const training = await trainingControl();
-const app = buildApp({ models, registry, redisOk, keys, maxBatchRows: config.TM_MAX_BATCH_ROWS, training });
+const predictionLog = new PredictionLog(store, {
+  sampleRate: config.TM_PREDICTION_SAMPLE_RATE,
+  onError: (err) => log.warn({ err: (err as Error).message }, 'prediction log write failed'),
+});
+const app = buildApp({ models, registry, redisOk, keys, maxBatchRows: config.TM_MAX_BATCH_ROWS, training, predictionLog });
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
   log.info({ url: `http://${config.HOST}:${info.port}`, model: config.TM_MODEL_NAME, version: models.model?.version ?? null }, 'API listening');
 });
 const stop = () => {
   models.stop();
   void training.close();
+  void predictionLog.close();
   server.close(() => {
     redis.disconnect();
     process.exit(0);

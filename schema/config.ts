@@ -43,6 +43,8 @@ export const ConfigSchema = z.object({
   TM_MODEL_NAME: z.string().default('phishing'),
   /** Rows per synchronous batch call. */
   TM_MAX_BATCH_ROWS: z.coerce.number().int().min(1).default(10_000),
+  /** Share of served predictions logged to the artifact store for drift monitoring. */
+  TM_PREDICTION_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof ConfigSchema>;

@@ -3,6 +3,7 @@ import { argmaxRows } from '../../core/models/model.js';
 import { ApiError } from '../errors.js';
 import type { ApiMetrics } from '../metrics.js';
 import type { ModelHolder } from '../serving/model-holder.js';
+import type { PredictionLog } from '../serving/prediction-log.js';
 import { recordsToFrame } from '../serving/records.js';
 import { ErrorSchema } from './shared.js';
 
@@ -50,7 +51,7 @@ const batchRoute = createRoute({
   responses: { 200: { description: 'One verdict per row, in order', content: { 'application/json': { schema: BatchPrediction } } }, ...errors },
 });
 
-export function predictRoutes(app: OpenAPIHono, models: ModelHolder, opts: { maxBatchRows: number; metrics: ApiMetrics }): void {
+export function predictRoutes(app: OpenAPIHono, models: ModelHolder, opts: { maxBatchRows: number; metrics: ApiMetrics; log?: PredictionLog }): void {
   const score = (rows: Record<string, string | number | null>[]) => {
     const served = models.model;
     if (!served) throw new ApiError(503, 'no_model', 'no production model is loaded yet');
@@ -65,6 +66,10 @@ export function predictRoutes(app: OpenAPIHono, models: ModelHolder, opts: { max
       probabilities: Object.fromEntries(classes.map((c, j) => [c, proba[i * K + j]])),
     }));
     opts.metrics.countPredictions(served.name, served.version, predictions.map((p) => p.label));
+    if (opts.log) {
+      const at = new Date().toISOString();
+      opts.log.record(predictions.map((p, i) => ({ at, model: served.name, version: served.version, features: rows[i], label: p.label, probabilities: p.probabilities })));
+    }
     return { predictions, model: served.name, modelVersion: served.version };
   };
 

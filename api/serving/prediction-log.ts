@@ -1,0 +1,80 @@
+import type { ArtifactStore } from '../../core/ports/artifact-store.js';
+
+export interface LoggedPrediction {
+  at: string;
+  model: string;
+  version: number;
+  features: Record<string, unknown>;
+  label: string;
+  probabilities: Record<string, number>;
+}
+
+export interface PredictionLogOptions {
+  /** Share of predictions kept, 0..1. Default 0.1. */
+  sampleRate?: number;
+  /** Flush when this many are buffered. Default 1,000. */
+  maxBuffered?: number;
+  /** Flush at least this often. Default 10 s. */
+  flushMs?: number;
+  /** Kept at most while the store is unreachable; older ones are dropped. Default 50,000. */
+  maxPending?: number;
+  onError?: (err: unknown) => void;
+  random?: () => number;
+}
+
+/**
+ * Sampled prediction log for drift monitoring: requests only push into an in-memory buffer (never
+ * awaited, never throwing); a timer writes JSON-lines chunks to
+ * `predictions/<model>/v<version>/<date>/<time>-<n>.jsonl` in the artifact store.
+ */
+export class PredictionLog {
+  private buffer: LoggedPrediction[] = [];
+  private timer: NodeJS.Timeout;
+  private flushing?: Promise<void>;
+  private seq = 0;
+  private readonly o: Required<Omit<PredictionLogOptions, 'onError'>> & Pick<PredictionLogOptions, 'onError'>;
+
+  constructor(
+    private readonly store: ArtifactStore,
+    opts: PredictionLogOptions = {},
+  ) {
+    this.o = { sampleRate: 0.1, maxBuffered: 1_000, flushMs: 10_000, maxPending: 50_000, random: Math.random, ...opts };
+    this.timer = setInterval(() => void this.flush(), this.o.flushMs);
+    this.timer.unref();
+  }
+
+  /** Keeps a sample of the given predictions; cheap and synchronous. */
+  record(items: LoggedPrediction[]): void {
+    for (const p of items) if (this.o.random() < this.o.sampleRate) this.buffer.push(p);
+    if (this.buffer.length > this.o.maxPending) this.buffer.splice(0, this.buffer.length - this.o.maxPending);
+    if (this.buffer.length >= this.o.maxBuffered) void this.flush();
+  }
+
+  /** Writes what is buffered, grouped by model version; failures keep the rows for the next try. */
+  flush(): Promise<void> {
+    this.flushing ??= (async () => {
+      const rows = this.buffer;
+      this.buffer = [];
+      const groups = new Map<string, LoggedPrediction[]>();
+      for (const r of rows) {
+        const key = `predictions/${r.model}/v${r.version}/${r.at.slice(0, 10)}`;
+        groups.set(key, [...(groups.get(key) ?? []), r]);
+      }
+      for (const [dir, group] of groups) {
+        const name = `${dir}/${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${this.seq++}.jsonl`;
+        try {
+          await this.store.put(name, group.map((r) => JSON.stringify(r)).join('\n') + '\n');
+        } catch (err) {
+          this.buffer.unshift(...group);
+          this.o.onError?.(err);
+        }
+      }
+    })().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}
