@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Matrix } from '../data/matrix.js';
-import { assertFitted, type Classifier, type FitOptions, type ModelJSON } from './model.js';
-import { parseParams, resolveMaxFeatures } from './params.js';
+import { type Classifier, type FitOptions, type ModelJSON } from './model.js';
+import { ModelBase } from './model-base.js';
+import { resolveMaxFeatures } from './params.js';
 import { cartParams } from './tree/cart-params.js';
 import { classForest, fitClassTrees, forestProba } from './tree/class-forest.js';
 import type { Forest } from './tree/forest.js';
@@ -15,15 +16,12 @@ const State = z.object({ nClasses: z.number().int().min(2), tree: TreeJSON });
 type State = z.infer<typeof State>;
 
 /** CART classification tree on histogram bins (exact when a feature has <= maxBins distinct values). */
-export class DecisionTree implements Classifier {
+export class DecisionTree extends ModelBase<typeof DecisionTreeParams, State> implements Classifier {
   static readonly kind = 'decision_tree';
-  readonly kind = DecisionTree.kind;
-  readonly params: z.output<typeof DecisionTreeParams>;
-  private state?: State;
   private forest?: Forest;
 
   constructor(params: DecisionTreeParams = {}) {
-    this.params = parseParams(this.kind, DecisionTreeParams, params);
+    super(DecisionTree.kind, DecisionTreeParams, params);
   }
 
   async fit(X: Matrix, y: Int32Array, opts: FitOptions): Promise<void> {
@@ -45,12 +43,8 @@ export class DecisionTree implements Classifier {
   }
 
   predictProba(X: Matrix): Float64Array {
-    const s = assertFitted(this.state, this.kind);
+    const s = this.fitted();
     return forestProba(this.forest!, X, s.nClasses);
-  }
-
-  toJSON(): ModelJSON {
-    return { kind: this.kind, version: 1, params: this.params, state: assertFitted(this.state, this.kind) };
   }
 
   static fromJSON(json: ModelJSON): DecisionTree {

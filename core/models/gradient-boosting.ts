@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Matrix } from '../data/matrix.js';
-import { assertFitted, type Classifier, type FitOptions, type ModelJSON, type Staged } from './model.js';
-import { MaxDepth, parseParams, Seed } from './params.js';
+import { type Classifier, type FitOptions, type ModelJSON, type Staged } from './model.js';
+import { ModelBase } from './model-base.js';
+import { MaxDepth, Seed } from './params.js';
 import { Forest } from './tree/forest.js';
 import { GradTreeScratch, growGradTree } from './tree/grad-tree-builder.js';
 import { prepareTreeData } from './tree/tree-data.js';
@@ -41,16 +42,13 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
  * HistGradientBoostingClassifier: binned features, leaf-wise trees, Newton leaf values.
  * Binary problems fit one score (class 1's log-odds); K classes fit K trees a round (softmax).
  */
-export class GradientBoosting implements Classifier, Staged {
+export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, State> implements Classifier, Staged {
   static readonly kind = 'gradient_boosting';
-  readonly kind = GradientBoosting.kind;
   readonly stageParam = 'maxIter';
-  readonly params: z.output<typeof GradientBoostingParams>;
-  private state?: State;
   private forest?: Forest;
 
   constructor(params: GradientBoostingParams = {}) {
-    this.params = parseParams(this.kind, GradientBoostingParams, params);
+    super(GradientBoosting.kind, GradientBoostingParams, params);
   }
 
   async fit(X: Matrix, y: Int32Array, opts: FitOptions): Promise<void> {
@@ -107,7 +105,7 @@ export class GradientBoosting implements Classifier, Staged {
   }
 
   private rawScores(X: Matrix, upToRounds: number): { raw: Float64Array; D: number } {
-    const s = assertFitted(this.state, this.kind);
+    const s = this.fitted();
     const D = s.nClasses === 2 ? 1 : s.nClasses;
     const raw = new Float64Array(X.rows * D);
     for (let i = 0; i < X.rows; i++) for (let d = 0; d < D; d++) raw[i * D + d] = s.baseline[d];
@@ -125,10 +123,6 @@ export class GradientBoosting implements Classifier, Staged {
       const { raw, D } = this.rawScores(X, m);
       return toProba(raw, X.rows, D);
     });
-  }
-
-  toJSON(): ModelJSON {
-    return { kind: this.kind, version: 1, params: this.params, state: assertFitted(this.state, this.kind) };
   }
 
   static fromJSON(json: ModelJSON): GradientBoosting {

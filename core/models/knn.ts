@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { distinctRows } from '../data/distinct-rows.js';
 import type { Matrix } from '../data/matrix.js';
-import { assertFitted, type Classifier, type FitOptions, type ModelJSON, type Staged } from './model.js';
-import { parseParams } from './params.js';
+import { type Classifier, type FitOptions, type ModelJSON, type Staged } from './model.js';
+import { ModelBase } from './model-base.js';
 
 export const KnnParams = z.object({
   /** Neighbours that vote. Default 5. */
@@ -27,17 +27,14 @@ type State = z.infer<typeof State>;
  * stored once with per-class counts and still count as that many neighbours. The distance sum
  * stops early once it exceeds the current k-th best, which prunes most of the work.
  */
-export class Knn implements Classifier, Staged {
+export class Knn extends ModelBase<typeof KnnParams, State> implements Classifier, Staged {
   static readonly kind = 'knn';
-  readonly kind = Knn.kind;
   readonly stageParam = 'nNeighbors';
-  readonly params: z.output<typeof KnnParams>;
-  private state?: State;
   private points?: Float64Array;
   private counts?: Float64Array;
 
   constructor(params: KnnParams = {}) {
-    this.params = parseParams(this.kind, KnnParams, params);
+    super(Knn.kind, KnnParams, params);
   }
 
   async fit(X: Matrix, y: Int32Array, opts: FitOptions): Promise<void> {
@@ -59,7 +56,7 @@ export class Knn implements Classifier, Staged {
 
   /** Probabilities for several neighbour counts from one neighbour search. */
   predictProbaStaged(X: Matrix, stages: number[]): Float64Array[] {
-    const s = assertFitted(this.state, this.kind);
+    const s = this.fitted();
     const { nClasses: K, cols } = s;
     if (X.cols !== cols) throw new Error(`knn: expected ${cols} columns, got ${X.cols}`);
     const pts = this.points!;
@@ -115,10 +112,6 @@ export class Knn implements Classifier, Staged {
     let sum = 0;
     for (let c = 0; c < K; c++) sum += out[c];
     for (let c = 0; c < K; c++) out[c] /= sum;
-  }
-
-  toJSON(): ModelJSON {
-    return { kind: this.kind, version: 1, params: this.params, state: assertFitted(this.state, this.kind) };
   }
 
   static fromJSON(json: ModelJSON): Knn {

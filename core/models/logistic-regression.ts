@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { distinctRows } from '../data/distinct-rows.js';
 import type { Matrix } from '../data/matrix.js';
-import { assertFitted, type Classifier, type FitOptions, type ModelJSON } from './model.js';
-import { parseParams } from './params.js';
+import { type Classifier, type FitOptions, type ModelJSON } from './model.js';
+import { ModelBase } from './model-base.js';
 import { tf, tfReady } from './tf/backend.js';
 import { assertTfReady, predictWith, toTensor } from './tf/tensors.js';
 
@@ -35,14 +35,11 @@ type State = z.infer<typeof State>;
  * TensorFlow.js with FISTA (accelerated proximal gradient; the prox step gives exact L1 zeros),
  * step 1/L from the largest eigenvalue of X'X.
  */
-export class LogisticRegression implements Classifier {
+export class LogisticRegression extends ModelBase<typeof LogisticRegressionParams, State> implements Classifier {
   static readonly kind = 'logistic_regression';
-  readonly kind = LogisticRegression.kind;
-  readonly params: z.output<typeof LogisticRegressionParams>;
-  private state?: State;
 
   constructor(params: LogisticRegressionParams = {}) {
-    this.params = parseParams(this.kind, LogisticRegressionParams, params);
+    super(LogisticRegression.kind, LogisticRegressionParams, params);
   }
 
   async fit(X: Matrix, y: Int32Array, opts: FitOptions): Promise<void> {
@@ -102,17 +99,13 @@ export class LogisticRegression implements Classifier {
   }
 
   predictProba(X: Matrix): Float64Array {
-    const s = assertFitted(this.state, this.kind);
+    const s = this.fitted();
     assertTfReady(this.kind);
     const D = s.nClasses === 2 ? 1 : s.nClasses;
     return predictWith(s.nClasses, () => {
       const logits = toTensor(X).matMul(tf.tensor2d(s.weights, [s.cols, D])).add(tf.tensor1d(s.bias));
       return (D === 1 ? tf.sigmoid(logits) : tf.softmax(logits)) as tf.Tensor2D;
     });
-  }
-
-  toJSON(): ModelJSON {
-    return { kind: this.kind, version: 1, params: this.params, state: assertFitted(this.state, this.kind) };
   }
 
   static fromJSON(json: ModelJSON): LogisticRegression {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { Matrix } from '../data/matrix.js';
 import { Rng } from '../data/rng.js';
-import { assertFitted, type Classifier, type FitOptions, type ModelJSON } from './model.js';
-import { parseParams, Seed } from './params.js';
+import { type Classifier, type FitOptions, type ModelJSON } from './model.js';
+import { ModelBase } from './model-base.js';
+import { Seed } from './params.js';
 import { tf, tfReady } from './tf/backend.js';
 import { assertTfReady, predictWith, targets, toTensor } from './tf/tensors.js';
 
@@ -49,14 +50,11 @@ let variableIds = 0;
  * Back-propagation is written out with explicit transposes: the WebAssembly backend's matMul with
  * transpose flags (what autograd emits) is several times slower than transpose + matMul.
  */
-export class Mlp implements Classifier {
+export class Mlp extends ModelBase<typeof MlpParams, State> implements Classifier {
   static readonly kind = 'mlp';
-  readonly kind = Mlp.kind;
-  readonly params: z.output<typeof MlpParams>;
-  private state?: State;
 
   constructor(params: MlpParams = {}) {
-    this.params = parseParams(this.kind, MlpParams, params);
+    super(Mlp.kind, MlpParams, params);
   }
 
   private init(cols: number, K: number, rng: Rng): Layer[] {
@@ -116,7 +114,7 @@ export class Mlp implements Classifier {
   }
 
   predictProba(X: Matrix): Float64Array {
-    const s = assertFitted(this.state, this.kind);
+    const s = this.fitted();
     assertTfReady(this.kind);
     return predictWith(s.nClasses, () => {
       let a: tf.Tensor2D = toTensor(X);
@@ -126,10 +124,6 @@ export class Mlp implements Classifier {
       });
       return a;
     });
-  }
-
-  toJSON(): ModelJSON {
-    return { kind: this.kind, version: 1, params: this.params, state: assertFitted(this.state, this.kind) };
   }
 
   static fromJSON(json: ModelJSON): Mlp {

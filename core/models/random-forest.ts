@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Matrix } from '../data/matrix.js';
-import { assertFitted, type Classifier, type FitOptions, type ModelJSON, type Staged } from './model.js';
-import { parseParams, resolveMaxFeatures } from './params.js';
+import { type Classifier, type FitOptions, type ModelJSON, type Staged } from './model.js';
+import { ModelBase } from './model-base.js';
+import { resolveMaxFeatures } from './params.js';
 import { cartParams } from './tree/cart-params.js';
 import { classForest, fitClassTrees, forestProba } from './tree/class-forest.js';
 import type { Forest } from './tree/forest.js';
@@ -21,16 +22,13 @@ const State = z.object({ nClasses: z.number().int().min(2), trees: z.array(TreeJ
 type State = z.infer<typeof State>;
 
 /** Random forest (Breiman): bootstrapped CART trees with per-split feature sampling, averaged class shares. */
-export class RandomForest implements Classifier, Staged {
+export class RandomForest extends ModelBase<typeof RandomForestParams, State> implements Classifier, Staged {
   static readonly kind = 'random_forest';
-  readonly kind = RandomForest.kind;
   readonly stageParam = 'nEstimators';
-  readonly params: z.output<typeof RandomForestParams>;
-  private state?: State;
   private forest?: Forest;
 
   constructor(params: RandomForestParams = {}) {
-    this.params = parseParams(this.kind, RandomForestParams, params);
+    super(RandomForest.kind, RandomForestParams, params);
   }
 
   async fit(X: Matrix, y: Int32Array, opts: FitOptions): Promise<void> {
@@ -51,17 +49,13 @@ export class RandomForest implements Classifier, Staged {
   }
 
   predictProba(X: Matrix): Float64Array {
-    const s = assertFitted(this.state, this.kind);
+    const s = this.fitted();
     return forestProba(this.forest!, X, s.nClasses);
   }
 
   predictProbaStaged(X: Matrix, stages: number[]): Float64Array[] {
-    const s = assertFitted(this.state, this.kind);
+    const s = this.fitted();
     return stages.map((m) => forestProba(this.forest!, X, s.nClasses, Math.min(m, this.forest!.size)));
-  }
-
-  toJSON(): ModelJSON {
-    return { kind: this.kind, version: 1, params: this.params, state: assertFitted(this.state, this.kind) };
   }
 
   static fromJSON(json: ModelJSON): RandomForest {
