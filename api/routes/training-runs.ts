@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Queue } from 'bullmq';
 import { getJson } from '../../core/artifacts/json.js';
 import { runKeys } from '../../core/pipeline/run-keys.js';
 import type { ArtifactStore } from '../../core/ports/artifact-store.js';
 import { RunSpec, STAGES, type RunSpecInput, type SourceSpec, type StageName } from '../../schema/jobs.js';
+import { newRunId } from '../../workers/cli/run-args.js';
 import { ApiError } from '../errors.js';
 import { ErrorSchema } from './shared.js';
 
@@ -61,11 +61,10 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
       const schema = body.schema ?? t.defaults.schema;
       const modelName = body.name ?? (typeof schema.name === 'string' ? schema.name : t.defaults.modelName);
       const parsed = RunSpec.safeParse({
-        runId: `run-${stamp}-${randomUUID().slice(0, 6)}`,
+        runId: newRunId(),
         modelName,
         source: body.data ? t.source(body.data, body.collection ?? modelName) : t.defaults.source,
         schema,

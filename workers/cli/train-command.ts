@@ -1,12 +1,8 @@
-import { execSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { parse as parseYaml } from 'yaml';
 import type { RegisterResult } from '../../schema/jobs.js';
-import { parseDatasetSchema, STAGES, type Config } from '../../schema/index.js';
+import { STAGES, type Config } from '../../schema/index.js';
 import { getJson } from '../../core/artifacts/json.js';
 import { runKeys } from '../../core/pipeline/run-keys.js';
 import type { ValidationReport } from '../../core/validation/validate-dataset.js';
@@ -16,44 +12,17 @@ import { startStageWorkers } from '../stage-workers.js';
 import { stageDepsFrom } from '../wiring.js';
 import { followRun } from './follow.js';
 import { metricsTable } from './metrics-table.js';
-import { sourceFromArg } from './source-arg.js';
+import { RUN_OPTIONS, runSpecFromArgs } from './run-args.js';
 
-const gitCommit = () => {
-  try {
-    return execSync('git rev-parse HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    return undefined;
-  }
-};
 
 /** `threatmatrix train`: enqueues a run; with --follow shows it live and prints the result. */
 export async function trainCommand(argv: string[], config: Config, log: Logger): Promise<number> {
   const { values: a } = parseArgs({
     args: argv,
-    options: {
-      data: { type: 'string', default: 'data/phishing.csv' },
-      schema: { type: 'string', default: 'schema/phishing.yaml' },
-      collection: { type: 'string' },
-      families: { type: 'string' },
-      folds: { type: 'string', default: '3' },
-      name: { type: 'string' },
-      follow: { type: 'boolean', default: false },
-      'local-worker': { type: 'string', default: 'auto' },
-    },
+    options: { ...RUN_OPTIONS, follow: { type: 'boolean', default: false }, 'local-worker': { type: 'string', default: 'auto' } },
   });
-  const schemaText = await readFile(a.schema!, 'utf8');
-  const schema = parseDatasetSchema(schemaText, a.schema);
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const runId = `run-${stamp}-${randomUUID().slice(0, 6)}`;
-  const run = {
-    runId,
-    modelName: a.name ?? schema.name,
-    source: sourceFromArg(a.data!, a.collection ?? schema.name),
-    schema: parseYaml(schemaText) as Record<string, unknown>,
-    families: a.families?.split(','),
-    folds: Number(a.folds),
-    gitCommit: gitCommit(),
-  };
+  const run = await runSpecFromArgs(a);
+  const { runId } = run;
   const conn = redisConnection(config.REDIS_URL, 'producer');
   await conn.connect();
   const producer = new RunProducer(conn, config.TM_QUEUE_PREFIX);
