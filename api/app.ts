@@ -1,11 +1,13 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { Queue } from 'bullmq';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { requireRole, type ApiKeys } from './auth.js';
 import { mountBullBoard } from './bull-board.js';
 import { ApiError, errorResponse } from './errors.js';
+import { batchRoutes, type BatchControl } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
 import { ApiMetrics } from './metrics.js';
 import { metricsRoute } from './routes/metrics.js';
@@ -31,7 +33,12 @@ export interface AppOptions {
   predictionLog?: PredictionLog;
   /** Training routes, when this process can enqueue runs; their queues also get Bull Board. */
   training?: TrainingControl;
+  /** Async batch routes, when this process can queue batches. */
+  batches?: BatchControl & { queue?: Queue };
 }
+
+/** A CSV upload to the async batch route: streamed, so the JSON-only checks and limits do not apply. */
+const isCsvUpload = (c: Context) => c.req.method === 'POST' && c.req.path === '/v1/batches' && (c.req.header('content-type') ?? '').toLowerCase().startsWith('text/csv');
 
 /** The HTTP API: OpenAPI routes, one error shape, request ids, body limits. */
 export function buildApp(o: AppOptions): OpenAPIHono {
@@ -48,6 +55,8 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   const keys = o.keys ?? { predict: [], admin: [] };
   app.use('/v1/predict', requireRole('predict', keys));
   app.use('/v1/predict/*', requireRole('predict', keys));
+  app.use('/v1/batches', requireRole('predict', keys));
+  app.use('/v1/batches/*', requireRole('predict', keys));
   app.use('/v1/models', requireRole('admin', keys));
   app.use('/v1/models/*', requireRole('admin', keys));
   app.use('/v1/training-runs', requireRole('admin', keys));
@@ -55,28 +64,29 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'An API key with the predict or admin role' });
   app.use('/v1/*', async (c, next) => {
     const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined;
-    if (c.req.method === 'POST' && hasBody && !(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
-      throw new ApiError(415, 'unsupported_media_type', 'send application/json');
+    if (c.req.method === 'POST' && hasBody && !isCsvUpload(c) && !(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
+      throw new ApiError(415, 'unsupported_media_type', c.req.path === '/v1/batches' ? 'send text/csv or application/json' : 'send application/json');
     }
     await next();
   });
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: o.maxJsonBytes ?? 16 * 1024 * 1024,
-      onError: () => {
-        throw new ApiError(413, 'body_too_large', `the body is over ${o.maxJsonBytes ?? 16 * 1024 * 1024} bytes`);
-      },
-    }),
-  );
-  app.use('/v1/*', rejectPrototypeKeys);
+  const jsonLimit = o.maxJsonBytes ?? 16 * 1024 * 1024;
+  const limitJson = bodyLimit({
+    maxSize: jsonLimit,
+    onError: () => {
+      throw new ApiError(413, 'body_too_large', `the body is over ${jsonLimit} bytes`);
+    },
+  });
+  app.use('/v1/*', (c, next) => (isCsvUpload(c) ? next() : limitJson(c, next)));
+  app.use('/v1/*', (c, next) => (isCsvUpload(c) ? next() : rejectPrototypeKeys(c, next)));
   healthRoutes(app, o.models, o.redisOk);
   predictRoutes(app, o.models, { maxBatchRows: o.maxBatchRows ?? 10_000, metrics, log: o.predictionLog });
   metricsRoute(app, metrics);
-  if (o.training) {
-    trainingRunRoutes(app, o.training);
-    mountBullBoard(app, Object.values(o.training.queues), keys);
-    metrics.watchQueues(Object.values(o.training.queues));
+  if (o.training) trainingRunRoutes(app, o.training);
+  if (o.batches) batchRoutes(app, o.models, o.batches);
+  const queues = [...Object.values(o.training?.queues ?? {}), ...(o.batches?.queue ? [o.batches.queue] : [])];
+  if (queues.length) {
+    mountBullBoard(app, queues, keys);
+    metrics.watchQueues(queues);
   }
   modelRoutes(app, o.models, o.registry);
   // Swagger UI loads its assets from a public CDN: fine for people online, not used by tests.

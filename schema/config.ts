@@ -43,6 +43,10 @@ export const ConfigSchema = z.object({
   TM_MODEL_NAME: z.string().default('phishing'),
   /** Rows per synchronous batch call. */
   TM_MAX_BATCH_ROWS: z.coerce.number().int().min(1).default(10_000),
+  /** Size limit of an async batch upload (POST /v1/batches, text/csv), in bytes. */
+  TM_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(2 ** 30),
+  /** Rows per chunk job of an async batch. */
+  TM_BATCH_CHUNK_ROWS: z.coerce.number().int().min(100).default(50_000),
   /** Share of served predictions logged to the artifact store for drift monitoring. */
   TM_PREDICTION_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

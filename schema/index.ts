@@ -2,3 +2,4 @@ export * from './dataset-schema.js';
 export * from './parse-schema.js';
 export * from './config.js';
 export * from './jobs.js';
+export * from './batches.js';

@@ -1,8 +1,8 @@
-import { Queue, UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
-import { isPermanent } from '../core/errors.js';
+import { Queue, WaitingChildrenError, type Job } from 'bullmq';
 import type { StageDeps } from '../core/pipeline/stage-deps.js';
 import { familiesOf, ingest, register, trainFamily, transform, validate } from '../core/pipeline/stages.js';
 import { FamilyResult, JOBS, TrainResult, type StageName, type StagePayload, type StageResult } from '../schema/jobs.js';
+import { rethrowForQueue } from './job-errors.js';
 import { QUEUE_OF, jobOptionsFor } from './queues.js';
 
 /** What a processor may use besides the job: the stage dependencies and the queues it adds jobs to. */
@@ -75,9 +75,7 @@ export async function runStage<S extends StageName>(
     const payload = JOBS[stage].payload.parse(job.data) as StagePayload<S>;
     return await run(payload, { ...deps, onProgress: (p) => void job.updateProgress(p).catch(() => undefined) });
   } catch (err) {
-    if (err instanceof WaitingChildrenError) throw err;
-    if (isPermanent(err) || (err as Error)?.name === 'ZodError') throw new UnrecoverableError(`${(err as Error).name}: ${(err as Error).message}`);
-    throw err;
+    rethrowForQueue(err);
   }
 }
 

@@ -40,3 +40,18 @@ export function jobOptionsFor(stage: StageName, run: Pick<RunSpec, 'runId'>, fam
     ...(stage === 'train-family' ? { ignoreDependencyOnFailure: true } : stage === 'register' ? {} : { failParentOnFailure: true }),
   };
 }
+
+/**
+ * Options of the predict queue's jobs: a batch's parent and its chunks. Chunks are idempotent
+ * (they overwrite their own result) and fail their batch when they fail for good.
+ */
+export function predictJobOptions(batchId: string, chunk?: number): JobsOptions {
+  return {
+    jobId: chunk === undefined ? `${batchId}-batch` : `${batchId}-chunk-${chunk}`,
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 1_000 },
+    removeOnComplete: { age: 7 * DAY, count: 10_000 },
+    removeOnFail: { age: 30 * DAY, count: 10_000 },
+    ...(chunk === undefined ? {} : { failParentOnFailure: true }),
+  };
+}

@@ -1,16 +1,8 @@
-import { getJson } from '../../core/artifacts/json.js';
-import { Pipeline } from '../../core/models/pipeline.js';
-import { runKeys } from '../../core/pipeline/run-keys.js';
 import type { ArtifactStore } from '../../core/ports/artifact-store.js';
 import type { ModelRegistry } from '../../core/ports/model-registry.js';
-import { parseDatasetSchema, type DatasetSchema } from '../../schema/index.js';
+import { loadServedModel, type ServedModel } from '../../core/registry/served-model.js';
 
-export interface ServedModel {
-  name: string;
-  version: number;
-  pipeline: Pipeline;
-  schema: DatasetSchema;
-}
+export type { ServedModel };
 
 /**
  * The production model being served. `refresh()` loads the version the `production` alias points
@@ -41,13 +33,8 @@ export class ModelHolder {
   }
 
   /** Loads a version without serving it (undefined when it does not exist). */
-  async load(version: number): Promise<ServedModel | undefined> {
-    const entry = await this.registry.get(this.name, version);
-    if (!entry) return undefined;
-    const written = entry.manifest.schema ?? (await getJson<{ schema: unknown }>(this.store, runKeys(entry.manifest.runId).spec))?.schema;
-    if (!written) throw new Error(`${this.name} v${version} has no dataset schema`);
-    const schema = parseDatasetSchema(JSON.stringify(written), `${this.name} v${version} schema`);
-    return { name: this.name, version, pipeline: await Pipeline.fromJSON(entry.model), schema };
+  load(version: number): Promise<ServedModel | undefined> {
+    return loadServedModel(this.registry, this.store, this.name, version);
   }
 
   /** Serves a loaded version from the next request on. */

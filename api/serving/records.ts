@@ -6,12 +6,8 @@ import { ApiError } from '../errors.js';
 
 type Cell = string | number | boolean | null;
 
-/**
- * JSON records (feature name -> value) to a frame laid out by the dataset schema. Every record
- * must name exactly the schema's features; values must fit their column (type, allowed values,
- * range, finite). Problems become one 422 naming each field, rule and row.
- */
-export function recordsToFrame(records: Record<string, unknown>[], schema: DatasetSchema): Frame {
+/** 422 unless every record names exactly the schema's features, each a number, a string or null. */
+export function checkRecordKeys(records: Record<string, unknown>[], schema: DatasetSchema): void {
   const names = schema.features.map((f) => f.name);
   const known = new Set(names);
   const details: { row: number; field: string; rule: string; message: string }[] = [];
@@ -28,6 +24,16 @@ export function recordsToFrame(records: Record<string, unknown>[], schema: Datas
     }
   });
   if (details.length) throw new ApiError(422, 'invalid_features', 'the records do not match the model\'s features', details.slice(0, 50));
+}
+
+/**
+ * JSON records (feature name -> value) to a frame laid out by the dataset schema. Every record
+ * must name exactly the schema's features; values must fit their column (type, allowed values,
+ * range, finite). Problems become one 422 naming each field, rule and row.
+ */
+export function recordsToFrame(records: Record<string, unknown>[], schema: DatasetSchema): Frame {
+  checkRecordKeys(records, schema);
+  const names = schema.features.map((f) => f.name);
   const builder = new DatasetBuilder(schema, names, { requireLabel: false });
   records.forEach((rec, i) => builder.push(names.map((n) => rec[n] as Cell), i + 1));
   const { dataset, issues } = builder.finish();

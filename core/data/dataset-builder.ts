@@ -29,12 +29,16 @@ export class DatasetBuilder {
   private readonly labelCodes: Map<string, number>;
   private readonly missing: Set<string>;
   rows = 0;
+  /** Records (0-based rows) that broke a rule, with the first rule each broke; filled with `trackRows`. */
+  readonly rowErrors = new Map<number, DataIssue>();
+  private readonly trackRows: boolean;
 
   constructor(
     private readonly schema: DatasetSchema,
     header: string[],
-    opts: { requireLabel?: boolean } = {},
+    opts: { requireLabel?: boolean; trackRows?: boolean } = {},
   ) {
+    this.trackRows = opts.trackRows ?? false;
     this.missing = new Set(schema.missingValues);
     this.map = mapHeader(header, schema, this.issues, opts.requireLabel ?? true);
     this.sinks = schema.features.map((spec, i) => this.sinkFor(spec, this.map.features[i]));
@@ -104,7 +108,11 @@ export class DatasetBuilder {
       });
       return;
     }
-    for (const sink of this.sinks) sink.push(record[sink.at], line);
+    const before = this.issues.errors;
+    for (const sink of this.sinks) {
+      sink.push(record[sink.at], line);
+      if (this.trackRows && this.issues.errors !== before && !this.rowErrors.has(this.rows)) this.rowErrors.set(this.rows, this.issues.lastError!);
+    }
     this.labels.push(this.labelOf(record, line));
     this.rows++;
   }

@@ -23,6 +23,9 @@ const MAX_EXAMPLES = 5;
 /** Collects issues keyed by rule + column, so a million bad cells make one entry. */
 export class IssueCollector {
   private byKey = new Map<string, DataIssue>();
+  /** Errors added so far, and the latest one (lets a caller tell which record broke a rule). */
+  errors = 0;
+  lastError?: DataIssue;
 
   add(rule: string, severity: Severity, column: string | undefined, message: string, example?: IssueExample): void {
     const key = `${rule}\u0000${column ?? ''}`;
@@ -32,6 +35,10 @@ export class IssueCollector {
       this.byKey.set(key, issue);
     }
     issue.count++;
+    if (severity === 'error') {
+      this.errors++;
+      this.lastError = issue;
+    }
     if (example && issue.examples.length < MAX_EXAMPLES) issue.examples.push(example);
   }
 

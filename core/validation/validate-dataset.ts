@@ -60,16 +60,20 @@ function checkNumeric(col: NumericColumn, spec: NumericColumnSpec, issues: Issue
       nulls++;
       return;
     }
-    const example = { row: row + 1, value: String(v) };
-    if (allowed && !allowed.has(v)) {
-      issues.add('allowed-values', 'error', col.name, `column ${col.name} must be one of ${[...allowed].join(', ')}`, example);
-    } else if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
-      issues.add('range', 'error', col.name, `column ${col.name} must lie in [${spec.min ?? '-inf'}, ${spec.max ?? 'inf'}]`, example);
-    } else if (spec.integer && !Number.isInteger(v)) {
-      issues.add('integer', 'error', col.name, `column ${col.name} must hold whole numbers`, example);
-    }
+    const broken = numericDomainIssue(v, col.name, spec, allowed);
+    if (broken) issues.add(broken.rule, 'error', col.name, broken.message, { row: row + 1, value: String(v) });
   });
   return nulls;
+}
+
+/** The domain rule (allowed values, range, whole number) a present value breaks, if any. */
+export function numericDomainIssue(v: number, name: string, spec: NumericColumnSpec, allowed?: Set<number>): { rule: string; message: string } | undefined {
+  if (allowed && !allowed.has(v)) return { rule: 'allowed-values', message: `column ${name} must be one of ${[...allowed].join(', ')}` };
+  if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
+    return { rule: 'range', message: `column ${name} must lie in [${spec.min ?? '-inf'}, ${spec.max ?? 'inf'}]` };
+  }
+  if (spec.integer && !Number.isInteger(v)) return { rule: 'integer', message: `column ${name} must hold whole numbers` };
+  return undefined;
 }
 
 /** Throws a DataError for the report's first error, naming its column, rule and an example line. */

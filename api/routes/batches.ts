@@ -1,0 +1,187 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { batchKeys } from '../../core/batch/batch-keys.js';
+import { csvField } from '../../core/batch/csv-field.js';
+import { RESULT_COLUMNS } from '../../core/batch/score-chunk.js';
+import { getJson } from '../../core/artifacts/json.js';
+import { BatchMeta, BatchSummary } from '../../schema/batches.js';
+import type { BatchJobState } from '../../workers/batches.js';
+import { ApiError } from '../errors.js';
+import { acceptBatch, recordsAsCsv, type BatchIntakeOptions } from '../serving/batch-intake.js';
+import type { ModelHolder } from '../serving/model-holder.js';
+import { checkRecordKeys } from '../serving/records.js';
+import { errorResponses } from './shared.js';
+
+export interface BatchControl extends BatchIntakeOptions {
+  status(batchId: string): Promise<BatchJobState | undefined>;
+}
+
+const FeatureValue = z.union([z.number(), z.string(), z.null()]);
+const JsonBatch = z.object({ rows: z.array(z.record(z.string(), FeatureValue)).min(1) }).strict().openapi('AsyncBatchRequest');
+const Accepted = z.object({ batchId: z.string(), rows: z.number().int(), chunks: z.number().int(), model: z.string(), modelVersion: z.number().int(), status: z.string() }).openapi('BatchAccepted');
+const RowErrorSchema = z.object({ row: z.number().int(), field: z.string().optional(), rule: z.string(), message: z.string() });
+const Status = z
+  .object({
+    batchId: z.string(),
+    state: z.enum(['queued', 'running', 'completed', 'failed', 'expired']),
+    progress: z.number().min(0).max(1),
+    model: z.string(),
+    modelVersion: z.number().int(),
+    rows: z.number().int(),
+    chunks: z.object({ total: z.number().int(), done: z.number().int() }),
+    counts: z.object({ scored: z.number().int(), invalid: z.number().int() }),
+    errors: z.array(RowErrorSchema),
+    predicted: z.record(z.string(), z.number().int()).optional(),
+    failedReason: z.string().optional(),
+    createdAt: z.string(),
+    finishedAt: z.string().optional(),
+    results: z.string().optional(),
+  })
+  .openapi('BatchStatus');
+const IdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' }, example: '0b6f1d2e-3c4a-4f5b-8a9c-1d2e3f4a5b6c' }) });
+const security = [{ apiKey: [] }];
+
+/** Bytes of a web stream, cancelling it when the reader stops early (refused upload). */
+async function* bytesOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  let done = false;
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) break;
+      yield next.value;
+    }
+    done = true;
+  } finally {
+    if (!done) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}
+
+/** Async batches: CSV upload or JSON rows in, chunk jobs on the predict queue, a streamed CSV out. */
+export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: BatchControl): void {
+  const { store } = control;
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/batches',
+      summary: 'Queue an async batch: a CSV upload (header row with every feature; other columns are carried through) or JSON rows',
+      security,
+      request: {
+        body: {
+          content: { 'text/csv': { schema: z.string().openapi({ format: 'binary' }) }, 'application/json': { schema: JsonBatch } },
+          required: false,
+        },
+      },
+      responses: {
+        202: { description: 'Accepted; poll the status URL', content: { 'application/json': { schema: Accepted } } },
+        ...errorResponses(400, 401, 413, 415, 422, 503),
+      },
+    }),
+    async (c) => {
+      const served = models.model;
+      if (!served) throw new ApiError(503, 'no_model', 'no production model is loaded yet');
+      const type = (c.req.header('content-type') ?? '').toLowerCase();
+      let body: AsyncIterable<Uint8Array>;
+      if (type.startsWith('text/csv')) {
+        if (!c.req.raw.body) throw new ApiError(422, 'invalid_csv', 'the CSV is empty', [{ field: 'body', rule: 'non-empty' }]);
+        body = bytesOf(c.req.raw.body);
+      } else {
+        const json = c.req.valid('json');
+        const rows = typeof json === 'object' ? json.rows : undefined;
+        if (!rows) throw new ApiError(422, 'invalid_request', 'send text/csv or a JSON body with rows', [{ field: 'rows', rule: 'required' }]);
+        checkRecordKeys(rows, served.schema);
+        body = recordsAsCsv(rows, served.schema);
+      }
+      const meta = await acceptBatch(control, served, body, type.startsWith('text/csv') ? 'csv' : 'json');
+      const status = `/v1/batches/${meta.batchId}`;
+      c.header('location', status);
+      return c.json({ batchId: meta.batchId, rows: meta.rows, chunks: meta.chunks, model: meta.modelName, modelVersion: meta.modelVersion, status }, 202);
+    },
+  );
+
+  const metaOf = async (id: string) => {
+    const meta = await getJson(store, batchKeys(id).meta);
+    if (!meta) throw new ApiError(404, 'not_found', `no batch ${id}`);
+    return BatchMeta.parse(meta);
+  };
+
+  const statusOf = async (id: string): Promise<z.infer<typeof Status>> => {
+    const meta = await metaOf(id);
+    const base = { batchId: id, model: meta.modelName, modelVersion: meta.modelVersion, rows: meta.rows, createdAt: meta.createdAt };
+    const summary = await getJson(store, batchKeys(id).summary);
+    if (summary) {
+      const s = BatchSummary.parse(summary);
+      return {
+        ...base,
+        state: 'completed',
+        progress: 1,
+        chunks: { total: meta.chunks, done: meta.chunks },
+        counts: { scored: s.scored, invalid: s.invalid },
+        errors: s.errors,
+        predicted: s.predicted,
+        finishedAt: s.finishedAt,
+        results: `/v1/batches/${id}/results`,
+      };
+    }
+    const jobs = await control.status(id);
+    if (!jobs) return { ...base, state: 'expired', progress: 0, chunks: { total: meta.chunks, done: 0 }, counts: { scored: 0, invalid: 0 }, errors: [] };
+    return {
+      ...base,
+      state: jobs.state,
+      progress: jobs.chunks.done / meta.chunks,
+      chunks: { total: meta.chunks, done: jobs.chunks.done },
+      counts: { scored: jobs.scored, invalid: jobs.invalid },
+      errors: jobs.errors,
+      failedReason: jobs.failedReason,
+    };
+  };
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/batches/{id}',
+      summary: "A batch's state, progress, counts and first invalid rows",
+      security,
+      request: { params: IdParam },
+      responses: { 200: { description: 'The batch', content: { 'application/json': { schema: Status } } }, ...errorResponses(401, 404, 422) },
+    }),
+    async (c) => c.json(await statusOf(c.req.valid('param').id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/batches/{id}/results',
+      summary: 'The scored rows, streamed as CSV in input order: the input columns, then prediction, probability and error',
+      security,
+      request: { params: IdParam },
+      responses: {
+        200: { description: 'CSV', content: { 'text/csv': { schema: z.string().openapi({ format: 'binary' }) } } },
+        ...errorResponses(401, 404, 409, 422),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const status = await statusOf(id);
+      if (status.state !== 'completed') throw new ApiError(409, 'not_ready', `batch ${id} is ${status.state}`, { state: status.state, progress: status.progress });
+      const meta = await metaOf(id);
+      const keys = batchKeys(id);
+      const header = [...meta.header, ...RESULT_COLUMNS].map(csvField).join(',');
+      let next = 0;
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(`${header}\n`));
+        },
+        // One chunk object at a time: memory stays at one chunk whatever the batch size.
+        async pull(controller) {
+          if (next === meta.chunks) return controller.close();
+          const part = await store.get(keys.result(next));
+          if (!part) return controller.error(new Error(`batch ${id} result ${next} is missing`));
+          next++;
+          controller.enqueue(part);
+        },
+      });
+      return c.body(stream, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${id}.csv"` }) as never;
+    },
+  );
+}

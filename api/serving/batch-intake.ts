@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { batchKeys } from '../../core/batch/batch-keys.js';
+import { csvField } from '../../core/batch/csv-field.js';
+import { chunkCsv, UploadTooLarge } from '../../core/batch/csv-chunker.js';
+import { putJson } from '../../core/artifacts/json.js';
+import { mapHeader } from '../../core/data/header.js';
+import { IssueCollector } from '../../core/data/read-issues.js';
+import { DataError } from '../../core/errors.js';
+import type { ArtifactStore } from '../../core/ports/artifact-store.js';
+import type { ServedModel } from '../../core/registry/served-model.js';
+import type { BatchMeta, ChunkPayload, DatasetSchema } from '../../schema/index.js';
+import { ApiError } from '../errors.js';
+
+export interface BatchIntakeOptions {
+  store: ArtifactStore;
+  enqueue(batchId: string, chunks: Omit<ChunkPayload, 'batchId'>[]): Promise<void>;
+  /** Rows per chunk job. Default 50,000. */
+  rowsPerChunk?: number;
+  /** Upload size limit in bytes. Default 1 GiB. */
+  maxUploadBytes?: number;
+}
+
+/** 422 unless the header holds every feature of the model once; other columns are carried through. */
+function checkHeader(header: string[], schema: DatasetSchema): void {
+  const issues = new IssueCollector();
+  mapHeader(header, schema, issues, false);
+  const errors = issues.list().filter((i) => i.severity === 'error');
+  if (errors.length) {
+    throw new ApiError(422, 'invalid_header', errors[0].message, errors.map((e) => ({ field: e.column, rule: e.rule, message: e.message })));
+  }
+}
+
+/** JSON records as CSV bytes in the schema's feature order, a thousand rows at a time. */
+export async function* recordsAsCsv(records: Record<string, unknown>[], schema: DatasetSchema): AsyncGenerator<Uint8Array> {
+  const names = schema.features.map((f) => f.name);
+  yield Buffer.from(`${names.map(csvField).join(',')}\n`);
+  for (let i = 0; i < records.length; i += 1000) {
+    yield Buffer.from(records.slice(i, i + 1000).map((r) => `${names.map((n) => csvField(r[n])).join(',')}\n`).join(''));
+  }
+}
+
+/**
+ * Accepts an async batch: cuts the upload into chunk objects in the store as it arrives (never
+ * the whole upload in memory), writes the batch metadata, then queues one job per chunk. A refused
+ * upload (size, header, ragged row) leaves nothing behind.
+ */
+export async function acceptBatch(o: BatchIntakeOptions, model: ServedModel, body: AsyncIterable<Uint8Array>, format: BatchMeta['format']): Promise<BatchMeta> {
+  const batchId = randomUUID();
+  const keys = batchKeys(batchId);
+  const chunks: Omit<ChunkPayload, 'batchId'>[] = [];
+  try {
+    const csv = await chunkCsv(
+      body,
+      async (chunk) => {
+        await o.store.put(keys.input(chunk.index), chunk.bytes);
+        chunks.push({ chunk: chunk.index, firstRow: chunk.firstRow });
+      },
+      { rowsPerChunk: o.rowsPerChunk, maxBytes: o.maxUploadBytes, onHeader: (header) => checkHeader(header, model.schema) },
+    );
+    const meta: BatchMeta = {
+      batchId,
+      modelName: model.name,
+      modelVersion: model.version,
+      header: csv.header,
+      rows: csv.rows,
+      chunks: csv.chunks,
+      bytes: csv.bytes,
+      format,
+      createdAt: new Date().toISOString(),
+    };
+    await putJson(o.store, keys.meta, meta);
+    await o.enqueue(batchId, chunks);
+    return meta;
+  } catch (err) {
+    await Promise.all((await o.store.list(keys.base).catch(() => [])).map((k) => o.store.delete(k).catch(() => undefined)));
+    if (err instanceof UploadTooLarge) throw new ApiError(413, 'body_too_large', err.message);
+    if (err instanceof DataError) {
+      const row = err.line === undefined ? undefined : err.line - 1;
+      throw new ApiError(422, 'invalid_csv', err.message, [{ field: err.column ?? 'body', rule: err.rule, ...(row ? { row } : {}) }]);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { RunId } from './jobs.js';
+
+/** The queue async prediction batches run on: one `batch` parent job, one `chunk` child per chunk. */
+export const PREDICT_QUEUE = 'predict';
+
+export const BatchId = RunId;
+
+/** What is known once an upload is stored (written as `batch.json` before any job is queued). */
+export const BatchMeta = z.object({
+  batchId: BatchId,
+  modelName: z.string(),
+  /** The production version when the batch was accepted: every chunk uses it. */
+  modelVersion: z.number().int(),
+  /** The input columns, as uploaded. */
+  header: z.array(z.string()),
+  rows: z.number().int().positive(),
+  chunks: z.number().int().positive(),
+  bytes: z.number().int(),
+  format: z.enum(['csv', 'json']),
+  createdAt: z.string(),
+});
+export type BatchMeta = z.infer<typeof BatchMeta>;
+
+export const RowError = z.object({ row: z.number().int(), field: z.string().optional(), rule: z.string(), message: z.string() });
+export type RowError = z.infer<typeof RowError>;
+
+export const ChunkPayload = z.object({ batchId: BatchId, chunk: z.number().int().nonnegative(), firstRow: z.number().int().positive() });
+export const ChunkResult = z.object({
+  chunk: z.number().int(),
+  rows: z.number().int(),
+  scored: z.number().int(),
+  invalid: z.number().int(),
+  errors: z.array(RowError),
+  predicted: z.record(z.string(), z.number().int()),
+});
+export type ChunkPayload = z.infer<typeof ChunkPayload>;
+export type ChunkResult = z.infer<typeof ChunkResult>;
+
+/** A batch's totals, written as `summary.json` when its last chunk is done. */
+export const BatchSummary = z.object({
+  rows: z.number().int(),
+  scored: z.number().int(),
+  invalid: z.number().int(),
+  errors: z.array(RowError),
+  predicted: z.record(z.string(), z.number().int()),
+  finishedAt: z.string(),
+});
+export type BatchSummary = z.infer<typeof BatchSummary>;
+
+/** Job names on the predict queue and their payloads. */
+export const PREDICT_JOBS = {
+  chunk: { payload: ChunkPayload, result: ChunkResult },
+  batch: { payload: z.object({ batchId: BatchId }), result: BatchSummary },
+} as const;

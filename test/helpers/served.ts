@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { parse as parseYaml } from 'yaml';
+import { CsvFileSource } from '../../core/adapters/csv-file-source.js';
+import type { ArtifactStore } from '../../core/ports/artifact-store.js';
+import { runLocally } from '../../core/pipeline/run-locally.js';
+import { ArtifactRegistry } from '../../core/registry/artifact-registry.js';
+import { RunSpec } from '../../schema/jobs.js';
+import { repoPath } from './datasets.js';
+
+/** Trains and registers a phishing model (one family, quick) in `store` as the production version. */
+export async function trainPhishing(store: ArtifactStore, runId = 'test-run', families = ['decision_tree']): Promise<ArtifactRegistry> {
+  const registry = new ArtifactRegistry(store);
+  const schema = parseYaml(readFileSync(repoPath('schema/phishing.yaml'), 'utf8')) as Record<string, unknown>;
+  const run = RunSpec.parse({ runId, modelName: 'phishing', source: { kind: 'csv', path: repoPath('data/phishing.csv') }, schema, families });
+  await runLocally(run, { store, registry, source: (s) => new CsvFileSource(s.kind === 'csv' ? s.path : ''), promotion: { metric: 'f1', minDelta: 0 } });
+  return registry;
+}
+
+/** Serves a fetch handler on a free loopback port; resolves with its base URL and server. */
+export async function listen(fetch: (req: Request) => Response | Promise<Response>): Promise<{ base: string; server: ServerType; close(): Promise<void> }> {
+  const server = serve({ fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { base, server, close: () => new Promise<void>((r) => server.close(() => r())) };
+}

@@ -1,0 +1,63 @@
+import { FlowProducer, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ChunkResult, PREDICT_QUEUE, type ChunkPayload, type RowError } from '../schema/batches.js';
+import { predictJobOptions } from './queues.js';
+
+/** Where a batch's jobs stand, read from the queue. */
+export interface BatchJobState {
+  state: 'queued' | 'running' | 'completed' | 'failed';
+  chunks: { total: number; done: number };
+  scored: number;
+  invalid: number;
+  /** The first invalid rows of the chunks done so far. */
+  errors: RowError[];
+  failedReason?: string;
+}
+
+/** The producer the API uses for async batches: one flow per batch, one child job per stored chunk. */
+export class BatchProducer {
+  private readonly flows: FlowProducer;
+  private readonly queue: Queue;
+
+  constructor(connection: Redis, prefix: string) {
+    this.flows = new FlowProducer({ connection, prefix });
+    this.queue = new Queue(PREDICT_QUEUE, { connection, prefix });
+  }
+
+  /** The predict queue (for Bull Board and metrics). */
+  get predictQueue(): Queue {
+    return this.queue;
+  }
+
+  async enqueue(batchId: string, chunks: Omit<ChunkPayload, 'batchId'>[]): Promise<void> {
+    await this.flows.add({
+      name: 'batch',
+      queueName: PREDICT_QUEUE,
+      data: { batchId },
+      opts: predictJobOptions(batchId),
+      children: chunks.map((c) => ({ name: 'chunk', queueName: PREDICT_QUEUE, data: { batchId, ...c }, opts: predictJobOptions(batchId, c.chunk) })),
+    });
+  }
+
+  /** The batch's state from its jobs; undefined once they are gone (retention) or never existed. */
+  async status(batchId: string, maxErrors = 20): Promise<BatchJobState | undefined> {
+    const job = await this.queue.getJob(predictJobOptions(batchId).jobId!);
+    if (!job) return undefined;
+    const [state, deps, values] = await Promise.all([job.getState(), job.getDependenciesCount(), job.getChildrenValues()]);
+    const done = Object.values(values).map((v) => ChunkResult.parse(v)).sort((a, b) => a.chunk - b.chunk);
+    const total = (deps.processed ?? 0) + (deps.unprocessed ?? 0) + (deps.failed ?? 0);
+    return {
+      state: state === 'completed' ? 'completed' : state === 'failed' ? 'failed' : done.length || state === 'active' ? 'running' : 'queued',
+      chunks: { total, done: done.length },
+      scored: done.reduce((s, r) => s + r.scored, 0),
+      invalid: done.reduce((s, r) => s + r.invalid, 0),
+      errors: done.flatMap((r) => r.errors).slice(0, maxErrors),
+      failedReason: job.failedReason || undefined,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.flows.close();
+    await this.queue.close();
+  }
+}
