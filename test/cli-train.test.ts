@@ -25,7 +25,7 @@ describe('threatmatrix train --follow', () => {
   it('runs the whole flow on data/phishing.csv with its own workers and registers v1 as production', async () => {
     dir = await mkdtemp(join(tmpdir(), 'tm-cli-'));
     const env = { ...process.env, TM_QUEUE_PREFIX: prefix, TM_ARTIFACTS: join(dir, 'artifacts'), REDIS_URL };
-    const { stdout, stderr } = await run(process.execPath, [repoPath('workers/bin/threatmatrix.mjs'), 'train', '--follow', '--families', 'decision_tree,random_forest'], {
+    const { stdout, stderr } = await run(process.execPath, [repoPath('api/bin/threatmatrix.mjs'), 'train', '--follow', '--families', 'decision_tree,random_forest'], {
       cwd: repoPath(''),
       env,
       timeout: 120_000,
@@ -36,7 +36,7 @@ describe('threatmatrix train --follow', () => {
     expect(stdout).toMatch(/f1\s+0\.9[67]\d\d/);
     const registry = new ArtifactRegistry(new LocalArtifactStore(join(dir, 'artifacts')));
     expect(await registry.alias('phishing', 'production')).toBe(1);
-    const { stdout: models } = await run(process.execPath, [repoPath('workers/bin/threatmatrix.mjs'), 'models'], { cwd: repoPath(''), env });
+    const { stdout: models } = await run(process.execPath, [repoPath('api/bin/threatmatrix.mjs'), 'models'], { cwd: repoPath(''), env });
     expect(models).toMatch(/^phishing v1 \(production\)/m);
   });
 });

@@ -23,7 +23,7 @@ describe('a worker killed in the middle of training', () => {
 
   // Its own process group, so SIGKILL also takes the sandboxed training processes down.
   const startWorker = (env: NodeJS.ProcessEnv) => {
-    const child = spawn(process.execPath, [repoPath('workers/bin/threatmatrix.mjs'), 'worker'], { cwd: repoPath(''), env, detached: true, stdio: 'ignore' });
+    const child = spawn(process.execPath, [repoPath('api/bin/threatmatrix.mjs'), 'worker'], { cwd: repoPath(''), env, detached: true, stdio: 'ignore' });
     children.push(child);
     return child;
   };
@@ -90,7 +90,7 @@ describe('a worker killed in the middle of training', () => {
 
   it('drains and exits cleanly on SIGTERM', async () => {
     const env = { ...process.env, REDIS_URL, TM_QUEUE_PREFIX: `${prefix}-term`, TM_ARTIFACTS: join(dir ?? tmpdir(), 'term'), LOG_LEVEL: 'warn' };
-    const child = spawn(process.execPath, [repoPath('workers/bin/threatmatrix.mjs'), 'worker', '--shutdown-seconds', '5'], { cwd: repoPath(''), env, stdio: 'ignore' });
+    const child = spawn(process.execPath, [repoPath('api/bin/threatmatrix.mjs'), 'worker', '--shutdown-seconds', '5'], { cwd: repoPath(''), env, stdio: 'ignore' });
     children.push(child);
     const ingest = new Queue(QUEUE_OF.ingest, { connection: conn, prefix: `${prefix}-term` });
     for (let i = 0; i < 200 && (await ingest.getWorkersCount()) === 0; i++) await sleep(100);

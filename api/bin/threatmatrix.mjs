@@ -3,7 +3,7 @@
 // source through tsx (a development install).
 import { existsSync } from 'node:fs';
 
-const built = new URL('../../dist/workers/cli/main.js', import.meta.url);
+const built = new URL('../../dist/api/cli/main.js', import.meta.url);
 if (existsSync(built)) {
   await import(built.href);
 } else {

@@ -2,6 +2,7 @@ import { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { STAGES, type StageName } from '../../schema/jobs.js';
 import { QUEUE_OF } from '../queues.js';
+import { progressBar } from './progress-bar.js';
 
 interface Line {
   label: string;
@@ -33,9 +34,7 @@ export async function followRun(
     }
     if (drawn) out.write(`\x1b[${drawn}A`);
     for (const l of lines.values()) {
-      const filled = Math.round(l.percent / 5);
-      const bar = `${'█'.repeat(filled)}${'░'.repeat(20 - filled)}`;
-      out.write(`\x1b[2K${l.label.padEnd(28)} ${bar} ${String(l.percent).padStart(3)}% ${l.state}${l.note ? ` ${l.note}` : ''}\n`);
+      out.write(`\x1b[2K${l.label.padEnd(28)} ${progressBar(l.percent)} ${String(l.percent).padStart(3)}% ${l.state}${l.note ? ` ${l.note}` : ''}\n`);
     }
     drawn = lines.size;
   };

@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from '../../schema/index.js';
+import { trainCommand } from '../../workers/cli/train-command.js';
+import { untilSignal } from '../../workers/cli/worker-command.js';
+import { runWorkers } from '../../workers/run-workers.js';
+import { keysFrom, startApi } from '../start-api.js';
+import { redisAnswers, startPrivateRedis, type PrivateRedis } from './private-redis.js';
+
+/** The configured Redis, or a private redis-server when nothing answers and one is installed. */
+async function redisFor(config: Config): Promise<{ url: string; owned?: PrivateRedis }> {
+  if (await redisAnswers(config.REDIS_URL)) return { url: config.REDIS_URL };
+  const owned = await startPrivateRedis();
+  if (!owned) throw new Error(`no Redis answers at ${new URL(config.REDIS_URL).host} and redis-server is not installed: start Redis or set REDIS_URL`);
+  process.stderr.write(`no Redis answered at ${new URL(config.REDIS_URL).host}: started a private redis-server at ${owned.url} (it keeps nothing when threatmatrix stops)\n`);
+  return { url: owned.url, owned };
+}
+
+/**
+ * `threatmatrix start` (`npm start`): the embedded default. API and workers in one process on the
+ * local artifact store, Redis from REDIS_URL (or a private one); trains the first model when
+ * none exists, then prints where everything is and the admin key.
+ */
+export async function startCommand(_argv: string[], configured: Config, log: Logger): Promise<number> {
+  const stopped = untilSignal(log);
+  const redis = await redisFor(configured);
+  const given = keysFrom(configured).admin[0];
+  const adminKey = given ?? randomBytes(18).toString('base64url');
+  const config: Config = { ...configured, REDIS_URL: redis.url, TM_API_KEYS_ADMIN: configured.TM_API_KEYS_ADMIN ?? adminKey };
+  const workers = await runWorkers(config, log);
+  const api = await startApi(config, log, { pollMs: 2_000 });
+  try {
+    if (!api.models.model) {
+      process.stderr.write(`no production ${config.TM_MODEL_NAME} model yet: training the first one on ${config.TM_RETRAIN_DATA}\n`);
+      const code = await trainCommand(['--follow', '--local-worker', 'never', '--data', config.TM_RETRAIN_DATA, '--schema', config.TM_RETRAIN_SCHEMA], config, log);
+      if (code !== 0) process.stderr.write('the first training run failed: the API is up, but /v1/predict answers 503 until a model is promoted\n');
+      await api.models.refresh();
+    }
+    const served = api.models.model;
+    process.stdout.write(
+      [
+        '',
+        `threatmatrix is up (${served ? `serving ${served.name} v${served.version}` : 'no model yet'})`,
+        `  API         ${api.url}`,
+        `  Docs        ${api.url}/docs   (OpenAPI: ${api.url}/openapi.json)`,
+        `  Bull Board  ${api.url}/admin/queues   (user admin, password: the admin key)`,
+        `  Metrics     ${api.url}/metrics`,
+        `  Admin key   ${adminKey}   ${given ? '(from TM_API_KEYS_ADMIN)' : '(generated for this run: set TM_API_KEYS_ADMIN to keep one)'}`,
+        `  Try         npx threatmatrix predict data/phishing.csv -o predictions.csv --url ${api.url} --key ${adminKey}`,
+        '',
+      ].join('\n') + '\n',
+    );
+    await stopped;
+  } finally {
+    await api.close();
+    await workers.close(10_000);
+    redis.owned?.stop();
+  }
+  return 0;
+}

@@ -1,0 +1,115 @@
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, parseDatasetSchema, STAGES, type Config, type RunSpecInput, type StageName } from '../schema/index.js';
+import type { ArtifactStore } from '../core/ports/artifact-store.js';
+import { BatchProducer } from '../workers/batches.js';
+import { sourceFromArg } from '../workers/cli/source-arg.js';
+import { RunProducer } from '../workers/flow.js';
+import { QUEUE_OF, redisConnection } from '../workers/queues.js';
+import { stageDepsFrom } from '../workers/wiring.js';
+import { buildApp } from './app.js';
+import { isLoopback, type ApiKeys } from './auth.js';
+import { ModelHolder } from './serving/model-holder.js';
+import { PredictionLog } from './serving/prediction-log.js';
+
+export interface RunningApi {
+  url: string;
+  models: ModelHolder;
+  close(): Promise<void>;
+}
+
+const split = (v?: string) => (v ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+
+/** API keys by role from the configuration. */
+export const keysFrom = (config: Config): ApiKeys => ({ predict: split(config.TM_API_KEYS_PREDICT), admin: split(config.TM_API_KEYS_ADMIN) });
+
+/**
+ * Starts the HTTP API: serves the production model of TM_MODEL_NAME (promotions picked up by
+ * polling the registry every `pollMs`), training and batch routes on the queues, Bull Board.
+ * Refuses (ConfigError) to expose admin routes without an admin key on a non-loopback address.
+ */
+export async function startApi(config: Config, log: Logger, o: { pollMs?: number } = {}): Promise<RunningApi> {
+  const keys = keysFrom(config);
+  if (!keys.admin.length && !isLoopback(config.HOST)) {
+    throw new ConfigError(`refusing to serve admin routes on ${config.HOST} without TM_API_KEYS_ADMIN (set it, or HOST=127.0.0.1)`);
+  }
+  const { store, registry } = stageDepsFrom(config, log);
+  const models = new ModelHolder(config.TM_MODEL_NAME, registry, store);
+  await models.refresh().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'no production model loaded yet'));
+  models.startPolling(o.pollMs ?? 5_000, (err) => log.warn({ err: (err as Error).message }, 'model refresh failed'));
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  redis.on('error', () => undefined);
+  const redisOk = async () => {
+    try {
+      if (redis.status !== 'ready') await redis.connect().catch(() => undefined);
+      return (await redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  };
+  const conn = redisConnection(config.REDIS_URL, 'producer');
+  conn.on('error', () => undefined);
+  const training = await trainingControl(config, conn, store);
+  const batches = new BatchProducer(conn, config.TM_QUEUE_PREFIX);
+  const predictionLog = new PredictionLog(store, {
+    sampleRate: config.TM_PREDICTION_SAMPLE_RATE,
+    onError: (err) => log.warn({ err: (err as Error).message }, 'prediction log write failed'),
+  });
+  const app = buildApp({
+    models,
+    registry,
+    redisOk,
+    keys,
+    maxBatchRows: config.TM_MAX_BATCH_ROWS,
+    training,
+    predictionLog,
+    batches: {
+      store,
+      rowsPerChunk: config.TM_BATCH_CHUNK_ROWS,
+      maxUploadBytes: config.TM_MAX_UPLOAD_BYTES,
+      enqueue: (id, chunks) => batches.enqueue(id, chunks),
+      status: (id) => batches.status(id),
+      queue: batches.predictQueue,
+    },
+  });
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${(server.address() as AddressInfo).port}`;
+  log.info({ url, model: config.TM_MODEL_NAME, version: models.model?.version ?? null }, 'API listening');
+  return {
+    url,
+    models,
+    async close() {
+      models.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([training.close(), batches.close(), predictionLog.close()]);
+      conn.disconnect();
+      redis.disconnect();
+    },
+  };
+}
+
+/** Lets admins start runs: a producer on the queues and defaults from the retraining settings. */
+async function trainingControl(config: Config, conn: Redis, store: ArtifactStore) {
+  const producer = new RunProducer(conn, config.TM_QUEUE_PREFIX);
+  const queues = Object.fromEntries(STAGES.map((s) => [s, new Queue(QUEUE_OF[s], { connection: conn, prefix: config.TM_QUEUE_PREFIX })])) as Record<StageName, Queue>;
+  const text = await readFile(config.TM_RETRAIN_SCHEMA, 'utf8');
+  const schema = parseYaml(text) as Record<string, unknown>;
+  const modelName = parseDatasetSchema(text, config.TM_RETRAIN_SCHEMA).name;
+  return {
+    enqueue: (run: RunSpecInput) => producer.enqueue(run),
+    queues,
+    store,
+    defaults: { modelName, source: sourceFromArg(config.TM_RETRAIN_DATA, modelName), schema },
+    source: sourceFromArg,
+    async close() {
+      await producer.close();
+      await Promise.all(Object.values(queues).map((q) => q.close()));
+    },
+  };
+}

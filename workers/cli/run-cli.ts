@@ -1,0 +1,59 @@
+import pino, { type Logger } from 'pino';
+import { ConfigError, loadConfig, SchemaFileError, type Config } from '../../schema/index.js';
+import { DataError } from '../../core/errors.js';
+import { importCommand } from './import-command.js';
+import { modelsCommand, runsCommand } from './list-commands.js';
+import { trainCommand } from './train-command.js';
+import { workerCommand } from './worker-command.js';
+
+/** A subcommand: its one-line help and what it runs (resolves with the exit code). */
+export interface Command {
+  help: string;
+  run(argv: string[], config: Config, log: Logger): Promise<number>;
+}
+
+/** The commands a worker install has. */
+export const WORKER_COMMANDS: Record<string, Command> = {
+  train: { help: 'enqueue a training run (--data, --schema, --families, --folds, --name, --follow)', run: trainCommand },
+  worker: { help: 'serve the stage and predict queues (--stages, --concurrency, --shutdown-seconds)', run: workerCommand },
+  import: { help: 'load a CSV into MongoDB after validation (<csv> --mongo uri/db --collection name)', run: (argv, _c, log) => importCommand(argv, log) },
+  runs: { help: 'list runs in the artifact store', run: (_a, config) => runsCommand(config) },
+  models: { help: 'list registered model versions', run: (_a, config) => modelsCommand(config) },
+};
+
+/** Parses the configuration once, runs one command and exits with its code; input errors print one line. */
+export function runCli(argv: string[], commands: Record<string, Command>): void {
+  const usage = `usage: threatmatrix <${Object.keys(commands).join('|')}> [options]\n${Object.entries(commands)
+    .map(([name, c]) => `  ${name.padEnd(8)}${c.help}`)
+    .join('\n')}`;
+  const main = async (): Promise<number> => {
+    const [name, ...rest] = argv;
+    const command = name === undefined ? undefined : commands[name];
+    if (!command) {
+      process.stderr.write(`${usage}\n`);
+      return name === undefined || name === '--help' ? 0 : 2;
+    }
+    let config;
+    try {
+      config = loadConfig();
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`${err.message}\n`);
+        return 2;
+      }
+      throw err;
+    }
+    return command.run(rest, config, pino({ name: 'threatmatrix', level: config.LOG_LEVEL }, pino.destination(2)));
+  };
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      if (err instanceof DataError || err instanceof SchemaFileError) {
+        process.stderr.write(`${err.message}\n`);
+        process.exit(2);
+      }
+      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

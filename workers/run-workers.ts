@@ -1,0 +1,80 @@
+import { readFile } from 'node:fs/promises';
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { parse as parseYaml } from 'yaml';
+import { parseDatasetSchema, PREDICT_QUEUE, STAGES, type Config, type StageName } from '../schema/index.js';
+import { sourceFromArg } from './cli/source-arg.js';
+import { RunProducer } from './flow.js';
+import { startPredictWorker } from './predict-worker.js';
+import { redisConnection } from './queues.js';
+import { RETRAIN_QUEUE, retrainProcessor, syncRetrainSchedule } from './retrain.js';
+import { startStageWorkers } from './stage-workers.js';
+import { stageDepsFrom } from './wiring.js';
+
+/** Queues a worker process can serve: the pipeline stages and the predict queue. */
+export const WORKER_QUEUES: string[] = [...STAGES, PREDICT_QUEUE];
+
+export interface RunWorkersOptions {
+  /** Queues to serve (see WORKER_QUEUES). Default all. */
+  queues?: string[];
+  /** Jobs per stage at once. Default 1. */
+  concurrency?: number;
+  /** train-family jobs at once. Default the CPU count. */
+  familyConcurrency?: number;
+}
+
+export interface RunningWorkers {
+  /** Stops taking jobs, waits for active ones up to `deadlineMs`, then closes hard. */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+/**
+ * Everything a worker process runs: stage workers (training in sandboxed processes), the predict
+ * queue's worker, and the retraining schedule. Adapters come from the configuration.
+ */
+export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptions = {}): Promise<RunningWorkers> {
+  const queues = o.queues ?? WORKER_QUEUES;
+  const stages = queues.filter((s): s is StageName => s !== PREDICT_QUEUE);
+  const connection = redisConnection(config.REDIS_URL, 'worker');
+  const deps = stageDepsFrom(config, log);
+  const timers = { lockDuration: Number(process.env.TM_LOCK_DURATION_MS ?? 30_000), stalledInterval: Number(process.env.TM_STALLED_INTERVAL_MS ?? 30_000) };
+  const stageWorkers = startStageWorkers({ connection, prefix: config.TM_QUEUE_PREFIX, deps, stages, concurrency: o.concurrency, familyConcurrency: o.familyConcurrency, sandbox: true, ...timers });
+  const predict = queues.includes(PREDICT_QUEUE) ? startPredictWorker({ connection, prefix: config.TM_QUEUE_PREFIX, store: deps.store, registry: deps.registry, ...timers }) : undefined;
+  const retrain = await startRetrainScheduling(config, connection, log);
+  for (const w of [...stageWorkers.workers, ...(predict ? [predict] : [])]) {
+    w.on('completed', (job) => log.info({ queue: w.name, jobId: job.id }, 'job completed'));
+    w.on('failed', (job, err) => log.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
+  }
+  log.info({ queues, redis: new URL(config.REDIS_URL).host, prefix: config.TM_QUEUE_PREFIX }, 'workers started');
+  return {
+    async close(deadlineMs = 30_000) {
+      await Promise.all([stageWorkers.close(deadlineMs), predict?.close()]);
+      await retrain.close();
+      connection.disconnect();
+    },
+  };
+}
+
+/** Syncs the retraining scheduler with the configuration and serves its kick-off jobs. */
+async function startRetrainScheduling(config: Config, connection: Redis, log: Logger): Promise<{ close(): Promise<void> }> {
+  const queue = new Queue(RETRAIN_QUEUE, { connection, prefix: config.TM_QUEUE_PREFIX });
+  let schedule;
+  if (config.TM_RETRAIN_CRON) {
+    const text = await readFile(config.TM_RETRAIN_SCHEMA, 'utf8');
+    const name = parseDatasetSchema(text, config.TM_RETRAIN_SCHEMA).name;
+    const template = { modelName: name, source: sourceFromArg(config.TM_RETRAIN_DATA, name), schema: parseYaml(text) as Record<string, unknown> };
+    schedule = { cron: config.TM_RETRAIN_CRON, tz: config.TM_RETRAIN_TZ, template };
+  }
+  const state = await syncRetrainSchedule(queue, schedule);
+  log.info({ retrain: state, cron: config.TM_RETRAIN_CRON, tz: config.TM_RETRAIN_TZ }, 'retraining schedule');
+  const producer = new RunProducer(connection, config.TM_QUEUE_PREFIX);
+  const worker = new Worker(RETRAIN_QUEUE, retrainProcessor(producer), { connection, prefix: config.TM_QUEUE_PREFIX });
+  return {
+    async close() {
+      await worker.close();
+      await producer.close();
+      await queue.close();
+    },
+  };
+}
