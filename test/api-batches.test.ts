@@ -1,18 +1,11 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../api/app.js';
-import { ModelHolder } from '../api/serving/model-holder.js';
 import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
-import { BatchProducer } from '../workers/batches.js';
-import { startPredictWorker } from '../workers/predict-worker.js';
-import { redisConnection } from '../workers/queues.js';
 import { repoPath } from './helpers/datasets.js';
-import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
-import { listen, trainPhishing } from './helpers/served.js';
+import { testPrefix } from './helpers/redis.js';
+import { startBatchApi, trainPhishing } from './helpers/served.js';
 
 type Status = { state: string; progress: number; rows: number; chunks: { total: number; done: number }; counts: { scored: number; invalid: number }; errors: { row: number; field?: string; rule: string }[]; results?: string };
 
@@ -21,37 +14,18 @@ describe('async batches over real HTTP and the real Redis', () => {
   const KEY = 'batch-key';
   let dir: string;
   let store: LocalArtifactStore;
-  let conn: Redis;
-  let worker: Worker;
-  let producer: BatchProducer;
-  let http: Awaited<ReturnType<typeof listen>>;
+  let http: Awaited<ReturnType<typeof startBatchApi>>;
   let csv: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tm-batches-'));
     store = new LocalArtifactStore(dir);
     const registry = await trainPhishing(store, 'batch-run');
-    const models = new ModelHolder('phishing', registry, store);
-    await models.refresh();
-    conn = redisConnection(REDIS_URL, 'worker');
-    producer = new BatchProducer(conn, prefix);
-    worker = startPredictWorker({ connection: conn, prefix, store, registry });
-    const app = buildApp({
-      models,
-      registry,
-      redisOk: async () => true,
-      keys: { predict: [KEY], admin: [] },
-      batches: { store, rowsPerChunk: 2_000, maxUploadBytes: 2_000_000, enqueue: (id, chunks) => producer.enqueue(id, chunks), status: (id) => producer.status(id), queue: producer.predictQueue },
-    });
-    http = await listen(app.fetch);
+    http = await startBatchApi(store, registry, { prefix, key: KEY, rowsPerChunk: 2_000, maxUploadBytes: 2_000_000 });
     csv = await readFile(repoPath('data/phishing.csv'), 'utf8');
   });
   afterAll(async () => {
     await http.close();
-    await worker.close();
-    await producer.close();
-    await dropPrefix(conn, prefix);
-    conn.disconnect();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -151,7 +125,7 @@ describe('async batches over real HTTP and the real Redis', () => {
   });
 
   it('answers 409 for the results of a batch that is not done', async () => {
-    await worker.pause();
+    await http.worker.pause();
     try {
       const res = await upload(csv);
       const { batchId } = (await res.json()) as { batchId: string };
@@ -159,7 +133,7 @@ describe('async batches over real HTTP and the real Redis', () => {
       expect(s.state).toBe('queued');
       await expectError(await get(`/v1/batches/${batchId}/results`), 409, 'not_ready');
     } finally {
-      worker.resume();
+      http.worker.resume();
     }
   });
 });

@@ -7,24 +7,22 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../../schema/index.js';
 import { progressBar } from '../../workers/cli/progress-bar.js';
 import { keysFrom } from '../start-api.js';
-
-type Status = { state: string; progress: number; rows: number; counts: { scored: number; invalid: number }; errors: { row: number; field?: string; rule: string }[]; predicted?: Record<string, number>; failedReason?: string };
+import { BatchClient, BatchRefused } from './batch-client.js';
 
 /** One progress line: redrawn in place on a TTY, else printed at every 10% step. */
 function progressLine(label: string, out: NodeJS.WriteStream = process.stderr) {
   let shown = -1;
   return (fraction: number, note = '') => {
     const percent = Math.floor(fraction * 100);
-    if (out.isTTY) out.write(`\r\x1b[2K${label.padEnd(8)} ${progressBar(percent)} ${String(percent).padStart(3)}% ${note}`);
+    if (out.isTTY) out.write(`\r\x1b[2K${label.padEnd(8)} ${progressBar(percent)} ${String(percent).padStart(3)}% ${note}${percent >= 100 ? '\n' : ''}`);
     else if (Math.floor(percent / 10) !== shown) out.write(`${label} ${percent}% ${note}\n`);
     shown = Math.floor(percent / 10);
-    if (out.isTTY && percent >= 100) out.write('\n');
   };
 }
 
 /**
  * `threatmatrix predict <in.csv> -o <out.csv>`: scores a CSV through the running API's async
- * batches (upload, chunk jobs, streamed results), with progress bars.
+ * batches (streamed upload, chunk jobs, streamed results), with progress bars.
  */
 export async function predictCommand(argv: string[], config: Config): Promise<number> {
   const { values: a, positionals } = parseArgs({
@@ -38,41 +36,28 @@ export async function predictCommand(argv: string[], config: Config): Promise<nu
     return 2;
   }
   const host = ['0.0.0.0', '::'].includes(config.HOST) ? '127.0.0.1' : config.HOST;
-  const base = (a.url ?? `http://${host}:${config.PORT}`).replace(/\/$/, '');
   const keys = keysFrom(config);
-  const key = a.key ?? process.env.TM_API_KEY ?? keys.predict[0] ?? keys.admin[0];
-  const auth: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
-
-  const size = (await stat(input)).size;
-  const upload = progressLine('upload');
-  let sent = 0;
-  const file = createReadStream(input).on('data', (chunk) => upload((sent += chunk.length) / size, `${(sent / 2 ** 20).toFixed(1)} MiB`));
-  const res = await fetch(`${base}/v1/batches`, { method: 'POST', headers: { ...auth, 'content-type': 'text/csv' }, body: Readable.toWeb(file) as ReadableStream, duplex: 'half' } as RequestInit);
-  const accepted = (await res.json()) as { batchId: string; rows: number; error?: { message: string; details?: unknown } };
-  if (!res.ok) {
-    process.stderr.write(`\nrefused (${res.status}): ${accepted.error?.message}${accepted.error?.details ? `\n${JSON.stringify(accepted.error.details)}` : ''}\n`);
+  const client = new BatchClient((a.url ?? `http://${host}:${config.PORT}`).replace(/\/$/, ''), a.key ?? process.env.TM_API_KEY ?? keys.predict[0] ?? keys.admin[0]);
+  try {
+    const size = (await stat(input)).size;
+    const upload = progressLine('upload');
+    let sent = 0;
+    const file = createReadStream(input).on('data', (chunk) => upload((sent += chunk.length) / size, `${(sent / 2 ** 20).toFixed(1)} MiB`));
+    const accepted = await client.submitCsv(Readable.toWeb(file) as ReadableStream<Uint8Array>);
+    const score = progressLine('score');
+    const status = await client.wait(accepted.batchId, (s) => score(s.progress, `${accepted.rows} rows`));
+    if (status.state !== 'completed') {
+      process.stderr.write(`batch ${accepted.batchId} ${status.state}: ${status.failedReason ?? ''}\n`);
+      return 1;
+    }
+    await pipeline(Readable.fromWeb((await client.results(accepted.batchId)) as NodeReadableStream), createWriteStream(a.output));
+    const predicted = Object.entries(status.predicted ?? {}).map(([c, n]) => `${c}: ${n}`).join(', ');
+    process.stdout.write(`${a.output}: ${status.rows} rows, ${status.counts.scored} scored (${predicted}), ${status.counts.invalid} invalid\n`);
+    for (const e of status.errors.slice(0, 5)) process.stdout.write(`  row ${e.row}: ${e.field ?? ''} ${e.rule}\n`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof BatchRefused)) throw err;
+    process.stderr.write(`\nrefused: ${err.message}\n`);
     return 1;
   }
-  const score = progressLine('score');
-  let status: Status;
-  for (;;) {
-    status = (await (await fetch(`${base}/v1/batches/${accepted.batchId}`, { headers: auth })).json()) as Status;
-    score(status.progress, `${accepted.rows} rows`);
-    if (status.state === 'completed' || status.state === 'failed' || status.state === 'expired') break;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  if (status.state !== 'completed') {
-    process.stderr.write(`batch ${accepted.batchId} ${status.state}: ${status.failedReason ?? ''}\n`);
-    return 1;
-  }
-  const results = await fetch(`${base}/v1/batches/${accepted.batchId}/results`, { headers: auth });
-  if (!results.ok || !results.body) {
-    process.stderr.write(`could not fetch the results (${results.status})\n`);
-    return 1;
-  }
-  await pipeline(Readable.fromWeb(results.body as NodeReadableStream), createWriteStream(a.output));
-  const predicted = Object.entries(status.predicted ?? {}).map(([c, n]) => `${c}: ${n}`).join(', ');
-  process.stdout.write(`${a.output}: ${status.rows} rows, ${status.counts.scored} scored (${predicted}), ${status.counts.invalid} invalid\n`);
-  for (const e of status.errors.slice(0, 5)) process.stdout.write(`  row ${e.row}: ${e.field ?? ''} ${e.rule}\n`);
-  return 0;
 }

@@ -7,7 +7,13 @@ import type { ArtifactStore } from '../../core/ports/artifact-store.js';
 import { runLocally } from '../../core/pipeline/run-locally.js';
 import { ArtifactRegistry } from '../../core/registry/artifact-registry.js';
 import { RunSpec } from '../../schema/jobs.js';
+import { buildApp } from '../../api/app.js';
+import { ModelHolder } from '../../api/serving/model-holder.js';
+import { BatchProducer } from '../../workers/batches.js';
+import { startPredictWorker } from '../../workers/predict-worker.js';
+import { redisConnection } from '../../workers/queues.js';
 import { repoPath } from './datasets.js';
+import { dropPrefix, REDIS_URL } from './redis.js';
 
 /** Trains and registers a phishing model (one family, quick) in `store` as the production version. */
 export async function trainPhishing(store: ArtifactStore, runId = 'test-run', families = ['decision_tree']): Promise<ArtifactRegistry> {
@@ -24,4 +30,35 @@ export async function listen(fetch: (req: Request) => Response | Promise<Respons
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { base, server, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/**
+ * The API with async batches on the real Redis and a predict worker in this process, serving the
+ * production model of `store`. Closing drops the test's Redis keys.
+ */
+export async function startBatchApi(store: ArtifactStore, registry: ArtifactRegistry, o: { prefix: string; key: string; rowsPerChunk?: number; maxUploadBytes?: number }) {
+  const models = new ModelHolder('phishing', registry, store);
+  await models.refresh();
+  const conn = redisConnection(REDIS_URL, 'worker');
+  const producer = new BatchProducer(conn, o.prefix);
+  const worker = startPredictWorker({ connection: conn, prefix: o.prefix, store, registry });
+  const app = buildApp({
+    models,
+    registry,
+    redisOk: async () => true,
+    keys: { predict: [o.key], admin: [] },
+    batches: { store, rowsPerChunk: o.rowsPerChunk, maxUploadBytes: o.maxUploadBytes, enqueue: (id, chunks) => producer.enqueue(id, chunks), status: (id) => producer.status(id), queue: producer.predictQueue },
+  });
+  const http = await listen(app.fetch);
+  return {
+    ...http,
+    worker,
+    async close() {
+      await http.close();
+      await worker.close();
+      await producer.close();
+      await dropPrefix(conn, o.prefix);
+      conn.disconnect();
+    },
+  };
 }
