@@ -92,7 +92,11 @@ describe('prediction API over real HTTP', () => {
     expect(e.details).toContainEqual(expect.objectContaining({ field: 'colour', rule: 'extra-feature' }));
     const d = await expectError(await post('/v1/predict', { features: { ...row, URL_Length: 7 } }), 422, 'invalid_values');
     expect(d.details).toContainEqual(expect.objectContaining({ field: 'URL_Length', rule: 'allowed-values' }));
-    await expectError(await post('/v1/predict', { features: { ...row, URL_Length: true } }), 422, 'invalid_request');
+    const t = await expectError(await post('/v1/predict', { features: { ...row, URL_Length: true } }), 422, 'invalid_features');
+    expect(t.details).toContainEqual(expect.objectContaining({ field: 'URL_Length', rule: 'type' }));
+    await expectError(await post('/v1/predict', { features: [1, 2] }), 422, 'invalid_request');
+    await expectError(await post('/v1/predict', { features: row, extra: 1 }), 422, 'invalid_request');
+    await expectError(await post('/v1/predict/batch', { rows: [row, 3] }), 422, 'invalid_request');
     await expectError(await post('/v1/predict', { features: { ...row, URL_Length: 'NaN' } }), 422, 'invalid_values');
     await expectError(await post('/v1/predict', { features: { ...row, URL_Length: 'Infinity' } }), 422, 'invalid_values');
     await expectError(await post('/v1/predict/batch', { rows: [] }), 422, 'invalid_request');

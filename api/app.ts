@@ -1,10 +1,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
-import type { Context, MiddlewareHandler } from 'hono';
 import type { Queue } from 'bullmq';
-import { bodyLimit } from 'hono/body-limit';
-import { requestId } from 'hono/request-id';
 import { requireRole, type ApiKeys } from './auth.js';
+import { jsonBodyGuard } from './json-body.js';
+import { requestIds } from './request-id.js';
 import { mountBullBoard } from './bull-board.js';
 import { ApiError, errorResponse } from './errors.js';
 import { batchRoutes, type BatchControl } from './routes/batches.js';
@@ -37,9 +36,6 @@ export interface AppOptions {
   batches?: BatchControl & { queue?: Queue };
 }
 
-/** A CSV upload to the async batch route: streamed, so the JSON-only checks and limits do not apply. */
-const isCsvUpload = (c: Context) => c.req.method === 'POST' && c.req.path === '/v1/batches' && (c.req.header('content-type') ?? '').toLowerCase().startsWith('text/csv');
-
 /** The HTTP API: OpenAPI routes, one error shape, request ids, body limits. */
 export function buildApp(o: AppOptions): OpenAPIHono {
   const app = new OpenAPIHono({
@@ -50,8 +46,9 @@ export function buildApp(o: AppOptions): OpenAPIHono {
     },
   });
   const metrics = o.metrics ?? new ApiMetrics();
-  app.use('*', metrics.middleware());
-  app.use('*', requestId());
+  const observe = metrics.middleware();
+  const ids = requestIds();
+  app.use('*', (c, next) => observe(c, async () => void (await ids(c, next))));
   const keys = o.keys ?? { predict: [], admin: [] };
   app.use('/v1/predict', requireRole('predict', keys));
   app.use('/v1/predict/*', requireRole('predict', keys));
@@ -62,22 +59,7 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   app.use('/v1/training-runs', requireRole('admin', keys));
   app.use('/v1/training-runs/*', requireRole('admin', keys));
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'An API key with the predict or admin role' });
-  app.use('/v1/*', async (c, next) => {
-    const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined;
-    if (c.req.method === 'POST' && hasBody && !isCsvUpload(c) && !(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
-      throw new ApiError(415, 'unsupported_media_type', c.req.path === '/v1/batches' ? 'send text/csv or application/json' : 'send application/json');
-    }
-    await next();
-  });
-  const jsonLimit = o.maxJsonBytes ?? 16 * 1024 * 1024;
-  const limitJson = bodyLimit({
-    maxSize: jsonLimit,
-    onError: () => {
-      throw new ApiError(413, 'body_too_large', `the body is over ${jsonLimit} bytes`);
-    },
-  });
-  app.use('/v1/*', (c, next) => (isCsvUpload(c) ? next() : limitJson(c, next)));
-  app.use('/v1/*', (c, next) => (isCsvUpload(c) ? next() : rejectPrototypeKeys(c, next)));
+  app.use('/v1/*', jsonBodyGuard(o.maxJsonBytes ?? 16 * 1024 * 1024));
   healthRoutes(app, o.models, o.redisOk);
   predictRoutes(app, o.models, { maxBatchRows: o.maxBatchRows ?? 10_000, metrics, log: o.predictionLog });
   metricsRoute(app, metrics);
@@ -99,33 +81,3 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   });
   return app;
 }
-
-const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
-
-/** Path of the first own key that could reach an object's prototype, anywhere in a JSON value. */
-function forbiddenKey(value: unknown, path: string[] = []): string | undefined {
-  if (!value || typeof value !== 'object') return undefined;
-  for (const key of Object.keys(value)) {
-    if (FORBIDDEN.has(key)) return [...path, key].join('.');
-    const found = forbiddenKey((value as Record<string, unknown>)[key], [...path, key]);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-/** JSON bodies with `__proto__` / `constructor` / `prototype` keys are refused before any parsing into objects. */
-const rejectPrototypeKeys: MiddlewareHandler = async (c, next) => {
-  if (c.req.method === 'POST') {
-    const text = await c.req.text();
-    if (/"(__proto__|constructor|prototype)"\s*:/.test(text)) {
-      let field: string | undefined;
-      try {
-        field = forbiddenKey(JSON.parse(text));
-      } catch {
-        // malformed: the validator answers it
-      }
-      if (field) throw new ApiError(422, 'forbidden_key', `the key ${field.split('.').pop()} is not allowed`, [{ field, rule: 'forbidden-key' }]);
-    }
-  }
-  await next();
-};

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// The `threatmatrix` command: the built CLI when `npm run build` has run, else the TypeScript
-// source through tsx (a development install).
+// The `threatmatrix` command. In a development checkout (tsx installed) it runs the TypeScript
+// source, so it never runs a stale build; a production install (--omit=dev) runs the build in dist/.
 import { existsSync } from 'node:fs';
 
-const built = new URL('../../dist/api/cli/main.js', import.meta.url);
-if (existsSync(built)) {
-  await import(built.href);
+const source = new URL('../cli/main.ts', import.meta.url);
+const tsx = await import('tsx/esm/api').catch(() => undefined);
+if (tsx && existsSync(source)) {
+  tsx.register();
+  await import(source.href);
 } else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import(new URL('../cli/main.ts', import.meta.url).href);
+  await import(new URL('../../dist/api/cli/main.js', import.meta.url).href);
 }

@@ -2,8 +2,9 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { argmaxRows } from '../../core/models/model.js';
 import { ApiError } from '../errors.js';
 import type { ApiMetrics } from '../metrics.js';
-import type { ModelHolder } from '../serving/model-holder.js';
+import type { ModelHolder, ServedModel } from '../serving/model-holder.js';
 import type { PredictionLog } from '../serving/prediction-log.js';
+import { featuresOf, rowsOf } from '../serving/body-shape.js';
 import { recordsToFrame } from '../serving/records.js';
 import { ErrorSchema } from './shared.js';
 
@@ -52,34 +53,39 @@ const batchRoute = createRoute({
 });
 
 export function predictRoutes(app: OpenAPIHono, models: ModelHolder, opts: { maxBatchRows: number; metrics: ApiMetrics; log?: PredictionLog }): void {
-  const score = (rows: Record<string, string | number | null>[]) => {
+  // Per served model: which labels are threats (built once, not per request).
+  const threatsOf = new WeakMap<ServedModel, Set<string>>();
+  const score = (rows: Record<string, unknown>[]) => {
     const served = models.model;
     if (!served) throw new ApiError(503, 'no_model', 'no production model is loaded yet');
     const frame = recordsToFrame(rows, served.schema);
     const { classes } = served.pipeline;
     const proba = served.pipeline.predictProba(frame);
     const K = classes.length;
-    const threats = new Set(served.schema.label.threat.map(String));
-    const predictions = Array.from(argmaxRows(proba, K), (k, i) => ({
-      label: classes[k],
-      threat: threats.has(classes[k]),
-      probabilities: Object.fromEntries(classes.map((c, j) => [c, proba[i * K + j]])),
-    }));
-    opts.metrics.countPredictions(served.name, served.version, predictions.map((p) => p.label));
+    let threats = threatsOf.get(served);
+    if (!threats) threatsOf.set(served, (threats = new Set(served.schema.label.threat.map(String))));
+    const predictions = Array.from(argmaxRows(proba, K), (k, i) => {
+      const probabilities: Record<string, number> = {};
+      for (let j = 0; j < K; j++) probabilities[classes[j]] = proba[i * K + j];
+      return { label: classes[k], threat: threats.has(classes[k]), probabilities };
+    });
+    opts.metrics.countPredictions(served.name, served.version, predictions);
     if (opts.log) {
-      const at = new Date().toISOString();
-      opts.log.record(predictions.map((p, i) => ({ at, model: served.name, version: served.version, features: rows[i], label: p.label, probabilities: p.probabilities })));
+      opts.log.record(predictions.length, (i) => ({ at: new Date().toISOString(), model: served.name, version: served.version, features: rows[i], label: predictions[i].label, probabilities: predictions[i].probabilities }));
     }
     return { predictions, model: served.name, modelVersion: served.version };
   };
 
-  app.openapi(predictRoute, (c) => {
-    const { predictions, model, modelVersion } = score([c.req.valid('json').features]);
+  // Documented with their schemas, validated by hand (see body-shape).
+  app.openAPIRegistry.registerPath(predictRoute);
+  app.post(predictRoute.path, async (c) => {
+    const { predictions, model, modelVersion } = score([featuresOf(await c.req.json())]);
     return c.json({ ...predictions[0], model, modelVersion }, 200);
   });
 
-  app.openapi(batchRoute, (c) => {
-    const { rows } = c.req.valid('json');
+  app.openAPIRegistry.registerPath(batchRoute);
+  app.post(batchRoute.path, async (c) => {
+    const rows = rowsOf(await c.req.json());
     if (rows.length > opts.maxBatchRows) throw new ApiError(422, 'batch_too_large', `at most ${opts.maxBatchRows} rows per call; use /v1/batches for more`, { rows: rows.length });
     return c.json(score(rows), 200);
   });

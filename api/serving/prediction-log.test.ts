@@ -27,8 +27,8 @@ describe('PredictionLog', () => {
   it('keeps the sampled share and writes JSON lines per model version and day', async () => {
     let n = 0;
     const log = new PredictionLog(store, { sampleRate: 0.5, random: () => (n++ % 2) / 2 });
-    log.record([0, 1, 2, 3].map((i) => prediction(i)));
-    log.record([prediction(9, 2)]);
+    log.record(4, (i) => prediction(i));
+    log.record(1, () => prediction(9, 2));
     await log.close();
     const keys = await store.list('predictions/');
     expect(keys).toHaveLength(2);
@@ -42,7 +42,7 @@ describe('PredictionLog', () => {
     const errors: unknown[] = [];
     const flaky: ArtifactStore = { ...store, location: 'x', put: async (k, b, o) => (fail ? Promise.reject(new Error('down')) : store.put(k, b, o)), get: (k) => store.get(k), exists: (k) => store.exists(k), list: (p) => store.list(p), delete: (k) => store.delete(k) };
     const log = new PredictionLog(flaky, { sampleRate: 1, onError: (e) => errors.push(e) });
-    expect(() => log.record([prediction(1)])).not.toThrow();
+    expect(() => log.record(1, () => prediction(1))).not.toThrow();
     await log.flush();
     expect(errors).toHaveLength(1);
     fail = false;

@@ -43,9 +43,12 @@ export class PredictionLog {
     this.timer.unref();
   }
 
-  /** Keeps a sample of the given predictions; cheap and synchronous. */
-  record(items: LoggedPrediction[]): void {
-    for (const p of items) if (this.o.random() < this.o.sampleRate) this.buffer.push(p);
+  /**
+   * Keeps a sample of `count` predictions; cheap and synchronous. `entry(i)` builds the i-th
+   * only when it is sampled, so unsampled requests allocate nothing.
+   */
+  record(count: number, entry: (i: number) => LoggedPrediction): void {
+    for (let i = 0; i < count; i++) if (this.o.random() < this.o.sampleRate) this.buffer.push(entry(i));
     if (this.buffer.length > this.o.maxPending) this.buffer.splice(0, this.buffer.length - this.o.maxPending);
     if (this.buffer.length >= this.o.maxBuffered) void this.flush();
   }

@@ -21,9 +21,11 @@ export type CategoricalEncoding = 'onehot' | 'ordinal';
 export class FeatureEncoder {
   static readonly kind = 'feature_encoder';
   private columns?: ColumnLayout[];
+  private names?: string[];
 
   /** `encodings` picks the encoding per categorical column; others default to one-hot. */
   fit(frame: Frame, encodings: Record<string, CategoricalEncoding> = {}): this {
+    this.names = undefined;
     this.columns = frame.columns.map((c) =>
       c.kind === 'numeric' ? { kind: 'numeric', name: c.name } : { kind: encodings[c.name] ?? 'onehot', name: c.name, categories: c.categories },
     );
@@ -31,7 +33,8 @@ export class FeatureEncoder {
   }
 
   get outputNames(): string[] {
-    return this.layout().flatMap((c) => (c.kind === 'onehot' ? c.categories.map((v) => `${c.name}=${v}`) : [c.name]));
+    this.names ??= this.layout().flatMap((c) => (c.kind === 'onehot' ? c.categories.map((v) => `${c.name}=${v}`) : [c.name]));
+    return this.names;
   }
 
   private layout(): ColumnLayout[] {
@@ -52,8 +55,9 @@ export class FeatureEncoder {
     const numeric: { values: Float64Array; at: number }[] = [];
     const categorical: { codes: Int32Array; remap: Int32Array; width: number; onehot: boolean; at: number }[] = [];
     let at = 0;
-    for (const spec of layout) {
-      const col = frame.columns.find((c) => c.name === spec.name);
+    for (const [i, spec] of layout.entries()) {
+      // Frames from the schema keep the fitted order: look a column up only when they do not.
+      const col = frame.columns[i]?.name === spec.name ? frame.columns[i] : frame.columns.find((c) => c.name === spec.name);
       if (!col || (col.kind === 'numeric') !== (spec.kind === 'numeric')) {
         throw new ModelError(`feature_encoder: column ${spec.name} is missing or of another kind than at fit time`);
       }

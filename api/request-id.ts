@@ -1,0 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import type { HttpBindings } from '@hono/node-server';
+import type { MiddlewareHandler } from 'hono';
+
+const VALID = /^[\w.:-]{1,200}$/;
+
+/**
+ * Gives every request an id (the caller's `X-Request-Id` when it is sane, else a new UUID),
+ * available as `c.get('requestId')` and echoed in the `X-Request-Id` response header. On Node the
+ * header goes straight onto the outgoing message: setting it through Hono would build a Headers
+ * object per request and cost more than the rest of a prediction.
+ */
+export function requestIds(): MiddlewareHandler {
+  return async (c, next) => {
+    const given = c.req.header('x-request-id');
+    const id = given && VALID.test(given) ? given : randomUUID();
+    c.set('requestId' as never, id as never);
+    const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+    if (outgoing) outgoing.setHeader('x-request-id', id);
+    await next();
+    if (!outgoing) c.header('x-request-id', id);
+  };
+}

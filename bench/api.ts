@@ -1,0 +1,91 @@
+/**
+ * npm run bench:api [-- --seconds 20] [--warmup 5] [--out file.json]
+ *
+ * Loads, in one run and with the same client (autocannon, keep-alive, loopback), a bare Hono POST
+ * endpoint (the baseline's floor server, no model) and `threatmatrix serve` with a production
+ * gradient-boosting model (the build in dist/, as production runs it): single predictions at 16 and 64 connections and 1,000-row synchronous
+ * batches at 4. Each server runs in its own process; every run is bounded by --seconds.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
+import { dropPrefix, REDIS_URL } from '../test/helpers/redis.js';
+import { trainPhishing } from '../test/helpers/served.js';
+import { load, type LoadResult } from './lib/load.js';
+import { fmt, int, table } from './lib/table.js';
+
+const { values: args } = parseArgs({ options: { workers: { type: 'string', default: '1' }, seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '5' }, out: { type: 'string' } } });
+const seconds = Number(args.seconds);
+const warmup = Number(args.warmup);
+const threatmatrix = `threatmatrix (${args.workers} process${args.workers === '1' ? '' : 'es'})`;
+const repo = new URL('..', import.meta.url).pathname;
+const dir = await mkdtemp(join(tmpdir(), 'tm-bench-api-'));
+const prefix = `tmbench${process.pid}`;
+const KEY = 'bench-predict-key';
+
+/** Spawns a server and waits until `health` answers 200. */
+async function start(cmd: string[], env: Record<string, string>, health: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, cmd, { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${cmd.join(' ')} exited ${child.exitCode}`);
+    if (await fetch(health).then((r) => r.ok, () => false)) return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${health} did not come up`);
+}
+
+process.stderr.write('training a gradient-boosting model to serve...\n');
+await trainPhishing(new LocalArtifactStore(join(dir, 'artifacts')), 'bench-api', ['gradient_boosting']);
+const floor = await start(['bench/servers/hono-floor.mjs'], { PORT: '8731' }, 'http://127.0.0.1:8731/health');
+const ours = await start(
+  ['dist/api/cli/main.js', 'serve', '--workers', args.workers!],
+  { PORT: '8732', HOST: '127.0.0.1', TM_ARTIFACTS: join(dir, 'artifacts'), TM_QUEUE_PREFIX: prefix, TM_API_KEYS_PREDICT: KEY, TM_API_KEYS_ADMIN: 'bench-admin', LOG_LEVEL: 'warn', REDIS_URL },
+  'http://127.0.0.1:8732/readyz',
+);
+
+const [head, ...lines] = (await readFile(join(repo, 'data/phishing.csv'), 'utf8')).trim().split(/\r?\n/);
+const names = head.replaceAll('"', '').split(',').slice(0, 30);
+const record = (l: string) => Object.fromEntries(names.map((n, j) => [n, Number(l.split(',')[j])]));
+const one = JSON.stringify({ features: record(lines[0]) });
+const thousand = JSON.stringify({ rows: lines.slice(0, 1000).map(record) });
+const auth = { authorization: `Bearer ${KEY}` };
+
+const runs: { server: string; run: string; rows: number; result: LoadResult }[] = [];
+async function measure(server: string, run: string, url: string, body: string, connections: number, rows: number, headers?: Record<string, string>) {
+  if (warmup) await load({ url, body, headers, connections, seconds: warmup });
+  const result = await load({ url, body, headers, connections, seconds });
+  runs.push({ server, run, rows, result });
+  process.stderr.write(`${server} ${run}: ${int(result.requestsPerSecond)} req/s, p99 ${fmt(result.p99, 2)} ms, ${result.errors} errors\n`);
+}
+
+try {
+  for (const c of [16, 64]) {
+    await measure('hono floor', `predict c${c}`, 'http://127.0.0.1:8731/predict', one, c, 1);
+    await measure(threatmatrix, `predict c${c}`, 'http://127.0.0.1:8732/v1/predict', one, c, 1, auth);
+  }
+  await measure('hono floor', 'batch1000 c4', 'http://127.0.0.1:8731/predict/batch', thousand, 4, 1000);
+  await measure(threatmatrix, 'batch1000 c4', 'http://127.0.0.1:8732/v1/predict/batch', thousand, 4, 1000, auth);
+} finally {
+  floor.kill();
+  ours.kill();
+}
+
+const floorOf = (run: string) => runs.find((r) => r.server === 'hono floor' && r.run === run)!.result.requestsPerSecond;
+console.log(`bench:api, autocannon ${seconds} s per run after ${warmup} s warm-up, keep-alive, loopback, ${os.cpus().length} cores, Node ${process.version}`);
+console.log(
+  table(
+    ['server', 'run', 'req/s', 'rows/s', 'p50 ms', 'p90 ms', 'p99 ms', 'errors', 'of floor'],
+    runs.map(({ server, run, rows, result: r }) => [server, run, int(r.requestsPerSecond), rows > 1 ? int(r.requestsPerSecond * rows) : '-', fmt(r.p50, 2), fmt(r.p90, 2), fmt(r.p99, 2), r.errors, `${fmt((100 * r.requestsPerSecond) / floorOf(run), 0)}%`]),
+  ),
+);
+console.log('goals: /v1/predict >= 40% of the floor req/s with p99 <= 2 ms at c16 and 0 errors; batch >= 300,000 rows/s');
+if (args.out) await writeFile(args.out, `${JSON.stringify({ seconds, warmup, cores: os.cpus().length, node: process.version, date: new Date().toISOString(), runs }, null, 2)}\n`);
+
+const redis = new Redis(REDIS_URL);
+await dropPrefix(redis, prefix);
+redis.disconnect();
+await rm(dir, { recursive: true, force: true });
