@@ -70,8 +70,8 @@ try {
   await measure('hono floor', 'batch1000 c4', 'http://127.0.0.1:8731/predict/batch', thousand, 4, 1000);
   await measure(threatmatrix, 'batch1000 c4', 'http://127.0.0.1:8732/v1/predict/batch', thousand, 4, 1000, auth);
 } finally {
-  floor.kill();
-  ours.kill();
+  // Wait for both to exit: the API flushes its prediction log into the scratch directory on the way out.
+  await Promise.all([floor, ours].map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.kill())))));
 }
 
 const floorOf = (run: string) => runs.find((r) => r.server === 'hono floor' && r.run === run)!.result.requestsPerSecond;

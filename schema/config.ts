@@ -41,6 +41,8 @@ export const ConfigSchema = z.object({
   TM_API_KEYS_ADMIN: optional,
   /** Model the API serves. */
   TM_MODEL_NAME: z.string().default('phishing'),
+  /** API processes `threatmatrix serve` runs on its port (node:cluster). */
+  TM_API_WORKERS: z.coerce.number().int().min(1).default(1),
   /** Rows per synchronous batch call. */
   TM_MAX_BATCH_ROWS: z.coerce.number().int().min(1).default(10_000),
   /** Size limit of an async batch upload (POST /v1/batches, text/csv), in bytes. */

@@ -11,7 +11,7 @@ import { startApi } from '../start-api.js';
  * production model and follows promotions by polling, and each keeps its own /metrics.
  */
 export async function serveCommand(argv: string[], config: Config, log: Logger): Promise<number> {
-  const { values: a } = parseArgs({ args: argv, options: { workers: { type: 'string', default: process.env.TM_API_WORKERS ?? '1' } } });
+  const { values: a } = parseArgs({ args: argv, options: { workers: { type: 'string', default: String(config.TM_API_WORKERS) } } });
   const workers = Number(a.workers);
   if (!Number.isInteger(workers) || workers < 1) {
     log.error({ workers: a.workers }, '--workers must be a whole number >= 1');

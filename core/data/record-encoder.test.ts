@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { schemaOf } from '../../test/helpers/datasets.js';
+import { RecordEncoder } from './record-encoder.js';
+
+const schema = schemaOf({
+  name: 'flows',
+  features: [
+    { name: 'bytes', kind: 'numeric', min: 0 },
+    { name: 'flag', kind: 'numeric', values: [-1, 0, 1], integer: true },
+    { name: 'proto', kind: 'categorical', values: ['tcp', 'udp'], nullable: true },
+  ],
+  label: { name: 'y', classes: ['attack', 'benign'], threat: ['attack'] },
+});
+
+describe('RecordEncoder', () => {
+  const encoder = new RecordEncoder(schema);
+
+  it('lays records out by the schema, numbers from numbers or numeric strings, categories as codes', () => {
+    const { frame, keyIssues, valueIssues } = encoder.encode([
+      { bytes: 10, flag: '1', proto: 'udp' },
+      { proto: null, flag: -1, bytes: ' 2.5 ' },
+    ]);
+    expect([keyIssues, valueIssues]).toEqual([[], []]);
+    expect(frame.nRows).toBe(2);
+    expect(frame.columns.map((c) => c.name)).toEqual(['bytes', 'flag', 'proto']);
+    expect(frame.columns[0]).toMatchObject({ kind: 'numeric', values: Float64Array.from([10, 2.5]) });
+    expect(frame.columns[2]).toMatchObject({ kind: 'categorical', codes: Int32Array.from([1, -1]), categories: ['tcp', 'udp'] });
+  });
+
+  it('names missing, extra and mistyped keys per row', () => {
+    const { keyIssues } = encoder.encode([{ bytes: 1, flag: 0, proto: 'tcp', colour: 'red' }, { bytes: true, proto: 'tcp' }]);
+    expect(keyIssues).toEqual([
+      expect.objectContaining({ row: 1, field: 'colour', rule: 'extra-feature' }),
+      expect.objectContaining({ row: 2, field: 'bytes', rule: 'type' }),
+      expect.objectContaining({ row: 2, field: 'flag', rule: 'missing-feature' }),
+    ]);
+  });
+
+  it('applies the file rules to values: domain, range, whole numbers, numbers, nulls, categories', () => {
+    const { valueIssues } = encoder.encode([
+      { bytes: -1, flag: 7, proto: 'icmp' },
+      { bytes: 'NaN', flag: 0.5, proto: 'tcp' },
+      { bytes: null, flag: 'Infinity', proto: '' },
+    ]);
+    expect(valueIssues.map((i) => [i.row, i.field, i.rule])).toEqual([
+      [1, 'bytes', 'range'],
+      [1, 'flag', 'allowed-values'],
+      [1, 'proto', 'allowed-values'],
+      [2, 'bytes', 'not-null'],
+      [2, 'flag', 'allowed-values'],
+      [3, 'bytes', 'not-null'],
+      [3, 'flag', 'numeric'],
+    ]);
+  });
+});
