@@ -1,10 +1,12 @@
-# One image for every role; the command picks it (default: stage workers).
-FROM node:24-bookworm-slim AS deps
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
+# syntax=docker/dockerfile:1
+# One image for every role; the command picks it:
+#   docker run IMAGE            -> API + workers in one process (start)
+#   docker run IMAGE serve      -> the API alone
+#   docker run IMAGE worker     -> stage and predict workers
+ARG NODE_IMAGE=node:24-bookworm-slim
 
-FROM node:24-bookworm-slim AS build
+# Build: every dependency (dev included) and the TypeScript build.
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=optional --no-audit --no-fund
@@ -13,19 +15,38 @@ COPY api ./api
 COPY workers ./workers
 COPY core ./core
 COPY schema ./schema
-# Tests and benches type-check with the rest (unit tests import test/ helpers).
+# Tests and benches type-check with the rest (unit tests import test/ helpers); they stay in this stage.
 COPY bench ./bench
 COPY test ./test
 RUN npm run build
 
-FROM node:24-bookworm-slim
-ENV NODE_ENV=production
+# Runtime dependencies only, with the native TensorFlow backend (its install downloads libtensorflow).
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8080 \
+    TM_ARTIFACTS=/data/artifacts
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+# The built product only: no tests, no benches, no source maps.
+COPY --from=build /app/dist/api ./dist/api
+COPY --from=build /app/dist/workers ./dist/workers
+COPY --from=build /app/dist/core ./dist/core
+COPY --from=build /app/dist/schema ./dist/schema
 COPY package.json ./
-COPY schema ./schema
+COPY api/bin ./api/bin
+COPY schema/*.yaml ./schema/
 COPY data ./data
+RUN find dist -name '*.map' -delete && mkdir -p /data/artifacts && chown -R node:node /data
 USER node
-ENV TM_ARTIFACTS=/tmp/threatmatrix
-CMD ["node", "dist/workers/cli/main.js", "worker"]
+EXPOSE 8080
+# For the API roles; compose turns it off for workers, which do not listen.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=120s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+ENTRYPOINT ["node", "api/bin/threatmatrix.mjs"]
+CMD ["start"]
