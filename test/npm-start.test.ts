@@ -1,21 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { redisAnswers } from '../api/cli/private-redis.js';
+import { freePort, redisAnswers } from '../api/cli/private-redis.js';
 import { repoPath } from './helpers/datasets.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 /** Resolves with the text printed so far once `pattern` appears in it. */
 const waitFor = (child: ChildProcess, pattern: RegExp, ms: number) =>

@@ -1,5 +1,6 @@
 import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { chunkTotals } from '../core/batch/chunk-totals.js';
 import { ChunkResult, PREDICT_QUEUE, type ChunkPayload, type RowError } from '../schema/batches.js';
 import { predictJobOptions } from './queues.js';
 
@@ -44,14 +45,14 @@ export class BatchProducer {
     const job = await this.queue.getJob(predictJobOptions(batchId).jobId!);
     if (!job) return undefined;
     const [state, deps, values] = await Promise.all([job.getState(), job.getDependenciesCount(), job.getChildrenValues()]);
-    const done = Object.values(values).map((v) => ChunkResult.parse(v)).sort((a, b) => a.chunk - b.chunk);
+    const done = chunkTotals(Object.values(values).map((v) => ChunkResult.parse(v)), maxErrors);
     const total = (deps.processed ?? 0) + (deps.unprocessed ?? 0) + (deps.failed ?? 0);
     return {
-      state: state === 'completed' ? 'completed' : state === 'failed' ? 'failed' : done.length || state === 'active' ? 'running' : 'queued',
-      chunks: { total, done: done.length },
-      scored: done.reduce((s, r) => s + r.scored, 0),
-      invalid: done.reduce((s, r) => s + r.invalid, 0),
-      errors: done.flatMap((r) => r.errors).slice(0, maxErrors),
+      state: state === 'completed' ? 'completed' : state === 'failed' ? 'failed' : done.chunks || state === 'active' ? 'running' : 'queued',
+      chunks: { total, done: done.chunks },
+      scored: done.scored,
+      invalid: done.invalid,
+      errors: done.errors,
       failedReason: job.failedReason || undefined,
     };
   }

@@ -1,6 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { batchKeys } from '../core/batch/batch-keys.js';
+import { chunkTotals } from '../core/batch/chunk-totals.js';
 import { scoreCsvChunk } from '../core/batch/score-chunk.js';
 import { getJson, putJson } from '../core/artifacts/json.js';
 import { PermanentError } from '../core/errors.js';
@@ -72,17 +73,8 @@ export function startPredictWorker(o: PredictWorkerOptions): Worker {
 
   const batch = async (job: Job) => {
     const { batchId } = PREDICT_JOBS.batch.payload.parse(job.data);
-    const done = Object.values(await job.getChildrenValues()).map((v) => ChunkResult.parse(v)).sort((a, b) => a.chunk - b.chunk);
-    const predicted: Record<string, number> = {};
-    for (const r of done) for (const [c, n] of Object.entries(r.predicted)) predicted[c] = (predicted[c] ?? 0) + n;
-    const summary = BatchSummary.parse({
-      rows: done.reduce((s, r) => s + r.rows, 0),
-      scored: done.reduce((s, r) => s + r.scored, 0),
-      invalid: done.reduce((s, r) => s + r.invalid, 0),
-      errors: done.flatMap((r) => r.errors).slice(0, 100),
-      predicted,
-      finishedAt: new Date().toISOString(),
-    });
+    const { rows, scored, invalid, errors, predicted } = chunkTotals(Object.values(await job.getChildrenValues()).map((v) => ChunkResult.parse(v)), 100);
+    const summary = BatchSummary.parse({ rows, scored, invalid, errors, predicted, finishedAt: new Date().toISOString() });
     await putJson(o.store, batchKeys(batchId).summary, summary);
     return summary;
   };

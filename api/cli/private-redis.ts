@@ -16,7 +16,8 @@ export async function redisAnswers(url: string): Promise<boolean> {
   }
 }
 
-const freePort = () =>
+/** A TCP port nothing listens on now (loopback). */
+export const freePort = () =>
   new Promise<number>((resolve, reject) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const { port } = s.address() as { port: number };

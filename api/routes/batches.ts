@@ -105,8 +105,8 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
     return BatchMeta.parse(meta);
   };
 
-  const statusOf = async (id: string): Promise<z.infer<typeof Status>> => {
-    const meta = await metaOf(id);
+  const statusOf = async (id: string, meta?: BatchMeta): Promise<z.infer<typeof Status>> => {
+    meta ??= await metaOf(id);
     const base = { batchId: id, model: meta.modelName, modelVersion: meta.modelVersion, rows: meta.rows, createdAt: meta.createdAt };
     const summary = await getJson(store, batchKeys(id).summary);
     if (summary) {
@@ -162,9 +162,9 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const status = await statusOf(id);
-      if (status.state !== 'completed') throw new ApiError(409, 'not_ready', `batch ${id} is ${status.state}`, { state: status.state, progress: status.progress });
       const meta = await metaOf(id);
+      const status = await statusOf(id, meta);
+      if (status.state !== 'completed') throw new ApiError(409, 'not_ready', `batch ${id} is ${status.state}`, { state: status.state, progress: status.progress });
       const keys = batchKeys(id);
       const header = [...meta.header, ...RESULT_COLUMNS].map(csvField).join(',');
       let next = 0;

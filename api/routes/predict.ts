@@ -6,7 +6,7 @@ import type { ModelHolder, ServedModel } from '../serving/model-holder.js';
 import type { PredictionLog } from '../serving/prediction-log.js';
 import { featuresOf, rowsOf } from '../serving/body-shape.js';
 import { recordsToFrame } from '../serving/records.js';
-import { ErrorSchema } from './shared.js';
+import { errorResponses } from './shared.js';
 
 const FeatureValue = z.union([z.number(), z.string(), z.null()]);
 const Record_ = z.record(z.string(), FeatureValue).openapi('FeatureRecord', { example: { having_IP_Address: -1, URL_Length: 1 } });
@@ -25,14 +25,7 @@ const BatchPrediction = z
   .object({ predictions: z.array(Prediction.omit({ model: true, modelVersion: true })), model: z.string(), modelVersion: z.number().int() })
   .openapi('BatchPrediction');
 
-const errors = {
-  401: { description: 'No or unknown API key', content: { 'application/json': { schema: ErrorSchema } } },
-  400: { description: 'Malformed request', content: { 'application/json': { schema: ErrorSchema } } },
-  413: { description: 'Body too large', content: { 'application/json': { schema: ErrorSchema } } },
-  415: { description: 'Not JSON', content: { 'application/json': { schema: ErrorSchema } } },
-  422: { description: 'Invalid features or values (field and rule named)', content: { 'application/json': { schema: ErrorSchema } } },
-  503: { description: 'No production model yet', content: { 'application/json': { schema: ErrorSchema } } },
-};
+const errors = errorResponses(400, 401, 413, 415, 422, 503);
 
 const predictRoute = createRoute({
   method: 'post',
