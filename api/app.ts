@@ -1,9 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import type { Queue } from 'bullmq';
-import { requireRole, type ApiKeys } from './auth.js';
-import { jsonBodyGuard } from './json-body.js';
-import { requestIds } from './request-id.js';
+import type { ApiKeys } from './auth.js';
+import { frontDoor } from './front-door.js';
 import { mountBullBoard } from './bull-board.js';
 import { ApiError, errorResponse } from './errors.js';
 import { batchRoutes, type BatchControl } from './routes/batches.js';
@@ -46,20 +45,9 @@ export function buildApp(o: AppOptions): OpenAPIHono {
     },
   });
   const metrics = o.metrics ?? new ApiMetrics();
-  const observe = metrics.middleware();
-  const ids = requestIds();
-  app.use('*', (c, next) => observe(c, async () => void (await ids(c, next))));
   const keys = o.keys ?? { predict: [], admin: [] };
-  app.use('/v1/predict', requireRole('predict', keys));
-  app.use('/v1/predict/*', requireRole('predict', keys));
-  app.use('/v1/batches', requireRole('predict', keys));
-  app.use('/v1/batches/*', requireRole('predict', keys));
-  app.use('/v1/models', requireRole('admin', keys));
-  app.use('/v1/models/*', requireRole('admin', keys));
-  app.use('/v1/training-runs', requireRole('admin', keys));
-  app.use('/v1/training-runs/*', requireRole('admin', keys));
+  app.use('*', frontDoor({ keys, metrics, maxJsonBytes: o.maxJsonBytes ?? 16 * 1024 * 1024 }));
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'An API key with the predict or admin role' });
-  app.use('/v1/*', jsonBodyGuard(o.maxJsonBytes ?? 16 * 1024 * 1024));
   healthRoutes(app, o.models, o.redisOk);
   predictRoutes(app, o.models, { maxBatchRows: o.maxBatchRows ?? 10_000, metrics, log: o.predictionLog });
   metricsRoute(app, metrics);

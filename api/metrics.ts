@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import { routePath } from 'hono/route';
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Registry } from 'prom-client';
@@ -42,16 +42,9 @@ export class ApiMetrics {
     });
   }
 
-  /** Counts and times every request under its route pattern (not the raw path, to bound label values). */
-  middleware(): MiddlewareHandler {
-    return async (c, next) => {
-      const started = performance.now();
-      try {
-        await next();
-      } finally {
-        this.requests.record(c.req.method, routePath(c, -1), c.res.status, (performance.now() - started) / 1000);
-      }
-    };
+  /** Counts and times a finished request under its route pattern (not the raw path, to bound label values). */
+  observe(c: Context, startedMs: number): void {
+    this.requests.record(c.req.method, routePath(c, -1), c.res.status, (performance.now() - startedMs) / 1000);
   }
 
   countPredictions(model: string, version: number, predictions: { label: string }[]): void {

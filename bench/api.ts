@@ -1,7 +1,8 @@
 /**
- * npm run bench:api [-- --seconds 20] [--warmup 5] [--out file.json]
+ * npm run bench:api [-- --workers N] [--client wrk|autocannon] [--seconds 20] [--warmup 5] [--out file.json]
  *
- * Loads, in one run and with the same client (autocannon, keep-alive, loopback), a bare Hono POST
+ * Loads, in one run and with the same client (wrk when installed, as the baselines were measured,
+ * else autocannon; keep-alive, loopback), a bare Hono POST
  * endpoint (the baseline's floor server, no model) and `threatmatrix serve` with a production
  * gradient-boosting model (the build in dist/, as production runs it): single predictions at 16 and 64 connections and 1,000-row synchronous
  * batches at 4. Each server runs in its own process; every run is bounded by --seconds.
@@ -15,11 +16,14 @@ import { Redis } from 'ioredis';
 import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
 import { dropPrefix, REDIS_URL } from '../test/helpers/redis.js';
 import { trainPhishing } from '../test/helpers/served.js';
-import { load, type LoadResult } from './lib/load.js';
+import { loadWithAutocannon, type LoadOptions, type LoadResult } from './lib/load.js';
+import { hasWrk, loadWithWrk } from './lib/wrk.js';
 import { fmt, int, table } from './lib/table.js';
 
-const { values: args } = parseArgs({ options: { workers: { type: 'string', default: '1' }, seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '5' }, out: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { workers: { type: 'string', default: '1' }, client: { type: 'string', default: hasWrk() ? 'wrk' : 'autocannon' }, seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '5' }, out: { type: 'string' } } });
 const seconds = Number(args.seconds);
+if (args.client !== 'wrk' && args.client !== 'autocannon') throw new Error(`--client: wrk or autocannon, not ${args.client}`);
+const load: (o: LoadOptions) => Promise<LoadResult> = args.client === 'wrk' ? loadWithWrk : loadWithAutocannon;
 const warmup = Number(args.warmup);
 const threatmatrix = `threatmatrix (${args.workers} process${args.workers === '1' ? '' : 'es'})`;
 const repo = new URL('..', import.meta.url).pathname;
@@ -75,7 +79,7 @@ try {
 }
 
 const floorOf = (run: string) => runs.find((r) => r.server === 'hono floor' && r.run === run)!.result.requestsPerSecond;
-console.log(`bench:api, autocannon ${seconds} s per run after ${warmup} s warm-up, keep-alive, loopback, ${os.cpus().length} cores, Node ${process.version}`);
+console.log(`bench:api, ${args.client === 'wrk' ? 'wrk -t2' : 'autocannon'} ${seconds} s per run after ${warmup} s warm-up, keep-alive, loopback, ${os.cpus().length} cores, Node ${process.version}`);
 console.log(
   table(
     ['server', 'run', 'req/s', 'rows/s', 'p50 ms', 'p90 ms', 'p99 ms', 'errors', 'of floor'],
@@ -83,7 +87,7 @@ console.log(
   ),
 );
 console.log('goals: /v1/predict >= 40% of the floor req/s with p99 <= 2 ms at c16 and 0 errors; batch >= 300,000 rows/s');
-if (args.out) await writeFile(args.out, `${JSON.stringify({ seconds, warmup, cores: os.cpus().length, node: process.version, date: new Date().toISOString(), runs }, null, 2)}\n`);
+if (args.out) await writeFile(args.out, `${JSON.stringify({ client: args.client, workers: Number(args.workers), seconds, warmup, cores: os.cpus().length, node: process.version, date: new Date().toISOString(), runs }, null, 2)}\n`);
 
 const redis = new Redis(REDIS_URL);
 await dropPrefix(redis, prefix);

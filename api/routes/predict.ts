@@ -73,7 +73,8 @@ export function predictRoutes(app: OpenAPIHono, models: ModelHolder, opts: { max
   app.openAPIRegistry.registerPath(predictRoute);
   app.post(predictRoute.path, async (c) => {
     const { predictions, model, modelVersion } = score([featuresOf(await c.req.json())]);
-    return c.json({ ...predictions[0], model, modelVersion }, 200);
+    const { label, threat, probabilities } = predictions[0];
+    return c.json({ label, threat, probabilities, model, modelVersion }, 200);
   });
 
   app.openAPIRegistry.registerPath(batchRoute);

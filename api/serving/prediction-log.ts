@@ -61,7 +61,9 @@ export class PredictionLog {
       const groups = new Map<string, LoggedPrediction[]>();
       for (const r of rows) {
         const key = `predictions/${r.model}/v${r.version}/${r.at.slice(0, 10)}`;
-        groups.set(key, [...(groups.get(key) ?? []), r]);
+        const group = groups.get(key);
+        if (group) group.push(r);
+        else groups.set(key, [r]);
       }
       for (const [dir, group] of groups) {
         const name = `${dir}/${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${this.seq++}.jsonl`;

@@ -17,7 +17,15 @@ const quantile = (sorted: Float64Array, q: number) => sorted[Math.min(sorted.len
  * req/s and latency quantiles in ms at microsecond resolution (autocannon's own histogram keeps
  * whole milliseconds only).
  */
-export async function load(o: { url: string; body: string; headers?: Record<string, string>; connections: number; seconds: number }): Promise<LoadResult> {
+export interface LoadOptions {
+  url: string;
+  body: string;
+  headers?: Record<string, string>;
+  connections: number;
+  seconds: number;
+}
+
+export async function loadWithAutocannon(o: LoadOptions): Promise<LoadResult> {
   const times: number[] = [];
   const opts = { url: o.url, method: 'POST' as const, body: o.body, headers: { 'content-type': 'application/json', ...o.headers }, connections: o.connections, duration: o.seconds, timeout: 10 };
   const r = await new Promise<autocannon.Result>((resolve, reject) => {

@@ -1,0 +1,54 @@
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { roleFor } from './auth.js';
+import { frontDoor } from './front-door.js';
+import { ApiMetrics } from './metrics.js';
+
+function app() {
+  const metrics = new ApiMetrics();
+  const hono = new Hono();
+  hono.use('*', frontDoor({ keys: { predict: ['p-key'], admin: ['a-key'] }, metrics, maxJsonBytes: 1024 }));
+  hono.get('/healthz', (c) => c.json({ status: 'ok' }));
+  hono.post('/v1/predict', async (c) => c.json(await c.req.json()));
+  hono.get('/v1/models', (c) => c.json({ versions: [] }));
+  return { hono, metrics };
+}
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+const counted = async (metrics: ApiMetrics, route: string, status: number) => {
+  const line = (await metrics.registry.metrics()).split('\n').find((l) => l.startsWith('tm_http_requests_total{') && l.includes(`route="${route}"`) && l.includes(`status="${status}"`));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+};
+
+describe('front door', () => {
+  it('maps each API path to the role it needs', () => {
+    expect(roleFor('/v1/predict')).toBe('predict');
+    expect(roleFor('/v1/predict/batch')).toBe('predict');
+    expect(roleFor('/v1/batches/abc/results')).toBe('predict');
+    expect(roleFor('/v1/models/3/promote')).toBe('admin');
+    expect(roleFor('/v1/training-runs')).toBe('admin');
+    expect(roleFor('/v1/predictions')).toBeUndefined();
+    expect(roleFor('/healthz')).toBeUndefined();
+  });
+
+  it('refuses with the error shape, a request id and a counted status; lets good requests through', async () => {
+    const { hono, metrics } = app();
+    const none = await hono.request('/v1/predict', { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
+    expect(none.status).toBe(401);
+    expect(((await none.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+    expect(none.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const wrongRole = await hono.request('/v1/models', { headers: bearer('p-key') });
+    expect(wrongRole.status).toBe(403);
+    const badType = await hono.request('/v1/predict', { method: 'POST', body: 'a,b', headers: { ...bearer('p-key'), 'content-type': 'text/csv', 'content-length': '3' } });
+    expect(badType.status).toBe(415);
+    const ok = await hono.request('/v1/predict', { method: 'POST', body: '{"a":1}', headers: { ...bearer('p-key'), 'content-type': 'application/json', 'x-request-id': 'caller-7' } });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ a: 1 });
+    expect(ok.headers.get('x-request-id')).toBe('caller-7');
+    expect((await hono.request('/v1/models', { headers: bearer('a-key') })).status).toBe(200);
+    expect((await hono.request('/healthz')).status).toBe(200);
+    expect(await counted(metrics, '/v1/predict', 401)).toBe(1);
+    expect(await counted(metrics, '/v1/predict', 415)).toBe(1);
+    expect(await counted(metrics, '/v1/predict', 200)).toBe(1);
+    expect(await counted(metrics, '/v1/models', 403)).toBe(1);
+  });
+});
