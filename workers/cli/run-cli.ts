@@ -14,7 +14,7 @@ export interface Command {
 
 /** The commands a worker install has. */
 export const WORKER_COMMANDS: Record<string, Command> = {
-  train: { help: 'enqueue a training run (--data, --schema, --families, --folds, --name, --follow)', run: trainCommand },
+  train: { help: 'enqueue a training run (--data, --schema, --families, --folds, --name, --follow, --unless-served)', run: trainCommand },
   worker: { help: 'serve the stage and predict queues (--stages, --concurrency, --shutdown-seconds)', run: workerCommand },
   import: { help: 'load a CSV into MongoDB after validation (<csv> --mongo uri/db --collection name)', run: (argv, _c, log) => importCommand(argv, log) },
   runs: { help: 'list runs in the artifact store', run: (_a, config) => runsCommand(config) },

@@ -19,10 +19,18 @@ import { RUN_OPTIONS, runSpecFromArgs } from './run-args.js';
 export async function trainCommand(argv: string[], config: Config, log: Logger): Promise<number> {
   const { values: a } = parseArgs({
     args: argv,
-    options: { ...RUN_OPTIONS, follow: { type: 'boolean', default: false }, 'local-worker': { type: 'string', default: 'auto' } },
+    options: { ...RUN_OPTIONS, follow: { type: 'boolean', default: false }, 'local-worker': { type: 'string', default: 'auto' }, 'unless-served': { type: 'boolean', default: false } },
   });
   const run = await runSpecFromArgs(a);
   const { runId } = run;
+  if (a['unless-served']) {
+    // A deployment's bootstrap job: train the first model only.
+    const production = await stageDepsFrom(config).registry.alias(run.modelName, 'production');
+    if (production !== undefined) {
+      process.stderr.write(`${run.modelName} v${production} is in production: nothing to train\n`);
+      return 0;
+    }
+  }
   const conn = redisConnection(config.REDIS_URL, 'producer');
   await conn.connect();
   const producer = new RunProducer(conn, config.TM_QUEUE_PREFIX);
