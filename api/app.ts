@@ -4,7 +4,7 @@ import type { Queue } from 'bullmq';
 import type { ApiKeys } from './auth.js';
 import { frontDoor } from './front-door.js';
 import { mountBullBoard } from './bull-board.js';
-import { ApiError, errorResponse } from './errors.js';
+import { errorResponse } from './errors.js';
 import { batchRoutes, type BatchControl } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
 import { ApiMetrics } from './metrics.js';

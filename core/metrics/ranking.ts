@@ -38,7 +38,10 @@ export function averagePrecision(isPositive: ArrayLike<boolean>, score: ArrayLik
   for (let i = 0; i < n; ) {
     let j = i;
     while (j + 1 < n && score[order[j + 1]] === score[order[i]]) j++;
-    for (let t = i; t <= j; t++) isPositive[order[t]] ? tp++ : fp++;
+    for (let t = i; t <= j; t++) {
+      if (isPositive[order[t]]) tp++;
+      else fp++;
+    }
     const recall = tp / nPos;
     ap += (recall - prevRecall) * (tp / (tp + fp));
     prevRecall = recall;

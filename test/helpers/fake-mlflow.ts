@@ -58,6 +58,7 @@ export async function startFakeMlflow(opts: { registry?: boolean; failFirst?: nu
       return send(200, {});
     }
     const path = url.pathname.replace('/api/2.0/mlflow/', '');
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a fake server's JSON bodies, read field by field
     const b = body as Record<string, any>;
     switch (`${req.method} ${path}`) {
       case 'GET experiments/get-by-name': {
@@ -71,7 +72,7 @@ export async function startFakeMlflow(opts: { registry?: boolean; failFirst?: nu
       }
       case 'POST runs/create': {
         const runId = `r${++ids}`;
-        runs.set(runId, { experimentId: b.experiment_id, name: b.run_name, tags: Object.fromEntries((b.tags ?? []).map((t: any) => [t.key, t.value])), params: {}, metrics: [], status: 'RUNNING' });
+        runs.set(runId, { experimentId: b.experiment_id, name: b.run_name, tags: Object.fromEntries((b.tags ?? []).map((t: { key: string; value: string }) => [t.key, t.value])), params: {}, metrics: [], status: 'RUNNING' });
         return send(200, { run: { info: { run_id: runId, experiment_id: b.experiment_id, artifact_uri: `${opts.artifactRoot ?? 'mlflow-artifacts:'}/${b.experiment_id}/${runId}/artifacts` } } });
       }
       case 'POST runs/log-batch': {
