@@ -5,26 +5,27 @@
 #   docker run IMAGE worker     -> stage and predict workers
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# Build: every dependency (dev included) and the TypeScript build.
+# Build: every dependency (dev included) and the TypeScript build of the product (tsconfig.build.json:
+# no tests, no benches, no source maps).
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=optional --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY api ./api
 COPY workers ./workers
 COPY core ./core
 COPY schema ./schema
-# Tests and benches type-check with the rest (unit tests import test/ helpers); they stay in this stage.
-COPY bench ./bench
-COPY test ./test
 RUN npm run build
 
-# Runtime dependencies only, with the native TensorFlow backend (its install downloads libtensorflow).
+# Runtime dependencies only, with the native TensorFlow backend: its install script downloads
+# libtensorflow (npm 11 runs it because package.json lists it in allowScripts).
+# TypeScript stays out: npm keeps it as an optional peer of valibot (types only) because our
+# devDependency is in the lockfile.
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund && rm -rf node_modules/typescript && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
@@ -33,7 +34,7 @@ ENV NODE_ENV=production \
     TM_ARTIFACTS=/data/artifacts
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-# The built product only: no tests, no benches, no source maps.
+# The built product only.
 COPY --from=build /app/dist/api ./dist/api
 COPY --from=build /app/dist/workers ./dist/workers
 COPY --from=build /app/dist/core ./dist/core
@@ -42,7 +43,7 @@ COPY package.json ./
 COPY api/bin ./api/bin
 COPY schema/*.yaml ./schema/
 COPY data ./data
-RUN find dist -name '*.map' -delete && mkdir -p /data/artifacts && chown -R node:node /data
+RUN mkdir -p /data/artifacts && chown -R node:node /data
 USER node
 EXPOSE 8080
 # For the API roles; compose turns it off for workers, which do not listen.

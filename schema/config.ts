@@ -55,6 +55,12 @@ export const ConfigSchema = z.object({
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
+/**
+ * Variables that libraries threatmatrix uses read themselves: the AWS SDK's credentials (S3,
+ * MinIO), and Node's NODE_ENV. Deployment files may set these besides ConfigSchema's.
+ */
+export const LIBRARY_ENV = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'NODE_ENV'] as const;
+
 /** Configuration that cannot start the process: lists every bad variable at once. */
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
 import { ArtifactRegistry } from '../core/registry/artifact-registry.js';
-import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
+import { dropTestState, REDIS_URL, testPrefix } from './helpers/redis.js';
 import { repoPath } from './helpers/datasets.js';
 
 const run = promisify(execFile);
@@ -16,10 +15,7 @@ describe('threatmatrix train --follow', () => {
   const prefix = testPrefix('cli');
   let dir: string;
   afterAll(async () => {
-    const redis = new Redis(REDIS_URL);
-    await dropPrefix(redis, prefix);
-    redis.disconnect();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await dropTestState(prefix, dir);
   });
 
   it('runs the whole flow on data/phishing.csv with its own workers and registers v1 as production', async () => {

@@ -1,27 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, redisAnswers } from '../api/cli/private-redis.js';
 import { repoPath } from './helpers/datasets.js';
-import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
-
-/** Resolves with the text printed so far once `pattern` appears in it. */
-const waitFor = (child: ChildProcess, pattern: RegExp, ms: number) =>
-  new Promise<string>((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${ms} ms:\n${text}`)), ms);
-    child.stdout!.on('data', (d: Buffer) => {
-      text += d.toString();
-      if (pattern.test(text)) {
-        clearTimeout(timer);
-        resolve(text);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code}:\n${text}`)));
-  });
+import { waitForOutput } from './helpers/process-output.js';
+import { dropTestState, REDIS_URL, testPrefix } from './helpers/redis.js';
 
 describe('npm start (threatmatrix start): the embedded default', () => {
   const prefix = testPrefix('start');
@@ -31,10 +16,7 @@ describe('npm start (threatmatrix start): the embedded default', () => {
   let child: ChildProcess | undefined;
   afterAll(async () => {
     child?.kill('SIGKILL');
-    const redis = new Redis(REDIS_URL);
-    await dropPrefix(redis, prefix);
-    redis.disconnect();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await dropTestState(prefix, dir);
   });
 
   it(`trains the first model, prints URLs and a generated admin key, and serves correct predictions${privateRedis ? ' (on a private redis-server it started)' : ''}`, { timeout: 150_000 }, async () => {
@@ -44,7 +26,7 @@ describe('npm start (threatmatrix start): the embedded default', () => {
     child = spawn(process.execPath, [repoPath('api/bin/threatmatrix.mjs'), 'start'], { cwd: repoPath(''), env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const out = await waitFor(child, /Admin key\s+\S+/, 140_000);
+    const out = await waitForOutput(child, /Admin key\s+\S+/, 140_000);
     if (privateRedis) expect(stderr).toMatch(/started a private redis-server/);
     expect(out).toMatch(/threatmatrix is up \(serving phishing v1\)/);
     const api = /API\s+(http:\/\/\S+)/.exec(out)![1];

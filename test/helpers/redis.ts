@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -14,4 +15,12 @@ export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
     cursor = next;
     if (keys.length) await redis.del(...keys);
   } while (cursor !== '0');
+}
+
+/** After a test that ran a process of ours: its Redis keys and its scratch directory go. */
+export async function dropTestState(prefix: string, dir?: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  await dropPrefix(redis, prefix);
+  redis.disconnect();
+  if (dir) await rm(dir, { recursive: true, force: true });
 }
