@@ -47,12 +47,14 @@ export class ApiMetrics {
     this.requests.record(c.req.method, routePath(c, -1), c.res.status, (performance.now() - startedMs) / 1000);
   }
 
-  countPredictions(model: string, version: number, predictions: { label: string }[]): void {
-    for (const { label } of predictions) {
-      const key = `${model} ${version} ${label}`;
+  /** Adds `counts[k]` predictions of `classes[k]` for one model version. */
+  countPredictions(model: string, version: number, classes: string[], counts: number[]): void {
+    for (let k = 0; k < classes.length; k++) {
+      if (!counts[k]) continue;
+      const key = `${model} ${version} ${classes[k]}`;
       const entry = this.predicted.get(key);
-      if (entry) entry.n++;
-      else this.predicted.set(key, { labels: { model, version: String(version), label }, n: 1 });
+      if (entry) entry.n += counts[k];
+      else this.predicted.set(key, { labels: { model, version: String(version), label: classes[k] }, n: counts[k] });
     }
   }
 }

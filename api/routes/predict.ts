@@ -1,11 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { argmaxRows } from '../../core/models/model.js';
 import { ApiError } from '../errors.js';
 import type { ApiMetrics } from '../metrics.js';
 import type { ModelHolder, ServedModel } from '../serving/model-holder.js';
 import type { PredictionLog } from '../serving/prediction-log.js';
 import { featuresOf, rowsOf } from '../serving/body-shape.js';
 import { recordsToFrame } from '../serving/records.js';
+import { Verdicts, type Scored } from '../serving/verdicts.js';
 import { errorResponses } from './shared.js';
 
 const FeatureValue = z.union([z.number(), z.string(), z.null()]);
@@ -46,41 +46,33 @@ const batchRoute = createRoute({
 });
 
 export function predictRoutes(app: OpenAPIHono, models: ModelHolder, opts: { maxBatchRows: number; metrics: ApiMetrics; log?: PredictionLog }): void {
-  // Per served model: which labels are threats (built once, not per request).
-  const threatsOf = new WeakMap<ServedModel, Set<string>>();
-  const score = (rows: Record<string, unknown>[]) => {
+  // Per served model: its answer writer (built once, not per request).
+  const verdictsOf = new WeakMap<ServedModel, Verdicts>();
+  /** Scores the rows with the production model; counts and samples them; returns the JSON answer. */
+  const score = (rows: Record<string, unknown>[], answer: (v: Verdicts, s: Scored) => string) => {
     const served = models.model;
     if (!served) throw new ApiError(503, 'no_model', 'no production model is loaded yet');
-    const frame = recordsToFrame(rows, served.schema);
-    const { classes } = served.pipeline;
-    const proba = served.pipeline.predictProba(frame);
-    const K = classes.length;
-    let threats = threatsOf.get(served);
-    if (!threats) threatsOf.set(served, (threats = new Set(served.schema.label.threat.map(String))));
-    const predictions = Array.from(argmaxRows(proba, K), (k, i) => {
-      const probabilities: Record<string, number> = {};
-      for (let j = 0; j < K; j++) probabilities[classes[j]] = proba[i * K + j];
-      return { label: classes[k], threat: threats.has(classes[k]), probabilities };
-    });
-    opts.metrics.countPredictions(served.name, served.version, predictions);
+    let verdicts = verdictsOf.get(served);
+    if (!verdicts) verdictsOf.set(served, (verdicts = new Verdicts(served)));
+    const scored = verdicts.scored(served.pipeline.predictProba(recordsToFrame(rows, served.schema)));
+    opts.metrics.countPredictions(served.name, served.version, verdicts.classes, verdicts.counts(scored));
     if (opts.log) {
-      opts.log.record(predictions.length, (i) => ({ at: new Date().toISOString(), model: served.name, version: served.version, features: rows[i], label: predictions[i].label, probabilities: predictions[i].probabilities }));
+      const at = new Date().toISOString();
+      const v = verdicts;
+      opts.log.record(rows.length, (i) => ({ at, model: served.name, version: served.version, features: rows[i], label: v.classes[scored.best[i]], probabilities: v.probabilities(scored, i) }));
     }
-    return { predictions, model: served.name, modelVersion: served.version };
+    return answer(verdicts, scored);
   };
+  const json = { 'content-type': 'application/json' };
 
-  // Documented with their schemas, validated by hand (see body-shape).
+  // Documented with their schemas, validated by hand (see body-shape), answered as JSON text (see Verdicts).
   app.openAPIRegistry.registerPath(predictRoute);
-  app.post(predictRoute.path, async (c) => {
-    const { predictions, model, modelVersion } = score([featuresOf(await c.req.json())]);
-    const { label, threat, probabilities } = predictions[0];
-    return c.json({ label, threat, probabilities, model, modelVersion }, 200);
-  });
+  app.post(predictRoute.path, async (c) => c.body(score([featuresOf(await c.req.json())], (v, s) => v.one(s)), 200, json));
 
   app.openAPIRegistry.registerPath(batchRoute);
   app.post(batchRoute.path, async (c) => {
     const rows = rowsOf(await c.req.json());
     if (rows.length > opts.maxBatchRows) throw new ApiError(422, 'batch_too_large', `at most ${opts.maxBatchRows} rows per call; use /v1/batches for more`, { rows: rows.length });
-    return c.json(score(rows), 200);
+    return c.body(score(rows, (v, s) => v.batch(s)), 200, json);
   });
 }
