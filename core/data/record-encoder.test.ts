@@ -52,4 +52,31 @@ describe('RecordEncoder', () => {
       [3, 'flag', 'numeric'],
     ]);
   });
+
+  it('reads records in schema order (values in sequence) and in any other order alike', () => {
+    const inOrder = [
+      { bytes: 10, flag: 1, proto: 'udp' },
+      { bytes: -3, flag: 2, proto: 'tcp' },
+      { bytes: Infinity, flag: 0.5, proto: null },
+      { bytes: '7', flag: -0, proto: 'icmp' },
+    ];
+    const shuffled = inOrder.map(({ bytes, flag, proto }) => ({ proto, flag, bytes }));
+    const a = encoder.encode(inOrder);
+    expect(a).toEqual(encoder.encode(shuffled));
+    expect(a.frame.columns[0]).toMatchObject({ values: Float64Array.from([10, -3, NaN, 7]) });
+    expect(a.valueIssues.map((i) => [i.row, i.field, i.rule])).toEqual([
+      [2, 'bytes', 'range'],
+      [2, 'flag', 'allowed-values'],
+      [3, 'bytes', 'numeric'],
+      [3, 'flag', 'allowed-values'],
+      [4, 'proto', 'allowed-values'],
+    ]);
+  });
+
+  it('keeps features with numeric names in their schema place', () => {
+    const odd = new RecordEncoder(schemaOf({ name: 'odd', features: [{ name: 'b', kind: 'numeric' }, { name: '2', kind: 'numeric' }], label: { name: 'y', classes: ['p', 'q'], threat: ['p'] } }));
+    const { frame, keyIssues } = odd.encode([{ b: 1, 2: 5 }]);
+    expect(keyIssues).toEqual([]);
+    expect(frame.columns.map((c) => [c.name, c.kind === 'numeric' ? c.values[0] : NaN])).toEqual([['b', 1], ['2', 5]]);
+  });
 });

@@ -21,6 +21,22 @@ export interface EncodedRecords {
 
 type Encode = (value: unknown, row: number, issues: RecordIssue[]) => number;
 
+/** A numeric column's rules as plain numbers, for the common case checked inline. */
+interface NumericRules {
+  min: number;
+  max: number;
+  integer: boolean;
+  /** The allowed values, when the schema lists them (scanned: columns list a handful). */
+  allowed?: Float64Array;
+}
+
+const fitsRules = (v: number, r: NumericRules): boolean => {
+  if (!Number.isFinite(v) || v < r.min || v > r.max || (r.integer && !Number.isInteger(v))) return false;
+  if (r.allowed === undefined) return true;
+  for (let k = 0; k < r.allowed.length; k++) if (r.allowed[k] === v) return true;
+  return false;
+};
+
 /**
  * Turns JSON records (feature name -> value) into a frame laid out by the schema, checking keys,
  * types and value domains in one pass. Everything per column is prepared once per schema, so a
@@ -32,12 +48,21 @@ export class RecordEncoder {
   private readonly known: Set<string>;
   private readonly missing: Set<string>;
   private readonly encoders: Encode[];
+  /** Per feature: its rules when numeric. */
+  private readonly numeric: (NumericRules | undefined)[];
 
   constructor(private readonly schema: DatasetSchema) {
-    this.names = schema.features.map((f) => f.name);
+    // Property-key copies of the names (V8 internalizes keys): comparing them to a parsed record's
+    // keys is then a pointer check, not a character loop.
+    this.names = schema.features.map((f) => Object.keys({ [f.name]: 0 })[0]);
     this.known = new Set(this.names);
     this.missing = new Set(schema.missingValues);
     this.encoders = schema.features.map((spec) => this.encoderFor(spec));
+    this.numeric = schema.features.map((spec) =>
+      spec.kind === 'numeric'
+        ? { min: spec.min ?? -Infinity, max: spec.max ?? Infinity, integer: spec.integer ?? false, allowed: spec.values ? Float64Array.from(spec.values) : undefined }
+        : undefined,
+    );
   }
 
   private isNull(v: unknown): boolean {
@@ -79,6 +104,13 @@ export class RecordEncoder {
     };
   }
 
+  /** Whether `keys` are the feature names, in schema order. */
+  private inOrder(keys: string[]): boolean {
+    if (keys.length !== this.names.length) return false;
+    for (let j = 0; j < keys.length; j++) if (keys[j] !== this.names[j]) return false;
+    return true;
+  }
+
   encode(records: Record<string, unknown>[]): EncodedRecords {
     const n = records.length;
     const keyIssues: RecordIssue[] = [];
@@ -88,14 +120,20 @@ export class RecordEncoder {
         ? { kind: 'numeric', name: spec.name, values: new Float64Array(n) }
         : { kind: 'categorical', name: spec.name, codes: new Int32Array(n), categories: spec.values.map(String) },
     );
+    // Each column's output array, typed per kind, for the stores below.
+    const out = columns.map((c) => (c.kind === 'numeric' ? c.values : c.codes));
     for (let i = 0; i < n; i++) {
       const rec = records[i];
       const row = i + 1;
+      // Records that name exactly the features, in schema order (JSON from most clients): read
+      // their values in order, without a lookup by name per value.
+      const keys = Object.keys(rec);
+      const values = this.inOrder(keys) ? Object.values(rec) : undefined;
       let present = 0;
       for (let j = 0; j < this.names.length; j++) {
         const name = this.names[j];
-        const v = rec[name];
-        if (v === undefined && !Object.hasOwn(rec, name)) {
+        const v = values ? values[j] : rec[name];
+        if (v === undefined && (values === undefined && !Object.hasOwn(rec, name))) {
           keyIssues.push({ row, field: name, rule: 'missing-feature', message: `${name} is required` });
           continue;
         }
@@ -104,14 +142,14 @@ export class RecordEncoder {
           keyIssues.push({ row, field: name, rule: 'type', message: `${name} must be a number or a string` });
           continue;
         }
-        const col = columns[j];
-        const x = this.encoders[j](v, row, valueIssues);
-        if (col.kind === 'numeric') col.values[i] = x;
-        else col.codes[i] = x;
+        // A finite number inside its numeric column's rules is stored as is; everything else
+        // (categories, strings, nulls, broken rules) goes through the column's full encoder.
+        const rules = this.numeric[j];
+        out[j][i] = rules !== undefined && typeof v === 'number' && fitsRules(v, rules) ? v : this.encoders[j](v, row, valueIssues);
       }
       // More keys than the features it has: name the ones that are not features.
-      if (Object.keys(rec).length !== present) {
-        for (const key of Object.keys(rec)) {
+      if (keys.length !== present) {
+        for (const key of keys) {
           if (!this.known.has(key)) keyIssues.push({ row, field: key, rule: 'extra-feature', message: `${key} is not a feature of this model` });
         }
       }
