@@ -43,7 +43,11 @@ async function start(cmd: string[], env: Record<string, string>, health: string)
 }
 
 process.stderr.write('training a gradient-boosting model to serve...\n');
-await trainPhishing(new LocalArtifactStore(join(dir, 'artifacts')), 'bench-api', ['gradient_boosting']);
+const registry = await trainPhishing(new LocalArtifactStore(join(dir, 'artifacts')), 'bench-api', ['gradient_boosting']);
+// The grid's winner varies from run to run (e.g. 100 or 200 trees): name it, since scoring cost follows it.
+const served = (await registry.versions('phishing')).at(-1)!;
+const model = `${served.family} ${JSON.stringify(served.params)}`;
+process.stderr.write(`serving ${model}\n`);
 const floor = await start(['bench/servers/hono-floor.mjs'], { PORT: '8731' }, 'http://127.0.0.1:8731/health');
 const ours = await start(
   ['dist/api/cli/main.js', 'serve', '--workers', args.workers!],
@@ -79,7 +83,7 @@ try {
 }
 
 const floorOf = (run: string) => runs.find((r) => r.server === 'hono floor' && r.run === run)!.result.requestsPerSecond;
-console.log(`bench:api, ${args.client === 'wrk' ? 'wrk -t2' : 'autocannon'} ${seconds} s per run after ${warmup} s warm-up, keep-alive, loopback, ${os.cpus().length} cores, Node ${process.version}`);
+console.log(`bench:api, ${args.client === 'wrk' ? 'wrk -t2' : 'autocannon'} ${seconds} s per run after ${warmup} s warm-up, keep-alive, loopback, ${os.cpus().length} cores, Node ${process.version}; model ${model}`);
 console.log(
   table(
     ['server', 'run', 'req/s', 'rows/s', 'p50 ms', 'p90 ms', 'p99 ms', 'errors', 'of floor'],
@@ -87,7 +91,7 @@ console.log(
   ),
 );
 console.log('goals: /v1/predict >= 40% of the floor req/s with p99 <= 2 ms at c16 and 0 errors; batch >= 300,000 rows/s');
-if (args.out) await writeFile(args.out, `${JSON.stringify({ client: args.client, workers: Number(args.workers), seconds, warmup, cores: os.cpus().length, node: process.version, date: new Date().toISOString(), runs }, null, 2)}\n`);
+if (args.out) await writeFile(args.out, `${JSON.stringify({ client: args.client, workers: Number(args.workers), model, seconds, warmup, cores: os.cpus().length, node: process.version, date: new Date().toISOString(), runs }, null, 2)}\n`);
 
 const redis = new Redis(REDIS_URL);
 await dropPrefix(redis, prefix);

@@ -8,7 +8,8 @@
 # Environment: TM_HOME (default /opt/threatmatrix) holds .env (the stack's settings and secrets,
 # see compose/.env.example) and current-tag (written after each good deploy); TM_COMPOSE_FILE
 # (default: compose/docker-compose.yml next to this script); READY_TIMEOUT seconds (default 300);
-# KEEP_IMAGES (default 3) images of the repository kept on the host.
+# READY_POLL seconds between /readyz tries (default 5); KEEP_IMAGES (default 3) images of the
+# repository kept on the host.
 set -euo pipefail
 
 image="${1:?usage: deploy.sh <image> <tag>}"
@@ -17,6 +18,7 @@ home="${TM_HOME:-/opt/threatmatrix}"
 compose_file="${TM_COMPOSE_FILE:-$(cd "$(dirname "$0")/../.." && pwd)/compose/docker-compose.yml}"
 env_file="$home/.env"
 ready_timeout="${READY_TIMEOUT:-300}"
+ready_poll="${READY_POLL:-5}"
 keep="${KEEP_IMAGES:-3}"
 
 [ -f "$env_file" ] || { echo "deploy: $env_file is missing (start from compose/.env.example)" >&2; exit 2; }
@@ -33,7 +35,7 @@ wait_ready() {
   local deadline=$((SECONDS + ready_timeout))
   until curl -fsS --max-time 5 "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
     if [ "$SECONDS" -ge "$deadline" ]; then return 1; fi
-    sleep 5
+    sleep "$ready_poll"
   done
 }
 
@@ -57,6 +59,6 @@ fi
 # Prune: keep the newest $keep images of this repository (the one just deployed and the ones to
 # roll back to), then dangling layers.
 docker image ls "$image" --format '{{.Tag}}' | grep -vxF "$tag" | tail -n +"$keep" | while read -r old; do
-  docker image rm "$image:$old" >/dev/null 2>&1 && echo "deploy: pruned $image:$old" || true
+  if docker image rm "$image:$old" >/dev/null 2>&1; then echo "deploy: pruned $image:$old"; fi
 done
 docker image prune -f >/dev/null
