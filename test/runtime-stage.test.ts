@@ -5,6 +5,7 @@
  * the image's command (ENTRYPOINT + CMD) runs in it directly, as the container would, and serves.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -19,7 +20,7 @@ interface Stage {
 }
 /** The Dockerfile's stages, continuation lines joined. */
 function stages(): Stage[] {
-  const text = spawnSync('cat', [repoPath('Dockerfile')], { encoding: 'utf8' }).stdout.replace(/\\\n\s*/g, ' ');
+  const text = readFileSync(repoPath('Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
   const lines = text.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
   const out: Stage[] = [];
   for (const line of lines) {
@@ -37,6 +38,7 @@ const run = (cmd: string, cwd: string) => {
 
 async function files(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  // `parentPath` from Node 20.12 on; `path` before.
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name));
 }
 
