@@ -6,7 +6,7 @@ import { scoringPool } from './scoring-pool.js';
 import type { Tree } from './tree-buffer.js';
 
 /** A random tree over `cols` features, siblings adjacent, thresholds on a coarse grid (so ties with data occur). */
-function randomTree(rng: Rng, cols: number, depth: number, width: number): Tree {
+function randomTree(rng: Rng, cols: number, depth: number, width: number, threshold = () => Math.round(rng.normal() * 4) / 4): Tree {
   const t: Tree = { feature: [], threshold: [], left: [], value: [] };
   const leaf = () => {
     t.feature.push(-1);
@@ -20,7 +20,7 @@ function randomTree(rng: Rng, cols: number, depth: number, width: number): Tree 
     const { id, d } = queue.shift()!;
     if (d >= depth || rng.next() > 0.8) continue;
     t.feature[id] = rng.int(cols);
-    t.threshold[id] = Math.round(rng.normal() * 4) / 4;
+    t.threshold[id] = threshold();
     t.left[id] = t.feature.length;
     for (let c = 0; c < 2; c++) {
       queue.push({ id: t.feature.length, d: d + 1 });
@@ -87,5 +87,26 @@ describe('Forest scoring', () => {
     f.accumulate(X, out, 3);
     expect(f.lastThreads).toBeGreaterThan(1);
     expect(out).toEqual(reference(trees, 1, outCol, X, 3));
+  });
+
+  it('walks threshold bit masks when the forest has at most 63 thresholds, with the same result', async () => {
+    // Ternary-style features: thresholds -0.5 and 0.5 only (12 in all over 6 features).
+    const few = Array.from({ length: 30 }, () => randomTree(rng, 6, 12, 2, () => (rng.next() < 0.5 ? -0.5 : 0.5)));
+    const cols = Int32Array.from(few, (_, i) => (i % 2) * 2);
+    const rows = (n: number, seed: number): Matrix => {
+      const r = new Rng(seed);
+      const X = Float32Array.from({ length: n * 6 }, () => [-1, 0, 1, -0.5, 0.5][r.int(5)]);
+      for (let i = 0; i < n; i += 13) X[i * 6 + (i % 6)] = NaN;
+      return { data: X, rows: n, cols: 6 };
+    };
+    const forest = new Forest(few, 2, cols);
+    expect(forest.kernel).toBe('wasm-bits');
+    expect(new Forest(trees, 1, outCol).kernel).toBe('wasm-ranks');
+    for (const X of [rows(1, 4), rows(1003, 5), rows(20_000, 6)]) {
+      const out = new Float64Array(X.rows * 4);
+      forest.accumulate(X, out, 4);
+      const want = reference(few, 2, cols, X, 4);
+      out.forEach((v, i) => expect(v).toBeCloseTo(want[i], 10));
+    }
   });
 });

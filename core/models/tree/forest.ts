@@ -6,8 +6,10 @@ import { walkModules } from './walk-module.js';
 
 /** Leaves point to themselves and never go right, so a lane can idle on them. */
 const NEVER = 0x3fffffff;
+/** In bits mode a leaf tests bit 63, which no mask sets (at most 63 thresholds: bits 0..62). */
+const LEAF_BIT = 63;
 const PAGE = 65536;
-/** A node record: left child's address, threshold rank, feature * 4, unused (see walk-wat.ts). */
+/** A node record: left child's address, threshold rank, feature * 4, mask bit (see walk-wat.ts). */
 const NODE_BYTES = 16;
 const MAX_PAGES = 16384;
 /** Batches at least this big are split across the scoring pool's threads. */
@@ -41,6 +43,11 @@ export class Forest {
   /** Threads the last `accumulate` call used (diagnostics and tests). */
   lastThreads = 0;
 
+  /** Which walk scores this forest: WebAssembly over threshold bit masks or over ranks, or JavaScript. */
+  get kernel(): 'wasm-bits' | 'wasm-ranks' | 'js' {
+    return !this.ctx.instance ? 'js' : this.ctx.layout.bits ? 'wasm-bits' : 'wasm-ranks';
+  }
+
   constructor(trees: Tree[], width: number, outCol: Int32Array, options: { kernel?: 'auto' | 'js' } = {}) {
     const nodes = trees.reduce((s, t) => s + t.feature.length, 0);
     const cols = 1 + trees.reduce((m, t) => t.feature.reduce((a, f) => Math.max(a, f), m), -1);
@@ -58,7 +65,9 @@ export class Forest {
     const outCols = roots + 4 * trees.length;
     const val = align8(outCols + 4 * trees.length);
     const end = val + 8 * nodes * width;
-    const layout: ForestLayout = { cuts: cutsAt, cutOff, cutLen, nodes: nodesAt, roots, outCols, val, end };
+    // Few thresholds in all (e.g. features in {-1, 0, 1}): each row's comparisons fit one int64.
+    const bits = nCuts <= LEAF_BIT;
+    const layout: ForestLayout = { cuts: cutsAt, cutOff, cutLen, nodes: nodesAt, roots, outCols, val, end, bits };
     const wasm = options.kernel === 'js' ? null : walkModules;
     this.pool = wasm ? scoringPool() : null;
     const initial = Math.ceil(end / PAGE) + 1;
@@ -85,13 +94,15 @@ export class Forest {
         i32[rec] = f < 0 ? address(at + j) : address(at + t.left[j]);
         i32[rec + 1] = f < 0 ? NEVER : cuts[f].indexOf(t.threshold[j]);
         i32[rec + 2] = 4 * Math.max(f, 0);
+        // Bit of the row mask that says "right" (bits mode): the threshold's index among all cuts.
+        i32[rec + 3] = f < 0 ? LEAF_BIT : i32[(cutOff >> 2) + f] + cuts[f].indexOf(t.threshold[j]);
       }
       f64.set(t.value, (val >> 3) + at * width);
       at += t.feature.length;
     });
     const module = wasm && (this.pool ? wasm.shared : wasm.plain);
     const instance = module ? new WebAssembly.Instance(module, { env: { mem: memory } }) : undefined;
-    this.ctx = { memory, layout, cuts, width, instance, scratch: { xf: 0, x: 0, out: 0 } };
+    this.ctx = { memory, layout, cuts, width, instance, scratch: { xf: 0, x: 0, out: 0, masks: 0 } };
     if (this.pool) dropInWorkers.register(this, this.id);
   }
 
@@ -147,8 +158,9 @@ export class Forest {
       const xf = align8(at);
       const x = align8(xf + 4 * BLOCK * cols);
       const out = align8(x + 4 * BLOCK * cols);
-      at = out + 8 * BLOCK * outDim;
-      return { xf, x, out };
+      const masks = align8(out + 8 * BLOCK * outDim);
+      at = masks + 8 * BLOCK;
+      return { xf, x, out, masks };
     });
     const have = this.ctx.memory.buffer.byteLength;
     if (at > have) this.ctx.memory.grow(Math.ceil((at - have) / PAGE));

@@ -15,12 +15,16 @@ export interface ForestLayout {
   outCols: number;
   val: number;
   end: number;
+  /** At most 63 thresholds in all: rows become int64 masks and the walk tests bits (walk-wat.ts). */
+  bits?: boolean;
 }
 
 export interface Scratch {
   xf: number;
   x: number;
   out: number;
+  /** One int64 per row (bits mode). */
+  masks: number;
 }
 
 /** Everything one thread needs to score rows with a packed forest. */
@@ -59,6 +63,7 @@ export function scoreRows(
   const L = ctx.layout;
   const walk = ctx.instance?.exports.walk as ((...a: WalkArgs) => void) | undefined;
   const rank = ctx.instance?.exports.rank as ((...a: number[]) => void) | undefined;
+  const bits = L.bits && ctx.instance ? (ctx.instance.exports as { masks: (...a: number[]) => void; walkbits: (...a: number[]) => void }) : undefined;
   for (let b0 = r0; b0 < r1; b0 += BLOCK) {
     const rows = Math.min(BLOCK, r1 - b0);
     if (rank) {
@@ -66,9 +71,14 @@ export function scoreRows(
       rank(ctx.scratch.xf, rows, cols, ctx.cuts.length, L.cuts, L.cutOff, L.cutLen, ctx.scratch.x);
     } else rankBlock(ctx.cuts, data, cols, b0, rows, x);
     blockOut.fill(0);
-    const args: WalkArgs = [L.nodes, L.val, L.roots, L.outCols, from, to, ctx.width, ctx.scratch.x, rows, cols, ctx.scratch.out, outDim];
-    if (walk) walk(...args);
-    else walkJs(buffer, ...args);
+    if (bits) {
+      bits.masks(ctx.scratch.x, rows, cols, ctx.cuts.length, L.cutOff, ctx.scratch.masks);
+      bits.walkbits(L.nodes, L.val, L.roots, L.outCols, from, to, ctx.width, ctx.scratch.masks, rows, cols, ctx.scratch.out, outDim);
+    } else {
+      const args: WalkArgs = [L.nodes, L.val, L.roots, L.outCols, from, to, ctx.width, ctx.scratch.x, rows, cols, ctx.scratch.out, outDim];
+      if (walk) walk(...args);
+      else walkJs(buffer, ...args);
+    }
     const o = (b0 - r0 + outRow0) * outDim;
     for (let i = 0; i < rows * outDim; i++) out[o + i] += blockOut[i];
   }
