@@ -1,16 +1,15 @@
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import { readFile } from 'node:fs/promises';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { parse as parseYaml } from 'yaml';
-import { ConfigError, parseDatasetSchema, STAGES, type Config, type RunSpecInput, type StageName } from '../schema/index.js';
+import { ConfigError, STAGES, type Config, type RunSpecInput, type StageName } from '../schema/index.js';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
 import { BatchProducer } from '../workers/batches.js';
 import { sourceFromArg } from '../workers/cli/source-arg.js';
 import { RunProducer } from '../workers/flow.js';
 import { QUEUE_OF, redisConnection } from '../workers/queues.js';
+import { retrainTemplate } from '../workers/retrain.js';
 import { stageDepsFrom } from '../workers/wiring.js';
 import { buildApp } from './app.js';
 import { isLoopback, type ApiKeys } from './auth.js';
@@ -98,14 +97,11 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
 async function trainingControl(config: Config, conn: Redis, store: ArtifactStore) {
   const producer = new RunProducer(conn, config.TM_QUEUE_PREFIX);
   const queues = Object.fromEntries(STAGES.map((s) => [s, new Queue(QUEUE_OF[s], { connection: conn, prefix: config.TM_QUEUE_PREFIX })])) as Record<StageName, Queue>;
-  const text = await readFile(config.TM_RETRAIN_SCHEMA, 'utf8');
-  const schema = parseYaml(text) as Record<string, unknown>;
-  const modelName = parseDatasetSchema(text, config.TM_RETRAIN_SCHEMA).name;
   return {
     enqueue: (run: RunSpecInput) => producer.enqueue(run),
     queues,
     store,
-    defaults: { modelName, source: sourceFromArg(config.TM_RETRAIN_DATA, modelName), schema },
+    defaults: await retrainTemplate(config),
     source: sourceFromArg,
     async close() {
       await producer.close();

@@ -1,6 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import type { Job, Queue } from 'bullmq';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { parseDatasetSchema, type Config } from '../schema/index.js';
 import { RunSpec, SourceSpec } from '../schema/jobs.js';
+import { sourceFromArg } from './cli/source-arg.js';
 import type { RunProducer } from './flow.js';
 
 export const RETRAIN_QUEUE = 'retrain';
@@ -14,6 +18,13 @@ export const RetrainTemplate = z.object({
   families: z.array(z.string()).min(1).optional(),
 });
 export type RetrainTemplate = z.infer<typeof RetrainTemplate>;
+
+/** The configured retraining run (TM_RETRAIN_DATA, TM_RETRAIN_SCHEMA): the schedule's template and the API's defaults. */
+export async function retrainTemplate(config: Config): Promise<RetrainTemplate> {
+  const text = await readFile(config.TM_RETRAIN_SCHEMA, 'utf8');
+  const modelName = parseDatasetSchema(text, config.TM_RETRAIN_SCHEMA).name;
+  return { modelName, source: sourceFromArg(config.TM_RETRAIN_DATA, modelName), schema: parseYaml(text) as Record<string, unknown> };
+}
 
 /**
  * Keeps the retraining job scheduler in line with the configuration: a cron pattern upserts it,

@@ -1,14 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { parse as parseYaml } from 'yaml';
-import { parseDatasetSchema, PREDICT_QUEUE, STAGES, type Config, type StageName } from '../schema/index.js';
-import { sourceFromArg } from './cli/source-arg.js';
+import { PREDICT_QUEUE, STAGES, type Config, type StageName } from '../schema/index.js';
 import { RunProducer } from './flow.js';
 import { startPredictWorker } from './predict-worker.js';
 import { redisConnection } from './queues.js';
-import { RETRAIN_QUEUE, retrainProcessor, syncRetrainSchedule } from './retrain.js';
+import { RETRAIN_QUEUE, retrainProcessor, retrainTemplate, syncRetrainSchedule } from './retrain.js';
 import { startStageWorkers } from './stage-workers.js';
 import { stageDepsFrom } from './wiring.js';
 
@@ -60,12 +57,7 @@ export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptio
 async function startRetrainScheduling(config: Config, connection: Redis, log: Logger): Promise<{ close(): Promise<void> }> {
   const queue = new Queue(RETRAIN_QUEUE, { connection, prefix: config.TM_QUEUE_PREFIX });
   let schedule;
-  if (config.TM_RETRAIN_CRON) {
-    const text = await readFile(config.TM_RETRAIN_SCHEMA, 'utf8');
-    const name = parseDatasetSchema(text, config.TM_RETRAIN_SCHEMA).name;
-    const template = { modelName: name, source: sourceFromArg(config.TM_RETRAIN_DATA, name), schema: parseYaml(text) as Record<string, unknown> };
-    schedule = { cron: config.TM_RETRAIN_CRON, tz: config.TM_RETRAIN_TZ, template };
-  }
+  if (config.TM_RETRAIN_CRON) schedule = { cron: config.TM_RETRAIN_CRON, tz: config.TM_RETRAIN_TZ, template: await retrainTemplate(config) };
   const state = await syncRetrainSchedule(queue, schedule);
   log.info({ retrain: state, cron: config.TM_RETRAIN_CRON, tz: config.TM_RETRAIN_TZ }, 'retraining schedule');
   const producer = new RunProducer(connection, config.TM_QUEUE_PREFIX);

@@ -9,14 +9,13 @@ import { ApiError } from '../errors.js';
 import { acceptBatch, recordsAsCsv, type BatchIntakeOptions } from '../serving/batch-intake.js';
 import type { ModelHolder } from '../serving/model-holder.js';
 import { checkRecordKeys } from '../serving/records.js';
-import { errorResponses } from './shared.js';
+import { errorResponses, FeatureRecord } from './shared.js';
 
 export interface BatchControl extends BatchIntakeOptions {
   status(batchId: string): Promise<BatchJobState | undefined>;
 }
 
-const FeatureValue = z.union([z.number(), z.string(), z.null()]);
-const JsonBatch = z.object({ rows: z.array(z.record(z.string(), FeatureValue)).min(1) }).strict().openapi('AsyncBatchRequest');
+const JsonBatch = z.object({ rows: z.array(FeatureRecord).min(1) }).strict().openapi('AsyncBatchRequest');
 const Accepted = z.object({ batchId: z.string(), rows: z.number().int(), chunks: z.number().int(), model: z.string(), modelVersion: z.number().int(), status: z.string() }).openapi('BatchAccepted');
 const RowErrorSchema = z.object({ row: z.number().int(), field: z.string().optional(), rule: z.string(), message: z.string() });
 const Status = z
@@ -39,23 +38,6 @@ const Status = z
   .openapi('BatchStatus');
 const IdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' }, example: '0b6f1d2e-3c4a-4f5b-8a9c-1d2e3f4a5b6c' }) });
 const security = [{ apiKey: [] }];
-
-/** Bytes of a web stream, cancelling it when the reader stops early (refused upload). */
-async function* bytesOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = body.getReader();
-  let done = false;
-  try {
-    for (;;) {
-      const next = await reader.read();
-      if (next.done) break;
-      yield next.value;
-    }
-    done = true;
-  } finally {
-    if (!done) await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
-  }
-}
 
 /** Async batches: CSV upload or JSON rows in, chunk jobs on the predict queue, a streamed CSV out. */
 export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: BatchControl): void {
@@ -84,7 +66,8 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
       let body: AsyncIterable<Uint8Array>;
       if (type.startsWith('text/csv')) {
         if (!c.req.raw.body) throw new ApiError(422, 'invalid_csv', 'the CSV is empty', [{ field: 'body', rule: 'non-empty' }]);
-        body = bytesOf(c.req.raw.body);
+        // A web stream iterates its chunks, and cancels itself when the reader stops early (refused upload).
+        body = c.req.raw.body;
       } else {
         const json = c.req.valid('json');
         const rows = typeof json === 'object' ? json.rows : undefined;

@@ -6,12 +6,10 @@ import type { PredictionLog } from '../serving/prediction-log.js';
 import { featuresOf, rowsOf } from '../serving/body-shape.js';
 import { recordsToFrame } from '../serving/records.js';
 import { Verdicts, type Scored } from '../serving/verdicts.js';
-import { errorResponses } from './shared.js';
+import { errorResponses, FeatureRecord } from './shared.js';
 
-const FeatureValue = z.union([z.number(), z.string(), z.null()]);
-const Record_ = z.record(z.string(), FeatureValue).openapi('FeatureRecord', { example: { having_IP_Address: -1, URL_Length: 1 } });
-const PredictRequest = z.object({ features: Record_ }).strict().openapi('PredictRequest');
-const BatchRequest = z.object({ rows: z.array(Record_).min(1) }).strict().openapi('BatchPredictRequest');
+const PredictRequest = z.object({ features: FeatureRecord }).strict().openapi('PredictRequest');
+const BatchRequest = z.object({ rows: z.array(FeatureRecord).min(1) }).strict().openapi('BatchPredictRequest');
 const Prediction = z
   .object({
     label: z.string(),
@@ -25,25 +23,19 @@ const BatchPrediction = z
   .object({ predictions: z.array(Prediction.omit({ model: true, modelVersion: true })), model: z.string(), modelVersion: z.number().int() })
   .openapi('BatchPrediction');
 
-const errors = errorResponses(400, 401, 413, 415, 422, 503);
+/** A JSON POST route of the predict key, documented with its schemas (validated by hand, see body-shape). */
+const jsonPost = <Req extends z.ZodType, Res extends z.ZodType>(path: string, summary: string, request: Req, answer: string, response: Res) =>
+  createRoute({
+    method: 'post',
+    path,
+    summary,
+    security: [{ apiKey: [] }],
+    request: { body: { content: { 'application/json': { schema: request } }, required: true } },
+    responses: { 200: { description: answer, content: { 'application/json': { schema: response } } }, ...errorResponses(400, 401, 413, 415, 422, 503) },
+  });
 
-const predictRoute = createRoute({
-  method: 'post',
-  path: '/v1/predict',
-  summary: 'Score one record',
-  security: [{ apiKey: [] }],
-  request: { body: { content: { 'application/json': { schema: PredictRequest } }, required: true } },
-  responses: { 200: { description: 'The verdict', content: { 'application/json': { schema: Prediction } } }, ...errors },
-});
-
-const batchRoute = createRoute({
-  method: 'post',
-  path: '/v1/predict/batch',
-  summary: 'Score up to the row limit synchronously',
-  security: [{ apiKey: [] }],
-  request: { body: { content: { 'application/json': { schema: BatchRequest } }, required: true } },
-  responses: { 200: { description: 'One verdict per row, in order', content: { 'application/json': { schema: BatchPrediction } } }, ...errors },
-});
+const predictRoute = jsonPost('/v1/predict', 'Score one record', PredictRequest, 'The verdict', Prediction);
+const batchRoute = jsonPost('/v1/predict/batch', 'Score up to the row limit synchronously', BatchRequest, 'One verdict per row, in order', BatchPrediction);
 
 export function predictRoutes(app: OpenAPIHono, models: ModelHolder, opts: { maxBatchRows: number; metrics: ApiMetrics; log?: PredictionLog }): void {
   // Per served model: its answer writer (built once, not per request).

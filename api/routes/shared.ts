@@ -1,5 +1,10 @@
 import { z } from '@hono/zod-openapi';
 
+/** One record to score: feature name -> value (validated against the served model's schema). */
+export const FeatureRecord = z
+  .record(z.string(), z.union([z.number(), z.string(), z.null()]))
+  .openapi('FeatureRecord', { example: { having_IP_Address: -1, URL_Length: 1 } });
+
 export const ErrorSchema = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
   .openapi('Error');

@@ -7,7 +7,6 @@ import { argmaxRows } from '../models/model.js';
 import type { ServedModel } from '../registry/served-model.js';
 import { numericDomainIssue } from '../validation/validate-dataset.js';
 
-
 export interface ScoredChunk {
   /** One output line per input record, in order: the input fields, prediction, probability, error. */
   csv: string;

@@ -7,6 +7,7 @@ export function runKeys(runId: string) {
     familyTracking: (family: string) => `${base}/train/${family}/tracking.json`,
     dataset: `${base}/ingest/dataset.tmds`,
     ingestIssues: `${base}/ingest/issues.json`,
+    ingestSummary: `${base}/ingest/summary.json`,
     validation: `${base}/validate/report.json`,
     drift: `${base}/validate/drift.json`,
     train: `${base}/validate/train.tmds`,

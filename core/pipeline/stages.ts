@@ -44,17 +44,21 @@ export async function ingest(run: RunSpec, deps: StageDeps): Promise<IngestResul
   const keys = runKeys(run.runId);
   const schema = schemaOf(run);
   await putJson(deps.store, keys.spec, run);
-  const { dataset, issues } = await deps.source(run.source).read(schema, { onProgress: () => deps.onProgress?.(50) });
+  const source = deps.source(run.source);
+  const { dataset, issues } = await source.read(schema, { onProgress: () => deps.onProgress?.(50) });
   const bytes = encodeDataset(dataset);
   await deps.store.put(keys.dataset, bytes);
   await putJson(deps.store, keys.ingestIssues, issues);
   const tracked = await trackedRun(run, deps);
   await track(deps, 'ingest params', async () => {
-    await tracked?.logParams({ source: deps.source(run.source).description, families: familiesOf(run).map((f) => f.kind).join(','), folds: run.folds, testSize: run.testSize, seed: run.seed });
+    await tracked?.logParams({ source: source.description, families: familiesOf(run).map((f) => f.kind).join(','), folds: run.folds, testSize: run.testSize, seed: run.seed });
     await tracked?.logMetrics({ rows: dataset.features.nRows, readIssues: issues.length });
   });
+  const result: IngestResult = { rows: dataset.features.nRows, dataDigest: sha256(bytes), issues: issues.length };
+  // Kept for the register stage, which records the digest without reading the dataset again.
+  await putJson(deps.store, keys.ingestSummary, result);
   deps.onProgress?.(100);
-  return { rows: dataset.features.nRows, dataDigest: sha256(bytes), issues: issues.length };
+  return result;
 }
 
 /**
@@ -163,7 +167,7 @@ export async function register(run: RunSpec, trained: TrainResult, deps: StageDe
   const production = await deps.registry.get(run.modelName, 'production');
   const productionMetrics = production ? scoreOn(await Pipeline.fromJSON(production.model)) : undefined;
   const decision = decidePromotion(deps.promotion, metrics, productionMetrics);
-  const dataDigest = sha256((await deps.store.get(keys.dataset)) ?? new Uint8Array());
+  const dataDigest = (await getJson<IngestResult>(deps.store, keys.ingestSummary))?.dataDigest ?? sha256((await deps.store.get(keys.dataset)) ?? new Uint8Array());
   const manifest = await deps.registry.register(run.modelName, modelJson, {
     runId: run.runId,
     family: best.family,

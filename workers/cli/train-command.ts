@@ -14,7 +14,6 @@ import { followRun } from './follow.js';
 import { metricsTable } from './metrics-table.js';
 import { RUN_OPTIONS, runSpecFromArgs } from './run-args.js';
 
-
 /** `threatmatrix train`: enqueues a run; with --follow shows it live and prints the result. */
 export async function trainCommand(argv: string[], config: Config, log: Logger): Promise<number> {
   const { values: a } = parseArgs({
