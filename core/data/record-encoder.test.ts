@@ -73,6 +73,31 @@ describe('RecordEncoder', () => {
     ]);
   });
 
+  it('falls back to the full checks when an in-order record of numbers breaks off midway', () => {
+    const numeric = new RecordEncoder(schemaOf({ name: 'nums', features: [{ name: 'a', kind: 'numeric', min: 0 }, { name: 'b', kind: 'numeric', values: [0, 1] }, { name: 'c', kind: 'numeric' }], label: { name: 'y', classes: ['p', 'q'], threat: ['p'] } }));
+    const inOrder: Record<string, unknown>[] = [
+      { a: 1, b: 1, c: 3 },
+      { a: 2, b: 5, c: 3 },
+      { a: 3, b: 0, c: 3, d: 4 },
+      { a: 4, b: 0 },
+      { a: 5, b: '1', c: 6 },
+      { a: 6, b: 1, c: 7 },
+    ];
+    const shuffled = inOrder.map((r) => Object.fromEntries(Object.entries(r).reverse()));
+    const a = numeric.encode(inOrder);
+    expect(a).toEqual(numeric.encode(shuffled));
+    expect(a.frame.columns.map((c) => (c.kind === 'numeric' ? [...c.values] : []))).toEqual([
+      [1, 2, 3, 4, 5, 6],
+      [1, 5, 0, 0, 1, 1],
+      [3, 3, 3, 0, 6, 7],
+    ]);
+    expect([...a.keyIssues, ...a.valueIssues].map((i) => [i.row, i.field, i.rule])).toEqual([
+      [3, 'd', 'extra-feature'],
+      [4, 'c', 'missing-feature'],
+      [2, 'b', 'allowed-values'],
+    ]);
+  });
+
   it('keeps features with numeric names in their schema place', () => {
     const odd = new RecordEncoder(schemaOf({ name: 'odd', features: [{ name: 'b', kind: 'numeric' }, { name: '2', kind: 'numeric' }], label: { name: 'y', classes: ['p', 'q'], threat: ['p'] } }));
     const { frame, keyIssues } = odd.encode([{ b: 1, 2: 5 }]);

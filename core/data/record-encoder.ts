@@ -104,11 +104,23 @@ export class RecordEncoder {
     };
   }
 
-  /** Whether `keys` are the feature names, in schema order. */
-  private inOrder(keys: string[]): boolean {
-    if (keys.length !== this.names.length) return false;
-    for (let j = 0; j < keys.length; j++) if (keys[j] !== this.names[j]) return false;
-    return true;
+  /**
+   * Stores record i when it names exactly the features, in schema order (JSON from most clients),
+   * each a finite number inside its numeric column's rules: read key by key with for-in (no key
+   * or value arrays, no lookup by name). False when anything else turns up; the caller then
+   * encodes the record in full, overwriting what was stored.
+   */
+  private storeInOrder(rec: Record<string, unknown>, i: number, out: (Float64Array | Int32Array)[]): boolean {
+    const names = this.names;
+    let j = 0;
+    for (const key in rec) {
+      if (j === names.length || key !== names[j]) return false;
+      const v = rec[key];
+      const rules = this.numeric[j];
+      if (rules === undefined || typeof v !== 'number' || !fitsRules(v, rules)) return false;
+      out[j++][i] = v;
+    }
+    return j === names.length;
   }
 
   encode(records: Record<string, unknown>[]): EncodedRecords {
@@ -124,16 +136,14 @@ export class RecordEncoder {
     const out = columns.map((c) => (c.kind === 'numeric' ? c.values : c.codes));
     for (let i = 0; i < n; i++) {
       const rec = records[i];
+      if (this.storeInOrder(rec, i, out)) continue;
       const row = i + 1;
-      // Records that name exactly the features, in schema order (JSON from most clients): read
-      // their values in order, without a lookup by name per value.
       const keys = Object.keys(rec);
-      const values = this.inOrder(keys) ? Object.values(rec) : undefined;
       let present = 0;
       for (let j = 0; j < this.names.length; j++) {
         const name = this.names[j];
-        const v = values ? values[j] : rec[name];
-        if (v === undefined && (values === undefined && !Object.hasOwn(rec, name))) {
+        const v = rec[name];
+        if (v === undefined && !Object.hasOwn(rec, name)) {
           keyIssues.push({ row, field: name, rule: 'missing-feature', message: `${name} is required` });
           continue;
         }
