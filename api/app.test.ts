@@ -106,6 +106,9 @@ describe('prediction API over real HTTP', () => {
     await expectError(await post('/v1/predict', 'a,b\n1,2\n', 'text/csv'), 415, 'unsupported_media_type');
     const proto = await expectError(await post('/v1/predict', `{"features": {"__proto__": {"polluted": 1}, ${JSON.stringify(row).slice(1)}}`), 422, 'forbidden_key');
     expect(proto.details).toContainEqual({ field: 'features.__proto__', rule: 'forbidden-key' });
+    // The same key spelt with JSON escapes, inside a batch row.
+    const escaped = await expectError(await post('/v1/predict/batch', `{"rows": [{"\\u005f_proto__": {"polluted": 1}, ${JSON.stringify(row).slice(1)}]}`), 422, 'forbidden_key');
+    expect(escaped.details).toContainEqual({ field: 'rows.0.__proto__', rule: 'forbidden-key' });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     await expectError(await fetch(`${base}/v1/nothing`), 404, 'not_found');
     expect((await post('/v1/predict', { features: row })).status).toBe(200);

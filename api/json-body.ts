@@ -19,6 +19,14 @@ function forbiddenKey(value: unknown, path: string[] = []): string | undefined {
 }
 
 /**
+ * Whether a JSON text could hold a forbidden key: one of the names before a closing quote, or
+ * any escape (`"\u005f_proto__"` spells one too). A cheap scan, so that only such bodies are
+ * parsed and walked before the route parses them. Its first character is not `"`: a pattern
+ * starting with one tries a match at every quote of the body, several times slower.
+ */
+const mayHoldForbiddenKey = (text: string) => /__proto__"|constructor"|prototype"/.test(text) || text.includes('\\');
+
+/**
  * One middleware for every JSON body of the API (one step, since each middleware costs a few
  * microseconds per request): 415 unless the body is JSON, 413 over `maxBytes` (from the declared
  * length; only chunked bodies go through Hono's counting stream), and 422 for `__proto__` /
@@ -31,7 +39,7 @@ export function jsonBodyGuard(maxBytes: number): MiddlewareHandler {
   const limitStream = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
   const checkKeys = async (c: Context, next: () => Promise<void>) => {
     const text = await c.req.text();
-    if (/"(__proto__|constructor|prototype)"\s*:/.test(text)) {
+    if (mayHoldForbiddenKey(text)) {
       let field: string | undefined;
       try {
         field = forbiddenKey(JSON.parse(text));
