@@ -57,6 +57,7 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
   const batches = new BatchProducer(conn, config.TM_QUEUE_PREFIX);
   const predictionLog = new PredictionLog(store, {
     sampleRate: config.TM_PREDICTION_SAMPLE_RATE,
+    maxPerSecond: config.TM_PREDICTION_LOG_MAX_PER_SECOND,
     onError: (err) => log.warn({ err: (err as Error).message }, 'prediction log write failed'),
   });
   const app = buildApp({

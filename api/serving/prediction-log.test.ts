@@ -37,6 +37,21 @@ describe('PredictionLog', () => {
     expect(lines.map((l) => l.features.a)).toEqual([0, 2]);
   });
 
+  it('keeps at most maxPerSecond a second, and samples again in the next second', async () => {
+    let now = 5_000;
+    const log = new PredictionLog(store, { sampleRate: 1, maxPerSecond: 3, now: () => now });
+    log.record(2, (i) => prediction(i));
+    log.record(4, (i) => prediction(10 + i));
+    now += 999;
+    log.record(1, () => prediction(20));
+    now += 1;
+    log.record(2, (i) => prediction(30 + i));
+    await log.close();
+    const [key] = await store.list('predictions/');
+    const lines = new TextDecoder().decode(await store.get(key)).trim().split('\n').map((l) => JSON.parse(l) as LoggedPrediction);
+    expect(lines.map((l) => l.features.a)).toEqual([0, 1, 10, 30, 31]);
+  });
+
   it('never throws to the caller and retries rows the store refused', async () => {
     let fail = true;
     const errors: unknown[] = [];

@@ -12,6 +12,8 @@ export interface LoggedPrediction {
 export interface PredictionLogOptions {
   /** Share of predictions kept, 0..1. Default 0.1. */
   sampleRate?: number;
+  /** At most this many kept per second (per process), so the log's cost stays bounded under load. Default 1,000. */
+  maxPerSecond?: number;
   /** Flush when this many are buffered. Default 1,000. */
   maxBuffered?: number;
   /** Flush at least this often. Default 10 s. */
@@ -20,6 +22,7 @@ export interface PredictionLogOptions {
   maxPending?: number;
   onError?: (err: unknown) => void;
   random?: () => number;
+  now?: () => number;
 }
 
 /**
@@ -32,23 +35,37 @@ export class PredictionLog {
   private timer: NodeJS.Timeout;
   private flushing?: Promise<void>;
   private seq = 0;
+  /** Start (ms) of the current one-second window, and how many were kept in it. */
+  private windowStart = -Infinity;
+  private keptInWindow = 0;
   private readonly o: Required<Omit<PredictionLogOptions, 'onError'>> & Pick<PredictionLogOptions, 'onError'>;
 
   constructor(
     private readonly store: ArtifactStore,
     opts: PredictionLogOptions = {},
   ) {
-    this.o = { sampleRate: 0.1, maxBuffered: 1_000, flushMs: 10_000, maxPending: 50_000, random: Math.random, ...opts };
+    this.o = { sampleRate: 0.1, maxPerSecond: 1_000, maxBuffered: 1_000, flushMs: 10_000, maxPending: 50_000, random: Math.random, now: Date.now, ...opts };
     this.timer = setInterval(() => void this.flush(), this.o.flushMs);
     this.timer.unref();
   }
 
   /**
    * Keeps a sample of `count` predictions; cheap and synchronous. `entry(i)` builds the i-th
-   * only when it is sampled, so unsampled requests allocate nothing.
+   * only when it is sampled, so unsampled requests allocate nothing. Once `maxPerSecond` are
+   * kept in the current second, the rest of that second is not sampled.
    */
   record(count: number, entry: (i: number) => LoggedPrediction): void {
-    for (let i = 0; i < count; i++) if (this.o.random() < this.o.sampleRate) this.buffer.push(entry(i));
+    const now = this.o.now();
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.keptInWindow = 0;
+    }
+    for (let i = 0; i < count && this.keptInWindow < this.o.maxPerSecond; i++) {
+      if (this.o.random() < this.o.sampleRate) {
+        this.buffer.push(entry(i));
+        this.keptInWindow++;
+      }
+    }
     if (this.buffer.length > this.o.maxPending) this.buffer.splice(0, this.buffer.length - this.o.maxPending);
     if (this.buffer.length >= this.o.maxBuffered) void this.flush();
   }
