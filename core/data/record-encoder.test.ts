@@ -98,6 +98,36 @@ describe('RecordEncoder', () => {
     ]);
   });
 
+  it('checks listed whole-number codes exactly, also where other rules drop some of them', () => {
+    const coded = new RecordEncoder(
+      schemaOf({
+        name: 'codes',
+        features: [
+          { name: 'a', kind: 'numeric', values: [-1, 0, 1, 20], max: 10 },
+          { name: 'b', kind: 'numeric', values: [0.5, 2] },
+          { name: 'c', kind: 'numeric', values: [3, 5], integer: true },
+        ],
+        label: { name: 'y', classes: ['p', 'q'], threat: ['p'] },
+      }),
+    );
+    const rows = [
+      { a: -1, b: 0.5, c: 5 },
+      { a: 20, b: 2, c: 3 },
+      { a: 0.5, b: 1, c: 4 },
+      { a: 2, b: 2.5, c: -0 },
+      { a: -0, b: 2, c: 3 },
+    ];
+    expect(coded.encode(rows).valueIssues.map((i) => [i.row, i.field])).toEqual([
+      [2, 'a'],
+      [3, 'a'],
+      [3, 'b'],
+      [3, 'c'],
+      [4, 'a'],
+      [4, 'b'],
+      [4, 'c'],
+    ]);
+  });
+
   it('keeps features with numeric names in their schema place', () => {
     const odd = new RecordEncoder(schemaOf({ name: 'odd', features: [{ name: 'b', kind: 'numeric' }, { name: '2', kind: 'numeric' }], label: { name: 'y', classes: ['p', 'q'], threat: ['p'] } }));
     const { frame, keyIssues } = odd.encode([{ b: 1, 2: 5 }]);

@@ -1,4 +1,4 @@
-import type { ColumnSpec, DatasetSchema } from '../../schema/index.js';
+import type { ColumnSpec, DatasetSchema, NumericColumnSpec } from '../../schema/index.js';
 import { numericDomainIssue } from '../validation/validate-dataset.js';
 import { UNKNOWN_CATEGORY } from './dataset-builder.js';
 import type { Column, Frame } from './frame.js';
@@ -28,14 +28,37 @@ interface NumericRules {
   integer: boolean;
   /** The allowed values, when the schema lists them (scanned: columns list a handful). */
   allowed?: Float64Array;
+  /**
+   * When every value the rules let through is one of a few whole numbers within 32 of each other
+   * (codes such as -1/0/1): bit k set when `lo + k` is one of them, else 0.
+   */
+  lo: number;
+  mask: number;
 }
 
 const fitsRules = (v: number, r: NumericRules): boolean => {
+  if (r.mask !== 0) {
+    const k = v - r.lo;
+    return k >= 0 && k < 32 && (k | 0) === k && ((r.mask >>> k) & 1) === 1;
+  }
   if (!Number.isFinite(v) || v < r.min || v > r.max || (r.integer && !Number.isInteger(v))) return false;
   if (r.allowed === undefined) return true;
   for (let k = 0; k < r.allowed.length; k++) if (r.allowed[k] === v) return true;
   return false;
 };
+
+function numericRules(spec: NumericColumnSpec): NumericRules {
+  const r: NumericRules = { min: spec.min ?? -Infinity, max: spec.max ?? Infinity, integer: spec.integer ?? false, allowed: spec.values ? Float64Array.from(spec.values) : undefined, lo: 0, mask: 0 };
+  // Only a listed value can pass; the ones that also pass the other rules become the mask.
+  const passing = spec.values?.filter((v) => fitsRules(v, r)) ?? [];
+  if (passing.length === 0 || !passing.every(Number.isInteger)) return r;
+  const lo = Math.min(...passing);
+  if (Math.max(...passing) - lo < 32) {
+    r.lo = lo;
+    for (const v of passing) r.mask |= 1 << (v - lo);
+  }
+  return r;
+}
 
 /**
  * Turns JSON records (feature name -> value) into a frame laid out by the schema, checking keys,
@@ -58,11 +81,7 @@ export class RecordEncoder {
     this.known = new Set(this.names);
     this.missing = new Set(schema.missingValues);
     this.encoders = schema.features.map((spec) => this.encoderFor(spec));
-    this.numeric = schema.features.map((spec) =>
-      spec.kind === 'numeric'
-        ? { min: spec.min ?? -Infinity, max: spec.max ?? Infinity, integer: spec.integer ?? false, allowed: spec.values ? Float64Array.from(spec.values) : undefined }
-        : undefined,
-    );
+    this.numeric = schema.features.map((spec) => (spec.kind === 'numeric' ? numericRules(spec) : undefined));
   }
 
   private isNull(v: unknown): boolean {
