@@ -1,11 +1,13 @@
 /**
- * npm run bench:api [-- --workers N] [--client wrk|autocannon] [--seconds 20] [--warmup 5] [--out file.json]
+ * npm run bench:api [-- --workers N] [--client wrk|autocannon] [--seconds 20] [--warmup 5] [--repeat 1] [--out file.json]
  *
  * Loads, in one run and with the same client (wrk when installed, as the baselines were measured,
  * else autocannon; keep-alive, loopback), a bare Hono POST
  * endpoint (the baseline's floor server, no model) and `threatmatrix serve` with a production
  * gradient-boosting model (the build in dist/, as production runs it): single predictions at 16 and 64 connections and 1,000-row synchronous
- * batches at 4. Each server runs in its own process; every run is bounded by --seconds.
+ * batches at 4. Each server runs in its own process; every run is bounded by --seconds. With
+ * --repeat N, the floor and threatmatrix take turns N times and the tables show each figure's
+ * median (on a shared 2-core machine, runs minutes apart differ by a third).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -20,7 +22,7 @@ import { loadWithAutocannon, type LoadOptions, type LoadResult } from './lib/loa
 import { hasWrk, loadWithWrk } from './lib/wrk.js';
 import { fmt, int, table } from './lib/table.js';
 
-const { values: args } = parseArgs({ options: { workers: { type: 'string', default: '1' }, client: { type: 'string', default: hasWrk() ? 'wrk' : 'autocannon' }, seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '5' }, out: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { workers: { type: 'string', default: '1' }, client: { type: 'string', default: hasWrk() ? 'wrk' : 'autocannon' }, seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '5' }, repeat: { type: 'string', default: '1' }, out: { type: 'string' } } });
 const seconds = Number(args.seconds);
 if (args.client !== 'wrk' && args.client !== 'autocannon') throw new Error(`--client: wrk or autocannon, not ${args.client}`);
 const load: (o: LoadOptions) => Promise<LoadResult> = args.client === 'wrk' ? loadWithWrk : loadWithAutocannon;
@@ -71,24 +73,36 @@ async function measure(server: string, run: string, url: string, body: string, c
 }
 
 try {
-  for (const c of [16, 64]) {
-    await measure('hono floor', `predict c${c}`, 'http://127.0.0.1:8731/predict', one, c, 1);
-    await measure(threatmatrix, `predict c${c}`, 'http://127.0.0.1:8732/v1/predict', one, c, 1, auth);
+  for (let round = 0; round < Number(args.repeat); round++) {
+    for (const c of [16, 64]) {
+      await measure('hono floor', `predict c${c}`, 'http://127.0.0.1:8731/predict', one, c, 1);
+      await measure(threatmatrix, `predict c${c}`, 'http://127.0.0.1:8732/v1/predict', one, c, 1, auth);
+    }
+    await measure('hono floor', 'batch1000 c4', 'http://127.0.0.1:8731/predict/batch', thousand, 4, 1000);
+    await measure(threatmatrix, 'batch1000 c4', 'http://127.0.0.1:8732/v1/predict/batch', thousand, 4, 1000, auth);
   }
-  await measure('hono floor', 'batch1000 c4', 'http://127.0.0.1:8731/predict/batch', thousand, 4, 1000);
-  await measure(threatmatrix, 'batch1000 c4', 'http://127.0.0.1:8732/v1/predict/batch', thousand, 4, 1000, auth);
 } finally {
   // Wait for both to exit: the API flushes its prediction log into the scratch directory on the way out.
   await Promise.all([floor, ours].map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.kill())))));
 }
 
-const get = (server: string, run: string) => runs.find((r) => r.server === server && r.run === run)!.result;
+const median = (xs: number[]) => xs.sort((a, b) => a - b)[(xs.length - 1) >> 1];
+/** One server's figures for one run: each the median over the rounds, errors summed. */
+const get = (server: string, run: string): LoadResult => {
+  const of = runs.filter((r) => r.server === server && r.run === run).map((r) => r.result);
+  const m = (key: 'requestsPerSecond' | 'p50' | 'p90' | 'p99') => median(of.map((r) => r[key]));
+  return { requestsPerSecond: m('requestsPerSecond'), p50: m('p50'), p90: m('p90'), p99: m('p99'), errors: of.reduce((n, r) => n + r.errors, 0), requests: of.reduce((n, r) => n + r.requests, 0) };
+};
 const floorOf = (run: string) => get('hono floor', run).requestsPerSecond;
-console.log(`bench:api, ${args.client === 'wrk' ? 'wrk -t2' : 'autocannon'} ${seconds} s per run after ${warmup} s warm-up, keep-alive, loopback, ${os.cpus().length} cores, Node ${process.version}; model ${model}`);
+const summary = [...new Map(runs.map((r) => [`${r.server}|${r.run}`, r])).values()];
+console.log(`bench:api, ${args.client === 'wrk' ? 'wrk -t2' : 'autocannon'} ${seconds} s per run after ${warmup} s warm-up, keep-alive, loopback, ${os.cpus().length} cores, Node ${process.version}; model ${model}${args.repeat === '1' ? '' : `; medians of ${args.repeat} alternating rounds`}`);
 console.log(
   table(
     ['server', 'run', 'req/s', 'rows/s', 'p50 ms', 'p90 ms', 'p99 ms', 'errors', 'of floor'],
-    runs.map(({ server, run, rows, result: r }) => [server, run, int(r.requestsPerSecond), rows > 1 ? int(r.requestsPerSecond * rows) : '-', fmt(r.p50, 2), fmt(r.p90, 2), fmt(r.p99, 2), r.errors, `${fmt((100 * r.requestsPerSecond) / floorOf(run), 0)}%`]),
+    summary.map(({ server, run, rows }) => {
+      const r = get(server, run);
+      return [server, run, int(r.requestsPerSecond), rows > 1 ? int(r.requestsPerSecond * rows) : '-', fmt(r.p50, 2), fmt(r.p90, 2), fmt(r.p99, 2), r.errors, `${fmt((100 * r.requestsPerSecond) / floorOf(run), 0)}%`];
+    }),
   ),
 );
 // Issue [3/4]'s goals, set against the baselines' machine, where the same floor measured 57,921 req/s
@@ -108,7 +122,7 @@ console.log(
     ],
   ),
 );
-if (args.out) await writeFile(args.out, `${JSON.stringify({ client: args.client, workers: Number(args.workers), model, seconds, warmup, cores: os.cpus().length, node: process.version, date: new Date().toISOString(), runs }, null, 2)}\n`);
+if (args.out) await writeFile(args.out, `${JSON.stringify({ client: args.client, workers: Number(args.workers), model, seconds, warmup, repeat: Number(args.repeat), cores: os.cpus().length, node: process.version, date: new Date().toISOString(), runs }, null, 2)}\n`);
 
 const redis = new Redis(REDIS_URL);
 await dropPrefix(redis, prefix);
