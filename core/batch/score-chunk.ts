@@ -1,5 +1,6 @@
-import { parse } from 'csv-parse/sync';
+import Papa from 'papaparse';
 import type { NumericColumnSpec, RowError } from '../../schema/index.js';
+import { DataError } from '../errors.js';
 import { csvField } from './csv-field.js';
 import { DatasetBuilder } from '../data/dataset-builder.js';
 import { takeRows } from '../data/frame.js';
@@ -23,14 +24,22 @@ export interface ScoredChunk {
 export const RESULT_COLUMNS = ['prediction', 'probability', 'error'];
 
 /**
- * Scores a chunk of CSV records (no header) with a served model. Each record is echoed as it
- * came, followed by the predicted label and its probability; a record whose values break the
- * model's schema gets empty prediction fields and the broken rule instead of failing the chunk.
+ * Scores a chunk of CSV records (no header, no empty lines: see csv-chunker) with a served model.
+ * Each record's fields are echoed (quoted only where they need it), followed by the predicted label
+ * and its probability; a record whose values break the model's schema gets empty prediction fields
+ * and the broken rule instead of failing the chunk. Broken CSV syntax fails it (`DataError`).
+ * Parsed with Papa Parse: on a 50,000-row chunk ~6 times faster than csv-parse, whose parse was
+ * 60 % of the chunk's time.
  */
 export function scoreCsvChunk(model: ServedModel, header: string[], bytes: Uint8Array, firstRow: number, maxErrors = 20): ScoredChunk {
-  const records = parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { raw: true, skip_empty_lines: true }) as unknown as { record: string[]; raw: string }[];
+  // The chunker ends every record with LF; CRLF becomes LF so that one line break holds throughout.
+  const decoded = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  const text = decoded.includes('\r') ? decoded.replaceAll('\r\n', '\n') : decoded;
+  const { data: records, errors: syntax } = Papa.parse<string[]>(text, { delimiter: ',', newline: '\n', skipEmptyLines: true });
+  // A broken quote the chunker took for whole records (`"a"b`) swallows the records after it.
+  if (syntax.length) throw new DataError(`row ${firstRow + (syntax[0].row ?? 0)}: ${syntax[0].message}`, 'csv-syntax', undefined, firstRow + (syntax[0].row ?? 0) + 1);
   const builder = new DatasetBuilder(model.schema, header, { requireLabel: false, trackRows: true });
-  records.forEach((r, i) => builder.push(r.record, firstRow + i));
+  records.forEach((r, i) => builder.push(r, firstRow + i));
   const frame = builder.finish().dataset.features;
   const bad = new Map<number, { field?: string; rule: string; message: string }>();
   for (const [row, issue] of builder.rowErrors) bad.set(row, { field: issue.column, rule: issue.rule, message: issue.message });
@@ -55,8 +64,10 @@ export function scoreCsvChunk(model: ServedModel, header: string[], bytes: Uint8
   const errors: RowError[] = [];
   const lines: string[] = new Array(n);
   let k = 0;
+  // Without a quote in the chunk, no field needs quoting: a record's line is its fields joined.
+  const quoted = text.includes('"');
   for (let i = 0; i < n; i++) {
-    const raw = records[i].raw.replace(/\r?\n$/, '');
+    const raw = quoted ? records[i].map(csvField).join(',') : records[i].join(',');
     const broken = bad.get(i);
     if (broken) {
       if (errors.length < maxErrors) errors.push({ row: firstRow + i, ...broken });

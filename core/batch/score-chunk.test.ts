@@ -1,0 +1,59 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Papa from 'papaparse';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoPath } from '../../test/helpers/datasets.js';
+import { trainPhishing } from '../../test/helpers/served.js';
+import { LocalArtifactStore } from '../adapters/local-artifact-store.js';
+import { DataError } from '../errors.js';
+import { loadServedModel, type ServedModel } from '../registry/served-model.js';
+import { scoreCsvChunk } from './score-chunk.js';
+
+describe('scoreCsvChunk', () => {
+  let dir: string;
+  let model: ServedModel;
+  let header: string[];
+  let rows: string[];
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tm-chunk-'));
+    const store = new LocalArtifactStore(dir);
+    model = (await loadServedModel(await trainPhishing(store, 'chunk-run'), store, 'phishing', 1))!;
+    const [head, ...lines] = (await readFile(repoPath('data/phishing.csv'), 'utf8')).trim().split(/\r?\n/);
+    // The 30 features and a free-text column carried through.
+    header = [...head.replaceAll('"', '').split(',').slice(0, 30), 'note'];
+    rows = lines.slice(0, 6).map((l) => l.split(',').slice(0, 30).join(','));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const score = (text: string, firstRow = 1) => scoreCsvChunk(model, header, new TextEncoder().encode(text), firstRow);
+  it('echoes each record, quoted fields (commas, quotes, line breaks) quoted again, then its verdict', () => {
+    const notes = ['plain', '"has, comma"', '"say ""hi"""', '"two\nlines"', '', '"needless"'];
+    const out = score(rows.map((r, i) => `${r},${notes[i]}\n`).join(''));
+    expect(out).toMatchObject({ rows: 6, scored: 6, invalid: 0 });
+    const records = Papa.parse<string[]>(out.csv, { delimiter: ',', skipEmptyLines: true }).data;
+    expect(records.map((r) => r.slice(0, 30).join(','))).toEqual(rows);
+    expect(records.map((r) => r[30])).toEqual(['plain', 'has, comma', 'say "hi"', 'two\nlines', '', 'needless']);
+    for (const r of records) expect(r.slice(31)).toEqual([expect.stringMatching(/^(-1|1)$/), expect.stringMatching(/^(0|1)\.\d{6}$/), '']);
+    for (const quoted of [',"has, comma",', ',"say ""hi""",', ',"two\nlines",', ',needless,']) expect(out.csv).toContain(quoted);
+  });
+
+  it('reads CRLF records like LF ones', () => {
+    const lf = score(rows.map((r) => `${r},x\n`).join(''));
+    const crlf = score(rows.map((r, i) => `${r},${i % 2 ? '"x"' : 'x'}\r\n`).join(''));
+    expect(crlf).toEqual(lf);
+  });
+
+  it('leaves a record that breaks the schema unscored, naming the batch row and the rule', () => {
+    const broken = rows.map((r, i) => (i === 2 ? `7${r.slice(r.indexOf(','))}` : r));
+    const out = score(broken.map((r) => `${r},n\n`).join(''), 101);
+    expect(out).toMatchObject({ rows: 6, scored: 5, invalid: 1, errors: [{ row: 103, field: header[0], rule: 'allowed-values' }] });
+    expect(out.csv.split('\n')[2].endsWith(`,,,${header[0]} allowed-values`)).toBe(true);
+  });
+
+  it('fails the chunk on broken quotes instead of shifting the records after them', () => {
+    const text = rows.map((r, i) => `${r},${i === 1 ? '"a"b' : 'n'}\n`).join('');
+    expect(() => score(text, 51)).toThrow(DataError);
+    expect(() => score(text, 51)).toThrow(/^row 52:/);
+  });
+});
