@@ -91,7 +91,8 @@ describe('Forest scoring', () => {
 
   it('walks threshold bit masks when the forest has at most 63 thresholds, with the same result', async () => {
     // Ternary-style features: thresholds -0.5 and 0.5 only (12 in all over 6 features).
-    const few = Array.from({ length: 30 }, () => randomTree(rng, 6, 12, 2, () => (rng.next() < 0.5 ? -0.5 : 0.5)));
+    const fewOf = (width: number) => Array.from({ length: 30 }, () => randomTree(rng, 6, 12, width, () => (rng.next() < 0.5 ? -0.5 : 0.5)));
+    const few = fewOf(2);
     const cols = Int32Array.from(few, (_, i) => (i % 2) * 2);
     const rows = (n: number, seed: number): Matrix => {
       const r = new Rng(seed);
@@ -108,5 +109,13 @@ describe('Forest scoring', () => {
       const want = reference(few, 2, cols, X, 4);
       out.forEach((v, i) => expect(v).toBeCloseTo(want[i], 10));
     }
+    // One number per leaf (boosting), one output column.
+    const scores = fewOf(1);
+    const zero = new Int32Array(scores.length);
+    const X = rows(1003, 7);
+    const out = new Float64Array(X.rows);
+    new Forest(scores, 1, zero).accumulate(X, out, 1);
+    const want = reference(scores, 1, zero, X, 1);
+    out.forEach((v, i) => expect(v).toBeCloseTo(want[i], 10));
   });
 });
