@@ -51,7 +51,7 @@ export const ConfigSchema = z.object({
   TM_BATCH_CHUNK_ROWS: z.coerce.number().int().min(100).default(50_000),
   /** Share of served predictions logged to the artifact store for drift monitoring. */
   TM_PREDICTION_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.1),
-  /** At most this many logged per second per API process, so the log's cost stays bounded under load. */
+  /** About this many logged a second per API process under load, never more: the log's cost stays bounded. */
   TM_PREDICTION_LOG_MAX_PER_SECOND: z.coerce.number().int().min(0).default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -37,19 +37,28 @@ describe('PredictionLog', () => {
     expect(lines.map((l) => l.features.a)).toEqual([0, 2]);
   });
 
-  it('keeps at most maxPerSecond a second, and samples again in the next second', async () => {
+  it('keeps about maxPerSecond a second under load, spread over the second, and never more', async () => {
     let now = 5_000;
-    const log = new PredictionLog(store, { sampleRate: 1, maxPerSecond: 3, now: () => now });
-    log.record(2, (i) => prediction(i));
-    log.record(4, (i) => prediction(10 + i));
-    now += 999;
-    log.record(1, () => prediction(20));
-    now += 1;
-    log.record(2, (i) => prediction(30 + i));
+    let n = 0;
+    // Draws in [0, 1) that are not sorted: (7n mod 100) / 100.
+    const log = new PredictionLog(store, { sampleRate: 1, maxPerSecond: 10, now: () => now, random: () => ((n++ * 7) % 100) / 100 });
+    log.record(100, (i) => prediction(i)); // nothing seen before: the full rate, up to the cap
+    now += 1_000;
+    log.record(100, (i) => prediction(1_000 + i)); // 100 a second seen: one in ten, across the request
+    now += 1_000;
+    log.record(10_000, (i) => prediction(100_000 + i)); // a burst: still at most 10
+    now += 5_000;
+    log.record(5, (i) => prediction(1_000_000 + i)); // after a quiet spell: the full rate again
     await log.close();
     const [key] = await store.list('predictions/');
-    const lines = new TextDecoder().decode(await store.get(key)).trim().split('\n').map((l) => JSON.parse(l) as LoggedPrediction);
-    expect(lines.map((l) => l.features.a)).toEqual([0, 1, 10, 30, 31]);
+    const kept = new TextDecoder().decode(await store.get(key)).trim().split('\n').map((l) => (JSON.parse(l) as LoggedPrediction).features.a as number);
+    const between = (lo: number, hi: number) => kept.filter((a) => a >= lo && a < hi);
+    expect(between(0, 1_000)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const spread = between(1_000, 2_000);
+    expect(spread).toHaveLength(10);
+    expect(Math.max(...spread) - Math.min(...spread)).toBeGreaterThan(50);
+    expect(between(100_000, 1_000_000)).toHaveLength(10);
+    expect(between(1_000_000, Infinity)).toEqual([1_000_000, 1_000_001, 1_000_002, 1_000_003, 1_000_004]);
   });
 
   it('never throws to the caller and retries rows the store refused', async () => {

@@ -35,9 +35,12 @@ export class PredictionLog {
   private timer: NodeJS.Timeout;
   private flushing?: Promise<void>;
   private seq = 0;
-  /** Start (ms) of the current one-second window, and how many were kept in it. */
+  /** Start (ms) of the current one-second window, and how many were seen and kept in it. */
   private windowStart = -Infinity;
+  private seenInWindow = 0;
   private keptInWindow = 0;
+  /** This window's sampling rate: the configured one, lowered when the last window's traffic would exceed maxPerSecond. */
+  private rate: number;
   private readonly o: Required<Omit<PredictionLogOptions, 'onError'>> & Pick<PredictionLogOptions, 'onError'>;
 
   constructor(
@@ -45,23 +48,31 @@ export class PredictionLog {
     opts: PredictionLogOptions = {},
   ) {
     this.o = { sampleRate: 0.1, maxPerSecond: 1_000, maxBuffered: 1_000, flushMs: 10_000, maxPending: 50_000, random: Math.random, now: Date.now, ...opts };
+    this.rate = this.o.sampleRate;
     this.timer = setInterval(() => void this.flush(), this.o.flushMs);
     this.timer.unref();
   }
 
   /**
    * Keeps a sample of `count` predictions; cheap and synchronous. `entry(i)` builds the i-th
-   * only when it is sampled, so unsampled requests allocate nothing. Once `maxPerSecond` are
-   * kept in the current second, the rest of that second is not sampled.
+   * only when it is sampled, so unsampled requests allocate nothing. Under load the rate drops so
+   * that about `maxPerSecond` are kept a second, spread over the second (set from the last
+   * second's traffic); a sudden burst stops being sampled once `maxPerSecond` are kept.
    */
   record(count: number, entry: (i: number) => LoggedPrediction): void {
     const now = this.o.now();
     if (now - this.windowStart >= 1000) {
+      // Predictions a second in the window that ends (none when it was followed by a quiet second).
+      const elapsed = now - this.windowStart;
+      const perSecond = elapsed < 2000 ? (this.seenInWindow * 1000) / elapsed : 0;
+      this.rate = perSecond ? Math.min(this.o.sampleRate, this.o.maxPerSecond / perSecond) : this.o.sampleRate;
       this.windowStart = now;
+      this.seenInWindow = 0;
       this.keptInWindow = 0;
     }
+    this.seenInWindow += count;
     for (let i = 0; i < count && this.keptInWindow < this.o.maxPerSecond; i++) {
-      if (this.o.random() < this.o.sampleRate) {
+      if (this.o.random() < this.rate) {
         this.buffer.push(entry(i));
         this.keptInWindow++;
       }
