@@ -25,6 +25,8 @@ import { fmt, int, table } from './lib/table.js';
 const { values: args } = parseArgs({ options: { workers: { type: 'string', default: '1' }, client: { type: 'string', default: hasWrk() ? 'wrk' : 'autocannon' }, seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '5' }, repeat: { type: 'string', default: '1' }, out: { type: 'string' } } });
 const seconds = Number(args.seconds);
 if (args.client !== 'wrk' && args.client !== 'autocannon') throw new Error(`--client: wrk or autocannon, not ${args.client}`);
+const rounds = Number(args.repeat);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--repeat: a whole number from 1, not ${args.repeat}`);
 const load: (o: LoadOptions) => Promise<LoadResult> = args.client === 'wrk' ? loadWithWrk : loadWithAutocannon;
 const warmup = Number(args.warmup);
 const threatmatrix = `threatmatrix (${args.workers} process${args.workers === '1' ? '' : 'es'})`;
@@ -73,7 +75,7 @@ async function measure(server: string, run: string, url: string, body: string, c
 }
 
 try {
-  for (let round = 0; round < Number(args.repeat); round++) {
+  for (let round = 0; round < rounds; round++) {
     for (const c of [16, 64]) {
       await measure('hono floor', `predict c${c}`, 'http://127.0.0.1:8731/predict', one, c, 1);
       await measure(threatmatrix, `predict c${c}`, 'http://127.0.0.1:8732/v1/predict', one, c, 1, auth);
@@ -95,7 +97,7 @@ const get = (server: string, run: string): LoadResult => {
 };
 const floorOf = (run: string) => get('hono floor', run).requestsPerSecond;
 const summary = [...new Map(runs.map((r) => [`${r.server}|${r.run}`, r])).values()];
-console.log(`bench:api, ${args.client === 'wrk' ? 'wrk -t2' : 'autocannon'} ${seconds} s per run after ${warmup} s warm-up, keep-alive, loopback, ${os.cpus().length} cores, Node ${process.version}; model ${model}${args.repeat === '1' ? '' : `; medians of ${args.repeat} alternating rounds`}`);
+console.log(`bench:api, ${args.client === 'wrk' ? 'wrk -t2' : 'autocannon'} ${seconds} s per run after ${warmup} s warm-up, keep-alive, loopback, ${os.cpus().length} cores, Node ${process.version}; model ${model}${rounds === 1 ? '' : `; medians of ${rounds} alternating rounds`}`);
 console.log(
   table(
     ['server', 'run', 'req/s', 'rows/s', 'p50 ms', 'p90 ms', 'p99 ms', 'errors', 'of floor'],
@@ -122,7 +124,7 @@ console.log(
     ],
   ),
 );
-if (args.out) await writeFile(args.out, `${JSON.stringify({ client: args.client, workers: Number(args.workers), model, seconds, warmup, repeat: Number(args.repeat), cores: os.cpus().length, node: process.version, date: new Date().toISOString(), runs }, null, 2)}\n`);
+if (args.out) await writeFile(args.out, `${JSON.stringify({ client: args.client, workers: Number(args.workers), model, seconds, warmup, repeat: rounds, cores: os.cpus().length, node: process.version, date: new Date().toISOString(), runs }, null, 2)}\n`);
 
 const redis = new Redis(REDIS_URL);
 await dropPrefix(redis, prefix);
