@@ -6,7 +6,7 @@ import { DatasetBuilder } from '../data/dataset-builder.js';
 import { takeRows } from '../data/frame.js';
 import { argmaxRows } from '../models/model.js';
 import type { ServedModel } from '../registry/served-model.js';
-import { numericDomainIssue } from '../validation/validate-dataset.js';
+import { NumericDomain } from '../validation/numeric-domain.js';
 
 export interface ScoredChunk {
   /** One output line per input record, in order: the input fields, prediction, probability, error. */
@@ -45,11 +45,10 @@ export function scoreCsvChunk(model: ServedModel, header: string[], bytes: Uint8
   for (const [row, issue] of builder.rowErrors) bad.set(row, { field: issue.column, rule: issue.rule, message: issue.message });
   frame.columns.forEach((col, j) => {
     if (col.kind !== 'numeric') return;
-    const spec = model.schema.features[j] as NumericColumnSpec;
-    const allowed = spec.values ? new Set(spec.values) : undefined;
+    const domain = new NumericDomain(model.schema.features[j] as NumericColumnSpec);
     col.values.forEach((v, row) => {
       if (Number.isNaN(v) || bad.has(row)) return;
-      const broken = numericDomainIssue(v, col.name, spec, allowed);
+      const broken = domain.issue(v, col.name);
       if (broken) bad.set(row, { field: col.name, ...broken });
     });
   });

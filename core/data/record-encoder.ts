@@ -1,5 +1,5 @@
-import type { ColumnSpec, DatasetSchema, NumericColumnSpec } from '../../schema/index.js';
-import { numericDomainIssue } from '../validation/validate-dataset.js';
+import type { ColumnSpec, DatasetSchema } from '../../schema/index.js';
+import { NumericDomain } from '../validation/numeric-domain.js';
 import { UNKNOWN_CATEGORY } from './dataset-builder.js';
 import type { Column, Frame } from './frame.js';
 
@@ -21,45 +21,6 @@ export interface EncodedRecords {
 
 type Encode = (value: unknown, row: number, issues: RecordIssue[]) => number;
 
-/** A numeric column's rules as plain numbers, for the common case checked inline. */
-interface NumericRules {
-  min: number;
-  max: number;
-  integer: boolean;
-  /** The allowed values, when the schema lists them (scanned: columns list a handful). */
-  allowed?: Float64Array;
-  /**
-   * When every value the rules let through is one of a few whole numbers within 32 of each other
-   * (codes such as -1/0/1): bit k set when `lo + k` is one of them, else 0.
-   */
-  lo: number;
-  mask: number;
-}
-
-const fitsRules = (v: number, r: NumericRules): boolean => {
-  if (r.mask !== 0) {
-    const k = v - r.lo;
-    return k >= 0 && k < 32 && (k | 0) === k && ((r.mask >>> k) & 1) === 1;
-  }
-  if (!Number.isFinite(v) || v < r.min || v > r.max || (r.integer && !Number.isInteger(v))) return false;
-  if (r.allowed === undefined) return true;
-  for (let k = 0; k < r.allowed.length; k++) if (r.allowed[k] === v) return true;
-  return false;
-};
-
-function numericRules(spec: NumericColumnSpec): NumericRules {
-  const r: NumericRules = { min: spec.min ?? -Infinity, max: spec.max ?? Infinity, integer: spec.integer ?? false, allowed: spec.values ? Float64Array.from(spec.values) : undefined, lo: 0, mask: 0 };
-  // Only a listed value can pass; the ones that also pass the other rules become the mask.
-  const passing = spec.values?.filter((v) => fitsRules(v, r)) ?? [];
-  if (passing.length === 0 || !passing.every(Number.isInteger)) return r;
-  const lo = Math.min(...passing);
-  if (Math.max(...passing) - lo < 32) {
-    r.lo = lo;
-    for (const v of passing) r.mask |= 1 << (v - lo);
-  }
-  return r;
-}
-
 /**
  * Turns JSON records (feature name -> value) into a frame laid out by the schema, checking keys,
  * types and value domains in one pass. Everything per column is prepared once per schema, so a
@@ -71,8 +32,8 @@ export class RecordEncoder {
   private readonly known: Set<string>;
   private readonly missing: Set<string>;
   private readonly encoders: Encode[];
-  /** Per feature: its rules when numeric. */
-  private readonly numeric: (NumericRules | undefined)[];
+  /** Per feature: its domain rules when numeric. */
+  private readonly numeric: (NumericDomain | undefined)[];
 
   constructor(private readonly schema: DatasetSchema) {
     // Property-key copies of the names (V8 internalizes keys): comparing them to a parsed record's
@@ -80,21 +41,22 @@ export class RecordEncoder {
     this.names = schema.features.map((f) => Object.keys({ [f.name]: 0 })[0]);
     this.known = new Set(this.names);
     this.missing = new Set(schema.missingValues);
-    this.encoders = schema.features.map((spec) => this.encoderFor(spec));
-    this.numeric = schema.features.map((spec) => (spec.kind === 'numeric' ? numericRules(spec) : undefined));
+    this.numeric = schema.features.map((spec) => (spec.kind === 'numeric' ? new NumericDomain(spec) : undefined));
+    this.encoders = schema.features.map((spec, j) => this.encoderFor(spec, this.numeric[j]));
   }
 
   private isNull(v: unknown): boolean {
     return v === null || v === undefined || (typeof v === 'string' && this.missing.has(v.trim()));
   }
 
-  private encoderFor(spec: ColumnSpec): Encode {
+  /** `domain`: the column's rules when it is numeric. */
+  private encoderFor(spec: ColumnSpec, domain: NumericDomain | undefined): Encode {
     const { name } = spec;
     const nullIssue = (row: number, issues: RecordIssue[]) => {
       if (!spec.nullable) issues.push({ row, field: name, rule: 'not-null', message: `column ${name} has empty cells but is not nullable` });
     };
     if (spec.kind === 'numeric') {
-      const allowed = spec.values ? new Set(spec.values) : undefined;
+      const rules = domain!;
       return (v, row, issues) => {
         if (this.isNull(v)) {
           nullIssue(row, issues);
@@ -105,7 +67,7 @@ export class RecordEncoder {
           issues.push({ row, field: name, rule: 'numeric', message: `column ${name} must hold numbers` });
           return NaN;
         }
-        const broken = numericDomainIssue(x, name, spec, allowed);
+        const broken = rules.issue(x, name);
         if (broken) issues.push({ row, field: name, ...broken });
         return x;
       };
@@ -136,7 +98,7 @@ export class RecordEncoder {
       if (j === names.length || key !== names[j]) return false;
       const v = rec[key];
       const rules = this.numeric[j];
-      if (rules === undefined || typeof v !== 'number' || !fitsRules(v, rules)) return false;
+      if (rules === undefined || typeof v !== 'number' || !rules.fits(v)) return false;
       out[j++][i] = v;
     }
     return j === names.length;
@@ -174,7 +136,7 @@ export class RecordEncoder {
         // A finite number inside its numeric column's rules is stored as is; everything else
         // (categories, strings, nulls, broken rules) goes through the column's full encoder.
         const rules = this.numeric[j];
-        out[j][i] = rules !== undefined && typeof v === 'number' && fitsRules(v, rules) ? v : this.encoders[j](v, row, valueIssues);
+        out[j][i] = rules !== undefined && typeof v === 'number' && rules.fits(v) ? v : this.encoders[j](v, row, valueIssues);
       }
       // More keys than the features it has: name the ones that are not features.
       if (keys.length !== present) {

@@ -2,6 +2,7 @@ import type { DatasetSchema, NumericColumnSpec } from '../../schema/index.js';
 import type { Dataset, NumericColumn } from '../data/frame.js';
 import { IssueCollector, type DataIssue } from '../data/read-issues.js';
 import { DataError } from '../errors.js';
+import { NumericDomain } from './numeric-domain.js';
 
 /** Machine-readable result of checking a dataset against its schema. */
 export interface ValidationReport {
@@ -53,27 +54,17 @@ export function validateDataset(data: Dataset, schema: DatasetSchema, opts: Vali
 }
 
 function checkNumeric(col: NumericColumn, spec: NumericColumnSpec, issues: IssueCollector): number {
-  const allowed = spec.values ? new Set(spec.values) : undefined;
+  const domain = new NumericDomain(spec);
   let nulls = 0;
   col.values.forEach((v, row) => {
     if (Number.isNaN(v)) {
       nulls++;
       return;
     }
-    const broken = numericDomainIssue(v, col.name, spec, allowed);
+    const broken = domain.issue(v, col.name);
     if (broken) issues.add(broken.rule, 'error', col.name, broken.message, { row: row + 1, value: String(v) });
   });
   return nulls;
-}
-
-/** The domain rule (allowed values, range, whole number) a present value breaks, if any. */
-export function numericDomainIssue(v: number, name: string, spec: NumericColumnSpec, allowed?: Set<number>): { rule: string; message: string } | undefined {
-  if (allowed && !allowed.has(v)) return { rule: 'allowed-values', message: `column ${name} must be one of ${[...allowed].join(', ')}` };
-  if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
-    return { rule: 'range', message: `column ${name} must lie in [${spec.min ?? '-inf'}, ${spec.max ?? 'inf'}]` };
-  }
-  if (spec.integer && !Number.isInteger(v)) return { rule: 'integer', message: `column ${name} must hold whole numbers` };
-  return undefined;
 }
 
 /** Throws a DataError for the report's first error, naming its column, rule and an example line. */
