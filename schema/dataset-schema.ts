@@ -32,12 +32,14 @@ export const CategoricalColumnSpec = z.object({
   ...columnBase,
   kind: z.literal('categorical'),
   /** Allowed categories; a value outside the list is out of domain. */
-  values: z.array(CategoryValue).min(1),
+  values: z.array(CategoryValue).min(1, 'list at least one category'),
   /** How models see the column: one-hot (default) or an ordinal code in list order. */
   encoding: z.enum(['onehot', 'ordinal']).default('onehot'),
 });
 
-export const ColumnSpec = z.discriminatedUnion('kind', [NumericColumnSpec, CategoricalColumnSpec]);
+export const ColumnSpec = z.discriminatedUnion('kind', [NumericColumnSpec, CategoricalColumnSpec], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'kind must be numeric or categorical' : undefined),
+});
 export type ColumnSpec = z.infer<typeof ColumnSpec>;
 export type NumericColumnSpec = z.infer<typeof NumericColumnSpec>;
 export type CategoricalColumnSpec = z.infer<typeof CategoricalColumnSpec>;
@@ -46,9 +48,9 @@ export const LabelSpec = z
   .object({
     name: z.string().min(1),
     /** Every class the label may take, in a fixed order (the model's class order). */
-    classes: z.array(CategoryValue).min(2),
+    classes: z.array(CategoryValue).min(2, 'list at least two classes'),
     /** The class(es) that are threats; the first is the positive class of binary metrics. */
-    threat: z.array(CategoryValue).min(1),
+    threat: z.array(CategoryValue).min(1, 'list at least one threat class'),
     /** Human names for classes, e.g. { "-1": "phishing" }. */
     names: z.record(z.string(), z.string()).optional(),
   })

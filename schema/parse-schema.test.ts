@@ -32,9 +32,27 @@ label: { name: y, classes: [a], threat: [z] }
       expect(err).toBeInstanceOf(SchemaFileError);
       const msg = (err as Error).message;
       expect(msg).toContain('bad.yaml: not a valid dataset schema');
-      expect(msg).toMatch(/features\.1\.kind/);
-      expect(msg).toMatch(/label\.classes/);
+      expect(msg).toMatch(/features\.1\.kind \(a\): kind must be numeric or categorical \(found "colour"\)/);
+      expect(msg).toMatch(/features\.0\.min \(a\): min must be <= max/);
+      expect(msg).toMatch(/label\.classes: list at least two classes/);
     }
     expect(() => parseDatasetSchema('a: [1, 2', 'broken.yaml')).toThrow(/broken.yaml: not valid YAML/);
+  });
+
+  it('prints one line per distinct problem with the fields it hits (a typo in 48 features is one line)', () => {
+    const features = Array.from({ length: 48 }, (_, i) => `  - { name: f${i}, kind: number }`);
+    const text = `name: x\nfeatures:\n${features.join('\n')}\n  - { name: g, kind: categorical, values: [] }\n  - { name: h, kind: categorical, values: [] }\nlabel: { name: y, classes: [a, b], threat: [a] }\n`;
+    let err: SchemaFileError | undefined;
+    try {
+      parseDatasetSchema(text, 'typo.yaml');
+    } catch (e) {
+      err = e as SchemaFileError;
+    }
+    expect(err).toBeInstanceOf(SchemaFileError);
+    expect(err!.problems).toEqual([
+      'features[].kind: kind must be numeric or categorical (found "number"), in 48 features: f0, f1, f2, f3, f4, f5, f6, f7 and 40 more',
+      'features[].values: list at least one category, in 2 features: g, h',
+    ]);
+    expect(err!.message.split('\n')).toHaveLength(3);
   });
 });

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, SchemaFileError, type Config } from '../../sch
 import { DataError } from '../../core/errors.js';
 import { importCommand } from './import-command.js';
 import { modelsCommand, runsCommand } from './list-commands.js';
+import { schemaCommand } from './schema-command.js';
 import { trainCommand } from './train-command.js';
 import { workerCommand } from './worker-command.js';
 
@@ -18,6 +19,7 @@ export const WORKER_COMMANDS: Record<string, Command> = {
   worker: { help: 'serve the stage and predict queues (--stages, --concurrency, --shutdown-seconds)', run: workerCommand },
   import: { help: 'load a CSV into MongoDB after validation (<csv> --mongo uri/db --collection name)', run: (argv, _c, log) => importCommand(argv, log) },
   runs: { help: 'list runs in the artifact store', run: (_a, config) => runsCommand(config) },
+  schema: { help: 'infer a dataset schema from a CSV (infer <csv> --label col [--threat x] [-o schema.yaml])', run: (argv) => schemaCommand(argv) },
   models: { help: 'list registered model versions', run: (_a, config) => modelsCommand(config) },
 };
 
