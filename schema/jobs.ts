@@ -27,6 +27,10 @@ export const RunSpec = z.object({
   folds: z.number().int().min(2).max(20).default(3),
   testSize: z.number().gt(0).lt(1).default(0.2),
   seed: z.number().int().nonnegative().default(42),
+  /** After evaluation on the held-out rows, refit the chosen family's best params on all rows and register that. Default false. */
+  refitAll: z.boolean().default(false),
+  /** Accept a run where some families failed (promotion as usual, exit 0). Default false: such a run is never promoted. */
+  allowPartial: z.boolean().default(false),
   gitCommit: z.string().optional(),
 });
 export type RunSpec = z.infer<typeof RunSpec>;
@@ -43,16 +47,22 @@ export const FamilyResult = z.object({
   searchSeconds: z.number(),
   pipelineKey: z.string(),
 });
+export const FamilyFailure = z.object({ family: z.string(), error: z.string() });
 export const TrainResult = z.object({
   families: z.array(FamilyResult),
-  failures: z.array(z.object({ family: z.string(), error: z.string() })),
+  failures: z.array(FamilyFailure),
 });
 export const RegisterResult = z.object({
   best: z.string(),
+  /** Test metrics on the held-out rows (also with refitAll, whose registered pipeline saw those rows). */
   metrics: z.record(z.string(), z.number()),
   version: z.number().int(),
   promoted: z.boolean(),
   reason: z.string(),
+  /** Families that failed, and why: a run with any is partial. */
+  failures: z.array(FamilyFailure).default([]),
+  /** Whether the registered pipeline was refitted on all rows after evaluation. */
+  refitAll: z.boolean().default(false),
 });
 
 export type IngestResult = z.infer<typeof IngestResult>;
@@ -60,6 +70,7 @@ export type ValidateResult = z.infer<typeof ValidateResult>;
 export type TransformResult = z.infer<typeof TransformResult>;
 export type FamilyResult = z.infer<typeof FamilyResult>;
 export type TrainResult = z.infer<typeof TrainResult>;
+export type FamilyFailure = z.infer<typeof FamilyFailure>;
 export type RegisterResult = z.infer<typeof RegisterResult>;
 
 /** The job catalogue: stage name -> payload and result schemas (parsed at the worker). */

@@ -7,6 +7,7 @@ import { startPredictWorker } from './predict-worker.js';
 import { redisConnection } from './queues.js';
 import { RETRAIN_QUEUE, retrainProcessor, retrainTemplate, syncRetrainSchedule } from './retrain.js';
 import { startStageWorkers } from './stage-workers.js';
+import { claimStoreMarker } from './store-marker.js';
 import { stageDepsFrom } from './wiring.js';
 
 /** Queues a worker process can serve: the pipeline stages and the predict queue. */
@@ -35,9 +36,15 @@ export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptio
   const stages = queues.filter((s): s is StageName => s !== PREDICT_QUEUE);
   const connection = redisConnection(config.REDIS_URL, 'worker');
   const deps = stageDepsFrom(config, log);
+  // Before taking any job: a worker on another artifact store than its prefix's refuses to start.
+  await claimStoreMarker(connection, config.TM_QUEUE_PREFIX, deps.store).catch((err: unknown) => {
+    connection.disconnect();
+    throw err;
+  });
   const timers = { lockDuration: Number(process.env.TM_LOCK_DURATION_MS ?? 30_000), stalledInterval: Number(process.env.TM_STALLED_INTERVAL_MS ?? 30_000) };
   const stageWorkers = startStageWorkers({ connection, prefix: config.TM_QUEUE_PREFIX, deps, stages, concurrency: o.concurrency, familyConcurrency: o.familyConcurrency, sandbox: true, ...timers });
   const predict = queues.includes(PREDICT_QUEUE) ? startPredictWorker({ connection, prefix: config.TM_QUEUE_PREFIX, store: deps.store, registry: deps.registry, ...timers }) : undefined;
+  await stageWorkers.ready;
   const retrain = await startRetrainScheduling(config, connection, log);
   for (const w of [...stageWorkers.workers, ...(predict ? [predict] : [])]) {
     w.on('completed', (job) => log.info({ queue: w.name, jobId: job.id }, 'job completed'));

@@ -1,10 +1,12 @@
 import { availableParallelism } from 'node:os';
-import { Queue, Worker } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { StageDeps } from '../core/pipeline/stage-deps.js';
 import { STAGES, type StageName } from '../schema/jobs.js';
 import { processorFor } from './processors.js';
 import { QUEUE_OF } from './queues.js';
+import { cancelChannel, isCancelled, runIdOf } from './run-control.js';
+import { childRunner } from './sandbox/child-runner.js';
 
 export interface StageWorkerOptions {
   connection: Redis;
@@ -17,8 +19,8 @@ export interface StageWorkerOptions {
   /** train-family jobs at once. Default: the CPU count when sandboxed, else 1. */
   familyConcurrency?: number;
   /**
-   * Run train-family jobs in sandboxed processes (adapters from the environment configuration).
-   * Default false: in-process, with `deps`.
+   * Run train-family jobs in child processes, one per job, killed when the run is cancelled
+   * (adapters from the environment configuration). Default false: in-process, with `deps`.
    */
   sandbox?: boolean;
   /** Lock and stall timers (tests compress them). Defaults 30 s / 30 s. */
@@ -28,14 +30,18 @@ export interface StageWorkerOptions {
 
 export interface StageWorkers {
   workers: Worker[];
-  /** Stops taking jobs and waits for active ones up to `deadlineMs`, then closes hard. */
+  /** Resolves once this process listens for run cancellations. */
+  ready: Promise<void>;
+  /** Stops taking jobs and waits for active ones up to `deadlineMs`, then closes hard (killing training processes). */
   close(deadlineMs?: number): Promise<void>;
 }
 
-/** The sandboxed processor file: built JS next to this module, or the tsx bootstrap from source. */
-function sandboxEntry(): URL {
-  return import.meta.url.endsWith('.ts') ? new URL('./sandbox/train-family.mjs', import.meta.url) : new URL('./sandbox/train-family.js', import.meta.url);
+/** The child process entry of train-family jobs: built JS next to this module, or the tsx bootstrap from source. */
+function familyChildEntry(): URL {
+  return new URL(import.meta.url.endsWith('.ts') ? './sandbox/family-child.mjs' : './sandbox/family-child.js', import.meta.url);
 }
+
+type Processor = (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>;
 
 export function startStageWorkers(o: StageWorkerOptions): StageWorkers {
   const queues = new Map<string, Queue>();
@@ -44,24 +50,55 @@ export function startStageWorkers(o: StageWorkerOptions): StageWorkers {
     if (!q) queues.set(name, (q = new Queue(name, { connection: o.connection, prefix: o.prefix })));
     return q;
   };
-  const workers = (o.stages ?? STAGES).map(
-    (stage) =>
-      new Worker(QUEUE_OF[stage], o.sandbox && stage === 'train-family' ? sandboxEntry() : processorFor(stage, { deps: o.deps, queue }), {
-        connection: o.connection,
-        prefix: o.prefix,
-        concurrency: stage === 'train-family' ? (o.familyConcurrency ?? (o.sandbox ? availableParallelism() : 1)) : (o.concurrency ?? 1),
-        lockDuration: o.lockDuration ?? 30_000,
-        stalledInterval: o.stalledInterval ?? 30_000,
-      }),
-  );
+  const cancelledWhy = async (job: Job) => {
+    const runId = runIdOf(job);
+    return runId && (await isCancelled(o.connection, o.prefix, runId)) ? `run ${runId} was cancelled` : undefined;
+  };
+  const children = childRunner(familyChildEntry(), cancelledWhy);
+  // A job of a cancelled run fails before it starts; one cancelled while running stops at once
+  // (its training process is killed; an in-process stage's result is dropped).
+  const guarded =
+    (run: Processor): Processor =>
+    async (job, token, signal) => {
+      const why = await cancelledWhy(job);
+      if (why) throw new UnrecoverableError(why);
+      if (!signal) return run(job, token);
+      const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => void cancelledWhy(job).then((w) => reject(new UnrecoverableError(w ?? 'cancelled'))), { once: true }));
+      return Promise.race([run(job, token, signal), aborted]);
+    };
+  const stages = o.stages ?? STAGES;
+  const active = new Map<string, Worker>();
+  const workers = stages.map((stage) => {
+    const run: Processor = o.sandbox && stage === 'train-family' ? children.process : processorFor(stage, { deps: o.deps, queue });
+    const worker = new Worker(QUEUE_OF[stage], guarded(run), {
+      connection: o.connection,
+      prefix: o.prefix,
+      concurrency: stage === 'train-family' ? (o.familyConcurrency ?? (o.sandbox ? availableParallelism() : 1)) : (o.concurrency ?? 1),
+      lockDuration: o.lockDuration ?? 30_000,
+      stalledInterval: o.stalledInterval ?? 30_000,
+    });
+    worker.on('active', (job) => active.set(job.id!, worker));
+    for (const done of ['completed', 'failed'] as const) worker.on(done, (job?: Job) => job?.id && active.delete(job.id));
+    return worker;
+  });
+  const subscriber = o.connection.duplicate();
+  subscriber.on('message', (_channel: string, runId: string) => {
+    for (const [jobId, worker] of active) if (jobId.startsWith(`${runId}-`)) worker.cancelJob(jobId, 'run cancelled');
+  });
+  const ready = subscriber.subscribe(cancelChannel(o.prefix)).then(() => undefined);
   return {
     workers,
+    ready,
     async close(deadlineMs = 30_000) {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deadlineMs)));
       const graceful = Promise.all(workers.map((w) => w.close())).then(() => 'done' as const);
-      if ((await Promise.race([graceful, deadline])) === 'late') await Promise.all(workers.map((w) => w.close(true)));
+      if ((await Promise.race([graceful, deadline])) === 'late') {
+        children.killAll();
+        await Promise.all(workers.map((w) => w.close(true)));
+      }
       clearTimeout(timer);
+      subscriber.disconnect();
       await Promise.all([...queues.values()].map((q) => q.close()));
     },
   };

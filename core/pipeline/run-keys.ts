@@ -18,5 +18,7 @@ export function runKeys(runId: string) {
     familyResult: (family: string) => `${base}/train/${family}/result.json`,
     trainSummary: `${base}/train/summary.json`,
     metrics: `${base}/evaluate/metrics.json`,
+    /** Written when the run is cancelled: when and why. */
+    cancelled: `${base}/cancelled.json`,
   };
 }

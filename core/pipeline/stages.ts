@@ -10,13 +10,14 @@ import { PermanentError } from '../errors.js';
 import { classificationReport } from '../metrics/classification-report.js';
 import type { ModelJSON } from '../models/model.js';
 import { Pipeline } from '../models/pipeline.js';
-import { decidePromotion } from '../registry/promotion.js';
+import { decidePromotion, type PromotionDecision } from '../registry/promotion.js';
 import { Preprocessor } from '../transform/preprocessor.js';
 import { DEFAULT_FAMILIES, type Family } from '../tuning/families.js';
 import { FoldCache } from '../tuning/fold-cache.js';
 import { searchFamily } from '../tuning/grid-search.js';
 import { driftReport } from '../validation/drift/drift-report.js';
 import { assertValid, validateDataset } from '../validation/validate-dataset.js';
+import { refitOnAllRows } from './refit-all.js';
 import { runKeys } from './run-keys.js';
 import { track, trackedRun } from './tracking.js';
 import type { StageDeps } from './stage-deps.js';
@@ -145,7 +146,10 @@ export async function trainFamily(run: RunSpec, kind: string, deps: StageDeps): 
 /**
  * Picks the family with the best CV score, scores it on the test rows, registers it as the next
  * version and makes it `production` when it beats the current production model re-scored on the
- * same test rows (the promotion rule); otherwise it stays a candidate version.
+ * same test rows (the promotion rule); otherwise it stays a candidate version. A partial run (some
+ * family failed) is registered but never promoted unless the run allows it. With `refitAll` the
+ * registered pipeline is the chosen family's best params fitted again on every row, after the
+ * evaluation; the recorded metrics stay the held-out ones and the manifest says so.
  */
 export async function register(run: RunSpec, trained: TrainResult, deps: StageDeps): Promise<RegisterResult> {
   const keys = runKeys(run.runId);
@@ -160,14 +164,21 @@ export async function register(run: RunSpec, trained: TrainResult, deps: StageDe
     const r = classificationReport(test.labels, p.predictProba(test.features), test.classes, test.positiveClass);
     return { accuracy: r.accuracy, precision: r.precision, recall: r.recall, f1: r.f1, macroF1: r.macroF1, rocAuc: r.rocAuc, prAuc: r.prAuc };
   };
-  const modelJson = await getJson<ModelJSON>(deps.store, best.pipelineKey);
-  if (!modelJson) throw new Error(`missing artifact ${best.pipelineKey}`);
-  const metrics = scoreOn(await Pipeline.fromJSON(modelJson));
+  const evaluated = await getJson<ModelJSON>(deps.store, best.pipelineKey);
+  if (!evaluated) throw new Error(`missing artifact ${best.pipelineKey}`);
+  const metrics = scoreOn(await Pipeline.fromJSON(evaluated));
   deps.onProgress?.(40);
   const production = await deps.registry.get(run.modelName, 'production');
   const productionMetrics = production ? scoreOn(await Pipeline.fromJSON(production.model)) : undefined;
-  const decision = decidePromotion(deps.promotion, metrics, productionMetrics);
-  const dataDigest = (await getJson<IngestResult>(deps.store, keys.ingestSummary))?.dataDigest ?? sha256((await deps.store.get(keys.dataset)) ?? new Uint8Array());
+  const decision = partialRunRule(run, trained, decidePromotion(deps.promotion, metrics, productionMetrics));
+  const ingested = await getJson<IngestResult>(deps.store, keys.ingestSummary);
+  const dataDigest = ingested?.dataDigest ?? sha256((await deps.store.get(keys.dataset)) ?? new Uint8Array());
+  const testRows = test.labels.length;
+  let modelJson = evaluated;
+  if (run.refitAll) {
+    modelJson = await refitOnAllRows(familiesOf({ ...run, families: [best.family] })[0], best.params, await loadDataset(deps, keys.dataset));
+    deps.onProgress?.(80);
+  }
   const manifest = await deps.registry.register(run.modelName, modelJson, {
     runId: run.runId,
     family: best.family,
@@ -176,17 +187,26 @@ export async function register(run: RunSpec, trained: TrainResult, deps: StageDe
     schemaHash: sha256(canonicalJson(run.schema)),
     schema: run.schema,
     dataDigest,
+    evaluation: { metricsOn: 'held-out test rows', trainRows: (ingested?.rows ?? testRows) - testRows, testRows, refitOnAllRows: run.refitAll },
+    failures: trained.failures,
+    allowPartial: run.allowPartial,
     gitCommit: run.gitCommit,
   });
   if (decision.promote) await deps.registry.setAlias(run.modelName, 'production', manifest.version);
-  const result = { best: best.family, metrics, version: manifest.version, promoted: decision.promote, reason: decision.reason };
-  const record = { ...result, productionMetrics, families: trained.families, failures: trained.failures };
+  const result: RegisterResult = { best: best.family, metrics, version: manifest.version, promoted: decision.promote, reason: decision.reason, failures: trained.failures, refitAll: run.refitAll };
+  const record = { ...result, productionMetrics, families: trained.families, allowPartial: run.allowPartial };
   await putJson(deps.store, keys.metrics, record);
   const tracked = await trackedRun(run, deps);
   await track(deps, 'register', async () => {
     if (!tracked) return;
     await tracked.logMetrics(Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`test_${k}`, v])));
-    await tracked.setTags({ 'threatmatrix.best': best.family, 'threatmatrix.version': String(manifest.version), 'threatmatrix.promoted': String(decision.promote) });
+    await tracked.setTags({
+      'threatmatrix.best': best.family,
+      'threatmatrix.version': String(manifest.version),
+      'threatmatrix.promoted': String(decision.promote),
+      'threatmatrix.failedFamilies': trained.failures.map((f) => f.family).join(',') || 'none',
+      'threatmatrix.refitAll': String(run.refitAll),
+    });
     await tracked.logArtifact('evaluate/metrics.json', JSON.stringify(record, null, 2));
     await tracked.logArtifact('model/model.json', JSON.stringify(modelJson));
     await deps.tracker?.registerModel?.(run.modelName, tracked, decision.promote);
@@ -194,4 +214,11 @@ export async function register(run: RunSpec, trained: TrainResult, deps: StageDe
   });
   deps.onProgress?.(100);
   return result;
+}
+
+/** A run where families failed is kept as a candidate unless it allows a partial outcome. */
+function partialRunRule(run: RunSpec, trained: TrainResult, decision: PromotionDecision): PromotionDecision {
+  if (!trained.failures.length || run.allowPartial || !decision.promote) return decision;
+  const failed = trained.failures.map((f) => f.family).join(', ');
+  return { promote: false, reason: `not promoted: a partial run (${failed} failed); allowPartial accepts one` };
 }

@@ -13,6 +13,14 @@ export interface ModelManifest {
   /** The dataset schema the model was trained on, as written (so a version is self-contained). */
   schema?: Record<string, unknown>;
   dataDigest: string;
+  /**
+   * What `metrics` were measured on: the held-out test rows. `refitOnAllRows` says the registered
+   * pipeline was fitted again on every row afterwards (so the metrics describe its 80 % twin).
+   */
+  evaluation?: { metricsOn: 'held-out test rows'; trainRows: number; testRows: number; refitOnAllRows: boolean };
+  /** Families of the run that failed; `allowPartial` whether the run accepted that. */
+  failures?: { family: string; error: string }[];
+  allowPartial?: boolean;
   gitCommit?: string;
   createdAt: string;
 }

@@ -1,19 +1,31 @@
 import type { Config } from '../../schema/index.js';
-import { getJson } from '../../core/artifacts/json.js';
-import { runKeys } from '../../core/pipeline/run-keys.js';
-import type { RegisterResult } from '../../schema/jobs.js';
+import { runOutcome, type RunOutcome } from '../../core/pipeline/run-outcome.js';
+import type { ArtifactStore } from '../../core/ports/artifact-store.js';
+import { redisConnection } from '../queues.js';
+import { cancelRun } from '../run-control.js';
 import { stageDepsFrom } from '../wiring.js';
 
-/** `threatmatrix runs`: every run in the artifact store with its outcome. */
-export async function runsCommand(config: Config): Promise<number> {
-  const { store } = stageDepsFrom(config);
-  const ids = [...new Set((await store.list('runs/')).map((k) => k.split('/')[1]))];
-  for (const id of ids) {
-    const result = await getJson<RegisterResult>(store, runKeys(id).metrics);
-    const failed = !result && (await getJson<{ ok: boolean }>(store, runKeys(id).validation))?.ok === false;
-    const state = result ? `v${result.version} ${result.best} f1 ${result.metrics.f1?.toFixed(4)}` : failed ? 'failed validation' : 'unfinished';
-    process.stdout.write(`${id}  ${state}\n`);
+/** One line of `threatmatrix runs`. */
+function describeOutcome(o: RunOutcome): string {
+  if (o.state === 'succeeded' || o.state === 'partial') {
+    const r = o.result;
+    const failed = r.failures.length ? `  partial: ${r.failures.map((f) => `${f.family} failed (${f.error.slice(0, 80)})`).join('; ')}` : '';
+    return `v${r.version} ${r.best} f1 ${r.metrics.f1?.toFixed(4)}${failed}`;
   }
+  if (o.state === 'cancelled') return `cancelled ${o.at} (${o.reason})`;
+  return o.state === 'failed-validation' ? 'failed validation' : 'unfinished';
+}
+
+/** `threatmatrix runs`: every run in the artifact store with its outcome; `runs cancel <id>` cancels one. */
+export async function runsCommand(argv: string[], config: Config): Promise<number> {
+  const { store } = stageDepsFrom(config);
+  if (argv[0] === 'cancel') return cancelCommand(argv[1], config, store);
+  if (argv.length) {
+    process.stderr.write('usage: threatmatrix runs [cancel <run id>]\n');
+    return 2;
+  }
+  const ids = [...new Set((await store.list('runs/')).map((k) => k.split('/')[1]))];
+  for (const id of ids) process.stdout.write(`${id}  ${describeOutcome(await runOutcome(store, id))}\n`);
   return 0;
 }
 
@@ -30,4 +42,23 @@ export async function modelsCommand(config: Config): Promise<number> {
     }
   }
   return 0;
+}
+
+/** `threatmatrix runs cancel <id>`: stops the run's jobs on every worker and removes its queued ones. */
+async function cancelCommand(runId: string | undefined, config: Config, store: ArtifactStore): Promise<number> {
+  if (!runId) {
+    process.stderr.write('usage: threatmatrix runs cancel <run id>\n');
+    return 2;
+  }
+  const conn = redisConnection(config.REDIS_URL, 'producer');
+  await conn.connect();
+  try {
+    const c = await cancelRun(conn, config.TM_QUEUE_PREFIX, store, runId, { reason: 'threatmatrix runs cancel' });
+    if (c.state === 'unknown') process.stderr.write(`no run ${runId} in queue prefix ${config.TM_QUEUE_PREFIX} or the artifact store\n`);
+    else if (c.state === 'finished') process.stderr.write(`run ${runId} has already finished: nothing to cancel\n`);
+    else process.stdout.write(`cancelled run ${runId}: ${c.removed} queued job(s) removed${c.stillActive ? `, ${c.stillActive} still stopping` : ', none left running'}\n`);
+    return c.state === 'cancelled' ? 0 : c.state === 'unknown' ? 2 : 1;
+  } finally {
+    conn.disconnect();
+  }
 }

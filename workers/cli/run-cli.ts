@@ -1,6 +1,8 @@
 import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig, SchemaFileError, type Config } from '../../schema/index.js';
 import { DataError } from '../../core/errors.js';
+import { StoreMismatchError } from '../store-marker.js';
+import { CliError } from './cli-error.js';
 import { importCommand } from './import-command.js';
 import { modelsCommand, runsCommand } from './list-commands.js';
 import { schemaCommand } from './schema-command.js';
@@ -15,10 +17,10 @@ export interface Command {
 
 /** The commands a worker install has. */
 export const WORKER_COMMANDS: Record<string, Command> = {
-  train: { help: 'enqueue a training run (--data, --schema, --families, --folds, --name, --follow, --unless-served)', run: trainCommand },
+  train: { help: 'enqueue a training run (--data, --schema, --families, --folds, --test-size, --refit-all, --allow-partial, --name, --follow, --unless-served)', run: trainCommand },
   worker: { help: 'serve the stage and predict queues (--stages, --concurrency, --shutdown-seconds)', run: workerCommand },
   import: { help: 'load a CSV into MongoDB after validation (<csv> --mongo uri/db --collection name)', run: (argv, _c, log) => importCommand(argv, log) },
-  runs: { help: 'list runs in the artifact store', run: (_a, config) => runsCommand(config) },
+  runs: { help: 'list runs in the artifact store; runs cancel <id> stops one', run: (argv, config) => runsCommand(argv, config) },
   schema: { help: 'infer a dataset schema from a CSV (infer <csv> --label col [--threat x] [-o schema.yaml])', run: (argv) => schemaCommand(argv) },
   models: { help: 'list registered model versions', run: (_a, config) => modelsCommand(config) },
 };
@@ -50,7 +52,7 @@ export function runCli(argv: string[], commands: Record<string, Command>): void 
   main().then(
     (code) => process.exit(code),
     (err: unknown) => {
-      if (err instanceof DataError || err instanceof SchemaFileError) {
+      if (err instanceof DataError || err instanceof SchemaFileError || err instanceof CliError || err instanceof StoreMismatchError) {
         process.stderr.write(`${err.message}\n`);
         process.exit(2);
       }

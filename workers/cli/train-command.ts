@@ -1,14 +1,16 @@
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import type { RegisterResult } from '../../schema/jobs.js';
+import { RegisterResult } from '../../schema/jobs.js';
 import { STAGES, type Config } from '../../schema/index.js';
 import { getJson } from '../../core/artifacts/json.js';
 import { runKeys } from '../../core/pipeline/run-keys.js';
 import type { ValidationReport } from '../../core/validation/validate-dataset.js';
 import { RunProducer } from '../flow.js';
 import { QUEUE_OF, redisConnection } from '../queues.js';
+import { cancelRun } from '../run-control.js';
 import { startStageWorkers } from '../stage-workers.js';
+import { claimStoreMarker } from '../store-marker.js';
 import { stageDepsFrom } from '../wiring.js';
 import { followRun } from './follow.js';
 import { metricsTable } from './metrics-table.js';
@@ -35,10 +37,14 @@ export async function trainCommand(argv: string[], config: Config, log: Logger):
   const producer = new RunProducer(conn, config.TM_QUEUE_PREFIX);
   const local = a['local-worker'] === 'always' || (a['local-worker'] === 'auto' && (await workerCount(config, conn)) === 0);
   const workerConn = local ? redisConnection(config.REDIS_URL, 'worker') : undefined;
-  const embedded = workerConn
-    ? startStageWorkers({ connection: workerConn, prefix: config.TM_QUEUE_PREFIX, deps: stageDepsFrom(config, log), sandbox: true })
-    : undefined;
-  if (embedded) process.stderr.write('no stage workers are running: this process runs them until the run ends\n');
+  const deps = stageDepsFrom(config, log);
+  if (workerConn) await claimStoreMarker(workerConn, config.TM_QUEUE_PREFIX, deps.store);
+  const embedded = workerConn ? startStageWorkers({ connection: workerConn, prefix: config.TM_QUEUE_PREFIX, deps, sandbox: true }) : undefined;
+  if (embedded) {
+    await embedded.ready;
+    process.stderr.write('no stage workers are running: this process runs them until the run ends\n');
+  }
+  let interrupt: (() => void) | undefined;
   try {
     if (!a.follow && !embedded) {
       await producer.enqueue(run);
@@ -46,14 +52,29 @@ export async function trainCommand(argv: string[], config: Config, log: Logger):
       return 0;
     }
     process.stderr.write(`run ${runId}: ${run.source.kind} ${'path' in run.source ? run.source.path : ''}\n`);
-    const result = (await followRun(runId, () => redisConnection(config.REDIS_URL, 'worker'), config.TM_QUEUE_PREFIX, () => producer.enqueue(run))) as RegisterResult;
+    // Ctrl-C cancels the run this command started (a second Ctrl-C exits at once).
+    const interrupted = new Promise<'interrupted'>((resolve) => process.once('SIGINT', (interrupt = () => resolve('interrupted'))));
+    const outcome = await Promise.race([followRun(runId, () => redisConnection(config.REDIS_URL, 'worker'), config.TM_QUEUE_PREFIX, () => producer.enqueue(run)), interrupted]);
+    if (outcome === 'interrupted') {
+      process.stderr.write(`\nCtrl-C: cancelling run ${runId}\n`);
+      const c = await cancelRun(conn, config.TM_QUEUE_PREFIX, deps.store, runId, { reason: 'Ctrl-C on train --follow' });
+      const left = c.state === 'cancelled' && c.stillActive ? `; ${c.stillActive} job(s) still stopping` : '';
+      process.stderr.write(c.state === 'cancelled' ? `cancelled run ${runId}: its jobs are stopped${left}\n` : `run ${runId} was not cancelled (${c.state})\n`);
+      return 130;
+    }
+    const result = RegisterResult.parse(outcome);
     process.stdout.write(`${metricsTable(runId, result)}\n`);
+    if (result.failures.length && !run.allowPartial) {
+      process.stderr.write(`run ${runId} is partial (${result.failures.map((f) => f.family).join(', ')} failed): exit 1; --allow-partial accepts it\n`);
+      return 1;
+    }
     return 0;
   } catch (err) {
     process.stderr.write(`run ${runId} failed: ${(err as Error).message}\n`);
     await showValidationReport(config, runId);
     return 1;
   } finally {
+    if (interrupt) process.off('SIGINT', interrupt);
     await embedded?.close(10_000);
     workerConn?.disconnect();
     await producer.close();
