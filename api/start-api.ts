@@ -9,6 +9,7 @@ import { BatchProducer } from '../workers/batches.js';
 import { sourceFromArg } from '../workers/cli/source-arg.js';
 import { RunProducer } from '../workers/flow.js';
 import { QUEUE_OF, redisConnection } from '../workers/queues.js';
+import { cancelRun } from '../workers/run-control.js';
 import { retrainTemplate } from '../workers/retrain.js';
 import { stageDepsFrom } from '../workers/wiring.js';
 import { buildApp } from './app.js';
@@ -100,6 +101,7 @@ async function trainingControl(config: Config, conn: Redis, store: ArtifactStore
   const queues = Object.fromEntries(STAGES.map((s) => [s, new Queue(QUEUE_OF[s], { connection: conn, prefix: config.TM_QUEUE_PREFIX })])) as Record<StageName, Queue>;
   return {
     enqueue: (run: RunSpecInput) => producer.enqueue(run),
+    cancel: (runId: string) => cancelRun(conn, config.TM_QUEUE_PREFIX, store, runId, { settleMs: 0, reason: 'DELETE /v1/training-runs' }),
     queues,
     store,
     defaults: await retrainTemplate(config),

@@ -15,6 +15,7 @@ import { STAGES, type StageName } from '../schema/jobs.js';
 import { sourceFromArg } from '../workers/cli/source-arg.js';
 import { RunProducer } from '../workers/flow.js';
 import { QUEUE_OF, redisConnection } from '../workers/queues.js';
+import { cancelRun } from '../workers/run-control.js';
 import { startStageWorkers, type StageWorkers } from '../workers/stage-workers.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
 import { attackDataset } from './helpers/synthetic.js';
@@ -45,7 +46,7 @@ describe('training runs through the API', () => {
       registry,
       redisOk: async () => true,
       keys: { predict: [], admin: [ADMIN] },
-      training: { enqueue: (run) => producer.enqueue(run), queues, store, defaults: { modelName: 'attacks', source: { kind: 'csv', path: join(dir, 'attacks.csv') }, schema }, source: sourceFromArg },
+      training: { enqueue: (run) => producer.enqueue(run), cancel: (id) => cancelRun(conn, prefix, store, id, { settleMs: 0 }), queues, store, defaults: { modelName: 'attacks', source: { kind: 'csv', path: join(dir, 'attacks.csv') }, schema }, source: sourceFromArg },
     });
     server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((r) => server.once('listening', r));

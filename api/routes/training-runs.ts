@@ -2,15 +2,19 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Queue } from 'bullmq';
 import { getJson } from '../../core/artifacts/json.js';
 import { runKeys } from '../../core/pipeline/run-keys.js';
+import { runOutcome, type RunOutcome } from '../../core/pipeline/run-outcome.js';
 import type { ArtifactStore } from '../../core/ports/artifact-store.js';
 import { RunSpec, STAGES, type RunSpecInput, type SourceSpec, type StageName } from '../../schema/jobs.js';
 import { newRunId } from '../../workers/cli/run-args.js';
+import type { CancelOutcome } from '../../workers/run-control.js';
 import { ApiError } from '../errors.js';
 import { ErrorSchema } from './shared.js';
 
-/** What the training routes need: a way to enqueue runs, the stage queues, the store, defaults. */
+/** What the training routes need: a way to enqueue and cancel runs, the stage queues, the store, defaults. */
 export interface TrainingControl {
   enqueue(run: RunSpecInput): Promise<unknown>;
+  /** Cancels a run without waiting for its active jobs to stop (workers kill them on the signal). */
+  cancel(runId: string): Promise<CancelOutcome>;
   queues: Record<StageName, Queue>;
   store: ArtifactStore;
   defaults: { modelName: string; source: SourceSpec; schema: Record<string, unknown> };
@@ -25,15 +29,25 @@ const StartRun = z
     schema: z.record(z.string(), z.unknown()).optional().openapi({ description: 'Dataset schema (as in a schema file); default the configured one' }),
     families: z.array(z.string()).min(1).optional(),
     folds: z.number().int().min(2).max(20).optional(),
+    testSize: z.number().gt(0).lt(1).optional().openapi({ description: 'Share of rows held out for the test metrics (default 0.2)' }),
+    refitAll: z.boolean().optional().openapi({ description: 'After evaluation, refit the chosen family on all rows and register that pipeline (metrics stay the held-out ones; default false)' }),
+    allowPartial: z.boolean().optional().openapi({ description: 'Accept a run where some families failed: promote as usual (default false: such a run stays a candidate)' }),
     name: z.string().optional(),
   })
   .strict()
   .openapi('StartTrainingRun');
 const Started = z.object({ runId: z.string() }).openapi('TrainingRunStarted');
 const StageState = z.object({ stage: z.string(), job: z.string(), state: z.string(), progress: z.unknown(), attempts: z.number().int(), error: z.string().optional() });
+const FamilyFailure = z.object({ family: z.string(), error: z.string() });
+/** A run's state: from the store once it ended (succeeded, partial, cancelled, failed-validation), else from its queued jobs. */
+const RunState = z.enum(['queued', 'running', 'succeeded', 'partial', 'failed', 'failed-validation', 'cancelled']);
 const RunDetail = z
   .object({
     runId: z.string(),
+    state: RunState,
+    /** Families that failed and why (a partial run). */
+    failures: z.array(FamilyFailure),
+    cancelled: z.object({ at: z.string(), reason: z.string() }).optional(),
     stages: z.array(StageState),
     result: z.unknown().optional(),
     validation: z.unknown().optional(),
@@ -41,10 +55,13 @@ const RunDetail = z
   })
   .openapi('TrainingRun');
 const RunList = z.object({ runs: z.array(z.object({ runId: z.string(), finished: z.boolean() })) }).openapi('TrainingRuns');
+const Cancelled = z.object({ runId: z.string(), state: z.literal('cancelled'), removed: z.number().int(), stopping: z.number().int() }).openapi('TrainingRunCancelled');
+const IdParam = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) });
 const errors = {
   401: { description: 'No or unknown API key', content: { 'application/json': { schema: ErrorSchema } } },
   403: { description: 'Not an admin key', content: { 'application/json': { schema: ErrorSchema } } },
   404: { description: 'No such run', content: { 'application/json': { schema: ErrorSchema } } },
+  409: { description: 'The run has already finished', content: { 'application/json': { schema: ErrorSchema } } },
   422: { description: 'Invalid options', content: { 'application/json': { schema: ErrorSchema } } },
 };
 const security = [{ apiKey: [] }];
@@ -70,6 +87,9 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
         schema,
         families: body.families,
         folds: body.folds,
+        testSize: body.testSize,
+        refitAll: body.refitAll,
+        allowPartial: body.allowPartial,
       });
       if (!parsed.success) throw new ApiError(422, 'invalid_request', parsed.error.issues[0].message, parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })));
       await t.enqueue(parsed.data);
@@ -92,12 +112,12 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
       path: '/v1/training-runs/{id}',
       summary: 'Per-stage state, progress, metrics, validation and drift reports',
       security,
-      request: { params: z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) }) },
+      request: { params: IdParam },
       responses: { 200: { description: 'The run', content: { 'application/json': { schema: RunDetail } } }, ...errors },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const stages = [];
+      const stages: z.infer<typeof StageState>[] = [];
       for (const stage of STAGES.filter((s) => s !== 'train-family')) {
         const job = await t.queues[stage].getJob(`${id}-${stage}`);
         if (job) stages.push({ stage, job: job.id!, state: await job.getState(), progress: job.progress, attempts: job.attemptsMade, error: job.failedReason || undefined });
@@ -105,9 +125,37 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
       const families = (await t.queues['train-family'].getJobs(['waiting', 'active', 'completed', 'failed', 'delayed'])).filter((j) => j.id?.startsWith(`${id}-train-family-`));
       for (const job of families) stages.push({ stage: 'train-family', job: job.id!, state: await job.getState(), progress: job.progress, attempts: job.attemptsMade, error: job.failedReason || undefined });
       const k = runKeys(id);
-      const [result, validation, drift] = await Promise.all([getJson(t.store, k.metrics), getJson(t.store, k.validation), getJson(t.store, k.drift)]);
-      if (!stages.length && !validation) throw new ApiError(404, 'not_found', `no training run ${id}`);
-      return c.json({ runId: id, stages, result, validation, drift }, 200);
+      const [outcome, validation, drift] = await Promise.all([runOutcome(t.store, id), getJson(t.store, k.validation), getJson(t.store, k.drift)]);
+      if (!stages.length && !validation && outcome.state !== 'cancelled') throw new ApiError(404, 'not_found', `no training run ${id}`);
+      const result = 'result' in outcome ? outcome.result : undefined;
+      const cancelled = outcome.state === 'cancelled' ? { at: outcome.at, reason: outcome.reason } : undefined;
+      return c.json({ runId: id, state: stateOf(outcome, stages), failures: result?.failures ?? [], cancelled, stages, result, validation, drift }, 200);
     },
   );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/training-runs/{id}',
+      summary: "Cancel a run: its queued jobs are removed and workers stop its running ones (training processes included)",
+      security,
+      request: { params: IdParam },
+      responses: { 202: { description: 'Cancelled; running jobs are stopping', content: { 'application/json': { schema: Cancelled } } }, ...errors },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const outcome = await t.cancel(id);
+      if (outcome.state === 'unknown') throw new ApiError(404, 'not_found', `no training run ${id}`);
+      if (outcome.state === 'finished') throw new ApiError(409, 'conflict', `training run ${id} has already finished`);
+      return c.json({ runId: id, state: 'cancelled' as const, removed: outcome.removed, stopping: outcome.stillActive }, 202);
+    },
+  );
+}
+
+/** The stored outcome when the run ended; otherwise what its jobs say. */
+function stateOf(outcome: RunOutcome, stages: z.infer<typeof StageState>[]): z.infer<typeof RunState> {
+  if (outcome.state !== 'unfinished') return outcome.state;
+  // A chain stage that failed fails the run; a failed family alone does not.
+  if (stages.some((s) => s.state === 'failed' && s.stage !== 'train-family')) return 'failed';
+  return stages.some((s) => s.state === 'active' || s.state === 'completed') ? 'running' : 'queued';
 }
