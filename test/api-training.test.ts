@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -31,6 +31,7 @@ describe('training runs through the API', () => {
   let queues: Record<StageName, Queue>;
   let producer: RunProducer;
   const ADMIN = 'admin-key';
+  let finishedRun = '';
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tm-api-train-'));
@@ -69,12 +70,14 @@ describe('training runs through the API', () => {
     const res = await call('POST', '/v1/training-runs', { data: join(dir, 'attacks.csv'), families: ['decision_tree'] });
     expect(res.status).toBe(202);
     const { runId } = (await res.json()) as { runId: string };
+    finishedRun = runId;
     let detail: { stages: { stage: string; state: string }[]; result?: { version: number }; validation?: { ok: boolean }; drift?: object } = { stages: [] };
     for (let i = 0; i < 300 && !detail.result; i++) {
       await new Promise((r) => setTimeout(r, 100));
       detail = (await (await call('GET', `/v1/training-runs/${runId}`)).json()) as typeof detail;
     }
-    expect(detail.result).toMatchObject({ version: 1, promoted: true });
+    expect(detail.result).toMatchObject({ version: 1, promoted: true, failures: [] });
+    expect(detail).toMatchObject({ state: 'succeeded', failures: [] });
     expect(detail.validation).toMatchObject({ ok: true });
     expect(detail.drift).toBeDefined();
     expect(detail.stages.map((s) => s.stage)).toEqual(expect.arrayContaining(['ingest', 'validate', 'transform', 'train', 'train-family']));
@@ -87,6 +90,47 @@ describe('training runs through the API', () => {
     expect(bad.status).toBe(422);
     expect((await call('GET', '/v1/training-runs/run-nope')).status).toBe(404);
     expect((await fetch(`${base}/v1/training-runs`)).status).toBe(401);
+  });
+
+  it('takes testSize, refitAll and allowPartial in the body and refuses a test share outside (0, 1)', async () => {
+    const bad = await call('POST', '/v1/training-runs', { testSize: 1.5 });
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(await bad.json())).toMatch(/testSize/);
+    const res = await call('POST', '/v1/training-runs', { families: ['decision_tree'], testSize: 0.5, refitAll: true, allowPartial: true });
+    expect(res.status).toBe(202);
+    const { runId } = (await res.json()) as { runId: string };
+    let detail: { state?: string; result?: { refitAll: boolean }; stages: { stage: string; state: string }[] } = { stages: [] };
+    for (let i = 0; i < 300 && !detail.result; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      detail = (await (await call('GET', `/v1/training-runs/${runId}`)).json()) as typeof detail;
+    }
+    expect(detail).toMatchObject({ state: 'succeeded', result: { refitAll: true } });
+    const validate = await queues.validate.getJob(`${runId}-validate`);
+    expect(validate?.returnvalue).toMatchObject({ trainRows: 400, testRows: 400 });
+    const registry = new ArtifactRegistry(new LocalArtifactStore(join(dir, 'artifacts')));
+    const manifest = (await registry.versions('attacks')).find((m) => m.runId === runId);
+    expect(manifest).toMatchObject({ allowPartial: true, evaluation: { metricsOn: 'held-out test rows', trainRows: 400, testRows: 400, refitOnAllRows: true } });
+    // The registered pipeline is the refit on all 800 rows, not the one evaluated on 400.
+    const registered = await registry.get('attacks', manifest!.version);
+    const evaluated = JSON.parse(await readFile(join(dir, 'artifacts', `runs/${runId}/train/decision_tree/pipeline.json`), 'utf8')) as object;
+    expect(JSON.stringify(registered!.model)).not.toEqual(JSON.stringify(evaluated));
+  });
+
+  it('cancels a run with DELETE (202), after which it shows state cancelled and holds no queued or running job; 404 unknown, 409 finished', async () => {
+    expect((await call('DELETE', '/v1/training-runs/run-nope')).status).toBe(404);
+    const finished = await call('DELETE', `/v1/training-runs/${finishedRun}`);
+    expect(finished.status).toBe(409);
+    expect(((await finished.json()) as { error: { code: string } }).error.code).toBe('conflict');
+    expect((await fetch(`${base}/v1/training-runs/${finishedRun}`, { method: 'DELETE' })).status).toBe(401);
+    const { runId } = (await (await call('POST', '/v1/training-runs', { families: ['mlp', 'random_forest'] })).json()) as { runId: string };
+    const res = await call('DELETE', `/v1/training-runs/${runId}`);
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ runId, state: 'cancelled' });
+    const live = async () => (await Promise.all(Object.values(queues).map((q) => q.getJobs(['active', 'waiting', 'delayed', 'prioritized'])))).flat().filter((j) => j?.id?.startsWith(`${runId}-`));
+    for (let i = 0; i < 100 && (await live()).length; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await live()).toEqual([]);
+    const detail = (await (await call('GET', `/v1/training-runs/${runId}`)).json()) as { state: string; cancelled?: { reason: string } };
+    expect(detail).toMatchObject({ state: 'cancelled', cancelled: { reason: 'cancelled' } });
   });
 
   it('reports queue depths in /metrics', async () => {
