@@ -3,6 +3,7 @@
  * the queue workers run (core/pipeline/run-locally.ts), adapters from the configuration.
  *
  *   npm run train:local -- [--data file.csv|s3://...|mongodb://...] [--schema file.yaml] [--families a,b] [--folds 3]
+ *                          [--test-size 0.2] [--refit-all] [--allow-partial]
  */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
   const run = await runSpecFromArgs(a, 'local');
   const result = await runLocally(run, stageDepsFrom(config, log), (stage) => log.info({ runId: run.runId, stage }, 'stage'));
   process.stdout.write(`${metricsTable(run.runId, result)}\n`);
+  // A partial run (some family failed) fails the command unless --allow-partial, as `train` does.
+  if (result.failures.length && !run.allowPartial) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {
