@@ -5,6 +5,7 @@ import { RegisterResult } from '../../schema/jobs.js';
 import { STAGES, type Config } from '../../schema/index.js';
 import { getJson } from '../../core/artifacts/json.js';
 import { runKeys } from '../../core/pipeline/run-keys.js';
+import { runOutcome } from '../../core/pipeline/run-outcome.js';
 import type { ValidationReport } from '../../core/validation/validate-dataset.js';
 import { RunProducer } from '../flow.js';
 import { QUEUE_OF, redisConnection } from '../queues.js';
@@ -70,6 +71,11 @@ export async function trainCommand(argv: string[], config: Config, log: Logger):
     }
     return 0;
   } catch (err) {
+    const outcome = await runOutcome(deps.store, runId).catch(() => undefined);
+    if (outcome?.state === 'cancelled') {
+      process.stderr.write(`run ${runId} was cancelled at ${outcome.at} (${outcome.reason})\n`);
+      return 1;
+    }
     process.stderr.write(`run ${runId} failed: ${(err as Error).message}\n`);
     await showValidationReport(config, runId);
     return 1;
