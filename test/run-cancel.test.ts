@@ -74,13 +74,16 @@ describe('cancelling a training run', () => {
     await familyActive(runId, 90_000);
     // The family's own process is running under the worker.
     await sleep(500);
-    expect(childProcessesOf(worker.pid!).some((p) => p.cmd.includes('family-child'))).toBe(true);
+    const training = childProcessesOf(worker.pid!).filter((p) => p.cmd.includes('family-child'));
+    expect(training).toHaveLength(1);
 
     const { stdout } = await run(process.execPath, [cli, 'runs', 'cancel', runId], { cwd: repoPath(''), env, timeout: 60_000 });
     expect(stdout).toMatch(new RegExp(`cancelled run ${runId}: \\d+ queued job\\(s\\) removed, none left running`));
     expect(await liveJobs(runId)).toEqual([]);
-    for (let i = 0; i < 50 && childProcessesOf(worker.pid!).length; i++) await sleep(100);
-    expect(childProcessesOf(worker.pid!)).toEqual([]);
+    // The process that was training is gone (killed, not left to finish its grid search).
+    const alive = (pid: number) => childProcessesOf(worker.pid!).some((p) => p.pid === pid);
+    for (let i = 0; i < 50 && alive(training[0].pid); i++) await sleep(100);
+    expect(alive(training[0].pid)).toBe(false);
     const failed = (await queues[STAGES.indexOf('train-family')].getJobs(['failed'])).filter((j) => j.id?.startsWith(`${runId}-`));
     expect(failed.map((j) => j.failedReason)).toEqual(expect.arrayContaining([`run ${runId} was cancelled`]));
     expect(await runOutcome(new LocalArtifactStore(join(dir, 'artifacts')), runId)).toMatchObject({ state: 'cancelled', reason: 'threatmatrix runs cancel' });

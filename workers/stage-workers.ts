@@ -98,6 +98,8 @@ export function startStageWorkers(o: StageWorkerOptions): StageWorkers {
         await Promise.all(workers.map((w) => w.close(true)));
       }
       clearTimeout(timer);
+      // Idle training processes go too (their IPC channels would keep this process alive).
+      children.killAll();
       subscriber.disconnect();
       await Promise.all([...queues.values()].map((q) => q.close()));
     },

@@ -6,54 +6,66 @@ export type ToChild = { type: 'start'; data: unknown };
 export type FromChild = { type: 'progress'; percent: number } | { type: 'done'; value: unknown } | { type: 'failed'; name: string; message: string };
 
 export interface ChildRunner {
-  /** A BullMQ processor: runs the job in a new child process, killed when the job is cancelled. */
+  /** A BullMQ processor: runs the job in a child process, killed when the job is cancelled. */
   process(job: Job, token?: string, signal?: AbortSignal): Promise<unknown>;
-  /** Kills every child still running (a worker's hard close: nothing is left behind). */
+  /** Kills every child, busy or idle (a worker's close: nothing is left behind). */
   killAll(): void;
-  /** Children running now. */
-  readonly running: number;
+  /** Children alive now (busy or idle). */
+  readonly alive: number;
 }
 
 /**
- * Runs each job in its own child process (one per job, forked from `entry`), in place of BullMQ's
- * sandbox: BullMQ's children wait out SIGTERM until their job ends and its cancel only reaches the
- * job's own code, which a CPU-bound grid search cannot check; here a cancelled job's process is
- * killed (SIGKILL), so it stops at once and leaves no orphan. `onCancelled` names the error a
- * killed job fails with.
+ * Runs jobs in child processes forked from `entry`, in place of BullMQ's sandbox: BullMQ's
+ * children wait out SIGTERM until their job ends, and its cancel only reaches the job's own code,
+ * which a CPU-bound grid search cannot check. Here a cancelled job's process is killed (SIGKILL),
+ * so it stops at once and leaves no orphan. A child that finished its job is kept for the next
+ * one (loading the models costs seconds). `cancelledWhy` names the error a killed job fails with.
  */
-export function childRunner(entry: URL, onCancelled: (job: Job) => Promise<string | undefined>): ChildRunner {
-  const children = new Set<ChildProcess>();
+export function childRunner(entry: URL, cancelledWhy: (job: Job) => Promise<string | undefined>): ChildRunner {
+  const all = new Set<ChildProcess>();
+  const idle: ChildProcess[] = [];
+  const spawnChild = () => {
+    const child = fork(entry, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    all.add(child);
+    child.once('exit', () => {
+      all.delete(child);
+      const at = idle.indexOf(child);
+      if (at >= 0) idle.splice(at, 1);
+    });
+    return child;
+  };
   return {
-    get running() {
-      return children.size;
+    get alive() {
+      return all.size;
     },
     killAll() {
-      for (const c of children) c.kill('SIGKILL');
+      for (const c of all) c.kill('SIGKILL');
     },
     process(job, _token, signal) {
-      const child = fork(entry, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      children.add(child);
+      const child = idle.pop() ?? spawnChild();
       const stop = () => child.kill('SIGKILL');
       signal?.addEventListener('abort', stop, { once: true });
       return new Promise<unknown>((resolve, reject) => {
-        let settled = false;
-        child.on('message', (m: FromChild) => {
+        const settle = (reuse: boolean) => {
+          child.off('message', onMessage).off('exit', onExit);
+          signal?.removeEventListener('abort', stop);
+          if (reuse && child.exitCode === null && child.signalCode === null) idle.push(child);
+        };
+        const onMessage = (m: FromChild) => {
           if (m.type === 'progress') return void job.updateProgress(m.percent).catch(() => undefined);
-          settled = true;
+          settle(true);
           if (m.type === 'done') resolve(m.value);
           else reject(Object.assign(new Error(m.message), { name: m.name }));
-        });
-        child.once('error', reject);
-        child.once('exit', (code, sig) => {
-          children.delete(child);
-          signal?.removeEventListener('abort', stop);
-          if (settled) return;
+        };
+        const onExit = (code: number | null, sig: NodeJS.Signals | null) => {
+          settle(false);
           // A killed child of a cancelled run fails its job for good; another death may be retried.
-          void onCancelled(job).then(
+          void cancelledWhy(job).then(
             (why) => reject(why ? new UnrecoverableError(why) : new Error(`the training process exited (${sig ?? `code ${code}`}) before finishing`)),
             reject,
           );
-        });
+        };
+        child.on('message', onMessage).on('exit', onExit);
         child.send({ type: 'start', data: job.data } satisfies ToChild);
       });
     },

@@ -1,7 +1,7 @@
 /**
- * Child process of one train-family job (see child-runner.ts): the CPU-bound grid search runs
- * here, so the worker's event loop keeps renewing job locks. Adapters come from the same
- * environment configuration as the parent worker. Exits when its job ends or its parent goes.
+ * Child process of train-family jobs, one at a time (see child-runner.ts): the CPU-bound grid
+ * search runs here, so the worker's event loop keeps renewing job locks. Adapters come from the
+ * same environment configuration as the parent worker. Exits when its parent goes.
  */
 import pino from 'pino';
 import { trainFamily } from '../../core/pipeline/stages.js';
@@ -18,7 +18,7 @@ process.on('disconnect', () => process.exit(1));
 // Ctrl-C in a terminal reaches the whole process group: the parent worker decides (it drains, or
 // kills this process when the run is cancelled or its shutdown deadline passes). SIGTERM still ends it.
 process.on('SIGINT', () => undefined);
-process.once('message', async ({ data }: ToChild) => {
+process.on('message', async ({ data }: ToChild) => {
   const job = { data, updateProgress: (percent: number) => send({ type: 'progress', percent }) };
   try {
     const value = await runStage('train-family', job, deps, ({ run, family }, d) => trainFamily(run, family, d));
@@ -26,5 +26,4 @@ process.once('message', async ({ data }: ToChild) => {
   } catch (err) {
     await send({ type: 'failed', name: (err as Error).name, message: (err as Error).message });
   }
-  process.exit(0);
 });
