@@ -89,6 +89,12 @@ describe('training runs through the API', () => {
     const bad = await call('POST', '/v1/training-runs', { families: [] });
     expect(bad.status).toBe(422);
     expect((await call('GET', '/v1/training-runs/run-nope')).status).toBe(404);
+    const features = Array.from({ length: 12 }, (_, i) => ({ name: `f${i}`, kind: 'number' }));
+    const badSchema = await call('POST', '/v1/training-runs', { schema: { name: 'x', features, label: { name: 'y', classes: ['a', 'b'], threat: ['a'] } } });
+    expect(badSchema.status).toBe(422);
+    const { error } = (await badSchema.json()) as { error: { code: string; details: { field: string; message: string }[] } };
+    expect(error.code).toBe('invalid_schema');
+    expect(error.details).toEqual([{ field: 'schema.features[].kind', message: expect.stringMatching(/kind must be numeric or categorical \(found "number"\), in 12 features: f0, /) }]);
     expect((await fetch(`${base}/v1/training-runs`)).status).toBe(401);
   });
 

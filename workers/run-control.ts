@@ -1,4 +1,4 @@
-import { Queue, type Job } from 'bullmq';
+import { Queue, type Job, type JobType } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { putJson } from '../core/artifacts/json.js';
 import { runKeys } from '../core/pipeline/run-keys.js';
@@ -17,7 +17,7 @@ export const cancelKey = (prefix: string, runId: string) => `${prefix}:threatmat
 export const cancelChannel = (prefix: string) => `${prefix}:threatmatrix:cancel`;
 
 const KEEP_SECONDS = 30 * 24 * 3600;
-const UNFINISHED = ['waiting', 'delayed', 'prioritized', 'paused'] as const;
+const UNFINISHED: JobType[] = ['waiting', 'delayed', 'prioritized'];
 
 /** Whether a run was cancelled (what stage processors check before they start). */
 export async function isCancelled(redis: Redis, prefix: string, runId: string): Promise<boolean> {
@@ -44,8 +44,8 @@ export type CancelOutcome =
   | { state: 'cancelled'; removed: number; stillActive: number };
 
 /** The run's jobs in the stage queues that are in one of `states`. */
-async function jobsOf(queues: Queue[], runId: string, states: readonly string[]): Promise<Job[]> {
-  const found = await Promise.all(queues.map((q) => q.getJobs([...states] as never[])));
+async function jobsOf(queues: Queue[], runId: string, states: JobType[]): Promise<Job[]> {
+  const found = await Promise.all(queues.map((q) => q.getJobs(states)));
   return found.flat().filter((j) => j?.id?.startsWith(`${runId}-`) && runIdOf(j) === runId);
 }
 

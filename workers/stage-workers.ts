@@ -19,8 +19,8 @@ export interface StageWorkerOptions {
   /** train-family jobs at once. Default: the CPU count when sandboxed, else 1. */
   familyConcurrency?: number;
   /**
-   * Run train-family jobs in child processes, one per job, killed when the run is cancelled
-   * (adapters from the environment configuration). Default false: in-process, with `deps`.
+   * Run train-family jobs in child processes (one job at a time each, reused), killed when the run
+   * is cancelled (adapters from the environment configuration). Default false: in-process, with `deps`.
    */
   sandbox?: boolean;
   /** Lock and stall timers (tests compress them). Defaults 30 s / 30 s. */

@@ -4,6 +4,7 @@ import { getJson } from '../../core/artifacts/json.js';
 import { runKeys } from '../../core/pipeline/run-keys.js';
 import { runOutcome, type RunOutcome } from '../../core/pipeline/run-outcome.js';
 import type { ArtifactStore } from '../../core/ports/artifact-store.js';
+import { parseDatasetSchema, SchemaFileError } from '../../schema/parse-schema.js';
 import { RunSpec, STAGES, type RunSpecInput, type SourceSpec, type StageName } from '../../schema/jobs.js';
 import { newRunId } from '../../workers/cli/run-args.js';
 import type { CancelOutcome } from '../../workers/run-control.js';
@@ -79,6 +80,8 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
     async (c) => {
       const body = c.req.valid('json');
       const schema = body.schema ?? t.defaults.schema;
+      // Checked here, so a bad schema is a 422 naming each problem once, not a failed run later.
+      if (body.schema) checkSchema(body.schema);
       const modelName = body.name ?? (typeof schema.name === 'string' ? schema.name : t.defaults.modelName);
       const parsed = RunSpec.safeParse({
         runId: newRunId(),
@@ -150,6 +153,15 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
       return c.json({ runId: id, state: 'cancelled' as const, removed: outcome.removed, stopping: outcome.stillActive }, 202);
     },
   );
+}
+
+function checkSchema(schema: Record<string, unknown>): void {
+  try {
+    parseDatasetSchema(JSON.stringify(schema), 'schema');
+  } catch (err) {
+    if (!(err instanceof SchemaFileError)) throw err;
+    throw new ApiError(422, 'invalid_schema', 'schema: not a valid dataset schema', err.problems.map((p) => ({ field: `schema.${p.slice(0, p.indexOf(':'))}`, message: p })));
+  }
 }
 
 /** The stored outcome when the run ended; otherwise what its jobs say. */
