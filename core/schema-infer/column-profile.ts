@@ -35,15 +35,23 @@ export class ColumnProfile {
   /** Whether each tracked distinct value parsed as a number (dropped with them past the cap). */
   private readonly textIsNumber = new Map<string, boolean>();
 
+  private readonly longestToken: number;
+
   constructor(
     readonly name: string,
     private readonly missingTokens: ReadonlySet<string>,
     private readonly maxDistinct: number,
-  ) {}
+  ) {
+    let longest = 0;
+    for (const t of missingTokens) longest = Math.max(longest, t.length);
+    this.longestToken = longest;
+  }
 
   add(raw: string | undefined): void {
-    const cell = raw === undefined ? '' : raw.trim();
-    if (this.missingTokens.has(cell) || cell === '') {
+    // Trimming and the token lookup are skipped when they cannot matter: most cells are neither
+    // padded nor as short as a missing-value token (a million rows of 45 columns are 45M calls).
+    const cell = raw === undefined ? '' : needsTrim(raw) ? raw.trim() : raw;
+    if (cell === '' || (cell.length <= this.longestToken && this.missingTokens.has(cell))) {
       this.missing++;
       return;
     }
@@ -58,7 +66,10 @@ export class ColumnProfile {
         return;
       }
       if (seen.size < this.maxDistinct) seen.set(cell, 1);
-      else this.distinct = undefined;
+      else {
+        this.distinct = undefined;
+        this.textIsNumber.clear();
+      }
     }
     this.observe(cell);
   }
@@ -67,7 +78,6 @@ export class ColumnProfile {
     const v = Number(cell);
     const numeric = Number.isFinite(v);
     if (this.distinct) this.textIsNumber.set(cell, numeric);
-    else this.textIsNumber.clear();
     if (!numeric) {
       this.nonNumeric++;
       this.firstNonNumeric ??= cell;
@@ -92,4 +102,9 @@ export class ColumnProfile {
       distinct: this.distinct,
     };
   }
+}
+
+/** Whether a cell starts or ends with whitespace (char codes up to 32, as String.trim's common case). */
+function needsTrim(s: string): boolean {
+  return s.length > 0 && (s.charCodeAt(0) <= 32 || s.charCodeAt(s.length - 1) <= 32);
 }
