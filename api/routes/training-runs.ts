@@ -62,7 +62,6 @@ const errors = {
   401: { description: 'No or unknown API key', content: { 'application/json': { schema: ErrorSchema } } },
   403: { description: 'Not an admin key', content: { 'application/json': { schema: ErrorSchema } } },
   404: { description: 'No such run', content: { 'application/json': { schema: ErrorSchema } } },
-  409: { description: 'The run has already finished', content: { 'application/json': { schema: ErrorSchema } } },
   422: { description: 'Invalid options', content: { 'application/json': { schema: ErrorSchema } } },
 };
 const security = [{ apiKey: [] }];
@@ -143,7 +142,11 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
       summary: "Cancel a run: its queued jobs are removed and workers stop its running ones (training processes included)",
       security,
       request: { params: IdParam },
-      responses: { 202: { description: 'Cancelled; running jobs are stopping', content: { 'application/json': { schema: Cancelled } } }, ...errors },
+      responses: {
+        202: { description: 'Cancelled; running jobs are stopping', content: { 'application/json': { schema: Cancelled } } },
+        409: { description: 'The run has already finished', content: { 'application/json': { schema: ErrorSchema } } },
+        ...errors,
+      },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
