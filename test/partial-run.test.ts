@@ -83,13 +83,18 @@ describe('honest outcomes', () => {
     expect((await registry.get('attacks', 1))?.manifest).toMatchObject({ family: 'decision_tree', allowPartial: false, failures: [{ family: 'knn', error: expect.stringMatching(/refused/) }] });
   }, 120_000);
 
-  it('with --allow-partial the same run is promoted as usual, exits 0 and still names the failure', async () => {
-    const { code, out } = await train([...argv, '--allow-partial'], env);
+  it('with --allow-partial the same run is promoted as usual, exits 0 and still names the failure (here with --test-size and --refit-all)', async () => {
+    const { code, out } = await train([...argv, '--allow-partial', '--test-size', '0.25', '--refit-all'], env);
     expect(code).toBe(0);
     expect(out).toMatch(/partial run: 1 family failed/);
     expect(out).toMatch(/model version v2 \(production/);
+    expect(out).toMatch(/metrics on the held-out rows; the registered pipeline was then refitted on all rows/);
     const registry = new ArtifactRegistry(new LocalArtifactStore(join(dir, 'artifacts')));
-    expect((await registry.get('attacks', 'production'))?.manifest).toMatchObject({ version: 2, allowPartial: true });
+    expect((await registry.get('attacks', 'production'))?.manifest).toMatchObject({
+      version: 2,
+      allowPartial: true,
+      evaluation: { metricsOn: 'held-out test rows', trainRows: 450, testRows: 150, refitOnAllRows: true },
+    });
   }, 120_000);
 
   it('refuses bad run options in one line', async () => {
