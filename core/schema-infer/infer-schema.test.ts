@@ -61,7 +61,11 @@ describe('schema inference', () => {
     expect(by.delta.kind === 'numeric' && by.delta.min).toBeUndefined();
     expect(by.proto).toMatchObject({ kind: 'categorical', nullable: false });
     expect([...by.proto.values!].sort()).toEqual(['icmp', 'tcp', 'udp']);
-    expect(by.severity).toMatchObject({ kind: 'numeric', integer: true, values: [1, 2, 3, 4, 5] });
+    // Five whole values are a count by default (min 0, open above), codes when asked.
+    expect(by.severity).toMatchObject({ kind: 'numeric', min: 0, integer: false });
+    expect(by.severity.kind === 'numeric' && by.severity.values).toBeUndefined();
+    const coded = await inferText(csv, { label: 'label', maxCodes: 5 }, { maxDistinct: 500 });
+    expect(coded.schema.features.find((f) => f.name === 'severity')).toMatchObject({ kind: 'numeric', integer: true, values: [1, 2, 3, 4, 5] });
     expect(by.ttl).toMatchObject({ kind: 'numeric', nullable: true, min: 0 });
     expect(schema.ignore).toEqual(['session']);
     expect(notes.join('\n')).toMatch(/session: ignored/);

@@ -10,7 +10,11 @@ export interface InferOptions {
   name: string;
   /** Threat classes (as written in the data). Default: every class but the most frequent one. */
   threat?: string[];
-  /** Whole-number columns with at most this many distinct values are codes with listed values. Default 10. */
+  /**
+   * Whole-number columns with at most this many distinct values are codes with listed values.
+   * Default 3 (flags and -1/0/1 indicators): a count that showed 0..5 is not a code, since a 6
+   * later must still be valid.
+   */
   maxCodes?: number;
   /** Code columns share one alphabet (their union) when it has at most this many values. Default 3. */
   sharedCodes?: number;
@@ -35,7 +39,7 @@ const numbersOf = (keys: Iterable<string>) => [...new Set([...keys].map(Number))
 /**
  * A dataset schema from a CSV profile. Rules (documented in `threatmatrix schema infer --help`):
  * - a column whose every value is a number is numeric; whole numbers with few distinct values
- *   (-1/0/1, 0/1, 1..5) are codes: numeric with their values listed and `integer: true` (kept
+ *   (-1/0/1, 0/1; at most `maxCodes`) are codes: numeric with their values listed and `integer: true` (kept
  *   numeric, not categorical, because codes such as -1/0/1 are ordered); when all code columns
  *   together use at most `sharedCodes` values, each lists that shared alphabet (a column that only
  *   showed -1 and 1 in a -1/0/1 data set may still hold 0);
@@ -47,7 +51,7 @@ const numbersOf = (keys: Iterable<string>) => [...new Set([...keys].map(Number))
  *   given.
  */
 export function inferSchema(profile: CsvProfile, o: InferOptions): InferredSchema {
-  const maxCodes = o.maxCodes ?? 10;
+  const maxCodes = o.maxCodes ?? 3;
   const notes: string[] = [];
   const labelAt = profile.columns.findIndex((c) => c.name === o.label);
   if (labelAt < 0) throw new DataError(`the label column ${o.label} is not in the header (${profile.columns.map((c) => c.name).join(', ')})`, 'required-column', o.label, 1);

@@ -7,7 +7,7 @@ import { schemaYaml } from '../../core/schema-infer/schema-yaml.js';
 import { parseDatasetSchema } from '../../schema/index.js';
 
 const USAGE = `usage: threatmatrix schema infer <data.csv> --label <column> [--threat a,b] [-o schema.yaml]
-       [--name n] [--max-codes 10] [--max-distinct 1000] [--bounds sign|observed] [--missing '',na,?]
+       [--name n] [--max-codes 3] [--max-distinct 1000] [--bounds sign|observed] [--missing '',na,?]
 One streaming pass over the CSV. Rules: all-number columns are numeric; whole numbers with at most
 --max-codes distinct values are codes (numeric, values listed, integer), sharing one alphabet when all
 code columns together use at most 3 values; other columns are categorical with their values, or
@@ -26,7 +26,7 @@ export async function schemaCommand(argv: string[]): Promise<number> {
       threat: { type: 'string' },
       out: { type: 'string', short: 'o' },
       name: { type: 'string' },
-      'max-codes': { type: 'string', default: '10' },
+      'max-codes': { type: 'string', default: '3' },
       'max-distinct': { type: 'string', default: '1000' },
       bounds: { type: 'string', default: 'sign' },
       missing: { type: 'string' },
