@@ -39,6 +39,7 @@ export interface CancelOptions {
 
 export type CancelOutcome =
   | { state: 'unknown' }
+  /** The run already ended (its model registered, or it failed). */
   | { state: 'finished' }
   /** `removed` jobs no worker held; `stillActive` ones did not stop within `settleMs`. */
   | { state: 'cancelled'; removed: number; stillActive: number };
@@ -55,7 +56,9 @@ export async function cancelRun(redis: Redis, prefix: string, store: ArtifactSto
   try {
     const root = await queues[STAGES.indexOf('register')].getJob(`${runId}-register`);
     if (!root && !(await store.exists(runKeys(runId).spec))) return { state: 'unknown' };
-    if ((root && (await root.isCompleted())) || (await store.exists(runKeys(runId).metrics))) return { state: 'finished' };
+    // A run that already ended, registered or failed, has nothing to stop.
+    const ended = root && ((await root.isCompleted()) || (await root.isFailed()));
+    if (ended || (await store.exists(runKeys(runId).metrics))) return { state: 'finished' };
     const at = new Date().toISOString();
     await redis.set(cancelKey(prefix, runId), JSON.stringify({ at, reason: o.reason ?? 'cancelled' }), 'EX', KEEP_SECONDS);
     await putJson(store, runKeys(runId).cancelled, { at, reason: o.reason ?? 'cancelled' });

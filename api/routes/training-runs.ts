@@ -144,7 +144,7 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
       request: { params: IdParam },
       responses: {
         202: { description: 'Cancelled; running jobs are stopping', content: { 'application/json': { schema: Cancelled } } },
-        409: { description: 'The run has already finished', content: { 'application/json': { schema: ErrorSchema } } },
+        409: { description: 'The run has already ended (registered or failed)', content: { 'application/json': { schema: ErrorSchema } } },
         ...errors,
       },
     }),
@@ -152,7 +152,7 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
       const { id } = c.req.valid('param');
       const outcome = await t.cancel(id);
       if (outcome.state === 'unknown') throw new ApiError(404, 'not_found', `no training run ${id}`);
-      if (outcome.state === 'finished') throw new ApiError(409, 'conflict', `training run ${id} has already finished`);
+      if (outcome.state === 'finished') throw new ApiError(409, 'conflict', `training run ${id} has already ended`);
       return c.json({ runId: id, state: 'cancelled' as const, removed: outcome.removed, stopping: outcome.stillActive }, 202);
     },
   );

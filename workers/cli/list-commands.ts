@@ -55,7 +55,7 @@ async function cancelCommand(runId: string | undefined, config: Config, store: A
   try {
     const c = await cancelRun(conn, config.TM_QUEUE_PREFIX, store, runId, { reason: 'threatmatrix runs cancel' });
     if (c.state === 'unknown') process.stderr.write(`no run ${runId} in queue prefix ${config.TM_QUEUE_PREFIX} or the artifact store\n`);
-    else if (c.state === 'finished') process.stderr.write(`run ${runId} has already finished: nothing to cancel\n`);
+    else if (c.state === 'finished') process.stderr.write(`run ${runId} has already ended: nothing to cancel\n`);
     else process.stdout.write(`cancelled run ${runId}: ${c.removed} queued job(s) removed${c.stillActive ? `, ${c.stillActive} still stopping` : ', none left running'}\n`);
     return c.state === 'cancelled' ? 0 : c.state === 'unknown' ? 2 : 1;
   } finally {
