@@ -91,9 +91,9 @@ describe('cancelling a training run', () => {
     expect(runs).toMatch(new RegExp(`^${runId}  cancelled `, 'm'));
     // The worker lives on and serves the next run.
     expect(worker.exitCode).toBeNull();
-    // Cancelling again is harmless: nothing is left to stop.
-    const again = await run(process.execPath, [cli, 'runs', 'cancel', runId], { cwd: repoPath(''), env });
-    expect(again.stdout).toMatch(/0 queued job\(s\) removed, none left running/);
+    // The cancelled run has ended (its register job failed): cancelling again stops nothing.
+    const again = await run(process.execPath, [cli, 'runs', 'cancel', runId], { cwd: repoPath(''), env }).catch((e: { code: number; stderr: string }) => e);
+    expect(again).toMatchObject({ code: 1, stderr: `run ${runId} has already ended: nothing to cancel\n` });
     const unknown = await run(process.execPath, [cli, 'runs', 'cancel', 'no-such-run'], { cwd: repoPath(''), env }).catch((e: { code: number; stderr: string }) => e);
     expect(unknown).toMatchObject({ code: 2, stderr: expect.stringMatching(/no run no-such-run/) });
   }, 180_000);
