@@ -81,8 +81,8 @@ describe('training runs through the API', () => {
     expect(detail.validation).toMatchObject({ ok: true });
     expect(detail.drift).toBeDefined();
     expect(detail.stages.map((s) => s.stage)).toEqual(expect.arrayContaining(['ingest', 'validate', 'transform', 'train', 'train-family']));
-    const list = (await (await call('GET', '/v1/training-runs')).json()) as { runs: { runId: string; finished: boolean }[] };
-    expect(list.runs).toContainEqual({ runId, finished: true });
+    const list = (await (await call('GET', '/v1/training-runs')).json()) as { runs: { runId: string; finished: boolean; cancelled: boolean }[] };
+    expect(list.runs).toContainEqual({ runId, finished: true, cancelled: false });
   });
 
   it('refuses bad options, unknown runs, and callers without the admin key', async () => {
@@ -137,6 +137,8 @@ describe('training runs through the API', () => {
     expect(await live()).toEqual([]);
     const detail = (await (await call('GET', `/v1/training-runs/${runId}`)).json()) as { state: string; cancelled?: { reason: string } };
     expect(detail).toMatchObject({ state: 'cancelled', cancelled: { reason: 'cancelled' } });
+    const list = (await (await call('GET', '/v1/training-runs')).json()) as { runs: { runId: string }[] };
+    expect(list.runs).toContainEqual({ runId, finished: false, cancelled: true });
   });
 
   it('reports queue depths in /metrics', async () => {

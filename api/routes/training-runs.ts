@@ -55,7 +55,7 @@ const RunDetail = z
     drift: z.unknown().optional(),
   })
   .openapi('TrainingRun');
-const RunList = z.object({ runs: z.array(z.object({ runId: z.string(), finished: z.boolean() })) }).openapi('TrainingRuns');
+const RunList = z.object({ runs: z.array(z.object({ runId: z.string(), finished: z.boolean(), cancelled: z.boolean() })) }).openapi('TrainingRuns');
 const Cancelled = z.object({ runId: z.string(), state: z.literal('cancelled'), removed: z.number().int(), stopping: z.number().int() }).openapi('TrainingRunCancelled');
 const IdParam = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) });
 const errors = {
@@ -104,7 +104,8 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
     async (c) => {
       const keys = await t.store.list('runs/');
       const ids = [...new Set(keys.map((k) => k.split('/')[1]))];
-      return c.json({ runs: ids.map((runId) => ({ runId, finished: keys.includes(runKeys(runId).metrics) })) }, 200);
+      const present = new Set(keys);
+      return c.json({ runs: ids.map((runId) => ({ runId, finished: present.has(runKeys(runId).metrics), cancelled: present.has(runKeys(runId).cancelled) })) }, 200);
     },
   );
 
