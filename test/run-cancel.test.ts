@@ -13,7 +13,7 @@ import { STAGES } from '../schema/jobs.js';
 import { RunProducer } from '../workers/flow.js';
 import { QUEUE_OF, redisConnection } from '../workers/queues.js';
 import { repoPath } from './helpers/datasets.js';
-import { childProcessesOf, groupAlive } from './helpers/processes.js';
+import { childProcessesOf, groupAlive, processAlive } from './helpers/processes.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -121,5 +121,32 @@ describe('cancelling a training run', () => {
     expect(live).toEqual([]);
     await Promise.all(followQueues.map((q) => q.close()));
     await dropPrefix(conn, `${prefix}-follow`);
+  }, 180_000);
+
+  it('a worker killed outright leaves no training process behind', async () => {
+    dir ??= await mkdtemp(join(tmpdir(), 'tm-cancel-'));
+    const env = { ...process.env, REDIS_URL, TM_QUEUE_PREFIX: `${prefix}-orphan`, TM_ARTIFACTS: join(dir, 'orphan'), LOG_LEVEL: 'warn' };
+    const worker = spawn(process.execPath, [cli, 'worker', '--family-concurrency', '1'], { cwd: repoPath(''), env, detached: true, stdio: 'ignore' });
+    spawned.push(worker);
+    const orphanConn = redisConnection(REDIS_URL, 'worker');
+    const producer = new RunProducer(orphanConn, `${prefix}-orphan`);
+    await producer.enqueue({
+      runId: 'orphan-run',
+      modelName: 'phishing',
+      source: { kind: 'csv', path: repoPath('data/phishing.csv') },
+      schema: parseYaml(readFileSync(repoPath('schema/phishing.yaml'), 'utf8')) as Record<string, unknown>,
+      families: ['mlp'],
+    });
+    await producer.close();
+    let training: { pid: number }[] = [];
+    for (let i = 0; i < 900 && !training.length; i++, await sleep(100)) training = childProcessesOf(worker.pid!).filter((p) => p.cmd.includes('family-child'));
+    expect(training).toHaveLength(1);
+    await sleep(1_000);
+    // Only the worker, not its group: the training process must notice on its own.
+    process.kill(worker.pid!, 'SIGKILL');
+    for (let i = 0; i < 50 && processAlive(training[0].pid); i++) await sleep(100);
+    expect(processAlive(training[0].pid)).toBe(false);
+    await dropPrefix(orphanConn, `${prefix}-orphan`);
+    orphanConn.disconnect();
   }, 180_000);
 });

@@ -26,3 +26,13 @@ export function groupAlive(pgid: number): boolean {
     return false;
   }
 }
+
+/** Whether `pid` is a live process (a zombie, dead but not yet reaped, is not). */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}

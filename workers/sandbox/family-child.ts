@@ -9,12 +9,14 @@ import { loadConfig } from '../../schema/index.js';
 import { runStage } from '../processors.js';
 import { stageDepsFrom } from '../wiring.js';
 import type { FromChild, ToChild } from './child-runner.js';
+import { exitWithParent } from './orphan-watch.js';
 
 const config = loadConfig();
 const deps = stageDepsFrom(config, pino({ name: 'threatmatrix-family', level: config.LOG_LEVEL }));
 const send = (m: FromChild) => new Promise<void>((resolve) => process.send!(m, undefined, undefined, () => resolve()));
 
 process.on('disconnect', () => process.exit(1));
+exitWithParent();
 // Ctrl-C in a terminal reaches the whole process group: the parent worker decides (it drains, or
 // kills this process when the run is cancelled or its shutdown deadline passes). SIGTERM still ends it.
 process.on('SIGINT', () => undefined);
