@@ -140,7 +140,7 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
     createRoute({
       method: 'delete',
       path: '/v1/training-runs/{id}',
-      summary: "Cancel a run: its queued jobs are removed and workers stop its running ones (training processes included)",
+      summary: 'Cancel a run: its queued jobs are removed and workers stop its running ones (training processes included)',
       security,
       request: { params: IdParam },
       responses: {
@@ -159,12 +159,13 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
   );
 }
 
+/** A dataset schema given in the body, or a 422 with one detail per distinct problem. */
 function checkSchema(schema: Record<string, unknown>): void {
   try {
     parseDatasetSchema(JSON.stringify(schema), 'schema');
   } catch (err) {
     if (!(err instanceof SchemaFileError)) throw err;
-    throw new ApiError(422, 'invalid_schema', 'schema: not a valid dataset schema', err.problems.map((p) => ({ field: `schema.${p.slice(0, p.indexOf(':'))}`, message: p })));
+    throw new ApiError(422, 'invalid_schema', 'schema: not a valid dataset schema', err.problems.map((p) => ({ field: `schema.${p.split(/[ :]/)[0]}`, message: p })));
   }
 }
 
