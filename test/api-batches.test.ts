@@ -68,9 +68,9 @@ describe('async batches over real HTTP and the real Redis', () => {
     expect(out.headers.get('content-type')).toMatch(/^text\/csv/);
     const result = (await out.text()).trim().split('\n');
     expect(result).toHaveLength(lines.length);
-    expect(result[0]).toBe(`${lines[0].replaceAll('"', '')},prediction,probability,error`);
+    expect(result[0]).toBe(`${lines[0].replaceAll('"', '')},prediction,probability,p_-1,p_1,error`);
     for (let i = 1; i < lines.length; i++) expect(result[i].startsWith(`${lines[i]},`)).toBe(true);
-    expect(result[5].endsWith(',,,URL_Length allowed-values')).toBe(true);
+    expect(result[5].endsWith(',,,,,URL_Length allowed-values')).toBe(true);
 
     // The same rows through the synchronous route give the same verdicts.
     const header = lines[0].replaceAll('"', '').split(',');
@@ -79,7 +79,9 @@ describe('async batches over real HTTP and the real Redis', () => {
     sync.predictions.forEach((p, i) => {
       const cells = result[10 + i].split(',');
       expect(cells[31]).toBe(p.label);
-      expect(Number(cells[32])).toBeCloseTo(p.probabilities[p.label], 5);
+      // Full precision both ways: the CSV's shortest round-trip text parses back to the API's double.
+      expect(Number(cells[32])).toBe(p.probabilities[p.label]);
+      expect([Number(cells[33]), Number(cells[34])]).toEqual([p.probabilities['-1'], p.probabilities['1']]);
     });
   });
 
@@ -92,7 +94,7 @@ describe('async batches over real HTTP and the real Redis', () => {
     expect(await finished(batchId)).toMatchObject({ state: 'completed', counts: { scored: 3, invalid: 0 } });
     const result = (await (await get(`/v1/batches/${batchId}/results`)).text()).trim().split('\n');
     expect(result).toHaveLength(4);
-    expect(result[0]).toBe(`${header.join(',')},prediction,probability,error`);
+    expect(result[0]).toBe(`${header.join(',')},prediction,probability,p_-1,p_1,error`);
   });
 
   it('refuses bad uploads with the error shape, stores nothing of them, and keeps serving', async () => {

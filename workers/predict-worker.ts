@@ -2,7 +2,7 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { batchKeys } from '../core/batch/batch-keys.js';
 import { chunkTotals } from '../core/batch/chunk-totals.js';
-import { scoreCsvChunk } from '../core/batch/score-chunk.js';
+import { ThreadScorer } from '../core/batch/thread-scorer.js';
 import { getJson, putJson } from '../core/artifacts/json.js';
 import { PermanentError } from '../core/errors.js';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
@@ -16,7 +16,7 @@ export interface PredictWorkerOptions {
   prefix: string;
   store: ArtifactStore;
   registry: ModelRegistry;
-  /** Chunks at once. Default 1 (scoring already uses every core). */
+  /** Chunks at once, each on its own scoring thread. Default 1 (tree scoring already uses every core). */
   concurrency?: number;
   /** Lock and stall timers. Defaults 30 s / 30 s. */
   lockDuration?: number;
@@ -48,9 +48,14 @@ class ModelCache {
   }
 }
 
-/** Serves the predict queue: scores each chunk of an async batch, then sums the batch up. */
+/**
+ * Serves the predict queue: scores each chunk of an async batch, then sums the batch up. Chunks
+ * are parsed and scored on scoring threads, never on this event loop: a slow model (KNN on a big
+ * chunk) would otherwise outlive the job lock it cannot renew, and freeze an API sharing the process.
+ */
 export function startPredictWorker(o: PredictWorkerOptions): Worker {
   const models = new ModelCache(o.registry, o.store);
+  const scorer = new ThreadScorer({ threads: o.concurrency ?? 1 });
   const metaOf = async (batchId: string) => {
     const meta = await getJson(o.store, batchKeys(batchId).meta);
     if (!meta) throw new PermanentError(`batch ${batchId} has no stored metadata`);
@@ -64,7 +69,7 @@ export function startPredictWorker(o: PredictWorkerOptions): Worker {
     const model = await models.get(meta.modelName, meta.modelVersion);
     const bytes = await o.store.get(keys.input(p.chunk));
     if (!bytes) throw new PermanentError(`batch ${p.batchId} chunk ${p.chunk} is missing from the store`);
-    const scored = scoreCsvChunk(model, meta.header, bytes, p.firstRow);
+    const { chunk: scored } = await scorer.scoreChunk(model, meta.header, bytes, p.firstRow);
     await o.store.put(keys.result(p.chunk), scored.csv);
     await job.updateProgress(100);
     const { csv: _, ...counts } = scored;
@@ -73,13 +78,13 @@ export function startPredictWorker(o: PredictWorkerOptions): Worker {
 
   const batch = async (job: Job) => {
     const { batchId } = PREDICT_JOBS.batch.payload.parse(job.data);
-    const { rows, scored, invalid, errors, predicted } = chunkTotals(Object.values(await job.getChildrenValues()).map((v) => ChunkResult.parse(v)), 100);
-    const summary = BatchSummary.parse({ rows, scored, invalid, errors, predicted, finishedAt: new Date().toISOString() });
+    const { rows, scored, invalid, errors, predicted, unknown } = chunkTotals(Object.values(await job.getChildrenValues()).map((v) => ChunkResult.parse(v)), 100);
+    const summary = BatchSummary.parse({ rows, scored, invalid, errors, predicted, unknown, finishedAt: new Date().toISOString() });
     await putJson(o.store, batchKeys(batchId).summary, summary);
     return summary;
   };
 
-  return new Worker(
+  const worker = new Worker(
     PREDICT_QUEUE,
     async (job: Job) => {
       try {
@@ -96,4 +101,6 @@ export function startPredictWorker(o: PredictWorkerOptions): Worker {
       stalledInterval: o.stalledInterval ?? 30_000,
     },
   );
+  worker.on('closed', () => void scorer.close());
+  return worker;
 }

@@ -1,0 +1,65 @@
+import { ThreadScorer } from '../../core/batch/thread-scorer.js';
+import type { Frame } from '../../core/data/frame.js';
+import type { ServedModel } from './model-holder.js';
+
+export interface OffLoopScoringOptions {
+  /** Requests below this many rows always score inline (and only bigger ones teach the cost). Default 256. */
+  minRows?: number;
+  /** Longest scoring, in ms, allowed on the event loop; bigger requests go to a scoring thread. Default 20. */
+  inlineMs?: number;
+  /** Where big slow requests score. Default one thread, started on first use. */
+  threads?: ThreadScorer;
+}
+
+/** Families whose scoring is known to be fast (tree walks): inline until measured otherwise. */
+const FAST = new Set(['decision_tree', 'random_forest', 'gradient_boosting']);
+
+/**
+ * Scores a request inline when that is short, else on a scoring thread, so that a 10,000-row
+ * batch on a slow model (KNN, MLP) never holds the event loop (health checks, other requests).
+ * The cost per row is learned per served model from its requests of `minRows` or more; before the
+ * first one, tree ensembles count as fast (their serving speed is unchanged), others as slow.
+ */
+export class OffLoopScoring {
+  private readonly minRows: number;
+  private readonly inlineMs: number;
+  private readonly threads: ThreadScorer;
+  /** Per served model: scoring ms per row, a moving average. */
+  private readonly msPerRow = new WeakMap<ServedModel, number>();
+
+  constructor(o: OffLoopScoringOptions = {}) {
+    this.minRows = o.minRows ?? 256;
+    this.inlineMs = o.inlineMs ?? 20;
+    this.threads = o.threads ?? new ThreadScorer();
+  }
+
+  /** Where a request of `rows` rows scores. */
+  placement(served: ServedModel, rows: number): 'inline' | 'thread' {
+    if (rows < this.minRows) return 'inline';
+    const cost = this.msPerRow.get(served) ?? (FAST.has(served.pipeline.model.kind) ? 0 : Infinity);
+    return rows * cost <= this.inlineMs ? 'inline' : 'thread';
+  }
+
+  async predictProba(served: ServedModel, frame: Frame): Promise<Float64Array> {
+    const rows = frame.nRows;
+    if (this.placement(served, rows) === 'inline') {
+      const t0 = performance.now();
+      const proba = served.pipeline.predictProba(frame);
+      this.learn(served, rows, performance.now() - t0);
+      return proba;
+    }
+    const { proba, ms } = await this.threads.predictProba(served, frame);
+    this.learn(served, rows, ms);
+    return proba;
+  }
+
+  private learn(served: ServedModel, rows: number, ms: number): void {
+    if (rows < this.minRows) return;
+    const seen = this.msPerRow.get(served);
+    this.msPerRow.set(served, seen === undefined ? ms / rows : 0.7 * seen + 0.3 * (ms / rows));
+  }
+
+  close(): Promise<void> {
+    return this.threads.close();
+  }
+}
