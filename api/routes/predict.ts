@@ -24,6 +24,9 @@ const BatchPrediction = z
   .object({ predictions: z.array(Prediction.omit({ model: true, modelVersion: true })), model: z.string(), modelVersion: z.number().int() })
   .openapi('BatchPrediction');
 
+/** Rows from which a request yields to the event loop between parsing and encoding. */
+const BIG_REQUEST_ROWS = 1_000;
+
 /** A JSON POST route of the predict key, documented with its schemas (validated by hand, see body-shape). */
 const jsonPost = <Req extends z.ZodType, Res extends z.ZodType>(path: string, summary: string, request: Req, answer: string, response: Res) =>
   createRoute({
@@ -45,13 +48,16 @@ export function predictRoutes(
 ): void {
   // Per served model: its answer writer (built once, not per request).
   const verdictsOf = new WeakMap<ServedModel, Verdicts>();
-  const scoring = opts.scoring ?? new OffLoopScoring();
+  const scoring = opts.scoring ?? new OffLoopScoring({ store: models.store });
+  models.onServe((served) => scoring.prepare(served));
   /** Scores the rows with the production model; counts and samples them; returns the JSON answer. */
   const score = async (rows: Record<string, unknown>[], answer: (v: Verdicts, s: Scored) => string) => {
     const served = models.model;
     if (!served) throw new ApiError(503, 'no_model', 'no production model is loaded yet');
     let verdicts = verdictsOf.get(served);
     if (!verdicts) verdictsOf.set(served, (verdicts = new Verdicts(served)));
+    // After parsing a big body, let waiting requests in before encoding it (two shorter holds of the loop).
+    if (rows.length >= BIG_REQUEST_ROWS) await new Promise((r) => setImmediate(r));
     const { frame, unknown } = recordsToFrame(rows, served.schema);
     // Small or fast requests score inline; big slow ones on a scoring thread (the event loop stays free).
     const scored = verdicts.scored(rows.length === 1 ? served.pipeline.predictProba(frame) : await scoring.predictProba(served, frame));

@@ -12,15 +12,28 @@ export type { ServedModel };
 export class ModelHolder {
   private current?: ServedModel;
   private timer?: NodeJS.Timeout;
+  private readonly listeners: ((served: ServedModel) => void)[] = [];
 
   constructor(
     readonly name: string,
     private readonly registry: ModelRegistry,
-    private readonly store: ArtifactStore,
+    /** Where the registry keeps its versions (scoring threads load them from it too). */
+    readonly store: ArtifactStore,
   ) {}
 
   get model(): ServedModel | undefined {
     return this.current;
+  }
+
+  /** Calls `listener` with every model that starts serving (and now with the current one). */
+  onServe(listener: (served: ServedModel) => void): void {
+    this.listeners.push(listener);
+    if (this.current) listener(this.current);
+  }
+
+  private serve(served: ServedModel): void {
+    this.current = served;
+    for (const l of this.listeners) l(served);
   }
 
   async refresh(): Promise<boolean> {
@@ -28,7 +41,7 @@ export class ModelHolder {
     if (version === undefined || version === this.current?.version) return false;
     const served = await this.load(version);
     if (!served) return false;
-    this.current = served;
+    this.serve(served);
     return true;
   }
 
@@ -39,7 +52,7 @@ export class ModelHolder {
 
   /** Serves a loaded version from the next request on. */
   swap(served: ServedModel): void {
-    this.current = served;
+    this.serve(served);
   }
 
   /** Polls the alias; errors keep the current model. */

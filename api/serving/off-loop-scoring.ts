@@ -1,14 +1,15 @@
 import { ThreadScorer } from '../../core/batch/thread-scorer.js';
 import type { Frame } from '../../core/data/frame.js';
+import type { ArtifactStore } from '../../core/ports/artifact-store.js';
 import type { ServedModel } from './model-holder.js';
 
 export interface OffLoopScoringOptions {
+  /** The artifact store of the served registry: the scoring thread loads the versions it scores from it. */
+  store: ArtifactStore;
   /** Requests below this many rows always score inline (and only bigger ones teach the cost). Default 256. */
   minRows?: number;
   /** Longest scoring, in ms, allowed on the event loop; bigger requests go to a scoring thread. Default 20. */
   inlineMs?: number;
-  /** Where big slow requests score. Default one thread, started on first use. */
-  threads?: ThreadScorer;
 }
 
 /** Families whose scoring is known to be fast (tree walks): inline until measured otherwise. */
@@ -27,10 +28,19 @@ export class OffLoopScoring {
   /** Per served model: scoring ms per row, a moving average. */
   private readonly msPerRow = new WeakMap<ServedModel, number>();
 
-  constructor(o: OffLoopScoringOptions = {}) {
+  constructor(o: OffLoopScoringOptions) {
     this.minRows = o.minRows ?? 256;
     this.inlineMs = o.inlineMs ?? 20;
-    this.threads = o.threads ?? new ThreadScorer();
+    // One thread: requests this big are rare, and scoring on both cores would starve the event loop.
+    this.threads = new ThreadScorer({ store: o.store });
+  }
+
+  /**
+   * Prepares a model that starts serving: one that may score on the thread is loaded there now
+   * (the thread reads it from the registry itself), so its first big request does not wait.
+   */
+  prepare(served: ServedModel, onError: (err: unknown) => void = () => undefined): void {
+    if (!FAST.has(served.pipeline.model.kind)) this.threads.preload(served).catch(onError);
   }
 
   /** Where a request of `rows` rows scores. */

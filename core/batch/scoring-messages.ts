@@ -1,23 +1,22 @@
 import type { Frame } from '../data/frame.js';
 import type { ScoredChunk } from './score-chunk.js';
 
-/** A served model as it crosses to a scoring thread: the pipeline as JSON text, rebuilt there. */
-export interface ModelMessage {
+/** A registered model version, as threads name it. */
+export interface ModelRef {
   name: string;
   version: number;
-  schema: unknown;
-  pipeline: string;
 }
 
-/** What the main thread sends a scoring thread. `model` ids are the sender's. */
+/** What the main thread sends a scoring thread. */
 export type ScoringRequest =
-  | { type: 'load'; model: number; served: ModelMessage }
-  | { type: 'drop'; model: number }
-  | { type: 'chunk'; seq: number; model: number; header: string[]; bytes: Uint8Array; firstRow: number; maxErrors: number }
-  | { type: 'proba'; seq: number; model: number; frame: Frame };
+  | { type: 'load'; seq: number; model: ModelRef }
+  | { type: 'chunk'; seq: number; model: ModelRef; header: string[]; bytes: Uint8Array; firstRow: number; maxErrors: number }
+  | { type: 'proba'; seq: number; model: ModelRef; frame: Frame }
+  /** The answer to a thread's `read`: the object's bytes, or undefined when there is none. */
+  | { type: 'read'; seq: number; bytes?: Uint8Array; error?: string };
 
-/** A scored chunk or a frame's probabilities; `ms`: time spent scoring (model loading excluded). */
-export type ScoringResult = { type: 'chunk'; chunk: ScoredChunk; ms: number } | { type: 'proba'; proba: Float64Array; ms: number };
+/** A loaded model, a scored chunk or a frame's probabilities; `ms`: time spent scoring (model loading excluded). */
+export type ScoringResult = { type: 'loaded' } | { type: 'chunk'; chunk: ScoredChunk; ms: number } | { type: 'proba'; proba: Float64Array; ms: number };
 
 /** An error as it crosses back: enough to rebuild a DataError (rule, column, line) on the main thread. */
 export interface ThrownError {
@@ -28,4 +27,8 @@ export interface ThrownError {
   line?: number;
 }
 
-export type ScoringReply = { seq: number; ok: true; result: ScoringResult } | { seq: number; ok: false; error: ThrownError };
+/** What a scoring thread sends back: a request's outcome, or a read of the artifact store it asks the main thread for. */
+export type ScoringReply =
+  | { type: 'done'; seq: number; ok: true; result: ScoringResult }
+  | { type: 'done'; seq: number; ok: false; error: ThrownError }
+  | { type: 'read'; seq: number; key: string };

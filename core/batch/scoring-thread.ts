@@ -1,24 +1,57 @@
 /**
- * Scoring thread: holds the models the main thread sends it and scores CSV chunks or frames with
- * them, so long scoring (KNN, MLP, big chunks) never holds the main thread's event loop.
+ * Scoring thread: loads registered models itself (reading the artifact store through the main
+ * thread, which only moves bytes) and scores CSV chunks or frames with them, so that neither model
+ * loading nor long scoring (KNN, MLP, big chunks) holds the main thread's event loop.
  */
-import { parentPort } from 'node:worker_threads';
-import { parseDatasetSchema } from '../../schema/index.js';
-import { Pipeline } from '../models/pipeline.js';
-import type { ServedModel } from '../registry/served-model.js';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ArtifactStore } from '../ports/artifact-store.js';
+import { ArtifactRegistry } from '../registry/artifact-registry.js';
+import { loadServedModel, type ServedModel } from '../registry/served-model.js';
+import { PermanentError } from '../errors.js';
 import { scoreCsvChunk } from './score-chunk.js';
-import type { ModelMessage, ScoringReply, ScoringRequest, ScoringResult, ThrownError } from './scoring-messages.js';
+import type { ModelRef, ScoringReply, ScoringRequest, ScoringResult, ThrownError } from './scoring-messages.js';
 
-const models = new Map<number, Promise<ServedModel>>();
+const { keepModels } = workerData as { keepModels: number };
+const reads = new Map<number, { resolve(b: Uint8Array | undefined): void; reject(e: Error): void }>();
+let readSeq = 0;
+const send = (m: ScoringReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(m, transfer);
 
-async function load(m: ModelMessage): Promise<ServedModel> {
-  const schema = parseDatasetSchema(JSON.stringify(m.schema), `${m.name} v${m.version} schema`);
-  return { name: m.name, version: m.version, schema, pipeline: await Pipeline.fromJSON(JSON.parse(m.pipeline)) };
+/** The main thread's artifact store, read-only: all a registry needs to load a version. */
+const store: ArtifactStore = {
+  location: 'main thread',
+  get: (key) =>
+    new Promise((resolve, reject) => {
+      const seq = ++readSeq;
+      reads.set(seq, { resolve, reject });
+      send({ type: 'read', seq, key });
+    }),
+  exists: async (key) => (await store.get(key)) !== undefined,
+  put: () => Promise.reject(new Error('scoring threads do not write')),
+  list: () => Promise.reject(new Error('scoring threads do not list')),
+  delete: () => Promise.reject(new Error('scoring threads do not delete')),
+};
+const registry = new ArtifactRegistry(store);
+
+/** Loaded versions, the least recently used first. */
+const models = new Map<string, Promise<ServedModel>>();
+
+function model(ref: ModelRef): Promise<ServedModel> {
+  const key = `${ref.name}@${ref.version}`;
+  let m = models.get(key);
+  if (m) models.delete(key);
+  m ??= loadServedModel(registry, store, ref.name, ref.version).then((found) => {
+    if (!found) throw new PermanentError(`model ${ref.name} v${ref.version} is not in the registry`);
+    return found;
+  });
+  models.set(key, m);
+  m.catch(() => models.get(key) === m && models.delete(key));
+  while (models.size > keepModels) models.delete(models.keys().next().value!);
+  return m;
 }
 
-async function run(m: Extract<ScoringRequest, { seq: number }>): Promise<ScoringResult> {
-  const served = await models.get(m.model);
-  if (!served) throw new Error(`scoring thread: model ${m.model} was never sent`);
+async function run(m: Exclude<ScoringRequest, { type: 'read' }>): Promise<ScoringResult> {
+  const served = await model(m.model);
+  if (m.type === 'load') return { type: 'loaded' };
   const t0 = performance.now();
   if (m.type === 'chunk') {
     const chunk = scoreCsvChunk(served, m.header, m.bytes, m.firstRow, m.maxErrors);
@@ -37,19 +70,15 @@ const thrown = (err: unknown): ThrownError => {
 };
 
 parentPort!.on('message', (m: ScoringRequest) => {
-  if (m.type === 'load') {
-    const model = load(m.served);
-    model.catch(() => undefined); // reported to the request that uses it
-    models.set(m.model, model);
-  } else if (m.type === 'drop') {
-    models.delete(m.model);
-  } else {
-    run(m).then(
-      (result) => {
-        const reply: ScoringReply = { seq: m.seq, ok: true, result };
-        parentPort!.postMessage(reply, result.type === 'proba' ? [result.proba.buffer as ArrayBuffer] : []);
-      },
-      (err: unknown) => parentPort!.postMessage({ seq: m.seq, ok: false, error: thrown(err) } satisfies ScoringReply),
-    );
+  if (m.type === 'read') {
+    const r = reads.get(m.seq);
+    reads.delete(m.seq);
+    if (m.error !== undefined) r?.reject(new Error(m.error));
+    else r?.resolve(m.bytes);
+    return;
   }
+  run(m).then(
+    (result) => send({ type: 'done', seq: m.seq, ok: true, result }, result.type === 'proba' ? [result.proba.buffer as ArrayBuffer] : []),
+    (err: unknown) => send({ type: 'done', seq: m.seq, ok: false, error: thrown(err) }),
+  );
 });

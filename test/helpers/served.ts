@@ -46,7 +46,7 @@ export async function startBatchApi(
   await models.refresh();
   const conn = redisConnection(REDIS_URL, 'worker');
   const producer = new BatchProducer(conn, o.prefix);
-  const worker = startPredictWorker({ connection: conn, prefix: o.prefix, store, registry, lockDuration: o.lockDuration, stalledInterval: o.stalledInterval });
+  const worker = startPredictWorker({ connection: conn, prefix: o.prefix, store, lockDuration: o.lockDuration, stalledInterval: o.stalledInterval });
   const app = buildApp({
     models,
     registry,
