@@ -2,8 +2,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Papa from 'papaparse';
 import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
-import { repoPath } from './helpers/datasets.js';
+import { rocAuc } from '../core/metrics/ranking.js';
+import type { ArtifactRegistry } from '../core/registry/artifact-registry.js';
+import { loadServedModel } from '../core/registry/served-model.js';
+import { readCsvText, repoPath } from './helpers/datasets.js';
 import { testPrefix } from './helpers/redis.js';
 import { startBatchApi, trainPhishing } from './helpers/served.js';
 
@@ -14,13 +18,14 @@ describe('async batches over real HTTP and the real Redis', () => {
   const KEY = 'batch-key';
   let dir: string;
   let store: LocalArtifactStore;
+  let registry: ArtifactRegistry;
   let http: Awaited<ReturnType<typeof startBatchApi>>;
   let csv: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tm-batches-'));
     store = new LocalArtifactStore(dir);
-    const registry = await trainPhishing(store, 'batch-run');
+    registry = await trainPhishing(store, 'batch-run');
     http = await startBatchApi(store, registry, { prefix, key: KEY, rowsPerChunk: 2_000, maxUploadBytes: 2_000_000 });
     csv = await readFile(repoPath('data/phishing.csv'), 'utf8');
   });
@@ -85,6 +90,26 @@ describe('async batches over real HTTP and the real Redis', () => {
     });
   });
 
+  it('gives every class its full-precision probability: ROC-AUC from the p_ columns equals the model\'s own', async () => {
+    const res = await upload(csv);
+    const { batchId } = (await res.json()) as { batchId: string };
+    const status = await finished(batchId);
+    const out = Papa.parse<string[]>((await (await get(status.results!)).text()).trim(), { delimiter: ',' }).data;
+    const [head, ...rows] = out;
+    const model = (await loadServedModel(registry, store, 'phishing', 1))!;
+    const threat = model.pipeline.classes[model.pipeline.positiveClass];
+    const at = head.indexOf(`p_${threat}`);
+    const fromCsv = Float64Array.from(rows, (r) => Number(r[at]));
+    const { dataset } = await readCsvText(csv, model.schema);
+    const proba = model.pipeline.predictProba(dataset.features);
+    const K = model.pipeline.classes.length;
+    const own = Float64Array.from({ length: dataset.features.nRows }, (_, i) => proba[i * K + model.pipeline.positiveClass]);
+    const isThreat = Array.from(dataset.labels, (y) => y === model.pipeline.positiveClass);
+    expect(rows.map((r) => r[head.indexOf('Result')])).toEqual(Array.from(dataset.labels, (y) => model.pipeline.classes[y]));
+    expect(fromCsv).toEqual(own);
+    expect(rocAuc(isThreat, fromCsv)).toBe(rocAuc(isThreat, own));
+  });
+
   it('takes JSON rows too', async () => {
     const header = csv.split('\n')[0].replaceAll('"', '').trim().split(',').slice(0, 30);
     const rows = csv.trim().split('\n').slice(1, 4).map((l) => Object.fromEntries(header.map((h, j) => [h, Number(l.split(',')[j])])));
@@ -113,7 +138,7 @@ describe('async batches over real HTTP and the real Redis', () => {
     await expectError(await get('/v1/batches/0b6f1d2e-3c4a-4f5b-8a9c-1d2e3f4a5b6c'), 404, 'not_found');
     await expectError(await fetch(`${http.base}/v1/batches/0b6f1d2e-3c4a-4f5b-8a9c-1d2e3f4a5b6c`), 401, 'unauthorized');
     const stored = (await store.list('batches/')).filter((k) => k.endsWith('batch.json'));
-    expect(stored).toHaveLength(2); // the two accepted batches above, nothing of the refused ones
+    expect(stored).toHaveLength(3); // the three accepted batches above, nothing of the refused ones
     const left = await store.list('batches/');
     expect(left.every((k) => stored.some((s) => k.startsWith(s.replace('batch.json', ''))))).toBe(true);
     expect((await upload(`${head}\n${rest[0]}\n`)).status).toBe(202);

@@ -62,9 +62,9 @@ describe('a KNN-served model scores big requests while the API keeps answering (
     })();
     const times = await healthTimes(http.base, finished);
     expect(await finished).toMatchObject({ state: 'completed', counts: { scored: 50_000 } });
+    expect(Math.max(...times)).toBeLessThan(100);
     // Scoring took long enough for the bound to mean something: many answers were measured.
     expect(times.length).toBeGreaterThan(20);
-    expect(Math.max(...times)).toBeLessThan(100);
   });
 
   it('scores a 10,000-row synchronous batch off the event loop, with /healthz answering within 100 ms', async () => {
@@ -78,7 +78,7 @@ describe('a KNN-served model scores big requests while the API keeps answering (
     const res = await answer;
     expect(res.status).toBe(200);
     expect(((await res.json()) as { predictions: unknown[] }).predictions).toHaveLength(10_000);
-    expect(times.length).toBeGreaterThan(5);
     expect(Math.max(...times)).toBeLessThan(100);
+    expect(times.length).toBeGreaterThan(5);
   });
 });
