@@ -37,7 +37,8 @@ export class OffLoopScoring {
 
   /**
    * Prepares a model that starts serving: one that may score on the thread is loaded there now
-   * (the thread reads it from the registry itself), so its first big request does not wait.
+   * (the thread reads it from the registry itself), so its first big request does not wait. A
+   * failed load is tried again, and reported, by the request that needs the model.
    */
   prepare(served: ServedModel, onError: (err: unknown) => void = () => undefined): void {
     if (!FAST.has(served.pipeline.model.kind)) this.threads.preload(served).catch(onError);

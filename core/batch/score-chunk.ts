@@ -38,7 +38,7 @@ export function resultColumns(classes: string[]): string[] {
 /**
  * Unseen categories of columns that score them (`unknown: ignore | other`): each such cell is
  * handed to the builder as a listed value (so that it checks the rest of the record as usual), then
- * its code is set to the column's unknown code. Returns the cells' original text back in place.
+ * its code is set to the column's unknown code. The records keep their original text.
  */
 class UnseenCells {
   private readonly rules: (UnknownRule & { at: number; stand: string; rows: number[] })[];
@@ -68,14 +68,21 @@ class UnseenCells {
     if (swapped) for (const [at, cell] of swapped) record[at] = cell;
   }
 
-  /** Sets the unseen cells' codes in the built frame; their counts per column. */
-  apply(frame: Frame): UnknownCounts {
-    const counts: UnknownCounts = {};
+  /** Sets the unseen cells' codes in the built frame. */
+  apply(frame: Frame): void {
     for (const r of this.rules) {
-      if (!r.rows.length) continue;
       const col = frame.columns[r.feature] as CategoricalColumn;
       for (const row of r.rows) col.codes[row] = r.code;
-      counts[r.name] = r.rows.length;
+    }
+  }
+
+  /** Unseen cells per column, in the rows that were scored (not in those refused for another rule). */
+  counts(refused: Map<number, unknown>): UnknownCounts {
+    const counts: UnknownCounts = {};
+    for (const r of this.rules) {
+      let n = 0;
+      for (const row of r.rows) n += +!refused.has(row);
+      if (n) counts[r.name] = n;
     }
     return counts;
   }
@@ -100,7 +107,7 @@ export function scoreCsvChunk(model: ServedModel, header: string[], bytes: Uint8
   const unseen = new UnseenCells(model.schema, header);
   records.forEach((r, i) => unseen.push(builder, r, i, firstRow + i));
   const frame = builder.finish().dataset.features;
-  const unknown = unseen.apply(frame);
+  unseen.apply(frame);
   const bad = new Map<number, { field?: string; rule: string; message: string }>();
   for (const [row, issue] of builder.rowErrors) bad.set(row, { field: issue.column, rule: issue.rule, message: issue.message });
   frame.columns.forEach((col, j) => {
@@ -113,6 +120,7 @@ export function scoreCsvChunk(model: ServedModel, header: string[], bytes: Uint8
     });
   });
 
+  const unknown = unseen.counts(bad);
   const n = records.length;
   const good = bad.size ? Int32Array.from({ length: n }, (_, i) => i).filter((i) => !bad.has(i)) : undefined;
   const proba = good?.length === 0 ? new Float64Array(0) : model.pipeline.predictProba(good ? takeRows(frame, good) : frame);
