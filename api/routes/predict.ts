@@ -25,7 +25,7 @@ const BatchPrediction = z
   .openapi('BatchPrediction');
 
 /** Rows from which a request yields to the event loop between parsing and encoding. */
-const BIG_REQUEST_ROWS = 1_000;
+const BIG_REQUEST_ROWS = 2_000;
 
 /** A JSON POST route of the predict key, documented with its schemas (validated by hand, see body-shape). */
 const jsonPost = <Req extends z.ZodType, Res extends z.ZodType>(path: string, summary: string, request: Req, answer: string, response: Res) =>
