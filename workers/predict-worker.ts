@@ -46,9 +46,9 @@ export function startPredictWorker(o: PredictWorkerOptions): Worker {
     const bytes = await o.store.get(keys.input(p.chunk));
     if (!bytes) throw new PermanentError(`batch ${p.batchId} chunk ${p.chunk} is missing from the store`);
     const { chunk: scored } = await scorer.scoreChunk({ name: meta.modelName, version: meta.modelVersion }, meta.header, bytes, p.firstRow);
-    await o.store.put(keys.result(p.chunk), scored.csv);
+    const { bytes: csv, ...counts } = scored;
+    await o.store.put(keys.result(p.chunk), csv);
     await job.updateProgress(100);
-    const { csv: _, ...counts } = scored;
     return ChunkResult.parse({ chunk: p.chunk, ...counts });
   };
 

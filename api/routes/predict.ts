@@ -49,7 +49,6 @@ export function predictRoutes(
   // Per served model: its answer writer (built once, not per request).
   const verdictsOf = new WeakMap<ServedModel, Verdicts>();
   const scoring = opts.scoring ?? new OffLoopScoring({ store: models.store });
-  models.onServe((served) => scoring.prepare(served));
   /** Scores the rows with the production model; counts and samples them; returns the JSON answer. */
   const score = async (rows: Record<string, unknown>[], answer: (v: Verdicts, s: Scored) => string) => {
     const served = models.model;

@@ -12,7 +12,6 @@ export type { ServedModel };
 export class ModelHolder {
   private current?: ServedModel;
   private timer?: NodeJS.Timeout;
-  private readonly listeners: ((served: ServedModel) => void)[] = [];
 
   constructor(
     readonly name: string,
@@ -25,23 +24,12 @@ export class ModelHolder {
     return this.current;
   }
 
-  /** Calls `listener` with every model that starts serving (and now with the current one). */
-  onServe(listener: (served: ServedModel) => void): void {
-    this.listeners.push(listener);
-    if (this.current) listener(this.current);
-  }
-
-  private serve(served: ServedModel): void {
-    this.current = served;
-    for (const l of this.listeners) l(served);
-  }
-
   async refresh(): Promise<boolean> {
     const version = await this.registry.alias(this.name, 'production');
     if (version === undefined || version === this.current?.version) return false;
     const served = await this.load(version);
     if (!served) return false;
-    this.serve(served);
+    this.current = served;
     return true;
   }
 
@@ -52,7 +40,7 @@ export class ModelHolder {
 
   /** Serves a loaded version from the next request on. */
   swap(served: ServedModel): void {
-    this.serve(served);
+    this.current = served;
   }
 
   /** Polls the alias; errors keep the current model. */

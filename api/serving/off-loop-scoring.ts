@@ -37,17 +37,10 @@ export class OffLoopScoring {
   constructor(o: OffLoopScoringOptions) {
     this.minRows = o.minRows ?? 256;
     this.inlineMs = o.inlineMs ?? 20;
-    // One thread: requests this big are rare, and scoring on both cores would starve the event loop.
+    // One thread, started by the first request sent to it, which then loads the model there (the
+    // event loop stays free meanwhile): requests this big are rare, and scoring on both cores
+    // would starve the event loop.
     this.threads = new ThreadScorer({ store: o.store });
-  }
-
-  /**
-   * Prepares a model that starts serving: one that may score on the thread is loaded there now
-   * (the thread reads it from the registry itself), so its first big request does not wait. A
-   * failed load is tried again, and reported, by the request that needs the model.
-   */
-  prepare(served: ServedModel, onError: (err: unknown) => void = () => undefined): void {
-    if (!TREES.has(served.pipeline.model.kind)) this.threads.preload(served).catch(onError);
   }
 
   /** Where a request of `rows` rows scores. */

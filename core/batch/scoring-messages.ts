@@ -9,14 +9,16 @@ export interface ModelRef {
 
 /** What the main thread sends a scoring thread. */
 export type ScoringRequest =
-  | { type: 'load'; seq: number; model: ModelRef }
   | { type: 'chunk'; seq: number; model: ModelRef; header: string[]; bytes: Uint8Array; firstRow: number; maxErrors: number }
   | { type: 'proba'; seq: number; model: ModelRef; frame: Frame }
   /** The answer to a thread's `read`: the object's bytes, or undefined when there is none. */
   | { type: 'read'; seq: number; bytes?: Uint8Array; error?: string };
 
-/** A loaded model, a scored chunk or a frame's probabilities; `ms`: time spent scoring (model loading excluded). */
-export type ScoringResult = { type: 'loaded' } | { type: 'chunk'; chunk: ScoredChunk; ms: number } | { type: 'proba'; proba: Float64Array; ms: number };
+/**
+ * A scored chunk (its CSV as UTF-8 bytes, moved rather than copied: the main thread only stores
+ * them) or a frame's probabilities; `ms`: time spent scoring (model loading excluded).
+ */
+export type ScoringResult = { type: 'chunk'; chunk: Omit<ScoredChunk, 'csv'> & { bytes: Uint8Array }; ms: number } | { type: 'proba'; proba: Float64Array; ms: number };
 
 /** An error as it crosses back: enough to rebuild a DataError (rule, column, line) on the main thread. */
 export interface ThrownError {

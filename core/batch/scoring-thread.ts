@@ -51,11 +51,11 @@ function model(ref: ModelRef): Promise<ServedModel> {
 
 async function run(m: Exclude<ScoringRequest, { type: 'read' }>): Promise<ScoringResult> {
   const served = await model(m.model);
-  if (m.type === 'load') return { type: 'loaded' };
   const t0 = performance.now();
   if (m.type === 'chunk') {
-    const chunk = scoreCsvChunk(served, m.header, m.bytes, m.firstRow, m.maxErrors);
-    return { type: 'chunk', chunk, ms: performance.now() - t0 };
+    const { csv, ...counts } = scoreCsvChunk(served, m.header, m.bytes, m.firstRow, m.maxErrors);
+    const bytes = new TextEncoder().encode(csv);
+    return { type: 'chunk', chunk: { ...counts, bytes }, ms: performance.now() - t0 };
   }
   const out = served.pipeline.predictProba(m.frame);
   const ms = performance.now() - t0;
@@ -78,7 +78,7 @@ parentPort!.on('message', (m: ScoringRequest) => {
     return;
   }
   run(m).then(
-    (result) => send({ type: 'done', seq: m.seq, ok: true, result }, result.type === 'proba' ? [result.proba.buffer as ArrayBuffer] : []),
+    (result) => send({ type: 'done', seq: m.seq, ok: true, result }, [(result.type === 'proba' ? result.proba.buffer : result.chunk.bytes.buffer) as ArrayBuffer]),
     (err: unknown) => send({ type: 'done', seq: m.seq, ok: false, error: thrown(err) }),
   );
 });

@@ -3,7 +3,6 @@ import type { Frame } from '../data/frame.js';
 import { DataError, PermanentError } from '../errors.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import { sibling, startWorker } from '../runtime/worker-thread.js';
-import type { ScoredChunk } from './score-chunk.js';
 import type { ModelRef, ScoringReply, ScoringRequest, ScoringResult, ThrownError } from './scoring-messages.js';
 
 export interface ThreadScorerOptions {
@@ -16,7 +15,7 @@ export interface ThreadScorerOptions {
 }
 
 /** A scoring request before its reply id is added. */
-type Job = Omit<Extract<ScoringRequest, { type: 'load' }>, 'seq'> | Omit<Extract<ScoringRequest, { type: 'chunk' }>, 'seq'> | Omit<Extract<ScoringRequest, { type: 'proba' }>, 'seq'>;
+type Job = Omit<Extract<ScoringRequest, { type: 'chunk' }>, 'seq'> | Omit<Extract<ScoringRequest, { type: 'proba' }>, 'seq'>;
 
 /** Only the name and version cross (a ServedModel passed as a ref would be cloned whole). */
 const refOf = (m: ModelRef): ModelRef => ({ name: m.name, version: m.version });
@@ -116,8 +115,8 @@ export class ThreadScorer {
     return this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
   }
 
-  /** `scoreCsvChunk` with version `model` on a thread; `ms` is the thread's scoring time. */
-  async scoreChunk(model: ModelRef, header: string[], bytes: Uint8Array, firstRow: number, maxErrors = 20): Promise<{ chunk: ScoredChunk; ms: number }> {
+  /** `scoreCsvChunk` with version `model` on a thread, its CSV as UTF-8 bytes; `ms` is the thread's scoring time. */
+  async scoreChunk(model: ModelRef, header: string[], bytes: Uint8Array, firstRow: number, maxErrors = 20): Promise<Extract<ScoringResult, { type: 'chunk' }>> {
     const copy = bytes.slice(); // the thread gets its own buffer, moved rather than cloned
     const r = await this.slot().run({ type: 'chunk', model: refOf(model), header, bytes: copy, firstRow, maxErrors }, [copy.buffer]);
     if (r.type !== 'chunk') throw new Error('scoring thread answered a chunk with probabilities');
@@ -129,11 +128,6 @@ export class ThreadScorer {
     const r = await this.slot().run({ type: 'proba', model: refOf(model), frame });
     if (r.type !== 'proba') throw new Error('scoring thread answered probabilities with a chunk');
     return r;
-  }
-
-  /** Has every thread load `model` now, so that its first request does not wait for the load. */
-  async preload(model: ModelRef): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.run({ type: 'load', model: refOf(model) })));
   }
 
   async close(): Promise<void> {
