@@ -14,6 +14,8 @@ export const BatchMeta = z.object({
   modelVersion: z.number().int(),
   /** The input columns, as uploaded. */
   header: z.array(z.string()),
+  /** The model's classes, in its order (the results' `p_<class>` columns); absent on batches from before they were written. */
+  classes: z.array(z.string()).optional(),
   rows: z.number().int().positive(),
   chunks: z.number().int().positive(),
   bytes: z.number().int(),
@@ -25,6 +27,9 @@ export type BatchMeta = z.infer<typeof BatchMeta>;
 export const RowError = z.object({ row: z.number().int(), field: z.string().optional(), rule: z.string(), message: z.string() });
 export type RowError = z.infer<typeof RowError>;
 
+/** Unseen categories scored anyway (`unknown: ignore | other`), per column. */
+const UnknownCounts = z.record(z.string(), z.number().int()).default({});
+
 export const ChunkPayload = z.object({ batchId: BatchId, chunk: z.number().int().nonnegative(), firstRow: z.number().int().positive() });
 export const ChunkResult = z.object({
   chunk: z.number().int(),
@@ -33,6 +38,7 @@ export const ChunkResult = z.object({
   invalid: z.number().int(),
   errors: z.array(RowError),
   predicted: z.record(z.string(), z.number().int()),
+  unknown: UnknownCounts,
 });
 export type ChunkPayload = z.infer<typeof ChunkPayload>;
 export type ChunkResult = z.infer<typeof ChunkResult>;
@@ -44,6 +50,7 @@ export const BatchSummary = z.object({
   invalid: z.number().int(),
   errors: z.array(RowError),
   predicted: z.record(z.string(), z.number().int()),
+  unknown: UnknownCounts,
   finishedAt: z.string(),
 });
 export type BatchSummary = z.infer<typeof BatchSummary>;

@@ -28,14 +28,35 @@ export const NumericColumnSpec = z
     path: ['min'],
   });
 
-export const CategoricalColumnSpec = z.object({
-  ...columnBase,
-  kind: z.literal('categorical'),
-  /** Allowed categories; a value outside the list is out of domain. */
-  values: z.array(CategoryValue).min(1, 'list at least one category'),
-  /** How models see the column: one-hot (default) or an ordinal code in list order. */
-  encoding: z.enum(['onehot', 'ordinal']).default('onehot'),
-});
+/** What scoring does with a category outside a column's `values`. */
+export const UnknownCategory = z.enum(['error', 'ignore', 'other']);
+export type UnknownCategory = z.infer<typeof UnknownCategory>;
+
+export const CategoricalColumnSpec = z
+  .object({
+    ...columnBase,
+    kind: z.literal('categorical'),
+    /** Allowed categories; training data must hold only these. */
+    values: z.array(CategoryValue).min(1, 'list at least one category'),
+    /** How models see the column: one-hot (default) or an ordinal code in list order. */
+    encoding: z.enum(['onehot', 'ordinal']).default('onehot'),
+    /**
+     * A value outside `values` when scoring (training still refuses it). `ignore` (default, as
+     * scikit-learn's handle_unknown="ignore"): the row is scored with the category unknown (one-hot:
+     * no column set; ordinal: missing, then imputed). `other`: scored as the listed value `other`.
+     * `error`: the row is refused, naming the column and the rule `allowed-values`.
+     */
+    unknown: UnknownCategory.default('ignore'),
+    /** With `unknown: other`: the listed value unseen values are scored as (e.g. `other`). */
+    other: CategoryValue.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.unknown === 'other' && (c.other === undefined || !c.values.map(String).includes(String(c.other)))) {
+      ctx.addIssue({ code: 'custom', path: ['other'], message: 'unknown: other needs `other` set to one of the column\'s values' });
+    } else if (c.unknown !== 'other' && c.other !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['other'], message: '`other` is only read with unknown: other' });
+    }
+  });
 
 export const ColumnSpec = z.discriminatedUnion('kind', [NumericColumnSpec, CategoricalColumnSpec], {
   error: (issue) => (issue.code === 'invalid_union' ? 'kind must be numeric or categorical' : undefined),

@@ -2,8 +2,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Papa from 'papaparse';
 import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
-import { repoPath } from './helpers/datasets.js';
+import { rocAuc } from '../core/metrics/ranking.js';
+import type { ArtifactRegistry } from '../core/registry/artifact-registry.js';
+import { loadServedModel } from '../core/registry/served-model.js';
+import { readCsvText, repoPath } from './helpers/datasets.js';
 import { testPrefix } from './helpers/redis.js';
 import { startBatchApi, trainPhishing } from './helpers/served.js';
 
@@ -14,13 +18,14 @@ describe('async batches over real HTTP and the real Redis', () => {
   const KEY = 'batch-key';
   let dir: string;
   let store: LocalArtifactStore;
+  let registry: ArtifactRegistry;
   let http: Awaited<ReturnType<typeof startBatchApi>>;
   let csv: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tm-batches-'));
     store = new LocalArtifactStore(dir);
-    const registry = await trainPhishing(store, 'batch-run');
+    registry = await trainPhishing(store, 'batch-run');
     http = await startBatchApi(store, registry, { prefix, key: KEY, rowsPerChunk: 2_000, maxUploadBytes: 2_000_000 });
     csv = await readFile(repoPath('data/phishing.csv'), 'utf8');
   });
@@ -68,9 +73,9 @@ describe('async batches over real HTTP and the real Redis', () => {
     expect(out.headers.get('content-type')).toMatch(/^text\/csv/);
     const result = (await out.text()).trim().split('\n');
     expect(result).toHaveLength(lines.length);
-    expect(result[0]).toBe(`${lines[0].replaceAll('"', '')},prediction,probability,error`);
+    expect(result[0]).toBe(`${lines[0].replaceAll('"', '')},prediction,probability,p_-1,p_1,error`);
     for (let i = 1; i < lines.length; i++) expect(result[i].startsWith(`${lines[i]},`)).toBe(true);
-    expect(result[5].endsWith(',,,URL_Length allowed-values')).toBe(true);
+    expect(result[5].endsWith(',,,,,URL_Length allowed-values')).toBe(true);
 
     // The same rows through the synchronous route give the same verdicts.
     const header = lines[0].replaceAll('"', '').split(',');
@@ -79,8 +84,30 @@ describe('async batches over real HTTP and the real Redis', () => {
     sync.predictions.forEach((p, i) => {
       const cells = result[10 + i].split(',');
       expect(cells[31]).toBe(p.label);
-      expect(Number(cells[32])).toBeCloseTo(p.probabilities[p.label], 5);
+      // Full precision both ways: the CSV's shortest round-trip text parses back to the API's double.
+      expect(Number(cells[32])).toBe(p.probabilities[p.label]);
+      expect([Number(cells[33]), Number(cells[34])]).toEqual([p.probabilities['-1'], p.probabilities['1']]);
     });
+  });
+
+  it('gives every class its full-precision probability: ROC-AUC from the p_ columns equals the model\'s own', async () => {
+    const res = await upload(csv);
+    const { batchId } = (await res.json()) as { batchId: string };
+    const status = await finished(batchId);
+    const out = Papa.parse<string[]>((await (await get(status.results!)).text()).trim(), { delimiter: ',' }).data;
+    const [head, ...rows] = out;
+    const model = (await loadServedModel(registry, store, 'phishing', 1))!;
+    const threat = model.pipeline.classes[model.pipeline.positiveClass];
+    const at = head.indexOf(`p_${threat}`);
+    const fromCsv = Float64Array.from(rows, (r) => Number(r[at]));
+    const { dataset } = await readCsvText(csv, model.schema);
+    const proba = model.pipeline.predictProba(dataset.features);
+    const K = model.pipeline.classes.length;
+    const own = Float64Array.from({ length: dataset.features.nRows }, (_, i) => proba[i * K + model.pipeline.positiveClass]);
+    const isThreat = Array.from(dataset.labels, (y) => y === model.pipeline.positiveClass);
+    expect(rows.map((r) => r[head.indexOf('Result')])).toEqual(Array.from(dataset.labels, (y) => model.pipeline.classes[y]));
+    expect(fromCsv).toEqual(own);
+    expect(rocAuc(isThreat, fromCsv)).toBe(rocAuc(isThreat, own));
   });
 
   it('takes JSON rows too', async () => {
@@ -92,7 +119,7 @@ describe('async batches over real HTTP and the real Redis', () => {
     expect(await finished(batchId)).toMatchObject({ state: 'completed', counts: { scored: 3, invalid: 0 } });
     const result = (await (await get(`/v1/batches/${batchId}/results`)).text()).trim().split('\n');
     expect(result).toHaveLength(4);
-    expect(result[0]).toBe(`${header.join(',')},prediction,probability,error`);
+    expect(result[0]).toBe(`${header.join(',')},prediction,probability,p_-1,p_1,error`);
   });
 
   it('refuses bad uploads with the error shape, stores nothing of them, and keeps serving', async () => {
@@ -111,7 +138,7 @@ describe('async batches over real HTTP and the real Redis', () => {
     await expectError(await get('/v1/batches/0b6f1d2e-3c4a-4f5b-8a9c-1d2e3f4a5b6c'), 404, 'not_found');
     await expectError(await fetch(`${http.base}/v1/batches/0b6f1d2e-3c4a-4f5b-8a9c-1d2e3f4a5b6c`), 401, 'unauthorized');
     const stored = (await store.list('batches/')).filter((k) => k.endsWith('batch.json'));
-    expect(stored).toHaveLength(2); // the two accepted batches above, nothing of the refused ones
+    expect(stored).toHaveLength(3); // the three accepted batches above, nothing of the refused ones
     const left = await store.list('batches/');
     expect(left.every((k) => stored.some((s) => k.startsWith(s.replace('batch.json', ''))))).toBe(true);
     expect((await upload(`${head}\n${rest[0]}\n`)).status).toBe(202);

@@ -38,7 +38,7 @@ describe('an async batch of a million rows', () => {
       if (expected === 0) expect(line.startsWith('row_id,having_IP_Address,')).toBe(true);
       else {
         const cells = line.split(',');
-        if (cells.length !== 34 || Number(cells[0]) !== expected || !['-1', '1'].includes(cells[31])) bad++;
+        if (cells.length !== 36 || Number(cells[0]) !== expected || !['-1', '1'].includes(cells[31])) bad++;
       }
       expected++;
     };

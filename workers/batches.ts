@@ -12,6 +12,8 @@ export interface BatchJobState {
   invalid: number;
   /** The first invalid rows of the chunks done so far. */
   errors: RowError[];
+  /** Unseen categories scored so far, per column. */
+  unknown: Record<string, number>;
   failedReason?: string;
 }
 
@@ -53,6 +55,7 @@ export class BatchProducer {
       scored: done.scored,
       invalid: done.invalid,
       errors: done.errors,
+      unknown: done.unknown,
       failedReason: job.failedReason || undefined,
     };
   }

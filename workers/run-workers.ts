@@ -43,7 +43,7 @@ export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptio
   });
   const timers = { lockDuration: Number(process.env.TM_LOCK_DURATION_MS ?? 30_000), stalledInterval: Number(process.env.TM_STALLED_INTERVAL_MS ?? 30_000) };
   const stageWorkers = startStageWorkers({ connection, prefix: config.TM_QUEUE_PREFIX, deps, stages, concurrency: o.concurrency, familyConcurrency: o.familyConcurrency, sandbox: true, ...timers });
-  const predict = queues.includes(PREDICT_QUEUE) ? startPredictWorker({ connection, prefix: config.TM_QUEUE_PREFIX, store: deps.store, registry: deps.registry, ...timers }) : undefined;
+  const predict = queues.includes(PREDICT_QUEUE) ? startPredictWorker({ connection, prefix: config.TM_QUEUE_PREFIX, store: deps.store, ...timers }) : undefined;
   await stageWorkers.ready;
   const retrain = await startRetrainScheduling(config, connection, log);
   for (const w of [...stageWorkers.workers, ...(predict ? [predict] : [])]) {

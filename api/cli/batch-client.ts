@@ -6,6 +6,8 @@ export interface BatchStatus {
   counts: { scored: number; invalid: number };
   errors: { row: number; field?: string; rule: string; message: string }[];
   predicted?: Record<string, number>;
+  /** Unseen categories scored anyway, per column. */
+  unknown?: Record<string, number>;
   failedReason?: string;
 }
 

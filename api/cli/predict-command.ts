@@ -54,6 +54,8 @@ export async function predictCommand(argv: string[], config: Config): Promise<nu
     const predicted = Object.entries(status.predicted ?? {}).map(([c, n]) => `${c}: ${n}`).join(', ');
     process.stdout.write(`${a.output}: ${status.rows} rows, ${status.counts.scored} scored (${predicted}), ${status.counts.invalid} invalid\n`);
     for (const e of status.errors.slice(0, 5)) process.stdout.write(`  row ${e.row}: ${e.field ?? ''} ${e.rule}\n`);
+    const unseen = Object.entries(status.unknown ?? {}).map(([column, n]) => `${column}: ${n}`);
+    if (unseen.length) process.stdout.write(`  unseen categories scored (unknown: ignore | other): ${unseen.join(', ')}\n`);
     return 0;
   } catch (err) {
     if (!(err instanceof BatchRefused)) throw err;

@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { batchKeys } from '../../core/batch/batch-keys.js';
 import { csvField } from '../../core/batch/csv-field.js';
-import { RESULT_COLUMNS } from '../../core/batch/score-chunk.js';
+import { resultColumns } from '../../core/batch/score-chunk.js';
 import { getJson } from '../../core/artifacts/json.js';
 import { BatchMeta, BatchSummary } from '../../schema/batches.js';
 import type { BatchJobState } from '../../workers/batches.js';
@@ -30,6 +30,8 @@ const Status = z
     counts: z.object({ scored: z.number().int(), invalid: z.number().int() }),
     errors: z.array(RowErrorSchema),
     predicted: z.record(z.string(), z.number().int()).optional(),
+    /** Unseen categories scored anyway (columns with `unknown: ignore | other`), per column. */
+    unknown: z.record(z.string(), z.number().int()),
     failedReason: z.string().optional(),
     createdAt: z.string(),
     finishedAt: z.string().optional(),
@@ -102,12 +104,13 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
         counts: { scored: s.scored, invalid: s.invalid },
         errors: s.errors,
         predicted: s.predicted,
+        unknown: s.unknown,
         finishedAt: s.finishedAt,
         results: `/v1/batches/${id}/results`,
       };
     }
     const jobs = await control.status(id);
-    if (!jobs) return { ...base, state: 'expired', progress: 0, chunks: { total: meta.chunks, done: 0 }, counts: { scored: 0, invalid: 0 }, errors: [] };
+    if (!jobs) return { ...base, state: 'expired', progress: 0, chunks: { total: meta.chunks, done: 0 }, counts: { scored: 0, invalid: 0 }, errors: [], unknown: {} };
     return {
       ...base,
       state: jobs.state,
@@ -115,6 +118,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
       chunks: { total: meta.chunks, done: jobs.chunks.done },
       counts: { scored: jobs.scored, invalid: jobs.invalid },
       errors: jobs.errors,
+      unknown: jobs.unknown,
       failedReason: jobs.failedReason,
     };
   };
@@ -135,7 +139,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
     createRoute({
       method: 'get',
       path: '/v1/batches/{id}/results',
-      summary: 'The scored rows, streamed as CSV in input order: the input columns, then prediction, probability and error',
+      summary: 'The scored rows, streamed as CSV in input order: the input columns, then prediction, probability (of the predicted class), p_<class> for every class, and error',
       security,
       request: { params: IdParam },
       responses: {
@@ -149,7 +153,9 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
       const status = await statusOf(id, meta);
       if (status.state !== 'completed') throw new ApiError(409, 'not_ready', `batch ${id} is ${status.state}`, { state: status.state, progress: status.progress });
       const keys = batchKeys(id);
-      const header = [...meta.header, ...RESULT_COLUMNS].map(csvField).join(',');
+      // Batches accepted before the p_<class> columns existed keep their first format.
+      const added = meta.classes ? resultColumns(meta.classes) : ['prediction', 'probability', 'error'];
+      const header = [...meta.header, ...added].map(csvField).join(',');
       let next = 0;
       const stream = new ReadableStream<Uint8Array>({
         start(controller) {

@@ -4,6 +4,7 @@ import type { ApiMetrics } from '../metrics.js';
 import type { ModelHolder, ServedModel } from '../serving/model-holder.js';
 import type { PredictionLog } from '../serving/prediction-log.js';
 import { featuresOf, rowsOf } from '../serving/body-shape.js';
+import { OffLoopScoring } from '../serving/off-loop-scoring.js';
 import { recordsToFrame } from '../serving/records.js';
 import { Verdicts, type Scored } from '../serving/verdicts.js';
 import { errorResponses, FeatureRecord } from './shared.js';
@@ -23,6 +24,9 @@ const BatchPrediction = z
   .object({ predictions: z.array(Prediction.omit({ model: true, modelVersion: true })), model: z.string(), modelVersion: z.number().int() })
   .openapi('BatchPrediction');
 
+/** Rows from which a request yields to the event loop between parsing and encoding. */
+const BIG_REQUEST_ROWS = 2_000;
+
 /** A JSON POST route of the predict key, documented with its schemas (validated by hand, see body-shape). */
 const jsonPost = <Req extends z.ZodType, Res extends z.ZodType>(path: string, summary: string, request: Req, answer: string, response: Res) =>
   createRoute({
@@ -37,17 +41,27 @@ const jsonPost = <Req extends z.ZodType, Res extends z.ZodType>(path: string, su
 const predictRoute = jsonPost('/v1/predict', 'Score one record', PredictRequest, 'The verdict', Prediction);
 const batchRoute = jsonPost('/v1/predict/batch', 'Score up to the row limit synchronously', BatchRequest, 'One verdict per row, in order', BatchPrediction);
 
-export function predictRoutes(app: OpenAPIHono, models: ModelHolder, opts: { maxBatchRows: number; metrics: ApiMetrics; log?: PredictionLog }): void {
+export function predictRoutes(
+  app: OpenAPIHono,
+  models: ModelHolder,
+  opts: { maxBatchRows: number; metrics: ApiMetrics; log?: PredictionLog; scoring?: OffLoopScoring },
+): void {
   // Per served model: its answer writer (built once, not per request).
   const verdictsOf = new WeakMap<ServedModel, Verdicts>();
+  const scoring = opts.scoring ?? new OffLoopScoring({ store: models.store });
   /** Scores the rows with the production model; counts and samples them; returns the JSON answer. */
-  const score = (rows: Record<string, unknown>[], answer: (v: Verdicts, s: Scored) => string) => {
+  const score = async (rows: Record<string, unknown>[], answer: (v: Verdicts, s: Scored) => string) => {
     const served = models.model;
     if (!served) throw new ApiError(503, 'no_model', 'no production model is loaded yet');
     let verdicts = verdictsOf.get(served);
     if (!verdicts) verdictsOf.set(served, (verdicts = new Verdicts(served)));
-    const scored = verdicts.scored(served.pipeline.predictProba(recordsToFrame(rows, served.schema)));
+    // After parsing a big body, let waiting requests in before encoding it (two shorter holds of the loop).
+    if (rows.length >= BIG_REQUEST_ROWS) await new Promise((r) => setImmediate(r));
+    const { frame, unknown } = recordsToFrame(rows, served.schema);
+    // Small or fast requests score inline; big slow ones on a scoring thread (the event loop stays free).
+    const scored = verdicts.scored(rows.length === 1 ? served.pipeline.predictProba(frame) : await scoring.predictProba(served, frame));
     opts.metrics.countPredictions(served.name, served.version, verdicts.classes, verdicts.counts(scored));
+    opts.metrics.countUnknown(served.name, served.version, unknown);
     if (opts.log) {
       const at = new Date().toISOString();
       const v = verdicts;
@@ -59,12 +73,12 @@ export function predictRoutes(app: OpenAPIHono, models: ModelHolder, opts: { max
 
   // Documented with their schemas, validated by hand (see body-shape), answered as JSON text (see Verdicts).
   app.openAPIRegistry.registerPath(predictRoute);
-  app.post(predictRoute.path, async (c) => c.body(score([featuresOf(await c.req.json())], (v, s) => v.one(s)), 200, json));
+  app.post(predictRoute.path, async (c) => c.body(await score([featuresOf(await c.req.json())], (v, s) => v.one(s)), 200, json));
 
   app.openAPIRegistry.registerPath(batchRoute);
   app.post(batchRoute.path, async (c) => {
     const rows = rowsOf(await c.req.json());
     if (rows.length > opts.maxBatchRows) throw new ApiError(422, 'batch_too_large', `at most ${opts.maxBatchRows} rows per call; use /v1/batches for more`, { rows: rows.length });
-    return c.body(score(rows, (v, s) => v.batch(s)), 200, json);
+    return c.body(await score(rows, (v, s) => v.batch(s)), 200, json);
   });
 }

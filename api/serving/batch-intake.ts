@@ -62,6 +62,7 @@ export async function acceptBatch(o: BatchIntakeOptions, model: ServedModel, bod
       modelName: model.name,
       modelVersion: model.version,
       header: csv.header,
+      classes: model.pipeline.classes,
       rows: csv.rows,
       chunks: csv.chunks,
       bytes: csv.bytes,

@@ -16,7 +16,8 @@ export class ModelHolder {
   constructor(
     readonly name: string,
     private readonly registry: ModelRegistry,
-    private readonly store: ArtifactStore,
+    /** Where the registry keeps its versions (scoring threads load them from it too). */
+    readonly store: ArtifactStore,
   ) {}
 
   get model(): ServedModel | undefined {

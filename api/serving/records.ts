@@ -1,4 +1,5 @@
 import type { Frame } from '../../core/data/frame.js';
+import type { UnknownCounts } from '../../core/data/unknown-category.js';
 import { RecordEncoder, type EncodedRecords } from '../../core/data/record-encoder.js';
 import type { DatasetSchema } from '../../schema/index.js';
 import { ApiError } from '../errors.js';
@@ -22,11 +23,12 @@ export function checkRecordKeys(records: Record<string, unknown>[], schema: Data
 
 /**
  * JSON records (feature name -> value) to a frame laid out by the dataset schema. Every record
- * must name exactly the schema's features; values must fit their column (type, allowed values,
- * range, finite). Problems become one 422 naming each field, rule and row.
+ * must name exactly the schema's features; values must fit their column (type, allowed values
+ * unless the column scores unseen ones, range, finite). Problems become one 422 naming each
+ * field, rule and row. `unknown`: the unseen categories scored anyway, per column.
  */
-export function recordsToFrame(records: Record<string, unknown>[], schema: DatasetSchema): Frame {
-  const { frame, valueIssues } = encode(records, schema);
+export function recordsToFrame(records: Record<string, unknown>[], schema: DatasetSchema): { frame: Frame; unknown: UnknownCounts } {
+  const { frame, valueIssues, unknown } = encode(records, schema);
   if (valueIssues.length) throw new ApiError(422, 'invalid_values', valueIssues[0].message, valueIssues.slice(0, MAX_DETAILS));
-  return frame;
+  return { frame, unknown };
 }

@@ -34,7 +34,17 @@ describe('scoreCsvChunk', () => {
     const records = Papa.parse<string[]>(out.csv, { delimiter: ',', skipEmptyLines: true }).data;
     expect(records.map((r) => r.slice(0, 30).join(','))).toEqual(rows);
     expect(records.map((r) => r[30])).toEqual(['plain', 'has, comma', 'say "hi"', 'two\nlines', '', 'needless']);
-    for (const r of records) expect(r.slice(31)).toEqual([expect.stringMatching(/^(-1|1)$/), expect.stringMatching(/^(0|1)\.\d{6}$/), '']);
+    const K = model.pipeline.classes.length;
+    for (const r of records) {
+      expect(r).toHaveLength(31 + 2 + K + 1);
+      const [label, probability, ...rest] = r.slice(31);
+      const p = rest.slice(0, K).map(Number);
+      expect(rest[K]).toBe('');
+      expect(model.pipeline.classes).toContain(label);
+      // The predicted class's probability is its p_<class> column, and the p_ columns sum to 1.
+      expect(Number(probability)).toBe(p[model.pipeline.classes.indexOf(label)]);
+      expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    }
     for (const quoted of [',"has, comma",', ',"say ""hi""",', ',"two\nlines",', ',needless,']) expect(out.csv).toContain(quoted);
   });
 
@@ -48,7 +58,7 @@ describe('scoreCsvChunk', () => {
     const broken = rows.map((r, i) => (i === 2 ? `7${r.slice(r.indexOf(','))}` : r));
     const out = score(broken.map((r) => `${r},n\n`).join(''), 101);
     expect(out).toMatchObject({ rows: 6, scored: 5, invalid: 1, errors: [{ row: 103, field: header[0], rule: 'allowed-values' }] });
-    expect(out.csv.split('\n')[2].endsWith(`,,,${header[0]} allowed-values`)).toBe(true);
+    expect(out.csv.split('\n')[2].endsWith(`,,${','.repeat(model.pipeline.classes.length)},${header[0]} allowed-values`)).toBe(true);
   });
 
   it('fails the chunk on broken quotes instead of shifting the records after them', () => {

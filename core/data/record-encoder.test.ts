@@ -7,7 +7,7 @@ const schema = schemaOf({
   features: [
     { name: 'bytes', kind: 'numeric', min: 0 },
     { name: 'flag', kind: 'numeric', values: [-1, 0, 1], integer: true },
-    { name: 'proto', kind: 'categorical', values: ['tcp', 'udp'], nullable: true },
+    { name: 'proto', kind: 'categorical', values: ['tcp', 'udp'], nullable: true, unknown: 'error' },
   ],
   label: { name: 'y', classes: ['attack', 'benign'], threat: ['attack'] },
 });
@@ -133,5 +133,28 @@ describe('RecordEncoder', () => {
     const { frame, keyIssues } = odd.encode([{ b: 1, 2: 5 }]);
     expect(keyIssues).toEqual([]);
     expect(frame.columns.map((c) => [c.name, c.kind === 'numeric' ? c.values[0] : NaN])).toEqual([['b', 1], ['2', 5]]);
+  });
+
+  it('scores an unseen category as unknown (ignore, the default) or as the other value, and counts it per column', () => {
+    const lenient = new RecordEncoder(
+      schemaOf({
+        name: 'flows',
+        features: [
+          { name: 'proto', kind: 'categorical', values: ['tcp', 'udp'] },
+          { name: 'service', kind: 'categorical', values: ['http', 'dns', 'other'], unknown: 'other', other: 'other' },
+          { name: 'bytes', kind: 'numeric', min: 0 },
+        ],
+        label: { name: 'y', classes: ['attack', 'benign'], threat: ['attack'] },
+      }),
+    );
+    const { frame, valueIssues, unknown } = lenient.encode([
+      { proto: 'icmp', service: 'ssh', bytes: 1 },
+      { proto: 'udp', service: 'dns', bytes: -1 },
+      { proto: 'gre', service: 'http', bytes: 2 },
+    ]);
+    expect(valueIssues.map((i) => [i.row, i.field, i.rule])).toEqual([[2, 'bytes', 'range']]);
+    expect(frame.columns[0]).toMatchObject({ codes: Int32Array.from([-2, 1, -2]) });
+    expect(frame.columns[1]).toMatchObject({ codes: Int32Array.from([2, 1, 0]) });
+    expect(unknown).toEqual({ proto: 2, service: 1 });
   });
 });

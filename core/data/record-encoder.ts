@@ -2,6 +2,7 @@ import type { ColumnSpec, DatasetSchema } from '../../schema/index.js';
 import { NumericDomain } from '../validation/numeric-domain.js';
 import { UNKNOWN_CATEGORY } from './dataset-builder.js';
 import type { Column, Frame } from './frame.js';
+import { unknownRules, type UnknownCounts } from './unknown-category.js';
 
 /** One problem in one record: `row` counts records from 1. */
 export interface RecordIssue {
@@ -17,9 +18,11 @@ export interface EncodedRecords {
   keyIssues: RecordIssue[];
   /** Values outside their column's domain (same rules as file input). */
   valueIssues: RecordIssue[];
+  /** Unseen categories scored anyway (columns with `unknown: ignore | other`), per column. */
+  unknown: UnknownCounts;
 }
 
-type Encode = (value: unknown, row: number, issues: RecordIssue[]) => number;
+type Encode = (value: unknown, row: number, issues: RecordIssue[], unknown: UnknownCounts) => number;
 
 /**
  * Turns JSON records (feature name -> value) into a frame laid out by the schema, checking keys,
@@ -42,15 +45,16 @@ export class RecordEncoder {
     this.known = new Set(this.names);
     this.missing = new Set(schema.missingValues);
     this.numeric = schema.features.map((spec) => (spec.kind === 'numeric' ? new NumericDomain(spec) : undefined));
-    this.encoders = schema.features.map((spec, j) => this.encoderFor(spec, this.numeric[j]));
+    const unseen = new Map(unknownRules(schema).map((r) => [r.feature, r.code]));
+    this.encoders = schema.features.map((spec, j) => this.encoderFor(spec, this.numeric[j], unseen.get(j)));
   }
 
   private isNull(v: unknown): boolean {
     return v === null || v === undefined || (typeof v === 'string' && this.missing.has(v.trim()));
   }
 
-  /** `domain`: the column's rules when it is numeric. */
-  private encoderFor(spec: ColumnSpec, domain: NumericDomain | undefined): Encode {
+  /** `domain`: the column's rules when it is numeric; `unseen`: the code of an unlisted category, unless refused. */
+  private encoderFor(spec: ColumnSpec, domain: NumericDomain | undefined, unseen: number | undefined): Encode {
     const { name } = spec;
     const nullIssue = (row: number, issues: RecordIssue[]) => {
       if (!spec.nullable) issues.push({ row, field: name, rule: 'not-null', message: `column ${name} has empty cells but is not nullable` });
@@ -73,13 +77,17 @@ export class RecordEncoder {
       };
     }
     const codes = new Map(spec.values.map((c, i) => [String(c), i]));
-    return (v, row, issues) => {
+    return (v, row, issues, unknown) => {
       if (this.isNull(v)) {
         nullIssue(row, issues);
         return -1;
       }
       const code = codes.get(typeof v === 'string' ? v.trim() : String(v));
       if (code !== undefined) return code;
+      if (unseen !== undefined) {
+        unknown[name] = (unknown[name] ?? 0) + 1;
+        return unseen;
+      }
       issues.push({ row, field: name, rule: 'allowed-values', message: `column ${name} has a category outside its allowed values` });
       return UNKNOWN_CATEGORY;
     };
@@ -108,6 +116,7 @@ export class RecordEncoder {
     const n = records.length;
     const keyIssues: RecordIssue[] = [];
     const valueIssues: RecordIssue[] = [];
+    const unknown: UnknownCounts = {};
     const columns: Column[] = this.schema.features.map((spec) =>
       spec.kind === 'numeric'
         ? { kind: 'numeric', name: spec.name, values: new Float64Array(n) }
@@ -136,7 +145,7 @@ export class RecordEncoder {
         // A finite number inside its numeric column's rules is stored as is; everything else
         // (categories, strings, nulls, broken rules) goes through the column's full encoder.
         const rules = this.numeric[j];
-        out[j][i] = rules !== undefined && typeof v === 'number' && rules.fits(v) ? v : this.encoders[j](v, row, valueIssues);
+        out[j][i] = rules !== undefined && typeof v === 'number' && rules.fits(v) ? v : this.encoders[j](v, row, valueIssues, unknown);
       }
       // More keys than the features it has: name the ones that are not features.
       if (keys.length !== present) {
@@ -145,6 +154,6 @@ export class RecordEncoder {
         }
       }
     }
-    return { frame: { nRows: n, columns }, keyIssues, valueIssues };
+    return { frame: { nRows: n, columns }, keyIssues, valueIssues, unknown };
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UNKNOWN_CATEGORY } from '../data/dataset-builder.js';
 import type { Frame } from '../data/frame.js';
 import { allocFloat32, type Matrix } from '../data/matrix.js';
 import { ModelError } from '../errors.js';
@@ -15,8 +16,9 @@ export type CategoricalEncoding = 'onehot' | 'ordinal';
 
 /**
  * Frame -> design matrix. Numeric columns pass through (NaN stays missing); categorical columns
- * become one-hot indicator columns or one ordinal code column. A missing or unknown category
- * becomes NaN in every column it spans, so the imputer fills it like any missing value.
+ * become one-hot indicator columns or one ordinal code column. A missing category becomes NaN in
+ * every column it spans, so the imputer fills it like any missing value; an unknown one
+ * (UNKNOWN_CATEGORY) sets no one-hot column and is missing as an ordinal code.
  */
 export class FeatureEncoder {
   static readonly kind = 'feature_encoder';
@@ -85,8 +87,11 @@ export class FeatureEncoder {
       }
       for (const { codes, remap, width, onehot, at: c } of categorical) {
         for (let i = r0; i < r1; i++) {
-          const code = codes[i] >= 0 ? remap[codes[i]] : -1;
+          const code = codes[i] >= 0 ? remap[codes[i]] : codes[i];
           const o = i * cols + c;
+          // An unseen category scored under `unknown: ignore`: no indicator set (scikit-learn's
+          // handle_unknown="ignore"); ordinal codes treat it as missing.
+          if (code === UNKNOWN_CATEGORY && onehot) continue;
           if (code < 0) {
             data.fill(NaN, o, o + width);
             missing = 1;

@@ -33,15 +33,20 @@ export async function listen(fetch: (req: Request) => Response | Promise<Respons
 }
 
 /**
- * The API with async batches on the real Redis and a predict worker in this process, serving the
- * production model of `store`. Closing drops the test's Redis keys.
+ * The API with async batches on the real Redis and a predict worker in this process (the embedded
+ * layout of `threatmatrix start`), serving the production model `model` (default phishing) of
+ * `store`. Closing drops the test's Redis keys.
  */
-export async function startBatchApi(store: ArtifactStore, registry: ArtifactRegistry, o: { prefix: string; key: string; rowsPerChunk?: number; maxUploadBytes?: number }) {
-  const models = new ModelHolder('phishing', registry, store);
+export async function startBatchApi(
+  store: ArtifactStore,
+  registry: ArtifactRegistry,
+  o: { prefix: string; key: string; rowsPerChunk?: number; maxUploadBytes?: number; model?: string; lockDuration?: number; stalledInterval?: number },
+) {
+  const models = new ModelHolder(o.model ?? 'phishing', registry, store);
   await models.refresh();
   const conn = redisConnection(REDIS_URL, 'worker');
   const producer = new BatchProducer(conn, o.prefix);
-  const worker = startPredictWorker({ connection: conn, prefix: o.prefix, store, registry });
+  const worker = startPredictWorker({ connection: conn, prefix: o.prefix, store, lockDuration: o.lockDuration, stalledInterval: o.stalledInterval });
   const app = buildApp({
     models,
     registry,
@@ -53,6 +58,7 @@ export async function startBatchApi(store: ArtifactStore, registry: ArtifactRegi
   return {
     ...http,
     worker,
+    models,
     async close() {
       await http.close();
       await worker.close();

@@ -1,0 +1,36 @@
+import type { Frame } from '../data/frame.js';
+import type { ScoredChunk } from './score-chunk.js';
+
+/** A registered model version, as threads name it. */
+export interface ModelRef {
+  name: string;
+  version: number;
+}
+
+/** What the main thread sends a scoring thread. */
+export type ScoringRequest =
+  | { type: 'chunk'; seq: number; model: ModelRef; header: string[]; bytes: Uint8Array; firstRow: number; maxErrors: number }
+  | { type: 'proba'; seq: number; model: ModelRef; frame: Frame }
+  /** The answer to a thread's `read`: the object's bytes, or undefined when there is none. */
+  | { type: 'read'; seq: number; bytes?: Uint8Array; error?: string };
+
+/**
+ * A scored chunk (its CSV as UTF-8 bytes, moved rather than copied: the main thread only stores
+ * them) or a frame's probabilities; `ms`: time spent scoring (model loading excluded).
+ */
+export type ScoringResult = { type: 'chunk'; chunk: Omit<ScoredChunk, 'csv'> & { bytes: Uint8Array }; ms: number } | { type: 'proba'; proba: Float64Array; ms: number };
+
+/** An error as it crosses back: enough to rebuild a DataError (rule, column, line) on the main thread. */
+export interface ThrownError {
+  name: string;
+  message: string;
+  rule?: string;
+  column?: string;
+  line?: number;
+}
+
+/** What a scoring thread sends back: a request's outcome, or a read of the artifact store it asks the main thread for. */
+export type ScoringReply =
+  | { type: 'done'; seq: number; ok: true; result: ScoringResult }
+  | { type: 'done'; seq: number; ok: false; error: ThrownError }
+  | { type: 'read'; seq: number; key: string };
