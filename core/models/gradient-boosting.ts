@@ -123,7 +123,7 @@ export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, S
       for (let i = 0; i < val.y.length; i++) for (let d = 0; d < D; d++) val.raw[i * D + d] = baseline[d];
     }
     const prob = new Float64Array(n * D);
-    const scratch = new GradTreeScratch(data.X, p.minSamplesLeaf > 1);
+    const scratch = new GradTreeScratch(data.X, w, { counts: p.minSamplesLeaf > 1, maxLeafNodes: p.maxLeafNodes });
     const gh = scratch.gh;
     const trees: Tree[] = [];
     const treeParams = { ...p, l2: p.l2Regularization, minHessianToSplit: p.minChildWeight };
@@ -143,7 +143,6 @@ export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, S
         const rows = scratch.rows;
         const buf = growGradTree(
           scratch,
-          w,
           treeParams,
           (v, start, end) => {
             for (let j = start; j < end; j++) raw[rows[j] * D + d] += v;

@@ -1,4 +1,5 @@
 import type { BinnedMatrix } from './binning.js';
+import { histModule, type HistFn } from './hist-kernel.js';
 import { partition, partitionSet, TreeBuffer } from './tree-buffer.js';
 
 export interface GradTreeParams {
@@ -48,36 +49,55 @@ interface Leaf {
   binsLeft: Uint8Array | null;
 }
 
-/** Reusable scratch for `growGradTree` over one binned matrix. */
+/** Largest WebAssembly memory a fit's scratch may take; bigger fits build histograms in JavaScript. */
+const MAX_WASM_BYTES = 2 ** 31;
+const PAGE = 65536;
+
+export interface GradTreeScratchOptions {
+  /**
+   * Keep per-bin row counts (needed for minSamplesLeaf > 1); without them the histograms are a
+   * third smaller and faster to build, and categorical splits estimate counts from hessians as
+   * LightGBM does. Default true.
+   */
+  counts?: boolean;
+  /** Most leaves of a tree: histograms live at once are at most one more. Default 31. */
+  maxLeafNodes?: number;
+}
+
+/**
+ * Reusable scratch for `growGradTree` over one binned matrix with fixed row weights. The arrays
+ * the histogram build reads, and the histograms, sit in one WebAssembly memory for the
+ * WebAssembly build (hist-kernel.ts) when it compiled and the fit fits in MAX_WASM_BYTES.
+ */
 export class GradTreeScratch {
   readonly offsets: Int32Array;
   readonly totalBins: number;
   readonly rows: Int32Array;
-  /** Row-major copy of the bin codes: a row's features are one cache line, and updating many
-   * different histograms in a row keeps the stores independent. */
-  readonly byRow: Uint8Array;
+  /** Row-major histogram slot of each (row, feature): offsets[f] + bin, so a row's features are
+   * adjacent, updating many different bins in a row keeps the stores independent, and the build
+   * loop adds no offsets (measured: 10 % faster fits than row-major bins plus offsets). */
+  readonly slots: Uint16Array | Uint32Array;
   /** Gradient and hessian of each row, interleaved (one load brings both). */
   readonly gh: Float64Array;
-  /** Histograms of finished leaves, reused instead of allocated per node. */
+  /** Row weights (merged duplicates). */
+  readonly w: Float64Array;
+  /** Histograms not in use, reused instead of allocated per node. */
   private readonly free: Hist[] = [];
   /** Category order of one node's feature (CATEGORY_SMOOTHING-smoothed G / H). */
   readonly catBins: Int32Array;
   readonly catKey: Float64Array;
   readonly catOrder: Int32Array;
-
   /** Numbers per histogram bin: 3 with row counts, 2 without. */
   readonly stride: number;
+  /** The WebAssembly build over this scratch's memory, when available. */
+  readonly kernel: HistFn | null = null;
 
-  /**
-   * @param counts keep per-bin row counts (needed for minSamplesLeaf > 1); without them the
-   * histograms are a third smaller and faster to build, and categorical splits estimate counts
-   * from hessians as LightGBM does.
-   */
   constructor(
     readonly X: BinnedMatrix,
-    counts = true,
+    w: Float64Array,
+    options: GradTreeScratchOptions = {},
   ) {
-    this.stride = counts ? 3 : 2;
+    this.stride = options.counts === false ? 2 : 3;
     this.offsets = new Int32Array(X.cols + 1);
     let widest = 0;
     for (let f = 0; f < X.cols; f++) {
@@ -85,18 +105,50 @@ export class GradTreeScratch {
       widest = Math.max(widest, X.nBins[f]);
     }
     this.totalBins = this.offsets[X.cols];
-    this.rows = new Int32Array(X.rows);
-    this.gh = new Float64Array(2 * X.rows);
-    this.byRow = new Uint8Array(X.rows * X.cols);
-    for (let f = 0; f < X.cols; f++) for (let i = 0; i < X.rows; i++) this.byRow[i * X.cols + f] = X.codes[f * X.rows + i];
+    const n = X.rows;
+    const wide = this.totalBins > 0xffff;
+    const histBytes = 8 * this.totalBins * this.stride;
+    const hists = (options.maxLeafNodes ?? 31) + 1;
+    // Layout: gh, w, histograms (8-byte aligned), rows, slots.
+    const ghAt = 0;
+    const wAt = ghAt + 16 * n;
+    const histAt = wAt + 8 * n;
+    const rowsAt = histAt + histBytes * hists;
+    const slotsAt = rowsAt + 4 * n;
+    const bytes = slotsAt + (wide ? 4 : 2) * n * X.cols;
+    if (histModule && bytes <= MAX_WASM_BYTES) {
+      const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
+      const buf = memory.buffer;
+      this.gh = new Float64Array(buf, ghAt, 2 * n);
+      this.w = new Float64Array(buf, wAt, n);
+      this.rows = new Int32Array(buf, rowsAt, n);
+      this.slots = wide ? new Uint32Array(buf, slotsAt, n * X.cols) : new Uint16Array(buf, slotsAt, n * X.cols);
+      for (let i = 0; i < hists; i++) this.free.push(new Float64Array(buf, histAt + i * histBytes, histBytes / 8));
+      const exports = new WebAssembly.Instance(histModule, { env: { mem: memory } }).exports;
+      this.kernel = exports[`hist${this.stride}_${wide ? 32 : 16}`] as HistFn;
+    } else {
+      this.gh = new Float64Array(2 * n);
+      this.w = new Float64Array(n);
+      this.rows = new Int32Array(n);
+      this.slots = wide ? new Uint32Array(n * X.cols) : new Uint16Array(n * X.cols);
+    }
+    this.w.set(w);
+    for (let f = 0; f < X.cols; f++) {
+      const o = this.offsets[f];
+      for (let i = 0; i < n; i++) this.slots[i * X.cols + f] = o + X.codes[f * n + i];
+    }
     this.catBins = new Int32Array(widest);
     this.catKey = new Float64Array(widest);
     this.catOrder = new Int32Array(widest);
   }
 
+  /** A zeroed histogram. */
   newHist(): Hist {
     const h = this.free.pop();
-    if (!h) return new Float64Array(this.totalBins * this.stride);
+    if (!h) {
+      if (this.kernel) throw new Error('gradient tree scratch: more histograms than maxLeafNodes + 1');
+      return new Float64Array(this.totalBins * this.stride);
+    }
     h.fill(0);
     return h;
   }
@@ -107,9 +159,10 @@ export class GradTreeScratch {
 }
 
 /** Row-wise histogram build over rows [start, end) of `s.rows`, gradients from `s.gh`; returns the rows' weight. */
-function buildHist(s: GradTreeScratch, hist: Hist, start: number, end: number, w: Float64Array): number {
-  const { rows, offsets, byRow, gh } = s;
+function buildHist(s: GradTreeScratch, hist: Hist, start: number, end: number): number {
+  const { rows, slots, gh, w } = s;
   const cols = s.X.cols;
+  if (s.kernel) return s.kernel(rows.byteOffset, start, end, slots.byteOffset, cols, gh.byteOffset, w.byteOffset, hist.byteOffset);
   let total = 0;
   if (s.stride === 2) {
     for (let i = start; i < end; i++) {
@@ -117,9 +170,8 @@ function buildHist(s: GradTreeScratch, hist: Hist, start: number, end: number, w
       const gr = gh[2 * r];
       const hr = gh[2 * r + 1];
       total += w[r];
-      const base = r * cols;
-      for (let f = 0; f < cols; f++) {
-        const a = (offsets[f] + byRow[base + f]) << 1;
+      for (let k = r * cols, last = k + cols; k < last; k++) {
+        const a = slots[k] << 1;
         hist[a] += gr;
         hist[a + 1] += hr;
       }
@@ -132,9 +184,8 @@ function buildHist(s: GradTreeScratch, hist: Hist, start: number, end: number, w
     const hr = gh[2 * r + 1];
     const wr = w[r];
     total += wr;
-    const base = r * cols;
-    for (let f = 0; f < cols; f++) {
-      const a = (offsets[f] + byRow[base + f]) * 3;
+    for (let k = r * cols, last = k + cols; k < last; k++) {
+      const a = slots[k] * 3;
       hist[a] += gr;
       hist[a + 1] += hr;
       hist[a + 2] += wr;
@@ -152,7 +203,7 @@ export interface GradTreeInputs {
 }
 
 /**
- * Grows one regression tree on gradients/hessians (`s.gh`, already multiplied by row weights),
+ * Grows one regression tree on gradients/hessians (`s.gh`, already multiplied by the row weights `s.w`),
  * best leaf first, with histogram subtraction for the larger child. Leaf values are the shrunken
  * Newton step -lr * G / (H + l2). Categorical features (X.categorical) split on a set of bins:
  * the node's bins are ordered by G / (H + CATEGORY_SMOOTHING) and the best prefix goes left
@@ -161,12 +212,11 @@ export interface GradTreeInputs {
  */
 export function growGradTree(
   s: GradTreeScratch,
-  w: Float64Array,
   p: GradTreeParams,
   onLeaf: (value: number, start: number, end: number) => void,
   inputs: GradTreeInputs = {},
 ): TreeBuffer {
-  const { X, rows, offsets, catBins, catKey, catOrder, stride: S } = s;
+  const { X, rows, offsets, catBins, catKey, catOrder, stride: S, w } = s;
   const counted = S === 3;
   let n = 0;
   if (inputs.rows) {
@@ -176,7 +226,7 @@ export function growGradTree(
   const allowed = inputs.features;
   const tree = new TreeBuffer(1);
   const rootHist = s.newHist();
-  const C = buildHist(s, rootHist, 0, n, w);
+  const C = buildHist(s, rootHist, 0, n);
   // Every row falls in one bin of feature 0, so its bins sum to the node's totals.
   const sums = (hist: Hist): [number, number] => {
     let g = 0;
@@ -304,7 +354,7 @@ export function growGradTree(
     const left = leaf.binsLeft ? tree.splitSet(leaf.node, leaf.feature, leaf.binsLeft) : tree.split(leaf.node, leaf.feature, leaf.bin);
     const leftSmaller = mid - leaf.start <= leaf.end - mid;
     const small = s.newHist();
-    const smallRows = leftSmaller ? buildHist(s, small, leaf.start, mid, w) : buildHist(s, small, mid, leaf.end, w);
+    const smallRows = leftSmaller ? buildHist(s, small, leaf.start, mid) : buildHist(s, small, mid, leaf.end);
     // The parent's histogram becomes the larger child's by subtraction.
     const large = leaf.hist;
     for (let b = 0; b < large.length; b++) large[b] -= small[b];
