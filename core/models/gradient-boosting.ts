@@ -13,7 +13,6 @@ import { GradTreeScratch, growGradTree, leafOfBinned } from './tree/grad-tree-bu
 import { prepareTreeData } from './tree/tree-data.js';
 import { finishTree, type Tree } from './tree/tree-buffer.js';
 import { TreeJSON } from './tree/tree-json.js';
-import { CategoricalForest, hasCategoricalSplits } from './tree/walk-cat.js';
 
 /** Training rows above which `earlyStopping: 'auto'` turns early stopping on (scikit-learn's rule). */
 export const AUTO_EARLY_STOPPING_ROWS = 10_000;
@@ -68,9 +67,6 @@ type State = z.infer<typeof State>;
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-/** Scores trees: the WebAssembly forest, or the JavaScript walk when trees split on categories. */
-type TreeScorer = Pick<Forest, 'size' | 'accumulate'>;
-
 /**
  * Histogram gradient boosting with log loss, as LightGBM and scikit-learn's
  * HistGradientBoostingClassifier: binned features, leaf-wise trees, Newton leaf values.
@@ -80,7 +76,7 @@ type TreeScorer = Pick<Forest, 'size' | 'accumulate'>;
 export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, State> implements Classifier, Staged {
   static readonly kind = 'gradient_boosting';
   readonly stageParam = 'maxIter';
-  private forest?: TreeScorer;
+  private forest?: Forest;
 
   constructor(params: GradientBoostingParams = {}) {
     super(GradientBoosting.kind, GradientBoostingParams, params);
@@ -174,7 +170,7 @@ export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, S
     const D = state.nClasses === 2 ? 1 : state.nClasses;
     this.state = state;
     const outCol = Int32Array.from(state.trees, (_, t) => t % D);
-    this.forest = hasCategoricalSplits(state.trees) ? new CategoricalForest(state.trees, 1, outCol) : new Forest(state.trees, 1, outCol);
+    this.forest = new Forest(state.trees, 1, outCol);
     return this;
   }
 

@@ -25,7 +25,7 @@ export interface CategoryBins {
 export const MIN_CATEGORY_ROWS = 10;
 
 /**
- * Bins of a categorical column of codes (NATIVE_MISSING -1 or NaN: missing; -2 or any code outside
+ * Bins of a categorical column of codes (NATIVE_MISSING -1: missing; -2, NaN or any code outside
  * [0, categories): unknown). Bin 0 holds missing values; the most frequent categories with at
  * least MIN_CATEGORY_ROWS rows get one bin each (at most maxBins - 2 of them, so codes fit a
  * uint8); the rest, and unknown codes at scoring time, share the last bin.
@@ -45,9 +45,9 @@ export function fitCategoryBins(values: ArrayLike<number>, categories: number, m
   return { binOf, other };
 }
 
-/** A categorical value's bin (see fitCategoryBins). */
+/** A categorical value's bin (see fitCategoryBins); NaN counts as unknown, as in Forest's ranks. */
 export function categoryBin(bins: CategoryBins, v: number): number {
-  if (v !== v || v === -1) return 0;
+  if (v === -1) return 0;
   return v >= 0 && v < bins.binOf.length && v === Math.floor(v) ? bins.binOf[v] : bins.other;
 }
 
