@@ -62,6 +62,8 @@ export interface GradTreeScratchOptions {
   counts?: boolean;
   /** Most leaves of a tree: histograms live at once are at most one more. Default 31. */
   maxLeafNodes?: number;
+  /** Build histograms with the WebAssembly kernel when it is available. Default true (false: tests of the JavaScript build). */
+  wasm?: boolean;
 }
 
 /**
@@ -116,7 +118,7 @@ export class GradTreeScratch {
     const rowsAt = histAt + histBytes * hists;
     const slotsAt = rowsAt + 4 * n;
     const bytes = slotsAt + (wide ? 4 : 2) * n * X.cols;
-    if (histModule && bytes <= MAX_WASM_BYTES) {
+    if (histModule && options.wasm !== false && bytes <= MAX_WASM_BYTES) {
       const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
       const buf = memory.buffer;
       this.gh = new Float64Array(buf, ghAt, 2 * n);
