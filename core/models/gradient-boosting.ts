@@ -7,7 +7,6 @@ import type { CategoricalFeature } from '../transform/feature-encoder.js';
 import { type Classifier, type FitOptions, type ModelJSON, type Staged } from './model.js';
 import { ModelBase } from './model-base.js';
 import { MaxDepth, Seed } from './params.js';
-import type { BinnedMatrix } from './tree/binning.js';
 import { Forest } from './tree/forest.js';
 import { GradTreeScratch, growGradTree, leafOfBinned } from './tree/grad-tree-builder.js';
 import { prepareTreeData } from './tree/tree-data.js';
@@ -88,16 +87,10 @@ export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, S
     const D = K === 2 ? 1 : K;
     const categorical = checkCategorical(opts.categorical ?? [], X.cols);
     const early = p.earlyStopping === 'auto' ? X.rows > AUTO_EARLY_STOPPING_ROWS : p.earlyStopping;
-    let trainX = X;
-    let trainY = y;
-    let val: Validation | null = null;
-    if (early) {
-      const split = stratifiedSplit(y, p.validationFraction, p.seed);
-      trainX = takeMatrixRows(X, split.train);
-      trainY = takeLabels(y, split.train);
-      val = { X: takeMatrixRows(X, split.test), y: takeLabels(y, split.test), bins: null as unknown as BinnedMatrix, raw: new Float64Array(0) };
-    }
-    const data = prepareTreeData(trainX, trainY, p.maxBins, categorical);
+    const split = early ? stratifiedSplit(y, p.validationFraction, p.seed) : null;
+    const data = split
+      ? prepareTreeData(takeMatrixRows(X, split.train), takeLabels(y, split.train), p.maxBins, categorical)
+      : prepareTreeData(X, y, p.maxBins, categorical);
     const n = data.X.rows;
     const w = data.weight;
     let total = 0;
@@ -113,11 +106,9 @@ export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, S
         : Array.from(prior, (c) => Math.log(Math.max(c / total, eps)));
     const raw = new Float64Array(n * D);
     for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) raw[i * D + d] = baseline[d];
-    if (val) {
-      val.bins = data.binner.transform(val.X);
-      val.raw = new Float64Array(val.y.length * D);
-      for (let i = 0; i < val.y.length; i++) for (let d = 0; d < D; d++) val.raw[i * D + d] = baseline[d];
-    }
+    // Held-out rows, binned like the training rows; their raw scores follow each new tree.
+    const val = split ? { bins: data.binner.transform(takeMatrixRows(X, split.test)), y: takeLabels(y, split.test), raw: new Float64Array(split.test.length * D) } : null;
+    if (val) for (let i = 0; i < val.y.length; i++) for (let d = 0; d < D; d++) val.raw[i * D + d] = baseline[d];
     const prob = new Float64Array(n * D);
     const scratch = new GradTreeScratch(data.X, w, { counts: p.minSamplesLeaf > 1, maxLeafNodes: p.maxLeafNodes });
     const gh = scratch.gh;
@@ -198,13 +189,6 @@ export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, S
   static fromJSON(json: ModelJSON): GradientBoosting {
     return new GradientBoosting(json.params as GradientBoostingParams).load(State.parse(json.state));
   }
-}
-
-interface Validation {
-  X: Matrix;
-  y: Int32Array;
-  bins: BinnedMatrix;
-  raw: Float64Array;
 }
 
 function checkCategorical(cats: CategoricalFeature[], cols: number): CategoricalFeature[] {
