@@ -221,7 +221,10 @@ function writeFlags(u8: Uint8Array, at: number, split: CategorySplit): number {
   const unknown = split.left.includes(-2) ? 1 : 0;
   u8[at] = unknown;
   u8[at + split.n + 2] = unknown;
-  for (const code of split.left) if (code >= -1) u8[at + code + 2] = 1;
+  for (const code of split.left) {
+    if (code >= split.n) throw new ModelError(`forest: a categorical node sends code ${code} left but has ${split.n} categories`);
+    if (code >= -1) u8[at + code + 2] = 1;
+  }
   return at + split.n + 3;
 }
 
