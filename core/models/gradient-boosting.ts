@@ -1,13 +1,22 @@
 import { z } from 'zod';
-import type { Matrix } from '../data/matrix.js';
+import { takeLabels, takeMatrixRows, type Matrix } from '../data/matrix.js';
+import { Rng } from '../data/rng.js';
+import { stratifiedSplit } from '../data/split.js';
+import { ModelError } from '../errors.js';
+import type { CategoricalFeature } from '../transform/feature-encoder.js';
 import { type Classifier, type FitOptions, type ModelJSON, type Staged } from './model.js';
 import { ModelBase } from './model-base.js';
 import { MaxDepth, Seed } from './params.js';
 import { Forest } from './tree/forest.js';
-import { GradTreeScratch, growGradTree } from './tree/grad-tree-builder.js';
+import { GradTreeScratch, growGradTree, leafOfBinned } from './tree/grad-tree-builder.js';
 import { prepareTreeData } from './tree/tree-data.js';
 import { finishTree, type Tree } from './tree/tree-buffer.js';
 import { TreeJSON } from './tree/tree-json.js';
+
+/** Training rows above which `earlyStopping: 'auto'` turns early stopping on (scikit-learn's rule). */
+export const AUTO_EARLY_STOPPING_ROWS = 10_000;
+
+const Fraction = z.number().gt(0).max(1);
 
 export const GradientBoostingParams = z.object({
   /** Boosting rounds (one tree per round, one per class per round when multi-class). Default 100. */
@@ -18,20 +27,40 @@ export const GradientBoostingParams = z.object({
   maxLeafNodes: z.number().int().min(2).max(65_536).default(31),
   /** Default unlimited. */
   maxDepth: MaxDepth.default(0),
-  /** Default 20. */
+  /** Smallest row count of a leaf (scikit-learn's min_samples_leaf). Default 20; 1 builds faster histograms (no counts). */
   minSamplesLeaf: z.number().int().min(1).default(20),
+  /** Smallest hessian sum of a leaf (XGBoost's min_child_weight). Default 1e-3. */
+  minChildWeight: z.number().nonnegative().default(1e-3),
   /** L2 penalty on leaf values. Default 0. */
   l2Regularization: z.number().nonnegative().default(0),
   maxBins: z.number().int().min(2).max(256).default(255),
+  /** Share of (distinct) training rows drawn without replacement for each round. Default 1 (all). */
+  subsample: Fraction.default(1),
+  /** Share of features each round's trees may split on. Default 1 (all). */
+  colsampleByTree: Fraction.default(1),
+  /**
+   * Stop adding rounds when the log loss on a held-out validation share stops improving, as
+   * scikit-learn's HistGradientBoosting; 'auto' = on above AUTO_EARLY_STOPPING_ROWS rows. Default 'auto'.
+   */
+  earlyStopping: z.union([z.literal('auto'), z.boolean()]).default('auto'),
+  /** Share of training rows held out (stratified, seeded) when early stopping. Default 0.1. */
+  validationFraction: z.number().gt(0).lt(1).default(0.1),
+  /** Rounds without an improvement of more than `tol` before stopping. Default 10. */
+  nIterNoChange: z.number().int().min(1).default(10),
+  /** Smallest validation loss improvement that counts. Default 1e-7. */
+  tol: z.number().nonnegative().default(1e-7),
   seed: Seed,
 });
 export type GradientBoostingParams = z.input<typeof GradientBoostingParams>;
+type Params = z.output<typeof GradientBoostingParams>;
 
 const State = z.object({
   nClasses: z.number().int().min(2),
   /** Raw score before any tree: log-odds (binary) or log priors (multi-class). */
   baseline: z.array(z.number()),
   trees: z.array(TreeJSON),
+  /** Rounds fitted (fewer than maxIter when early stopping ended the fit; absent in older models). */
+  nIter: z.number().int().nonnegative().optional(),
 });
 type State = z.infer<typeof State>;
 
@@ -41,6 +70,7 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
  * Histogram gradient boosting with log loss, as LightGBM and scikit-learn's
  * HistGradientBoostingClassifier: binned features, leaf-wise trees, Newton leaf values.
  * Binary problems fit one score (class 1's log-odds); K classes fit K trees a round (softmax).
+ * Columns named in `FitOptions.categorical` split on category sets (see growGradTree).
  */
 export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, State> implements Classifier, Staged {
   static readonly kind = 'gradient_boosting';
@@ -55,7 +85,12 @@ export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, S
     const p = this.params;
     const K = opts.nClasses;
     const D = K === 2 ? 1 : K;
-    const data = prepareTreeData(X, y, p.maxBins);
+    const categorical = checkCategorical(opts.categorical ?? [], X.cols);
+    const early = p.earlyStopping === 'auto' ? X.rows > AUTO_EARLY_STOPPING_ROWS : p.earlyStopping;
+    const split = early ? stratifiedSplit(y, p.validationFraction, p.seed) : null;
+    const data = split
+      ? prepareTreeData(takeMatrixRows(X, split.train), takeLabels(y, split.train), p.maxBins, categorical)
+      : prepareTreeData(X, y, p.maxBins, categorical);
     const n = data.X.rows;
     const w = data.weight;
     let total = 0;
@@ -71,36 +106,62 @@ export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, S
         : Array.from(prior, (c) => Math.log(Math.max(c / total, eps)));
     const raw = new Float64Array(n * D);
     for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) raw[i * D + d] = baseline[d];
-    const g = new Float64Array(n);
-    const h = new Float64Array(n);
+    // Held-out rows, binned like the training rows; their raw scores follow each new tree.
+    const val = split ? { bins: data.binner.transform(takeMatrixRows(X, split.test)), y: takeLabels(y, split.test), raw: new Float64Array(split.test.length * D) } : null;
+    if (val) for (let i = 0; i < val.y.length; i++) for (let d = 0; d < D; d++) val.raw[i * D + d] = baseline[d];
     const prob = new Float64Array(n * D);
-    const scratch = new GradTreeScratch(data.X);
+    const scratch = new GradTreeScratch(data.X, w, { counts: p.minSamplesLeaf > 1, maxLeafNodes: p.maxLeafNodes });
+    const gh = scratch.gh;
     const trees: Tree[] = [];
-    const treeParams = { ...p, l2: p.l2Regularization, minHessianToSplit: 1e-3 };
+    const treeParams = { ...p, l2: p.l2Regularization, minHessianToSplit: p.minChildWeight };
+    const sampler = new RoundSampler(p, w, data.X.cols);
+    const valScores: number[] = val ? [-logLoss(val.raw, val.y, D)] : [];
+    let rounds = 0;
     for (let it = 0; it < p.maxIter; it++) {
       computeProb(raw, prob, n, D);
+      const inputs = sampler.next();
       for (let d = 0; d < D; d++) {
         for (let i = 0; i < n; i++) {
           const pi = prob[i * D + d];
           const yi = D === 1 ? data.y[i] : data.y[i] === d ? 1 : 0;
-          g[i] = w[i] * (pi - yi);
-          h[i] = w[i] * Math.max(pi * (1 - pi), 1e-16);
+          gh[2 * i] = w[i] * (pi - yi);
+          gh[2 * i + 1] = w[i] * Math.max(pi * (1 - pi), 1e-16);
         }
         const rows = scratch.rows;
-        const buf = growGradTree(scratch, g, h, w, treeParams, (v, start, end) => {
-          for (let j = start; j < end; j++) raw[rows[j] * D + d] += v;
-        });
-        trees.push(finishTree(buf, data.binner.edges));
+        const buf = growGradTree(
+          scratch,
+          treeParams,
+          (v, start, end) => {
+            for (let j = start; j < end; j++) raw[rows[j] * D + d] += v;
+          },
+          inputs,
+        );
+        // Rows left out of this round's sample still move by the tree's value.
+        if (sampler.outOfSample) for (const i of sampler.outOfSample) raw[i * D + d] += buf.value[leafOfBinned(buf, data.X.codes, n, i)];
+        if (val) for (let i = 0; i < val.y.length; i++) val.raw[i * D + d] += buf.value[leafOfBinned(buf, val.bins.codes, val.y.length, i)];
+        trees.push(finishTree(buf, data.binner.edges, data.binner.categories));
       }
-      opts.onProgress?.(it + 1, p.maxIter);
+      rounds = it + 1;
+      opts.onProgress?.(rounds, p.maxIter);
+      if (val) {
+        valScores.push(-logLoss(val.raw, val.y, D));
+        if (shouldStop(valScores, p.nIterNoChange, p.tol)) break;
+      }
     }
-    this.load({ nClasses: K, baseline, trees });
+    this.load({ nClasses: K, baseline, trees, nIter: rounds });
+  }
+
+  /** Rounds the fit used (maxIter unless early stopping ended it sooner). */
+  get roundsUsed(): number {
+    const s = this.fitted();
+    return s.nIter ?? s.trees.length / (s.nClasses === 2 ? 1 : s.nClasses);
   }
 
   private load(state: State): this {
     const D = state.nClasses === 2 ? 1 : state.nClasses;
     this.state = state;
-    this.forest = new Forest(state.trees, 1, Int32Array.from(state.trees, (_, t) => t % D));
+    const outCol = Int32Array.from(state.trees, (_, t) => t % D);
+    this.forest = new Forest(state.trees, 1, outCol);
     return this;
   }
 
@@ -128,6 +189,90 @@ export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, S
   static fromJSON(json: ModelJSON): GradientBoosting {
     return new GradientBoosting(json.params as GradientBoostingParams).load(State.parse(json.state));
   }
+}
+
+function checkCategorical(cats: CategoricalFeature[], cols: number): CategoricalFeature[] {
+  for (const c of cats) {
+    if (!Number.isInteger(c.column) || c.column < 0 || c.column >= cols) {
+      throw new ModelError(`gradient_boosting: categorical column ${c.column} is not a column of the ${cols}-column matrix`);
+    }
+    if (!Number.isInteger(c.categories) || c.categories < 0) throw new ModelError(`gradient_boosting: categorical column ${c.column} needs a whole number of categories`);
+  }
+  return cats;
+}
+
+/** Seeded row and column draws of each round (`subsample`, `colsampleByTree`). */
+class RoundSampler {
+  private readonly rng: Rng;
+  private readonly candidates: Int32Array;
+  /** Rows with weight that this round's sample left out (null when not subsampling). */
+  outOfSample: Int32Array | null = null;
+
+  constructor(
+    private readonly p: Params,
+    w: Float64Array,
+    private readonly cols: number,
+  ) {
+    this.rng = new Rng(p.seed);
+    let m = 0;
+    for (let i = 0; i < w.length; i++) if (w[i] > 0) m++;
+    this.candidates = new Int32Array(m);
+    m = 0;
+    for (let i = 0; i < w.length; i++) if (w[i] > 0) this.candidates[m++] = i;
+  }
+
+  next(): { rows?: Int32Array; features?: Uint8Array } {
+    const out: { rows?: Int32Array; features?: Uint8Array } = {};
+    if (this.p.subsample < 1) {
+      const c = this.candidates;
+      const take = Math.max(1, Math.round(c.length * this.p.subsample));
+      // Partial Fisher-Yates: the first `take` entries become the sample.
+      for (let i = 0; i < take; i++) {
+        const j = i + this.rng.int(c.length - i);
+        const t = c[i];
+        c[i] = c[j];
+        c[j] = t;
+      }
+      out.rows = c.slice(0, take).sort();
+      this.outOfSample = c.slice(take);
+    }
+    if (this.p.colsampleByTree < 1) {
+      const take = Math.max(1, Math.round(this.cols * this.p.colsampleByTree));
+      const order = this.rng.shuffle(Int32Array.from({ length: this.cols }, (_, f) => f));
+      out.features = new Uint8Array(this.cols);
+      for (let i = 0; i < take; i++) out.features[order[i]] = 1;
+    }
+    return out;
+  }
+}
+
+/** Mean log loss of raw scores (rows x D) against class indices. */
+function logLoss(raw: Float64Array, y: Int32Array, D: number): number {
+  const n = y.length;
+  if (!n) return 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    if (D === 1) {
+      // log(1 + e^-z) for the true class, written to stay finite for large |z|.
+      const z = y[i] === 1 ? raw[i] : -raw[i];
+      sum += z > 0 ? Math.log1p(Math.exp(-z)) : -z + Math.log1p(Math.exp(z));
+      continue;
+    }
+    let max = -Infinity;
+    for (let d = 0; d < D; d++) max = Math.max(max, raw[i * D + d]);
+    let s = 0;
+    for (let d = 0; d < D; d++) s += Math.exp(raw[i * D + d] - max);
+    sum += max + Math.log(s) - raw[i * D + y[i]];
+  }
+  return sum / n;
+}
+
+/** scikit-learn's rule: stop when none of the last `n` scores beats the one before them by more than `tol`. */
+function shouldStop(scores: number[], n: number, tol: number): boolean {
+  if (scores.length <= n) return false;
+  const reference = scores[scores.length - n - 1];
+  for (let i = scores.length - n; i < scores.length; i++) if (scores[i] > reference + tol) return false;
+  return true;
 }
 
 function computeProb(raw: Float64Array, prob: Float64Array, n: number, D: number): void {

@@ -1,4 +1,5 @@
 import type { Matrix } from '../data/matrix.js';
+import type { CategoricalFeature } from '../transform/feature-encoder.js';
 
 /** Serialised model: a kind discriminator, a format version, the params it was built with, its fitted state. */
 export interface ModelJSON<P = unknown, S = unknown> {
@@ -10,6 +11,11 @@ export interface ModelJSON<P = unknown, S = unknown> {
 
 export interface FitOptions {
   nClasses: number;
+  /**
+   * Columns of X that hold category codes (`Preprocessor.categoricalFeatures`): models that split
+   * on category sets (gradient boosting) use them; others read them as numbers. Default none.
+   */
+  categorical?: CategoricalFeature[];
   /** Called with (done, total) units of work (trees, epochs, ...). */
   onProgress?: (done: number, total: number) => void;
 }

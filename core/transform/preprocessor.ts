@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Frame } from '../data/frame.js';
 import { columnMeans, hasNaN, type Matrix } from '../data/matrix.js';
 import { ModelError } from '../errors.js';
-import { FeatureEncoder, type CategoricalEncoding } from './feature-encoder.js';
+import { FeatureEncoder, type CategoricalEncoding, type CategoricalFeature } from './feature-encoder.js';
 import { KnnImputer, type KnnImputerParams } from './knn-imputer.js';
 import { StandardScaler } from './standard-scaler.js';
 
@@ -12,10 +12,18 @@ export const PreprocessorOptions = z.object({
   imputer: z.record(z.string(), z.unknown()).default({}),
   /** Standardise columns (for linear models, networks and distance-based models). Default false. */
   scale: z.boolean().default(false),
-  /** Per categorical column: onehot (default) or ordinal. */
-  encodings: z.record(z.string(), z.enum(['onehot', 'ordinal'])).default({}),
+  /** Per categorical column: onehot (default), ordinal or native (see FeatureEncoder). */
+  encodings: z.record(z.string(), z.enum(['onehot', 'ordinal', 'native'])).default({}),
+  /**
+   * Categorical columns not named in `encodings` reach the model as one column of category codes
+   * (`native`) for tree models that split on category sets, instead of one-hot. Default false.
+   */
+  nativeCategoricals: z.boolean().default(false),
 });
 export type PreprocessorOptions = z.input<typeof PreprocessorOptions>;
+
+/** Model kinds that split on category sets, so get native categoricals by default (see `Preprocessor.forModel`). */
+export const NATIVE_CATEGORICAL_KINDS: ReadonlySet<string> = new Set(['gradient_boosting']);
 
 /**
  * Frame -> model matrix, fitted on training rows only: encode categoricals, impute missing values
@@ -34,8 +42,17 @@ export class Preprocessor {
     this.options = PreprocessorOptions.parse(options);
   }
 
+  /**
+   * The preprocessing a model kind gets by default: native categoricals for the kinds in
+   * NATIVE_CATEGORICAL_KINDS (one-hot for the rest); `options` overrides.
+   */
+  static forModel(kind: string, options: PreprocessorOptions = {}): Preprocessor {
+    return new Preprocessor({ nativeCategoricals: NATIVE_CATEGORICAL_KINDS.has(kind), ...options });
+  }
+
   fitTransform(frame: Frame): Matrix {
-    this.encoder = new FeatureEncoder().fit(frame, this.options.encodings as Record<string, CategoricalEncoding>);
+    const fallback: CategoricalEncoding = this.options.nativeCategoricals ? 'native' : 'onehot';
+    this.encoder = new FeatureEncoder().fit(frame, this.options.encodings as Record<string, CategoricalEncoding>, fallback);
     let X = this.encoder.transform(frame);
     this.means = columnMeans(X);
     if (this.options.impute && (X.hasMissing ?? hasNaN(X.data))) {
@@ -55,6 +72,12 @@ export class Preprocessor {
     let X = this.encoder.transform(frame, into);
     if (X.hasMissing ?? hasNaN(X.data)) X = this.imputer ? this.imputer.transform(X) : fillMeans(X, this.means);
     return this.scaler ? this.scaler.transform(X) : X;
+  }
+
+  /** Output columns holding native category codes: pass them to the model as `FitOptions.categorical`. */
+  get categoricalFeatures(): CategoricalFeature[] {
+    if (!this.encoder) throw new ModelError('preprocessor is not fitted');
+    return this.encoder.categoricalFeatures;
   }
 
   get outputNames(): string[] {

@@ -118,4 +118,66 @@ describe('Forest scoring', () => {
     const want = reference(scores, 1, zero, X, 1);
     out.forEach((v, i) => expect(v).toBeCloseTo(want[i], 10));
   });
+
+  it('walks categorical nodes (category sets, missing and unknown codes) alike in WebAssembly, JavaScript and threads', async () => {
+    // Features 0-1 categorical (5 and 40 categories), 2-3 numeric.
+    const nCats = [5, 40];
+    const catTrees = Array.from({ length: 25 }, () => {
+      const t = randomTree(rng, 4, 7, 1);
+      t.categories = t.feature.map((f) => {
+        if (f < 0 || f > 1) return null;
+        const n = nCats[f];
+        const left = [-2, -1, ...Array.from({ length: n }, (_, c) => c)].filter(() => rng.next() < 0.5);
+        return { n, left };
+      });
+      return t;
+    });
+    const zero = new Int32Array(catTrees.length);
+    const want = (X: Matrix) => {
+      const out = new Float64Array(X.rows);
+      for (let r = 0; r < X.rows; r++) {
+        for (const t of catTrees) {
+          let n = 0;
+          while (t.feature[n] >= 0) {
+            const v = X.data[r * X.cols + t.feature[n]];
+            const split = t.categories![n];
+            let left: boolean;
+            if (split) {
+              const code = v === -1 ? -1 : Number.isInteger(v) && v >= 0 && v < split.n ? v : -2;
+              left = split.left.includes(code);
+            } else left = !(v > t.threshold[n]);
+            n = left ? t.left[n] : t.left[n] + 1;
+          }
+          out[r] += t.value[n];
+        }
+      }
+      return out;
+    };
+    const rows = (n: number, seed: number): Matrix => {
+      const r = new Rng(seed);
+      const X = new Float32Array(n * 4);
+      for (let i = 0; i < n; i++) {
+        // Codes, missing (-1), unknown (-2, past the last category, NaN).
+        for (let f = 0; f < 2; f++) X[i * 4 + f] = [r.int(nCats[f]), r.int(nCats[f]), -1, -2, nCats[f], NaN][r.int(6)];
+        X[i * 4 + 2] = Math.round(r.normal() * 4) / 4;
+        X[i * 4 + 3] = r.next() < 0.1 ? NaN : r.normal();
+      }
+      return { data: X, rows: n, cols: 4 };
+    };
+    const wasm = new Forest(catTrees, 1, zero);
+    const js = new Forest(catTrees, 1, zero, { kernel: 'js' });
+    expect(wasm.kernel).toBe('wasm-cat');
+    expect(js.kernel).toBe('js');
+    const pool = scoringPool();
+    for (let i = 0; i < 100 && pool && !pool.ready().length; i++) await new Promise((r) => setTimeout(r, 50));
+    for (const X of [rows(3, 1), rows(1001, 2), rows(20_000, 3)]) {
+      const expected = want(X);
+      for (const f of [wasm, js]) {
+        const out = new Float64Array(X.rows);
+        f.accumulate(X, out, 1);
+        out.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 10));
+      }
+    }
+    expect(wasm.lastThreads).toBeGreaterThan(1);
+  });
 });

@@ -1,7 +1,8 @@
 import type { Matrix } from '../../data/matrix.js';
+import { ModelError } from '../../errors.js';
 import { BLOCK, scoreRows, type ForestLayout, type Scratch, type ScoringContext } from './score-rows.js';
 import { existingScoringPool, scoringPool, type ScoringPool } from './scoring-pool.js';
-import type { Tree } from './tree-buffer.js';
+import type { CategorySplit, Tree } from './tree-buffer.js';
 import { walkModules } from './walk-module.js';
 
 /** Leaves point to themselves and never go right, so a lane can idle on them. */
@@ -28,6 +29,9 @@ const dropInWorkers = new FinalizationRegistry<number>((id) => existingScoringPo
  * WebAssembly cannot be compiled. Each input value is first replaced by its rank among the
  * forest's thresholds for its feature, so "x > threshold" becomes the integer test "rank > k".
  * Big batches are split across the scoring pool's threads, which share the forest's memory.
+ * A categorical feature (trees with CategorySplit nodes) gets the cuts -1.5, -0.5, ..., n - 0.5,
+ * so its rank tells the codes apart: 0 unknown (below -1, also NaN), 1 missing (-1), 2 + code,
+ * n + 2 unknown (n or more); a categorical node holds one flag byte per rank (1 = left).
  */
 export class Forest {
   readonly size: number;
@@ -46,16 +50,21 @@ export class Forest {
   lastThreads = 0;
 
   /** Which walk scores this forest: WebAssembly over threshold bit masks or over ranks, or JavaScript. */
-  get kernel(): 'wasm-bits' | 'wasm-ranks' | 'js' {
-    return !this.ctx.instance ? 'js' : this.ctx.layout.bits ? 'wasm-bits' : 'wasm-ranks';
+  get kernel(): 'wasm-bits' | 'wasm-ranks' | 'wasm-cat' | 'js' {
+    const L = this.ctx.layout;
+    return !this.ctx.instance ? 'js' : L.bits ? 'wasm-bits' : L.cat ? 'wasm-cat' : 'wasm-ranks';
   }
 
   constructor(trees: Tree[], width: number, outCol: Int32Array, options: { kernel?: 'auto' | 'js' } = {}) {
     const nodes = trees.reduce((s, t) => s + t.feature.length, 0);
     const cols = 1 + trees.reduce((m, t) => t.feature.reduce((a, f) => Math.max(a, f), m), -1);
+    const catN = categoricalFeatures(trees);
     const sets = Array.from({ length: cols }, () => new Set<number>());
-    for (const t of trees) t.feature.forEach((f, i) => f >= 0 && sets[f].add(t.threshold[i]));
-    const cuts = sets.map((s) => Float64Array.from(s).sort());
+    for (const t of trees) t.feature.forEach((f, i) => f >= 0 && !catN.has(f) && sets[f].add(t.threshold[i]));
+    const cuts = sets.map((s, f) => (catN.has(f) ? categoryCuts(catN.get(f)!) : Float64Array.from(s).sort()));
+    const cat = catN.size > 0;
+    let flagBytes = 0;
+    for (const t of trees) for (const c of t.categories ?? []) if (c) flagBytes += c.n + 3;
     this.size = trees.length;
 
     const nCuts = cuts.reduce((n, c) => n + c.length, 0);
@@ -66,11 +75,12 @@ export class Forest {
     const roots = nodesAt + NODE_BYTES * nodes;
     const outCols = roots + 4 * trees.length;
     const val = align8(outCols + 4 * trees.length);
-    const end = val + 8 * nodes * width;
+    const flagsAt = val + 8 * nodes * width;
+    const end = flagsAt + flagBytes;
     // Few thresholds in all (e.g. features in {-1, 0, 1}): each row's comparisons fit one int64.
     // Building a row's mask costs about what one deep tree saves, so a lone tree keeps the ranks.
-    const bits = nCuts <= LEAF_BIT && trees.length >= BITS_MIN_TREES;
-    const layout: ForestLayout = { cuts: cutsAt, cutOff, cutLen, nodes: nodesAt, roots, outCols, val, end, bits };
+    const bits = !cat && nCuts <= LEAF_BIT && trees.length >= BITS_MIN_TREES;
+    const layout: ForestLayout = { cuts: cutsAt, cutOff, cutLen, nodes: nodesAt, roots, outCols, val, end, bits, cat };
     const wasm = options.kernel === 'js' ? null : walkModules;
     this.pool = wasm ? scoringPool() : null;
     const initial = Math.ceil(end / PAGE) + 1;
@@ -78,7 +88,9 @@ export class Forest {
       ? new WebAssembly.Memory({ initial, maximum: Math.max(initial, MAX_PAGES), shared: true })
       : new WebAssembly.Memory({ initial });
     const i32 = new Int32Array(memory.buffer);
+    const u8 = new Uint8Array(memory.buffer);
     const f64 = new Float64Array(memory.buffer);
+    let flagAt = flagsAt;
     let at = 0;
     cuts.forEach((c, f) => {
       f64.set(c, (cutsAt >> 3) + at);
@@ -94,11 +106,18 @@ export class Forest {
       for (let j = 0; j < t.feature.length; j++) {
         const f = t.feature[j];
         const rec = address(at + j) >> 2;
+        const split = f >= 0 ? t.categories?.[j] : null;
         i32[rec] = f < 0 ? address(at + j) : address(at + t.left[j]);
-        i32[rec + 1] = f < 0 ? NEVER : cuts[f].indexOf(t.threshold[j]);
+        i32[rec + 1] = f < 0 ? NEVER : split ? 0 : cuts[f].indexOf(t.threshold[j]);
         i32[rec + 2] = 4 * Math.max(f, 0);
-        // Bit of the row mask that says "right" (bits mode): the threshold's index among all cuts.
-        i32[rec + 3] = f < 0 ? LEAF_BIT : i32[(cutOff >> 2) + f] + cuts[f].indexOf(t.threshold[j]);
+        if (cat) {
+          // walkcat: the node's flag bytes, or 0 for a numeric node.
+          i32[rec + 3] = split ? flagAt : 0;
+          if (split) flagAt = writeFlags(u8, flagAt, split);
+        } else {
+          // Bit of the row mask that says "right" (bits mode): the threshold's index among all cuts.
+          i32[rec + 3] = f < 0 ? LEAF_BIT : i32[(cutOff >> 2) + f] + cuts[f].indexOf(t.threshold[j]);
+        }
       }
       f64.set(t.value, (val >> 3) + at * width);
       at += t.feature.length;
@@ -171,6 +190,42 @@ export class Forest {
     this.registered.clear();
     return offsets;
   }
+}
+
+/** Category count of each categorical feature; a feature may not be categorical in one tree and numeric in another. */
+function categoricalFeatures(trees: Tree[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const t of trees) {
+    t.categories?.forEach((c, i) => {
+      if (!c || t.feature[i] < 0) return;
+      const had = out.get(t.feature[i]);
+      if (had !== undefined && had !== c.n) throw new ModelError(`forest: feature ${t.feature[i]} has ${had} categories in one tree and ${c.n} in another`);
+      out.set(t.feature[i], c.n);
+    });
+  }
+  for (const t of trees) {
+    t.feature.forEach((f, i) => {
+      if (f >= 0 && out.has(f) && !t.categories?.[i]) throw new ModelError(`forest: feature ${f} splits as a number and as a category`);
+    });
+  }
+  return out;
+}
+
+/** Cuts that give each code of an n-category feature its own rank (see Forest). */
+function categoryCuts(n: number): Float64Array {
+  return Float64Array.from({ length: n + 2 }, (_, i) => i - 1.5);
+}
+
+/** Writes a categorical node's n + 3 flag bytes (one per rank, 1 = left) at `at`; returns the next free byte. */
+function writeFlags(u8: Uint8Array, at: number, split: CategorySplit): number {
+  const unknown = split.left.includes(-2) ? 1 : 0;
+  u8[at] = unknown;
+  u8[at + split.n + 2] = unknown;
+  for (const code of split.left) {
+    if (code >= split.n) throw new ModelError(`forest: a categorical node sends code ${code} left but has ${split.n} categories`);
+    if (code >= -1) u8[at + code + 2] = 1;
+  }
+  return at + split.n + 3;
 }
 
 const align8 = (n: number) => (n + 7) & ~7;

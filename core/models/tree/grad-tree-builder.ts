@@ -1,5 +1,6 @@
 import type { BinnedMatrix } from './binning.js';
-import { partition, TreeBuffer } from './tree-buffer.js';
+import { histModule, type HistFn } from './hist-kernel.js';
+import { partition, partitionSet, TreeBuffer } from './tree-buffer.js';
 
 export interface GradTreeParams {
   /** Leaves at most (leaf-wise growth, as LightGBM / HistGradientBoosting). */
@@ -14,8 +15,23 @@ export interface GradTreeParams {
 }
 
 /**
- * Per-bin sums for every feature of one node, interleaved as [g, h, count] per bin so one bin's
- * three sums share a cache line.
+ * Categorical splits as LightGBM's, with stronger settings than its defaults (cat_smooth 10,
+ * min_data_per_group 100, max_cat_threshold 32, cat_l2 10), which fitted noise on 130-value
+ * columns (test ROC-AUC 0.971 at 100k rows). Test ROC-AUC on make_scale_data rows, 100k / 1M
+ * (XGBoost hist on one-hot: 0.9743 / 0.9777): these 0.9750 / 0.9772; a set of at most 8
+ * 0.9766 / 0.9769, of 32 0.9727 / 0.9774; cat_l2 10 with 32: 0.9730 / 0.9771. A category takes part when it has at least CATEGORY_SMOOTHING rows at the node
+ * (others go right), categories are ordered by G / (H + CATEGORY_SMOOTHING), each side holds at
+ * least CATEGORY_MIN_GROUP_ROWS rows, the set going left has at most CATEGORY_MAX_SET categories
+ * (scanned from both ends of the order), and the gain adds CATEGORY_L2 to l2.
+ */
+export const CATEGORY_SMOOTHING = 100;
+export const CATEGORY_MIN_GROUP_ROWS = 100;
+export const CATEGORY_MAX_SET = 16;
+export const CATEGORY_L2 = 50;
+
+/**
+ * Per-bin sums for every feature of one node, interleaved as [g, h, count] per bin (or [g, h]
+ * when no count is needed, see GradTreeScratch) so one bin's sums share a cache line.
  */
 type Hist = Float64Array;
 
@@ -31,111 +47,298 @@ interface Leaf {
   gain: number;
   feature: number;
   bin: number;
+  /** Bins going left when the best split is categorical. */
+  binsLeft: Uint8Array | null;
 }
 
-/** Reusable scratch for `growGradTree` over one binned matrix. */
+/** Largest WebAssembly memory a fit's scratch may take; bigger fits build histograms in JavaScript. */
+const MAX_WASM_BYTES = 2 ** 31;
+const PAGE = 65536;
+
+export interface GradTreeScratchOptions {
+  /**
+   * Keep per-bin row counts (needed for minSamplesLeaf > 1); without them the histograms are a
+   * third smaller and faster to build, and categorical splits estimate counts from hessians as
+   * LightGBM does. Default true.
+   */
+  counts?: boolean;
+  /** Most leaves of a tree: histograms live at once are at most one more. Default 31. */
+  maxLeafNodes?: number;
+  /** Build histograms with the WebAssembly kernel when it is available. Default true (false: tests of the JavaScript build). */
+  wasm?: boolean;
+}
+
+/**
+ * Reusable scratch for `growGradTree` over one binned matrix with fixed row weights. The arrays
+ * the histogram build reads, and the histograms, sit in one WebAssembly memory for the
+ * WebAssembly build (hist-kernel.ts) when it compiled and the fit fits in MAX_WASM_BYTES.
+ */
 export class GradTreeScratch {
   readonly offsets: Int32Array;
   readonly totalBins: number;
   readonly rows: Int32Array;
-  constructor(readonly X: BinnedMatrix) {
+  /** Row-major histogram slot of each (row, feature): offsets[f] + bin, so a row's features are
+   * adjacent, updating many different bins in a row keeps the stores independent, and the build
+   * loop adds no offsets (measured: 10 % faster fits than row-major bins plus offsets). */
+  readonly slots: Uint16Array | Uint32Array;
+  /** Gradient and hessian of each row, interleaved (one load brings both). */
+  readonly gh: Float64Array;
+  /** Row weights (merged duplicates). */
+  readonly w: Float64Array;
+  /** Histograms not in use, reused instead of allocated per node. */
+  private readonly free: Hist[] = [];
+  /** Category order of one node's feature (CATEGORY_SMOOTHING-smoothed G / H). */
+  readonly catBins: Int32Array;
+  readonly catKey: Float64Array;
+  readonly catOrder: Int32Array;
+  /** Numbers per histogram bin: 3 with row counts, 2 without. */
+  readonly stride: number;
+  /** The WebAssembly build over this scratch's memory, when available. */
+  readonly kernel: HistFn | null = null;
+
+  constructor(
+    readonly X: BinnedMatrix,
+    w: Float64Array,
+    options: GradTreeScratchOptions = {},
+  ) {
+    this.stride = options.counts === false ? 2 : 3;
     this.offsets = new Int32Array(X.cols + 1);
-    for (let f = 0; f < X.cols; f++) this.offsets[f + 1] = this.offsets[f] + X.nBins[f];
+    let widest = 0;
+    for (let f = 0; f < X.cols; f++) {
+      this.offsets[f + 1] = this.offsets[f] + X.nBins[f];
+      widest = Math.max(widest, X.nBins[f]);
+    }
     this.totalBins = this.offsets[X.cols];
-    this.rows = new Int32Array(X.rows);
-    this.byRow = new Uint8Array(X.rows * X.cols);
-    for (let f = 0; f < X.cols; f++) for (let i = 0; i < X.rows; i++) this.byRow[i * X.cols + f] = X.codes[f * X.rows + i];
+    const n = X.rows;
+    const wide = this.totalBins > 0xffff;
+    const histBytes = 8 * this.totalBins * this.stride;
+    const hists = (options.maxLeafNodes ?? 31) + 1;
+    // Layout: gh, w, histograms (8-byte aligned), rows, slots.
+    const ghAt = 0;
+    const wAt = ghAt + 16 * n;
+    const histAt = wAt + 8 * n;
+    const rowsAt = histAt + histBytes * hists;
+    const slotsAt = rowsAt + 4 * n;
+    const bytes = slotsAt + (wide ? 4 : 2) * n * X.cols;
+    if (histModule && options.wasm !== false && bytes <= MAX_WASM_BYTES) {
+      const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
+      const buf = memory.buffer;
+      this.gh = new Float64Array(buf, ghAt, 2 * n);
+      this.w = new Float64Array(buf, wAt, n);
+      this.rows = new Int32Array(buf, rowsAt, n);
+      this.slots = wide ? new Uint32Array(buf, slotsAt, n * X.cols) : new Uint16Array(buf, slotsAt, n * X.cols);
+      for (let i = 0; i < hists; i++) this.free.push(new Float64Array(buf, histAt + i * histBytes, histBytes / 8));
+      const exports = new WebAssembly.Instance(histModule, { env: { mem: memory } }).exports;
+      this.kernel = exports[`hist${this.stride}_${wide ? 32 : 16}`] as HistFn;
+    } else {
+      this.gh = new Float64Array(2 * n);
+      this.w = new Float64Array(n);
+      this.rows = new Int32Array(n);
+      this.slots = wide ? new Uint32Array(n * X.cols) : new Uint16Array(n * X.cols);
+    }
+    this.w.set(w);
+    for (let f = 0; f < X.cols; f++) {
+      const o = this.offsets[f];
+      for (let i = 0; i < n; i++) this.slots[i * X.cols + f] = o + X.codes[f * n + i];
+    }
+    this.catBins = new Int32Array(widest);
+    this.catKey = new Float64Array(widest);
+    this.catOrder = new Int32Array(widest);
   }
-  /** Row-major copy of the bin codes: a row's features are one cache line, and updating 30 different
-   * histograms in a row keeps the stores independent. */
-  readonly byRow: Uint8Array;
+
+  /** A zeroed histogram. */
   newHist(): Hist {
-    return new Float64Array(this.totalBins * 3);
+    const h = this.free.pop();
+    if (!h) {
+      if (this.kernel) throw new Error('gradient tree scratch: more histograms than maxLeafNodes + 1');
+      return new Float64Array(this.totalBins * this.stride);
+    }
+    h.fill(0);
+    return h;
+  }
+
+  release(h: Hist): void {
+    this.free.push(h);
   }
 }
 
-function buildHist(s: GradTreeScratch, hist: Hist, start: number, end: number, g: Float64Array, h: Float64Array, w: Float64Array): void {
-  const { rows, offsets, byRow } = s;
+/** Row-wise histogram build over rows [start, end) of `s.rows`, gradients from `s.gh`; returns the rows' weight. */
+function buildHist(s: GradTreeScratch, hist: Hist, start: number, end: number): number {
+  const { rows, slots, gh, w } = s;
   const cols = s.X.cols;
+  if (s.kernel) return s.kernel(rows.byteOffset, start, end, slots.byteOffset, cols, gh.byteOffset, w.byteOffset, hist.byteOffset);
+  let total = 0;
+  if (s.stride === 2) {
+    for (let i = start; i < end; i++) {
+      const r = rows[i];
+      const gr = gh[2 * r];
+      const hr = gh[2 * r + 1];
+      total += w[r];
+      for (let k = r * cols, last = k + cols; k < last; k++) {
+        const a = slots[k] << 1;
+        hist[a] += gr;
+        hist[a + 1] += hr;
+      }
+    }
+    return total;
+  }
   for (let i = start; i < end; i++) {
     const r = rows[i];
-    const gr = g[r];
-    const hr = h[r];
+    const gr = gh[2 * r];
+    const hr = gh[2 * r + 1];
     const wr = w[r];
-    const base = r * cols;
-    for (let f = 0; f < cols; f++) {
-      const a = (offsets[f] + byRow[base + f]) * 3;
+    total += wr;
+    for (let k = r * cols, last = k + cols; k < last; k++) {
+      const a = slots[k] * 3;
       hist[a] += gr;
       hist[a + 1] += hr;
       hist[a + 2] += wr;
     }
   }
+  return total;
+}
+
+/** What restricts one tree: the rows it sees (row subsampling) and the features it may split on. */
+export interface GradTreeInputs {
+  /** Rows of this tree (weight > 0 ones only); default all rows with weight > 0. */
+  rows?: Int32Array;
+  /** 1 for each feature the tree may split on (column subsampling); default all. */
+  features?: Uint8Array;
 }
 
 /**
- * Grows one regression tree on gradients/hessians (already multiplied by row weights), best leaf
- * first, with histogram subtraction for the larger child. Leaf values are the shrunken Newton step
- * -lr * G / (H + l2). `onLeaf` receives each final leaf's row range in `scratch.rows`.
+ * Grows one regression tree on gradients/hessians (`s.gh`, already multiplied by the row weights `s.w`),
+ * best leaf first, with histogram subtraction for the larger child. Leaf values are the shrunken
+ * Newton step -lr * G / (H + l2). Categorical features (X.categorical) split on a set of bins:
+ * the node's bins are ordered by G / (H + CATEGORY_SMOOTHING) and the best prefix goes left
+ * (LightGBM); bins without rows at the node go right. `onLeaf` receives each final leaf's row
+ * range in `scratch.rows`.
  */
 export function growGradTree(
   s: GradTreeScratch,
-  g: Float64Array,
-  h: Float64Array,
-  w: Float64Array,
   p: GradTreeParams,
   onLeaf: (value: number, start: number, end: number) => void,
+  inputs: GradTreeInputs = {},
 ): TreeBuffer {
-  const { X, rows, offsets } = s;
+  const { X, rows, offsets, catBins, catKey, catOrder, stride: S, w } = s;
+  const counted = S === 3;
   let n = 0;
-  for (let i = 0; i < X.rows; i++) if (w[i] > 0) rows[n++] = i;
+  if (inputs.rows) {
+    rows.set(inputs.rows);
+    n = inputs.rows.length;
+  } else for (let i = 0; i < X.rows; i++) if (w[i] > 0) rows[n++] = i;
+  const allowed = inputs.features;
   const tree = new TreeBuffer(1);
   const rootHist = s.newHist();
-  buildHist(s, rootHist, 0, n, g, h, w);
+  const C = buildHist(s, rootHist, 0, n);
   // Every row falls in one bin of feature 0, so its bins sum to the node's totals.
-  const sums = (hist: Hist): [number, number, number] => {
+  const sums = (hist: Hist): [number, number] => {
     let g = 0;
     let h = 0;
-    let c = 0;
     for (let b = offsets[0]; b < offsets[1]; b++) {
-      g += hist[3 * b];
-      h += hist[3 * b + 1];
-      c += hist[3 * b + 2];
+      g += hist[S * b];
+      h += hist[S * b + 1];
     }
-    return [g, h, c];
+    return [g, h];
   };
-  const [G, H, C] = sums(rootHist);
+  const [G, H] = sums(rootHist);
   const score = (gs: number, hs: number) => (gs * gs) / (hs + p.l2);
+
+  const catScore = (gs: number, hs: number) => (gs * gs) / (hs + p.l2 + CATEGORY_L2);
+
+  /** Best set of the node's bins of categorical feature f: a prefix of either end of the order by smoothed G / H. */
+  const evaluateCategorical = (leaf: Leaf, f: number): void => {
+    const hist = leaf.hist;
+    // Without counts a bin's rows are estimated from its hessian share (LightGBM's cnt_factor).
+    const perHessian = leaf.C / leaf.H;
+    const count = (b: number) => (counted ? hist[3 * b + 2] : hist[2 * b + 1] * perHessian);
+    let m = 0;
+    for (let b = offsets[f]; b < offsets[f + 1]; b++) {
+      if (count(b) < CATEGORY_SMOOTHING) continue;
+      catBins[m] = b;
+      catKey[m++] = hist[S * b] / (hist[S * b + 1] + CATEGORY_SMOOTHING);
+    }
+    if (m < 2) return;
+    const order = catOrder.subarray(0, m);
+    for (let i = 0; i < m; i++) order[i] = i;
+    order.sort((a, b) => catKey[a] - catKey[b] || a - b);
+    const parent = catScore(leaf.G, leaf.H);
+    const minRows = Math.max(p.minSamplesLeaf, CATEGORY_MIN_GROUP_ROWS);
+    let cut = -1;
+    let fromEnd = false;
+    for (const reverse of [false, true]) {
+      let gl = 0;
+      let hl = 0;
+      let cl = 0;
+      for (let i = 0; i < Math.min(m - 1, CATEGORY_MAX_SET); i++) {
+        const b = catBins[order[reverse ? m - 1 - i : i]];
+        gl += hist[S * b];
+        hl += hist[S * b + 1];
+        cl += count(b);
+        if (cl < minRows || hl < p.minHessianToSplit) continue;
+        const cr = leaf.C - cl;
+        const hr = leaf.H - hl;
+        if (cr < minRows || hr < p.minHessianToSplit) break;
+        const gain = catScore(gl, hl) + catScore(leaf.G - gl, hr) - parent;
+        if (gain > leaf.gain) {
+          leaf.gain = gain;
+          cut = i;
+          fromEnd = reverse;
+        }
+      }
+    }
+    if (cut < 0) return;
+    const binsLeft = new Uint8Array(offsets[f + 1] - offsets[f]);
+    for (let i = 0; i <= cut; i++) binsLeft[catBins[order[fromEnd ? m - 1 - i : i]] - offsets[f]] = 1;
+    leaf.feature = f;
+    leaf.bin = 0;
+    leaf.binsLeft = binsLeft;
+  };
 
   const evaluate = (leaf: Leaf): Leaf => {
     leaf.gain = 0;
     leaf.feature = -1;
+    leaf.binsLeft = null;
     if ((p.maxDepth > 0 && leaf.depth >= p.maxDepth) || leaf.C < 2 * p.minSamplesLeaf || leaf.H < p.minHessianToSplit) return leaf;
     const parent = score(leaf.G, leaf.H);
     const hist = leaf.hist;
     for (let f = 0; f < X.cols; f++) {
+      if (allowed && !allowed[f]) continue;
+      if (X.categorical[f]) {
+        evaluateCategorical(leaf, f);
+        continue;
+      }
       let gl = 0;
       let hl = 0;
       let cl = 0;
       for (let b = offsets[f], last = offsets[f + 1] - 1; b < last; b++) {
-        gl += hist[3 * b];
-        hl += hist[3 * b + 1];
-        cl += hist[3 * b + 2];
-        if (cl < p.minSamplesLeaf || hl < p.minHessianToSplit) continue;
-        const cr = leaf.C - cl;
+        gl += hist[S * b];
+        hl += hist[S * b + 1];
+        // Without counts minSamplesLeaf is at most 1, which any bin with rows meets.
+        if (counted) {
+          cl += hist[3 * b + 2];
+          if (cl < p.minSamplesLeaf) continue;
+          if (leaf.C - cl < p.minSamplesLeaf) break;
+        }
+        if (hl < p.minHessianToSplit) continue;
         const hr = leaf.H - hl;
-        if (cr < p.minSamplesLeaf || hr < p.minHessianToSplit) break;
+        if (hr < p.minHessianToSplit) break;
         const gain = score(gl, hl) + score(leaf.G - gl, hr) - parent;
         if (gain > leaf.gain) {
           leaf.gain = gain;
           leaf.feature = f;
           leaf.bin = b - offsets[f];
+          leaf.binsLeft = null;
         }
       }
     }
     return leaf;
   };
 
-  const open: Leaf[] = [evaluate({ node: tree.add(), start: 0, end: n, depth: 0, G, H, C, hist: rootHist, gain: 0, feature: -1, bin: 0 })];
+  const newLeaf = (node: number, start: number, end: number, depth: number, g: number, h: number, c: number, hist: Hist): Leaf =>
+    evaluate({ node, start, end, depth, G: g, H: h, C: c, hist, gain: 0, feature: -1, bin: 0, binsLeft: null });
+
+  const open: Leaf[] = [newLeaf(tree.add(), 0, n, 0, G, H, C, rootHist)];
   const done: Leaf[] = [];
   while (open.length && open.length + done.length < p.maxLeafNodes) {
     let best = 0;
@@ -144,31 +347,47 @@ export function growGradTree(
     open[best] = open[open.length - 1];
     open.pop();
     if (leaf.feature < 0) {
+      s.release(leaf.hist);
       done.push(leaf);
       continue;
     }
-    const mid = partition(rows, leaf.start, leaf.end, X.codes, leaf.feature * X.rows, leaf.bin);
-    const left = tree.split(leaf.node, leaf.feature, leaf.bin);
+    const offset = leaf.feature * X.rows;
+    const mid = leaf.binsLeft
+      ? partitionSet(rows, leaf.start, leaf.end, X.codes, offset, leaf.binsLeft)
+      : partition(rows, leaf.start, leaf.end, X.codes, offset, leaf.bin);
+    const left = leaf.binsLeft ? tree.splitSet(leaf.node, leaf.feature, leaf.binsLeft) : tree.split(leaf.node, leaf.feature, leaf.bin);
     const leftSmaller = mid - leaf.start <= leaf.end - mid;
     const small = s.newHist();
-    if (leftSmaller) buildHist(s, small, leaf.start, mid, g, h, w);
-    else buildHist(s, small, mid, leaf.end, g, h, w);
+    const smallRows = leftSmaller ? buildHist(s, small, leaf.start, mid) : buildHist(s, small, mid, leaf.end);
     // The parent's histogram becomes the larger child's by subtraction.
     const large = leaf.hist;
     for (let b = 0; b < large.length; b++) large[b] -= small[b];
     const lh = leftSmaller ? small : large;
     const rh = leftSmaller ? large : small;
-    const [lg, lhs, lc] = sums(lh);
+    const [lg, lhs] = sums(lh);
+    const lc = leftSmaller ? smallRows : leaf.C - smallRows;
     const depth = leaf.depth + 1;
-    open.push(evaluate({ node: left, start: leaf.start, end: mid, depth, G: lg, H: lhs, C: lc, hist: lh, gain: 0, feature: -1, bin: 0 }));
-    open.push(
-      evaluate({ node: left + 1, start: mid, end: leaf.end, depth, G: leaf.G - lg, H: leaf.H - lhs, C: leaf.C - lc, hist: rh, gain: 0, feature: -1, bin: 0 }),
-    );
+    open.push(newLeaf(left, leaf.start, mid, depth, lg, lhs, lc, lh));
+    open.push(newLeaf(left + 1, mid, leaf.end, depth, leaf.G - lg, leaf.H - lhs, leaf.C - lc, rh));
   }
+  for (const leaf of open) s.release(leaf.hist);
   for (const leaf of [...open, ...done]) {
     const v = (-p.learningRate * leaf.G) / (leaf.H + p.l2);
     tree.value[leaf.node] = v;
     onLeaf(v, leaf.start, leaf.end);
   }
   return tree;
+}
+
+/** The leaf a row of binned codes (column-major, `rows` long) reaches in a tree being built. */
+export function leafOfBinned(tree: TreeBuffer, codes: Uint8Array, rows: number, row: number): number {
+  let node = 0;
+  while (tree.feature[node] >= 0) {
+    const f = tree.feature[node];
+    const code = codes[f * rows + row];
+    const set = tree.binsLeft.get(node);
+    const goLeft = set ? set[code] === 1 : code <= tree.bin[node];
+    node = goLeft ? tree.left[node] : tree.left[node] + 1;
+  }
+  return node;
 }

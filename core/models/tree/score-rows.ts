@@ -17,6 +17,8 @@ export interface ForestLayout {
   end: number;
   /** At most 63 thresholds in all: rows become int64 masks and the walk tests bits (walk-wat.ts). */
   bits?: boolean;
+  /** The forest has categorical nodes: walkcat (walk-wat.ts) scores it. */
+  cat?: boolean;
 }
 
 export interface Scratch {
@@ -61,7 +63,7 @@ export function scoreRows(
   const xf = new Float32Array(buffer, ctx.scratch.xf, BLOCK * cols);
   const blockOut = new Float64Array(buffer, ctx.scratch.out, BLOCK * outDim);
   const L = ctx.layout;
-  const walk = ctx.instance?.exports.walk as ((...a: WalkArgs) => void) | undefined;
+  const walk = ctx.instance?.exports[L.cat ? 'walkcat' : 'walk'] as ((...a: WalkArgs) => void) | undefined;
   const rank = ctx.instance?.exports.rank as ((...a: number[]) => void) | undefined;
   const bits = L.bits && ctx.instance ? (ctx.instance.exports as { masks: (...a: number[]) => void; walkbits: (...a: number[]) => void }) : undefined;
   for (let b0 = r0; b0 < r1; b0 += BLOCK) {
@@ -77,7 +79,7 @@ export function scoreRows(
     } else {
       const args: WalkArgs = [L.nodes, L.val, L.roots, L.outCols, from, to, ctx.width, ctx.scratch.x, rows, cols, ctx.scratch.out, outDim];
       if (walk) walk(...args);
-      else walkJs(buffer, ...args);
+      else walkJs(buffer, L.cat === true, ...args);
     }
     const o = (b0 - r0 + outRow0) * outDim;
     for (let i = 0; i < rows * outDim; i++) out[o + i] += blockOut[i];

@@ -1,4 +1,5 @@
 import type { Matrix } from '../../data/matrix.js';
+import type { CategoricalFeature } from '../../transform/feature-encoder.js';
 import { Binner, type BinnedMatrix } from './binning.js';
 
 /** Training rows binned and with exact duplicates (same bins, same class) merged into weights. */
@@ -16,8 +17,8 @@ export interface TreeData {
  * merge is exact for trees and boosting and shrinks work on data with many repeated records
  * (the phishing set has 5,849 distinct of 11,055).
  */
-export function prepareTreeData(X: Matrix, y: Int32Array, maxBins = 255): TreeData {
-  const binner = Binner.fit(X, maxBins);
+export function prepareTreeData(X: Matrix, y: Int32Array, maxBins = 255, categorical: CategoricalFeature[] = []): TreeData {
+  const binner = Binner.fit(X, maxBins, 0, 200_000, categorical);
   const full = binner.transform(X);
   const { rows, cols, codes } = full;
   const ids = new Map<string, number>();
@@ -44,7 +45,7 @@ export function prepareTreeData(X: Matrix, y: Int32Array, maxBins = 255): TreeDa
   for (let f = 0; f < cols; f++) for (let j = 0; j < n; j++) out[f * n + j] = codes[f * rows + keep[j]];
   return {
     binner,
-    X: { codes: out, rows: n, cols, nBins: full.nBins },
+    X: { codes: out, rows: n, cols, nBins: full.nBins, categorical: full.categorical },
     y: Int32Array.from(keep, (i) => y[i]),
     weight: Float64Array.from(weights),
     merged,

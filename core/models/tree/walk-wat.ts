@@ -21,6 +21,11 @@
  * (bit index in the node record's last word; 63, never set, for leaves): one dependent load less
  * per level.
  *
+ * walkcat(...same as walk) also walks forests with categorical nodes: a node's last word is the
+ * address of its flag bytes (0 for a numeric node); a categorical node goes left when the flag at
+ * the row's rank is 1 (categorical features get cuts that rank every code apart, see forest.ts).
+ * Both tests are computed and `select` picks one, so the step stays branch-free.
+ *
  * Pointers are byte offsets into the imported memory; x and xf are row-major.
  */
 const LANES = [0, 1, 2, 3];
@@ -31,6 +36,15 @@ const orAll = (xs: string[]): string => (xs.length === 1 ? xs[0] : `(i32.or ${or
 
 const bitStep = (i: number) =>
   `(local.set $n${i} (i32.add ${get(`l${i}`)} (i32.shl (i32.wrap_i64 (i64.and (i64.shr_u ${get(`m${i}`)} (i64.extend_i32_u (i32.load offset=12 ${get(`n${i}`)}))) (i64.const 1))) (i32.const 4))))`;
+
+/** A step of walkcat: the numeric test, or (flag address in word 3) the negated flag at the rank. */
+const catStep = (i: number) =>
+  `(local.set $q${i} (i32.load (i32.add ${get(`b${i}`)} (i32.load offset=8 ${get(`n${i}`)}))))
+          (local.set $c${i} (i32.load offset=12 ${get(`n${i}`)}))
+          (local.set $n${i} (i32.add ${get(`l${i}`)} (select
+            (i32.shl (i32.xor (i32.load8_u (i32.add ${get(`c${i}`)} ${get(`q${i}`)})) (i32.const 1)) (i32.const 4))
+            (i32.and (i32.shr_s (i32.sub (i32.load offset=4 ${get(`n${i}`)}) ${get(`q${i}`)}) (i32.const 31)) (i32.const 16))
+            ${get(`c${i}`)})))`;
 
 const step = (i: number) =>
   `(local.set $n${i} (i32.add ${get(`l${i}`)} (i32.and (i32.shr_s (i32.sub (i32.load offset=4 ${get(`n${i}`)}) (i32.load (i32.add ${get(`b${i}`)} (i32.load offset=8 ${get(`n${i}`)})))) (i32.const 31)) (i32.const 16))))`;
@@ -77,13 +91,14 @@ const RANK = `(func (export "rank") (param $xf i32) (param $rows i32) (param $co
       (br $each)))
   )`;
 
-/** The walk kernel over ranks (`walk`) or over per-row threshold bit masks (`walkbits`). */
-const walkFunc = (name: string, bits: boolean) => {
-  const stepOf = bits ? bitStep : step;
+/** The walk kernel over ranks (`walk`), over per-row threshold bit masks (`walkbits`) or over ranks with categorical nodes (`walkcat`). */
+const walkFunc = (name: string, mode: 'ranks' | 'bits' | 'cat') => {
+  const bits = mode === 'bits';
+  const stepOf = bits ? bitStep : mode === 'cat' ? catStep : step;
   return `  (func (export "${name}") (param $nodes i32) (param $val i32) (param $roots i32) (param $outCols i32)
         (param $from i32) (param $to i32) (param $width i32) (param $x i32) (param $rows i32) (param $cols i32) (param $out i32) (param $outDim i32)
     (local $t i32) (local $r i32) (local $root i32) (local $col i32) (local $full i32) (local $rowBytes i32) (local $o i32) (local $v i32) (local $k i32)
-    ${LANES.map((i) => `(local $n${i} i32) (local $l${i} i32) (local $b${i} i32) (local $m${i} i64)`).join(' ')}
+    ${LANES.map((i) => `(local $n${i} i32) (local $l${i} i32) (local $b${i} i32) (local $m${i} i64) (local $q${i} i32) (local $c${i} i32)`).join(' ')}
     (local.set $full (i32.and ${get('rows')} (i32.const -4)))
     (local.set $rowBytes ${bits ? '(i32.const 8)' : `(i32.shl ${get('cols')} (i32.const 2))`})
     (local.set $t ${get('from')})
@@ -145,8 +160,9 @@ export function walkWat(shared: boolean): string {
   const memory = shared ? '(memory 1 16384 shared)' : '(memory 1)';
   return `(module
   (import "env" "mem" ${memory})
-  ${walkFunc('walk', false)}
-  ${walkFunc('walkbits', true)}
+  ${walkFunc('walk', 'ranks')}
+  ${walkFunc('walkbits', 'bits')}
+  ${walkFunc('walkcat', 'cat')}
   ${MASKS}
   ${RANK}
 )`;
