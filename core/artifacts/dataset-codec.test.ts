@@ -53,6 +53,7 @@ describe('dataset codec memory', () => {
     const first = d.features.columns[0];
     expect(parts.some((p) => p.buffer === (first.kind === 'numeric' ? first.values : first.codes).buffer)).toBe(true);
     expect(sha256(Buffer.concat(parts))).toBe(sha256(encodeDataset(d)));
+    expect(sha256(parts)).toBe(sha256(encodeDataset(d)));
   });
 
   it('refuses a truncated object', async () => {
