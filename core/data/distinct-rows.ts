@@ -44,9 +44,8 @@ export function distinctRows(X: Matrix, y: Int32Array, K: number): DistinctRows 
   let distinct = 0;
   for (let i = 0; i < rows; i++) {
     const from = i * cols;
-    let slot = -1;
     if (!hasNaN(data, from, cols)) {
-      slot = rowHash(bits, from, cols) & (size - 1);
+      let slot = rowHash(bits, from, cols) & (size - 1);
       while (table[slot] >= 0 && !sameRow(data, keep[table[slot]] * cols, from, cols)) slot = (slot + 1) & (size - 1);
       if (table[slot] >= 0) {
         idOf[i] = table[slot];
