@@ -1,6 +1,6 @@
 type Typed = Float64Array | Int32Array;
 
-/** A growable typed array for values streaming in; `finish()` returns the values at exact length (the buffer itself when full, so push nothing after). */
+/** A growable typed array for values streaming in; `finish()` returns the values at exact length (a view of the buffer when nearly full, so push nothing after). */
 export class TypedBuilder<T extends Typed> {
   private buf: T;
   length = 0;
@@ -24,7 +24,8 @@ export class TypedBuilder<T extends Typed> {
     this.buf[this.length++] = src[i];
   }
   finish(): T {
-    return this.length === this.buf.length ? this.buf : (this.buf.slice(0, this.length) as T);
+    // Little room left (a column sized from the input's size): a view of it, not a copy.
+    return (this.length >= this.buf.length * 0.9 ? this.buf.subarray(0, this.length) : this.buf.slice(0, this.length)) as T;
   }
 }
 
