@@ -135,6 +135,7 @@ async function train(data: string, schema: string, tag: string) {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
     const redis = redisConnection(loadConfig().REDIS_URL, 'producer');
+    await redis.connect();
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
