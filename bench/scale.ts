@@ -1,6 +1,6 @@
 /**
  * npm run bench:scale [-- --rows 100000,1000000 --classes 2,10 --skip-anchor --steps ingest,fit,train --repeat 3
- *                        --families decision_tree --train-timeout 3600 --out f.json]
+ *                        --families decision_tree --runner cli|local --train-timeout 3600 --out f.json]
  *
  * The data path at scale (issue 11), measured beside Python anchors in the same run, on files from
  * ../shared/tools/make_scale_data.py (generated into bench/out/ when absent):
@@ -12,6 +12,9 @@
  *   workers embedded, families sandboxed) on a fresh artifact store and queue prefix, from ingest to
  *   a registered model: wall time and the peak RSS of its whole process tree (`--families` narrows
  *   the search to check the data path alone; the goals about the default run then read "-").
+ *   `--runner local` runs the same stages in one process without queues (`npm run train:local`,
+ *   core/pipeline/run-locally.ts) instead: no job locks, so a stage that blocks its event loop
+ *   longer than BullMQ's lock still completes there.
  * Then a table with the acceptance goals marked met or not. Without ../shared/tools or the Python
  * packages, it says so and runs what needs neither (on data already in bench/out/).
  */
@@ -39,6 +42,7 @@ const { values: a } = parseArgs({
     repeat: { type: 'string', default: '3' },
     'train-timeout': { type: 'string', default: '3600' },
     families: { type: 'string' },
+    runner: { type: 'string', default: 'cli' },
     out: { type: 'string' },
   },
 });
@@ -53,6 +57,7 @@ const classesList = wholeList('classes', a.classes!, 2);
 const repeat = wholeList('repeat', a.repeat!, 1)[0];
 const trainTimeout = wholeList('train-timeout', a['train-timeout']!, 10)[0];
 const steps = a.steps!.split(',') as Step[];
+if (a.runner !== 'cli' && a.runner !== 'local') throw new Error(`--runner takes cli or local (got "${a.runner}")`);
 for (const s of steps) if (!STEPS.includes(s)) throw new Error(`--steps takes ${STEPS.join(', ')} (got "${s}")`);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -122,7 +127,9 @@ async function train(data: string, schema: string, tag: string) {
   const stderrFile = join(outDir, `train-${tag}.log`);
   try {
     const families = a.families ? ['--families', a.families] : [];
-    const run = await runChild(process.execPath, [join(root, 'api/bin/threatmatrix.mjs'), 'train', '--data', data, '--schema', schema, '--follow', ...families], {
+    const [command, ...args] =
+      a.runner === 'local' ? [tsx, join(root, 'workers/cli/train.ts')] : [process.execPath, join(root, 'api/bin/threatmatrix.mjs'), 'train', '--follow'];
+    const run = await runChild(command, [...args, '--data', data, '--schema', schema, ...families], {
       cwd: root,
       env: { ...process.env, TM_ARTIFACTS: join(scratch, 'artifacts'), TM_QUEUE_PREFIX: prefix, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
       timeoutSeconds: trainTimeout,
@@ -202,12 +209,12 @@ for (const rows of rowsList) {
       }
     }
     if (steps.includes('train')) {
-      log(`${tag}: the default training run (threatmatrix train --follow), stderr in bench/out/train-${tag}.log`);
+      log(`${tag}: the training run (${a.runner === 'local' ? 'npm run train:local' : 'threatmatrix train --follow'}), stderr in bench/out/train-${tag}.log`);
       const got = await train(files.data, files.schema, tag);
       result.train = got;
       log(`${tag}: ${got.ok ? 'registered' : `FAILED (exit ${got.code}${got.timedOut ? ', timed out' : ''})`} in ${fmt(got.wallSeconds, 1)} s, peak tree RSS ${fmt(got.peakRss / GB, 2)} GB`);
       if (got.output) process.stderr.write(`${got.output}\n`);
-      const what = a.families ? `run (families ${a.families})` : 'default run';
+      const what = `${a.families ? `run (families ${a.families})` : 'default run'}${a.runner === 'local' ? ', train:local' : ''}`;
       rowsOut.push([tag, `${what} wall s, peak tree RSS`, `${got.ok ? '' : 'FAILED '}${fmt(got.wallSeconds, 1)} s, ${fmt(got.peakRss / GB, 2)} GB`, anchor?.peak_rss_mb ? `anchor script RSS ${fmt(anchor.peak_rss_mb / 1024, 2)} GB` : '-']);
       if (got.ok) rowsOut.push([tag, `${what}: best ${got.best}, test`, quality({ f1: got.metrics.f1, macro_f1: got.metrics.macroF1, roc_auc: got.metrics.rocAuc }), hgb ? `sklearn HGB ${quality(hgb)}` : '-']);
       const outcome = `${got.ok ? 'ok' : got.timedOut ? 'timed out' : 'failed'}, ${fmt(got.wallSeconds / 60, 1)} min, ${fmt(got.peakRss / GB, 2)} GB`;

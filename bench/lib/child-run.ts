@@ -21,6 +21,23 @@ export interface ChildOptions {
   cwd?: string;
 }
 
+/** Process groups still running, killed if this process is stopped (they would outlive it). */
+const live = new Set<number>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const group of live) killGroup(group);
+    process.exit(130);
+  });
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // The group is already gone.
+  }
+}
+
 /**
  * Runs a command in its own process group, collecting stdout, timing it and sampling the RSS of
  * its whole process tree (sandboxed children included).
@@ -29,6 +46,7 @@ export function runChild(command: string, args: string[], opts: ChildOptions = {
   const started = performance.now();
   const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', opts.stderrFile ? 'pipe' : 'inherit'] });
   if (opts.stderrFile && child.stderr) child.stderr.pipe(createWriteStream(opts.stderrFile));
+  live.add(child.pid!);
   const rss = watchTreeRss(child.pid!);
   let stdout = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -36,7 +54,7 @@ export function runChild(command: string, args: string[], opts: ChildOptions = {
   const timer = setTimeout(
     () => {
       timedOut = true;
-      process.kill(-child.pid!, 'SIGKILL');
+      killGroup(child.pid!);
     },
     (opts.timeoutSeconds ?? 3600) * 1000,
   );
@@ -45,11 +63,8 @@ export function runChild(command: string, args: string[], opts: ChildOptions = {
     child.on('close', (code) => {
       clearTimeout(timer);
       // Whatever the command left running in its group (a sandboxed family process) goes too.
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // The group is already gone.
-      }
+      killGroup(child.pid!);
+      live.delete(child.pid!);
       resolve({ code, timedOut, wallSeconds: (performance.now() - started) / 1000, peakRss: rss.stop(), stdout });
     });
   });
