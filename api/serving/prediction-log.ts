@@ -98,7 +98,7 @@ export class PredictionLog {
         try {
           await this.store.put(name, group.map((r) => JSON.stringify(r)).join('\n') + '\n');
         } catch (err) {
-          this.buffer.unshift(...group);
+          this.buffer = group.concat(this.buffer);
           this.o.onError?.(err);
         }
       }

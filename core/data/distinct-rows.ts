@@ -7,27 +7,58 @@ export interface DistinctRows {
   counts: Float64Array;
 }
 
+/** FNV-1a over a row's float32 bits, with -0 hashed as 0 (they are equal, so they merge). */
+function rowHash(bits: Uint32Array, from: number, cols: number): number {
+  let h = 0x811c9dc5;
+  for (let c = 0; c < cols; c++) {
+    const b = bits[from + c];
+    h = Math.imul(h ^ (b === 0x80000000 ? 0 : b), 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function sameRow(data: Float32Array, a: number, b: number, cols: number): boolean {
+  for (let c = 0; c < cols; c++) if (data[a + c] !== data[b + c]) return false;
+  return true;
+}
+
+function hasNaN(data: Float32Array, from: number, cols: number): boolean {
+  for (let c = 0; c < cols; c++) if (data[from + c] !== data[from + c]) return true;
+  return false;
+}
+
 /**
  * Merges identical rows (exact float equality; rows with NaN are never merged). Models whose loss
  * is a sum over rows (logistic regression, nearest neighbours) train on the merged rows exactly.
+ * Rows are found by hashing their values into an open-addressing table of row numbers: a text key
+ * per row took gigabytes at a million rows of a few hundred columns.
  */
 export function distinctRows(X: Matrix, y: Int32Array, K: number): DistinctRows {
-  const ids = new Map<string, number>();
-  const keep: number[] = [];
-  const counts: number[] = [];
-  for (let i = 0; i < X.rows; i++) {
-    const row = X.data.subarray(i * X.cols, (i + 1) * X.cols);
-    const key = row.some(Number.isNaN) ? `#${i}` : row.join(',');
-    let id = ids.get(key);
-    if (id === undefined) {
-      id = keep.length;
-      ids.set(key, id);
-      keep.push(i);
-      for (let k = 0; k < K; k++) counts.push(0);
+  const { rows, cols, data } = X;
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  let size = 16;
+  while (size < rows * 2) size *= 2;
+  const table = new Int32Array(size).fill(-1); // distinct id in each slot
+  const keep = new Int32Array(rows); // distinct id -> its first row
+  const idOf = new Int32Array(rows);
+  let distinct = 0;
+  for (let i = 0; i < rows; i++) {
+    const from = i * cols;
+    if (!hasNaN(data, from, cols)) {
+      let slot = rowHash(bits, from, cols) & (size - 1);
+      while (table[slot] >= 0 && !sameRow(data, keep[table[slot]] * cols, from, cols)) slot = (slot + 1) & (size - 1);
+      if (table[slot] >= 0) {
+        idOf[i] = table[slot];
+        continue;
+      }
+      table[slot] = distinct;
     }
-    counts[id * K + y[i]]++;
+    keep[distinct] = i;
+    idOf[i] = distinct++;
   }
-  const data = new Float32Array(keep.length * X.cols);
-  keep.forEach((r, j) => data.set(X.data.subarray(r * X.cols, (r + 1) * X.cols), j * X.cols));
-  return { X: { data, rows: keep.length, cols: X.cols }, counts: Float64Array.from(counts) };
+  const counts = new Float64Array(distinct * K);
+  for (let i = 0; i < rows; i++) counts[idOf[i] * K + y[i]]++;
+  const out = new Float32Array(distinct * cols);
+  for (let j = 0; j < distinct; j++) out.set(data.subarray(keep[j] * cols, (keep[j] + 1) * cols), j * cols);
+  return { X: { data: out, rows: distinct, cols }, counts };
 }

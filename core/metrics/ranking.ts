@@ -4,7 +4,7 @@
  */
 export function rocAuc(isPositive: ArrayLike<boolean>, score: ArrayLike<number>): number {
   const n = score.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a] - score[b]);
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a] - score[b]);
   let nPos = 0;
   let rankSum = 0;
   for (let i = 0; i < n; ) {
@@ -27,7 +27,7 @@ export function rocAuc(isPositive: ArrayLike<boolean>, score: ArrayLike<number>)
 /** Average precision (area under the precision-recall curve, scikit-learn's step-wise definition). */
 export function averagePrecision(isPositive: ArrayLike<boolean>, score: ArrayLike<number>): number {
   const n = score.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[b] - score[a]);
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => score[b] - score[a]);
   let nPos = 0;
   for (let i = 0; i < n; i++) if (isPositive[i]) nPos++;
   if (!nPos) return NaN;

@@ -62,7 +62,7 @@ export class Knn extends ModelBase<typeof KnnParams, State> implements Classifie
     const pts = this.points!;
     const cnt = this.counts!;
     const m = pts.length / cols;
-    const k = Math.max(...stages);
+    const k = stages.reduce((a, b) => Math.max(a, b));
     // The k nearest distinct rows always hold the k nearest neighbours (each stands for >= 1 row).
     const bestD = new Float64Array(k + 1);
     const bestI = new Int32Array(k + 1);

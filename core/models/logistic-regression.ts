@@ -164,7 +164,7 @@ function largestEigen(X: Matrix, w: Float32Array): number {
   for (let it = 0; it < 100; it++) {
     const next = new Float64Array(d);
     for (let a = 0; a < d; a++) for (let c = 0; c < d; c++) next[a] += G[a * d + c] * v[c];
-    const norm = Math.hypot(...next);
+    const norm = Math.sqrt(next.reduce((s, x) => s + x * x, 0));
     if (norm === 0) return 1;
     const changed = Math.abs(norm - lambda) < 1e-9 * norm;
     lambda = norm;

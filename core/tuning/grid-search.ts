@@ -61,7 +61,7 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   for (const group of groups) {
     for (let f = 0; f < cache.folds.length; f++) {
       const fold = cache.get(f, family.scale);
-      const top = group.stages.length ? { ...group.base, [family.stageParam!]: Math.max(...group.stages) } : group.base;
+      const top = group.stages.length ? { ...group.base, [family.stageParam!]: group.stages.reduce((a, b) => Math.max(a, b)) } : group.base;
       const model = createModel(family.kind, top);
       await model.fit(fold.Xtrain, fold.ytrain, { nClasses: K });
       const probas = group.stages.length && isStaged(model) ? model.predictProbaStaged(fold.Xval, group.stages) : [model.predictProba(fold.Xval)];

@@ -28,8 +28,8 @@ export class NumericDomain {
     // Only a listed value can pass; the ones that also pass the other rules become the mask.
     const passing = spec.values?.filter((v) => this.fits(v)) ?? [];
     if (passing.length === 0 || !passing.every(Number.isInteger)) return;
-    const lo = Math.min(...passing);
-    if (Math.max(...passing) - lo >= 32) return;
+    const lo = passing.reduce((a, b) => Math.min(a, b));
+    if (passing.reduce((a, b) => Math.max(a, b)) - lo >= 32) return;
     let mask = 0;
     for (const v of passing) mask |= 1 << (v - lo);
     [this.lo, this.mask] = [lo, mask];

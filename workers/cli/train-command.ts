@@ -92,7 +92,7 @@ async function workerCount(config: Config, connection: ReturnType<typeof redisCo
   const queues = STAGES.map((s) => new Queue(QUEUE_OF[s], { connection, prefix: config.TM_QUEUE_PREFIX }));
   try {
     const counts = await Promise.all(queues.map((q) => q.getWorkersCount()));
-    return Math.min(...counts);
+    return counts.reduce((a, b) => Math.min(a, b), Infinity);
   } finally {
     await Promise.all(queues.map((q) => q.close()));
   }

@@ -34,7 +34,7 @@ export function growClassTree(X: BinnedMatrix, y: Int32Array, w: Float64Array, K
   for (let i = 0; i < X.rows; i++) if (w[i] > 0) rowsAll.push(i);
   const rows = Int32Array.from(rowsAll);
   const tree = new TreeBuffer(K);
-  const maxBins = Math.max(...X.nBins);
+  const maxBins = X.nBins.reduce((a, b) => Math.max(a, b), 0);
   const hist = new Float64Array(maxBins * K);
   const leftTot = new Float64Array(K);
   const total = new Float64Array(K);
