@@ -43,4 +43,19 @@ describe('driftReport', () => {
     expect(r.columns.every((c) => !c.drifted)).toBe(true);
     expect(r.share).toBe(0);
   });
+
+  it('compares a seeded sample of maxRows per side on large data, with the same verdicts', () => {
+    const ref = frame(300_000, 0, 7);
+    const cur = frame(150_000, 15, 8);
+    const full = driftReport(ref, cur, { maxRows: 1_000_000 });
+    const r = driftReport(ref, cur, { maxRows: 20_000 });
+    expect(r).toMatchObject({ referenceRows: 300_000, currentRows: 150_000, comparedRows: { reference: 20_000, current: 20_000 } });
+    expect(full.comparedRows).toEqual({ reference: 300_000, current: 150_000 });
+    expect(r.columns.map((c) => c.drifted)).toEqual(full.columns.map((c) => c.drifted));
+    r.columns.forEach((c, i) => expect(Math.abs(c.score - full.columns[i].score)).toBeLessThan(0.03));
+    expect(driftReport(ref, cur, { maxRows: 20_000 })).toEqual(r);
+    expect(by(r).bytes.histogram.reference.reduce((a, b) => a + b, 0)).toBe(20_000);
+  });
 });
+
+const by = (r: ReturnType<typeof driftReport>) => Object.fromEntries(r.columns.map((c) => [c.column, c]));
