@@ -2,7 +2,7 @@ import { takeDataset, type Dataset } from '../data/frame.js';
 import type { Matrix } from '../data/matrix.js';
 import { stratifiedKFold } from '../data/split.js';
 import { Preprocessor } from '../transform/preprocessor.js';
-import { stratifiedOrder, stratifiedSample } from './row-sample.js';
+import { stratifiedOrder, stratifiedSample } from '../data/stratified-order.js';
 
 export interface FoldData {
   Xtrain: Matrix;

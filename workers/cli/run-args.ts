@@ -2,7 +2,8 @@ import { execSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { parseDatasetSchema, RunSpec } from '../../schema/index.js';
+import { searchProblems } from '../../core/tuning/run-families.js';
+import { parseDatasetSchema, parseRunConfig, RunConfigError, RunSpec, TimeBudget } from '../../schema/index.js';
 import { sourceFromArg } from './source-arg.js';
 
 /** A new run id: prefix, UTC time, a random suffix (no ':' and never all digits, as BullMQ needs). */
@@ -17,8 +18,13 @@ export const RUN_OPTIONS = {
   schema: { type: 'string', default: 'schema/phishing.yaml' },
   collection: { type: 'string' },
   families: { type: 'string' },
-  folds: { type: 'string', default: '3' },
+  /** Default 3, or the run file's. */
+  folds: { type: 'string' },
   name: { type: 'string' },
+  /** Seconds or a duration (90s, 4m, 1h) for the whole run; 0 = no limit. Default: the run file's, else TM_TIME_BUDGET_SECONDS. */
+  'time-budget': { type: 'string' },
+  /** A run file (YAML or JSON): timeBudget, families, folds, per-family search overrides. */
+  config: { type: 'string' },
 } as const;
 
 function gitCommit(): string | undefined {
@@ -29,20 +35,32 @@ function gitCommit(): string | undefined {
   }
 }
 
-/** A run spec from those options: reads and checks the schema file, resolves the data source. */
+/**
+ * A run spec from those options: reads and checks the schema file and the run file, resolves the
+ * data source. Options given on the command line win over the run file, which wins over defaults.
+ */
 export async function runSpecFromArgs(
-  a: { data?: string; schema?: string; collection?: string; families?: string; folds?: string; name?: string },
+  a: { data?: string; schema?: string; collection?: string; families?: string; folds?: string; name?: string; 'time-budget'?: string; config?: string },
   prefix?: string,
+  defaults: { timeBudgetSeconds?: number } = {},
 ): Promise<RunSpec> {
   const text = await readFile(a.schema!, 'utf8');
   const name = parseDatasetSchema(text, a.schema).name;
-  return RunSpec.parse({
+  const file = a.config ? parseRunConfig(await readFile(a.config, 'utf8'), a.config) : {};
+  const budget = a['time-budget'] === undefined ? undefined : TimeBudget.safeParse(a['time-budget']);
+  if (budget && !budget.success) throw new RunConfigError(`--time-budget ${a['time-budget']}: must be seconds or a duration such as 90s, 4m, 1h`);
+  const run = RunSpec.parse({
     runId: newRunId(prefix),
     modelName: a.name ?? name,
     source: sourceFromArg(a.data!, a.collection ?? name),
     schema: parseYaml(text) as Record<string, unknown>,
-    families: a.families?.split(','),
-    folds: Number(a.folds),
+    families: a.families?.split(',') ?? file.families,
+    folds: a.folds === undefined ? file.folds : Number(a.folds),
     gitCommit: gitCommit(),
+    timeBudgetSeconds: budget?.data ?? file.timeBudget ?? defaults.timeBudgetSeconds,
+    search: file.search,
   });
+  const problems = searchProblems(run.families, run.search);
+  if (problems.length) throw new RunConfigError(`${a.config ?? 'run options'}: bad search settings`, problems);
+  return run;
 }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { RegisterResult } from '../../schema/jobs.js';
-import { STAGES, type Config } from '../../schema/index.js';
+import { RunConfigError, STAGES, type Config } from '../../schema/index.js';
 import { getJson } from '../../core/artifacts/json.js';
 import { runKeys } from '../../core/pipeline/run-keys.js';
 import type { ValidationReport } from '../../core/validation/validate-dataset.js';
@@ -20,7 +20,14 @@ export async function trainCommand(argv: string[], config: Config, log: Logger):
     args: argv,
     options: { ...RUN_OPTIONS, follow: { type: 'boolean', default: false }, 'local-worker': { type: 'string', default: 'auto' }, 'unless-served': { type: 'boolean', default: false } },
   });
-  const run = await runSpecFromArgs(a);
+  let run;
+  try {
+    run = await runSpecFromArgs(a, undefined, { timeBudgetSeconds: config.TM_TIME_BUDGET_SECONDS });
+  } catch (err) {
+    if (!(err instanceof RunConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return 2;
+  }
   const { runId } = run;
   if (a['unless-served']) {
     // A deployment's bootstrap job: train the first model only.
@@ -45,7 +52,7 @@ export async function trainCommand(argv: string[], config: Config, log: Logger):
       process.stdout.write(`${runId}\n`);
       return 0;
     }
-    process.stderr.write(`run ${runId}: ${run.source.kind} ${'path' in run.source ? run.source.path : ''}\n`);
+    process.stderr.write(`run ${runId}: ${run.source.kind} ${'path' in run.source ? run.source.path : ''}, time budget ${run.timeBudgetSeconds ? `${run.timeBudgetSeconds} s` : 'none'}\n`);
     const result = (await followRun(runId, () => redisConnection(config.REDIS_URL, 'worker'), config.TM_QUEUE_PREFIX, () => producer.enqueue(run))) as RegisterResult;
     process.stdout.write(`${metricsTable(runId, result)}\n`);
     return 0;

@@ -1,4 +1,4 @@
-import { Rng } from '../data/rng.js';
+import { Rng } from './rng.js';
 
 /**
  * A seeded order of row indices whose every prefix is stratified: each class's rows are shuffled
