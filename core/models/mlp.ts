@@ -92,6 +92,30 @@ export class Mlp extends ModelBase<typeof MlpParams, State> implements Classifie
     const t = targets(train.y, K);
     const val = held && { x: toTensor(held.val.X), t: targets(held.val.y, K) };
     const order = Int32Array.from({ length: n }, (_, i) => i);
+    try {
+      this.train(layers, optimizer, names, x, t, val, order, rng, K, opts);
+    } finally {
+      // Also when a progress callback throws to stop the fit: no tensor outlives it.
+      tf.dispose([x, t, ...(val ? [val.x, val.t] : []), ...layers.flatMap((l) => [l.w, l.b])]);
+      optimizer.dispose();
+    }
+  }
+
+  /** The epochs; sets the fitted state. */
+  private train(
+    layers: Layer[],
+    optimizer: tf.Optimizer,
+    names: string[],
+    x: tf.Tensor2D,
+    t: tf.Tensor2D,
+    val: { x: tf.Tensor2D; t: tf.Tensor2D } | undefined,
+    order: Int32Array,
+    rng: Rng,
+    K: number,
+    opts: FitOptions,
+  ): void {
+    const p = this.params;
+    const n = order.length;
     let best = Infinity;
     let bestWeights: Float32Array[] | undefined;
     let stale = 0;
@@ -120,15 +144,14 @@ export class Mlp extends ModelBase<typeof MlpParams, State> implements Classifie
       }
       opts.onProgress?.(epoch, p.maxEpochs);
     }
-    if (bestWeights) layers.forEach((l, i) => (l.w.assign(tf.tensor2d(bestWeights[2 * i], [l.fanIn, l.out])), l.b.assign(tf.tensor1d(bestWeights[2 * i + 1]))));
+    // With early stopping, the best epoch's weights.
+    const weights = bestWeights ?? layers.flatMap((l) => [l.w.dataSync() as Float32Array, l.b.dataSync() as Float32Array]);
     this.state = {
       nClasses: K,
-      cols: X.cols,
+      cols: x.shape[1],
       epochs: epoch,
-      layers: layers.map((l) => ({ kernel: Array.from(l.w.dataSync()), bias: Array.from(l.b.dataSync()), in: l.fanIn, out: l.out })),
+      layers: layers.map((l, i) => ({ kernel: Array.from(weights[2 * i]), bias: Array.from(weights[2 * i + 1]), in: l.fanIn, out: l.out })),
     };
-    tf.dispose([x, t, ...(val ? [val.x, val.t] : []), ...layers.flatMap((l) => [l.w, l.b])]);
-    optimizer.dispose();
   }
 
   predictProba(X: Matrix): Float64Array {

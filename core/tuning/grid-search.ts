@@ -10,7 +10,7 @@ import { LARGE_ROWS, type Family } from './families.js';
 import { FitCost } from './fit-cost.js';
 import { FoldCache } from './fold-cache.js';
 import { expandGrid, groupByStage, type Params } from './grid.js';
-import { halvingRounds, type HalvingOptions } from './halving.js';
+import { halvingRounds, type HalvingOptions, type HalvingRound } from './halving.js';
 import { searchInThreads, type SearchOutcome } from './parallel-search.js';
 
 export interface ConfigScore {
@@ -70,12 +70,16 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
 const int = (n: number) => n.toLocaleString('en-US');
 
+/** Rows of the probe fit that measures a family's cost before a search with a deadline is planned. */
+export const PROBE_ROWS = 1000;
+
 /**
  * Searches one family's grid by successive halving with stratified k-fold CV (each round scores
- * the surviving configs on 3 times more rows and keeps the best third), stops before a fit that
- * would overrun `opts.deadline`, and refits the best config on all rows, or on as many as the time
- * left allows (estimated from the measured fold fits). The best config is the best of the last
- * round that scored any.
+ * the surviving configs on 3 times more rows and keeps the best third) and refits the best config
+ * on all rows. With a deadline (`opts.deadline`): a probe fit on PROBE_ROWS rows measures the cost,
+ * the first round's rows shrink until the rounds and the refit fit in the time, no fit starts that
+ * would overrun it (one that does is stopped), and the refit takes as many rows as the time left
+ * allows. The best config is the best of the last round that scored any (on the folds it finished).
  */
 export async function searchFamily(family: Family, data: Dataset, cache: FoldCache, opts: SearchOptions = {}): Promise<FamilyResult> {
   const started = Date.now();
@@ -94,9 +98,17 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   if (large) notes.push(`${family.kind}: ${int(n)} rows, so the smaller grid for large data`);
   const configs = expandGrid(large ? family.largeGrid! : family.grid).map((p) => ({ ...family.fixed, ...p }));
   let alive = groupByStage(configs, family.stageParam);
-  const rounds = halvingRounds(alive.length, n, opts.halving);
-  const total = rounds.reduce((s, r) => s + r.candidates * k, 0) + 1;
   const cost = new FitCost(family.lazy);
+  const score = (group: (typeof alive)[number], rows: number, folds: number, onFold: () => void) =>
+    scoreGroup(family, group, cache, rows, folds, K, data.positiveClass, cost, deadline, onFold);
+  let rounds = halvingRounds(alive.length, n, opts.halving);
+  if (Number.isFinite(deadline)) {
+    await score(alive[0], Math.min(rounds[0].rows, PROBE_ROWS), 1, () => undefined);
+    const planned = planRounds(rounds, n, k, cost, (deadline - Date.now()) / 1000, opts.halving);
+    if (planned[0].rows < rounds[0].rows) notes.push(`${family.kind}: first halving round on ${int(planned[0].rows)} rows to fit the time budget`);
+    rounds = planned;
+  }
+  const total = rounds.reduce((s, r) => s + r.candidates * k, 0) + 1;
   const scored: ConfigScore[] = [];
   let best: ConfigScore | undefined;
   let done = 0;
@@ -109,22 +121,26 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
     const valRows = round.rows - trainRows;
     const ranked: { group: (typeof alive)[number]; top: ConfigScore }[] = [];
     for (const group of alive.slice(0, round.candidates)) {
-      if (cost.measured && Date.now() + 1000 * (k * cost.fold(trainRows, valRows) + cost.fit(n)) > deadline) {
+      if (cost.measured && Date.now() + 1000 * (k * cost.fold(trainRows, valRows) + cost.fit(n)) > deadline && (best || ranked.length)) {
         stoppedEarly = true;
         break;
       }
-      const perStage = await scoreGroup(family, group, cache, round.rows, K, data.positiveClass, cost, deadline, () => {
+      const perStage = await score(group, round.rows, k, () => {
         done++;
         progress();
       });
-      if (!perStage) {
+      const complete = perStage[0].folds.length === k;
+      // A group the deadline cut short still counts when nothing else was scored: best so far.
+      if (complete || (!best && !ranked.length && perStage[0].folds.length)) {
+        const results = perStage.map(({ params, folds }) => ({ params, cvF1: mean(folds), cvF1Sd: sd(folds), rows: round.rows }));
+        scored.push(...results);
+        // Highest mean wins; the first config in grid order wins ties.
+        ranked.push({ group, top: results.reduce((a, b) => (b.cvF1 > a.cvF1 ? b : a)) });
+      }
+      if (!complete) {
         stoppedEarly = true;
         break;
       }
-      const results = perStage.map(({ params, folds }) => ({ params, cvF1: mean(folds), cvF1Sd: sd(folds), rows: round.rows }));
-      scored.push(...results);
-      // Highest mean wins; the first config in grid order wins ties.
-      ranked.push({ group, top: results.reduce((a, b) => (b.cvF1 > a.cvF1 ? b : a)) });
     }
     if (ranked.length) best = ranked.reduce((a, b) => (b.top.cvF1 > a.top.cvF1 ? b : a)).top;
     if (stoppedEarly) break;
@@ -136,7 +152,7 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
 
   const fitStarted = Date.now();
   const affordable = cost.rowsWithin((0.9 * (deadline - fitStarted)) / 1000);
-  const refitRows = Math.min(n, Math.max(best.rows, affordable));
+  const refitRows = Math.min(n, Math.max(Math.min(best.rows, PROBE_ROWS), affordable));
   if (refitRows < n) notes.push(`${family.kind}: refit on a stratified sample of ${int(refitRows)} of ${int(n)} rows (time budget)`);
   const pipeline = await fitPipeline(family, best.params, cache.subsample(refitRows), deadline);
   const end = Date.now();
@@ -159,29 +175,55 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
 }
 
 /**
- * Scores one group (configs differing only in the stage param) on every fold of the `rows`-row
- * sample with one fit per fold; undefined when the deadline passes before the folds are done.
+ * Halving rounds that fit in `seconds` with the refit: the refit gets at most half the time, and
+ * the first round's rows halve (down to PROBE_ROWS) until the estimated cost of every round fits
+ * in the rest. Rounds of equal rows cost about the same (a third of the configs on 3 times the rows).
+ */
+function planRounds(rounds: HalvingRound[], n: number, k: number, cost: FitCost, seconds: number, halving?: HalvingOptions): HalvingRound[] {
+  const searchSeconds = 0.9 * seconds - Math.min(cost.fit(n), seconds / 2);
+  const estimate = (rs: HalvingRound[]) => rs.reduce((s, r) => s + r.candidates * k * cost.fold(Math.round((r.rows * (k - 1)) / k), Math.round(r.rows / k)), 0);
+  let plan = rounds;
+  while (estimate(plan) > searchSeconds && plan[0].rows > PROBE_ROWS) {
+    const rows0 = Math.max(PROBE_ROWS, Math.floor(plan[0].rows / 2));
+    plan = halvingRounds(rounds[0].candidates, n, { ...halving, minRows: rows0, maxStartRows: rows0 });
+  }
+  return plan;
+}
+
+/**
+ * Scores one group (configs differing only in the stage param) on the first `folds` folds of the
+ * `rows`-row sample, one fit per fold. A fit still running at the deadline is stopped (through its
+ * progress callback) and the folds finished so far are returned.
  */
 async function scoreGroup(
   family: Family,
   group: { base: Params; stages: number[] },
   cache: FoldCache,
   rows: number,
+  folds: number,
   K: number,
   positiveClass: number,
   cost: FitCost,
   deadline: number,
   onFold: () => void,
-): Promise<{ params: Params; folds: number[] }[] | undefined> {
+): Promise<{ params: Params; folds: number[] }[]> {
   const staged = group.stages.length > 0;
   const paramsAt = (stage?: number) => (staged ? { ...group.base, [family.stageParam!]: stage } : group.base);
   const out = (staged ? group.stages : [undefined]).map((s) => ({ params: paramsAt(s), folds: [] as number[] }));
-  for (let f = 0; f < cache.k; f++) {
-    if (f > 0 && Date.now() > deadline) return undefined;
+  const stopAtDeadline = () => {
+    if (Date.now() > deadline) throw new FitStopped();
+  };
+  for (let f = 0; f < folds; f++) {
+    if (f > 0 && Date.now() > deadline) break;
     const fold = cache.get(rows, f, family.scale);
     const t0 = performance.now();
     const model = createModel(family.kind, staged ? paramsAt(group.stages[group.stages.length - 1]) : group.base);
-    await model.fit(fold.Xtrain, fold.ytrain, { nClasses: K, deadline });
+    try {
+      await model.fit(fold.Xtrain, fold.ytrain, { nClasses: K, deadline, onProgress: stopAtDeadline });
+    } catch (err) {
+      if (err instanceof FitStopped) break;
+      throw err;
+    }
     const t1 = performance.now();
     const probas = staged && isStaged(model) ? model.predictProbaStaged(fold.Xval, group.stages) : [model.predictProba(fold.Xval)];
     cost.record(fold.ytrain.length, (t1 - t0) / 1000, fold.yval.length, (performance.now() - t1) / 1000);
@@ -190,6 +232,9 @@ async function scoreGroup(
   }
   return out;
 }
+
+/** Thrown from a fit's progress callback to stop a fold fit at the deadline. */
+class FitStopped extends Error {}
 
 /** Fits preprocessing and one model with `params` on all of `data`; iterative models stop adding epochs at `deadline`. */
 export async function fitPipeline(family: Pick<Family, 'kind' | 'scale'>, params: Params, data: Dataset, deadline?: number): Promise<Pipeline> {

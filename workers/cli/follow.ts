@@ -61,7 +61,7 @@ export async function followRun(
           if (typeof p.percent === 'number') update(stage, jobId, { percent: p.percent, state: 'active', note: p.secondsLeft === undefined ? undefined : `${timeText(p.secondsLeft)} left` });
         });
         events.on('completed', ({ jobId, returnvalue }) => {
-          const skipped = (returnvalue as { skipped?: string } | undefined)?.skipped;
+          const skipped = stage === 'train-family' ? (returnvalue as { skipped?: string } | undefined)?.skipped : undefined;
           update(stage, jobId, { percent: 100, state: 'done', note: skipped ? `skipped: ${skipped}` : undefined });
           if (stage === 'register' && jobId === `${runId}-register`) resolve(returnvalue);
         });
