@@ -13,7 +13,7 @@ import type { ModelJSON } from '../models/model.js';
 import { Pipeline } from '../models/pipeline.js';
 import { decidePromotion } from '../registry/promotion.js';
 import { Preprocessor } from '../transform/preprocessor.js';
-import { MIN_FAMILY_SECONDS, NoTimeLeftError, registerReserveMs } from '../tuning/budget.js';
+import { familyDeadline, NoTimeLeftError, registerReserveMs } from '../tuning/budget.js';
 import type { Family } from '../tuning/families.js';
 import { FoldCache } from '../tuning/fold-cache.js';
 import { searchInTurn } from '../tuning/grid-search.js';
@@ -125,8 +125,12 @@ export async function trainFamily(run: RunSpec, kind: string, deps: StageDeps): 
   const at = families.findIndex((f) => f.kind === kind);
   if (at < 0) throw new PermanentError(`model family "${kind}" is not one of this run's (${families.map((f) => f.kind).join(', ')})`);
   const searchDeadline = run.deadline === undefined ? undefined : run.deadline - registerReserveMs(run.timeBudgetSeconds);
-  const skipped = { family: kind, skipped: 'no time left' };
-  if (at > 0 && searchDeadline !== undefined && searchDeadline - Date.now() < MIN_FAMILY_SECONDS * 1000) return skipped;
+  const skip = async () => {
+    const skipped = { family: kind, skipped: 'no time left' };
+    await putJson(deps.store, keys.familyResult(kind), skipped);
+    return skipped;
+  };
+  if (at > 0 && searchDeadline !== undefined && familyDeadline(Date.now(), searchDeadline, families.slice(at), availableParallelism()) === undefined) return skip();
   const train = await loadDataset(deps, keys.train);
   const cache = new FoldCache(train, run.folds, run.seed);
   let r;
@@ -137,7 +141,7 @@ export async function trainFamily(run: RunSpec, kind: string, deps: StageDeps): 
       onProgress: ({ done, total, secondsLeft }) => deps.onProgress?.(Math.floor((100 * done) / total), secondsLeft),
     });
   } catch (err) {
-    if (err instanceof NoTimeLeftError) return skipped;
+    if (err instanceof NoTimeLeftError) return skip();
     throw err;
   }
   const result = {

@@ -32,15 +32,16 @@ export const KNN_MAX_ROWS = 20_000;
 
 /**
  * The default search: six families, the one that usually wins first and with the biggest share of
- * the time budget; families start in this order on free cores. Comments give the old scikit-learn
- * grid each one covers.
+ * the time budget; families start in this order on free cores. Each grid lists the usual best
+ * values first: the first group is the probe and what a search cut by its deadline falls back to.
+ * Comments give the old scikit-learn grid each one covers.
  */
 export const DEFAULT_FAMILIES: Family[] = [
   // HistGradientBoosting: learning_rate [0.05, 0.1, 0.2] x max_iter [100, 300] x max_leaf_nodes [15, 31, 63] (18);
   // GradientBoosting n_estimators [50, 100, 200] x learning_rate [0.1, 0.05] x max_depth [3, 5] is covered by the sizes.
   {
     kind: 'gradient_boosting',
-    grid: { learningRate: [0.05, 0.1, 0.2], maxLeafNodes: [15, 31, 63], maxIter: [50, 100, 200, 300] },
+    grid: { learningRate: [0.1, 0.05, 0.2], maxLeafNodes: [31, 15, 63], maxIter: [50, 100, 200, 300] },
     largeGrid: { learningRate: [0.1, 0.2], maxLeafNodes: [31, 63], maxIter: [50, 100, 200] },
     stageParam: 'maxIter',
     scale: false,
@@ -69,14 +70,14 @@ export const DEFAULT_FAMILIES: Family[] = [
   // LogisticRegression: C [0.01, 0.1, 1, 10] x penalty [l1, l2] x solver [liblinear, saga] (16)
   {
     kind: 'logistic_regression',
-    grid: { C: [0.01, 0.1, 1, 10], penalty: ['l1', 'l2'], balanced: [false, true] },
-    largeGrid: { C: [0.1, 1, 10], penalty: ['l2'] },
+    grid: { C: [1, 0.1, 10, 0.01], penalty: ['l2', 'l1'], balanced: [false, true] },
+    largeGrid: { C: [1, 0.1, 10], penalty: ['l2'] },
     scale: true,
   },
   // KNeighbors: n_neighbors [3, 5, 7] x weights [uniform, distance] (6), on at most KNN_MAX_ROWS rows.
   {
     kind: 'knn',
-    grid: { weights: ['uniform', 'distance'], nNeighbors: [3, 5, 7, 9] },
+    grid: { weights: ['distance', 'uniform'], nNeighbors: [3, 5, 7, 9] },
     stageParam: 'nNeighbors',
     scale: true,
     maxRows: KNN_MAX_ROWS,

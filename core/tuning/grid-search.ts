@@ -5,7 +5,7 @@ import { isStaged, type Classifier } from '../models/model.js';
 import { Pipeline } from '../models/pipeline.js';
 import { createModel } from '../models/registry.js';
 import { Preprocessor } from '../transform/preprocessor.js';
-import { familyDeadline, MIN_FAMILY_SECONDS, NoTimeLeftError } from './budget.js';
+import { familyDeadline, NoTimeLeftError } from './budget.js';
 import { LARGE_ROWS, type Family } from './families.js';
 import { FitCost } from './fit-cost.js';
 import { FoldCache } from './fold-cache.js';
@@ -76,15 +76,17 @@ export const PROBE_ROWS = 1000;
 /**
  * Searches one family's grid by successive halving with stratified k-fold CV (each round scores
  * the surviving configs on 3 times more rows and keeps the best third) and refits the best config
- * on all rows. With a deadline (`opts.deadline`): a probe fit on PROBE_ROWS rows measures the cost,
- * the first round's rows shrink until the rounds and the refit fit in the time, no fit starts that
- * would overrun it (one that does is stopped), and the refit takes as many rows as the time left
- * allows. The best config is the best of the last round that scored any (on the folds it finished).
+ * on all rows. With a deadline (`opts.deadline`): a probe fit of the first config on PROBE_ROWS
+ * rows measures the cost (it is never stopped, so a family that starts always ends with a model),
+ * the plan shrinks the first round's rows and the ensemble sizes until the rounds and the refit fit
+ * in the time, no fit starts that would overrun it (one that does is stopped), and the refit takes
+ * as many rows as the time left allows. The best config is the best of the last round that scored
+ * any (on the folds it finished), else the probe's.
  */
 export async function searchFamily(family: Family, data: Dataset, cache: FoldCache, opts: SearchOptions = {}): Promise<FamilyResult> {
   const started = Date.now();
   const deadline = opts.deadline ?? Infinity;
-  if (deadline - started < MIN_FAMILY_SECONDS * 1000) throw new NoTimeLeftError(family.kind);
+  if (deadline <= started) throw new NoTimeLeftError(family.kind);
   const notes: string[] = [];
   if (family.maxRows && data.labels.length > family.maxRows) {
     notes.push(`${family.kind}: searched and fitted on a stratified sample of ${int(family.maxRows)} of ${int(data.labels.length)} rows (its row cap)`);
@@ -99,14 +101,22 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   const configs = expandGrid(large ? family.largeGrid! : family.grid).map((p) => ({ ...family.fixed, ...p }));
   let alive = groupByStage(configs, family.stageParam);
   const cost = new FitCost(family.lazy);
-  const score = (group: (typeof alive)[number], rows: number, folds: number, onFold: () => void) =>
-    scoreGroup(family, group, cache, rows, folds, K, data.positiveClass, cost, deadline, onFold);
   let rounds = halvingRounds(alive.length, n, opts.halving);
+  // The probe's score is the fallback when the deadline leaves nothing better.
+  let fallback: ConfigScore | undefined;
   if (Number.isFinite(deadline)) {
-    await score(alive[0], Math.min(rounds[0].rows, PROBE_ROWS), 1, () => undefined);
-    const planned = planRounds(rounds, n, k, cost, (deadline - Date.now()) / 1000, opts.halving);
-    if (planned[0].rows < rounds[0].rows) notes.push(`${family.kind}: first halving round on ${int(planned[0].rows)} rows to fit the time budget`);
-    rounds = planned;
+    const probeRows = Math.min(rounds[0].rows, PROBE_ROWS);
+    const probe = await scoreGroup(family, alive[0], cache, probeRows, 1, K, data.positiveClass, cost, Infinity, () => undefined);
+    fallback = probe.map(({ params, folds }) => ({ params, cvF1: mean(folds), cvF1Sd: 0, rows: probeRows })).reduce((a, b) => (b.cvF1 > a.cvF1 ? b : a));
+    // Ensemble sizes set the fit cost of trees and boosting, not of KNN (lazy: the cost is in scoring).
+    const stages = family.lazy ? [] : alive[0].stages;
+    const plan = planRounds(rounds, n, k, cost, (deadline - Date.now()) / 1000, stages, opts.halving);
+    if (plan.rounds[0].rows < rounds[0].rows) notes.push(`${family.kind}: first halving round on ${int(plan.rounds[0].rows)} rows to fit the time budget`);
+    if (stages.length && plan.maxStage < stages[stages.length - 1]) {
+      notes.push(`${family.kind}: ${family.stageParam} up to ${plan.maxStage} to fit the time budget`);
+      alive = alive.map((g) => ({ ...g, stages: g.stages.filter((st) => st <= plan.maxStage) })).filter((g) => g.stages.length);
+    }
+    rounds = plan.rounds;
   }
   const total = rounds.reduce((s, r) => s + r.candidates * k, 0) + 1;
   const scored: ConfigScore[] = [];
@@ -125,7 +135,7 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
         stoppedEarly = true;
         break;
       }
-      const perStage = await score(group, round.rows, k, () => {
+      const perStage = await scoreGroup(family, group, cache, round.rows, k, K, data.positiveClass, cost, deadline, () => {
         done++;
         progress();
       });
@@ -146,6 +156,10 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
     if (stoppedEarly) break;
     // Stable sort: equal scores keep grid order.
     alive = ranked.sort((a, b) => b.top.cvF1 - a.top.cvF1).map((r) => r.group);
+  }
+  if (!best && fallback) {
+    best = fallback;
+    scored.push(fallback);
   }
   if (!best) throw new NoTimeLeftError(family.kind);
   if (stoppedEarly) notes.push(`${family.kind}: time budget reached after ${scored.length} config scores; best so far kept (scored on ${int(best.rows)} rows)`);
@@ -174,20 +188,40 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   };
 }
 
+/** Rows below which a halving round's ranking is mostly noise: the plan trims ensemble sizes before going lower. */
+const PLAN_MIN_ROWS = 2500;
+
 /**
- * Halving rounds that fit in `seconds` with the refit: the refit gets at most half the time, and
- * the first round's rows halve (down to PROBE_ROWS) until the estimated cost of every round fits
- * in the rest. Rounds of equal rows cost about the same (a third of the configs on 3 times the rows).
+ * Halving rounds that fit in `seconds` with the refit (which gets at most half the time): the first
+ * round's rows halve down to PLAN_MIN_ROWS, then the largest ensemble size searched (`stages`, whose
+ * fit cost grows with it) drops, then the rows halve down to PROBE_ROWS, until the estimated cost
+ * of every round fits. Rounds cost about the same each (a third of the configs on 3 times the rows).
  */
-function planRounds(rounds: HalvingRound[], n: number, k: number, cost: FitCost, seconds: number, halving?: HalvingOptions): HalvingRound[] {
+function planRounds(
+  rounds: HalvingRound[],
+  n: number,
+  k: number,
+  cost: FitCost,
+  seconds: number,
+  stages: number[],
+  halving?: HalvingOptions,
+): { rounds: HalvingRound[]; maxStage: number } {
   const searchSeconds = 0.9 * seconds - Math.min(cost.fit(n), seconds / 2);
-  const estimate = (rs: HalvingRound[]) => rs.reduce((s, r) => s + r.candidates * k * cost.fold(Math.round((r.rows * (k - 1)) / k), Math.round(r.rows / k)), 0);
+  const top = stages.length ? stages[stages.length - 1] : 1;
+  let maxStage = top;
+  const estimate = (rs: HalvingRound[]) =>
+    (maxStage / top) * rs.reduce((s, r) => s + r.candidates * k * cost.fold(Math.round((r.rows * (k - 1)) / k), Math.round(r.rows / k)), 0);
+  const shrinkTo = (floor: number) => {
+    while (estimate(plan) > searchSeconds && plan[0].rows > floor) {
+      const rows0 = Math.max(floor, Math.floor(plan[0].rows / 2));
+      plan = halvingRounds(rounds[0].candidates, n, { ...halving, minRows: rows0, maxStartRows: rows0 });
+    }
+  };
   let plan = rounds;
-  while (estimate(plan) > searchSeconds && plan[0].rows > PROBE_ROWS) {
-    const rows0 = Math.max(PROBE_ROWS, Math.floor(plan[0].rows / 2));
-    plan = halvingRounds(rounds[0].candidates, n, { ...halving, minRows: rows0, maxStartRows: rows0 });
-  }
-  return plan;
+  shrinkTo(Math.min(PLAN_MIN_ROWS, plan[0].rows));
+  for (let i = stages.length - 2; i >= 0 && estimate(plan) > searchSeconds; i--) maxStage = stages[i];
+  shrinkTo(PROBE_ROWS);
+  return { rounds: plan, maxStage };
 }
 
 /**
@@ -250,8 +284,10 @@ export async function fitPipeline(family: Pick<Family, 'kind' | 'scale'>, params
  * its share of a search deadline shared by `slots` families at a time (the `first` always gets a
  * minimal share): how training runs (one train-family job per family) and searchAll search.
  */
-export function searchInTurn(family: Family, pending: Family[], first: boolean, data: Dataset, cache: FoldCache, slots: number, opts: SearchOptions): Promise<FamilyResult> {
-  const deadline = opts.deadline === undefined ? undefined : familyDeadline(Date.now(), opts.deadline, [family, ...pending], slots, first);
+export async function searchInTurn(family: Family, pending: Family[], first: boolean, data: Dataset, cache: FoldCache, slots: number, opts: SearchOptions): Promise<FamilyResult> {
+  if (opts.deadline === undefined) return searchFamily(family, data, cache, opts);
+  const deadline = familyDeadline(Date.now(), opts.deadline, [family, ...pending], slots, first);
+  if (deadline === undefined) throw new NoTimeLeftError(family.kind);
   return searchFamily(family, data, cache, { ...opts, deadline });
 }
 

@@ -30,6 +30,10 @@ export async function searchInThreads(families: Family[], data: Dataset, threads
     for (let task = queue.shift(); task; task = queue.shift()) {
       const { family, index } = task;
       const deadline = opts.deadline === undefined ? undefined : familyDeadline(Date.now(), opts.deadline, [family, ...queue.map((t) => t.family)], threads, index === 0);
+      if (opts.deadline !== undefined && deadline === undefined) {
+        skipped.push({ family: family.kind, reason: 'no time left', index });
+        continue;
+      }
       const reply = await new Promise<Extract<SearchReply, { type: 'done' | 'failed' | 'skipped' }>>((resolve) => {
         const onMessage = (m: SearchReply) => {
           if (m.type === 'progress') return opts.onProgress?.(m.progress);
