@@ -46,16 +46,16 @@ describe('a time budget shared by families', () => {
 
   it('stops a search at its deadline with the best config so far and says so', async () => {
     const data = await dataset(3000, 32);
-    // 4 configs of 500 rounds on 3,000 rows (3 folds each) cannot all be scored in a second and a half.
-    const family: Family = { kind: 'gradient_boosting', grid: { maxLeafNodes: [31, 7], learningRate: [0.1, 0.3], maxIter: [500] }, scale: false };
+    // 8 configs of 150 rounds on 3,000 rows (3 folds each) cannot all be scored in 3 seconds; the probe (7 leaves, 1,000 rows) is quick.
+    const family: Family = { kind: 'gradient_boosting', grid: { maxLeafNodes: [7, 31, 63, 127], learningRate: [0.1, 0.3], maxIter: [150] }, scale: false };
     const started = Date.now();
-    const r = await searchFamily(family, data, new FoldCache(data, 3, 2), { seed: 2, deadline: started + 1500 });
+    const r = await searchFamily(family, data, new FoldCache(data, 3, 2), { seed: 2, deadline: started + 3000 });
     expect(r.stoppedEarly).toBe(true);
     expect(r.notes.join('\n')).toMatch(/time budget/);
     expect(r.configs.length).toBeGreaterThan(0);
-    expect(r.configs.length).toBeLessThan(4);
+    expect(r.configs.length).toBeLessThan(8);
     // What the search recorded: its seconds before the refit, within the deadline + 10 %.
-    expect(r.searchSeconds - r.fitSeconds).toBeLessThan(1.5 * 1.1);
+    expect(r.searchSeconds - r.fitSeconds).toBeLessThan(3 * 1.1);
   });
 
   it('searches KNN on a stratified sample of at most KNN_MAX_ROWS rows and says so', async () => {
