@@ -1,34 +1,65 @@
+/** One measured fold: rows fitted and seconds, rows scored and seconds. */
+interface Sample {
+  trainRows: number;
+  fitSeconds: number;
+  valRows: number;
+  scoreSeconds: number;
+}
+
 /**
  * Predicts fit and scoring seconds from measured fold fits, so a search stops before a fit that
- * would overrun its deadline and the refit is sized to the time left. Rates are the highest seen
- * (per training row; scoring per validation row, times the training rows for lazy learners such
- * as KNN, whose scoring searches them), so a guess errs long rather than short.
+ * would overrun its deadline and the refit is sized to the time left. Cost is affine in the rows
+ * (a fixed part per fit, such as a tree's split search over bins, plus a part per row), drawn
+ * through the slowest fit at the smallest and at the largest row count measured; with one row
+ * count, proportional to the rows. Scoring of lazy learners (KNN) grows with the training rows too.
  */
 export class FitCost {
-  private fitRate = 0;
-  private scoreRate = 0;
-  measured = false;
+  private samples: Sample[] = [];
 
   constructor(private readonly lazy = false) {}
 
+  get measured(): boolean {
+    return this.samples.length > 0;
+  }
+
   record(trainRows: number, fitSeconds: number, valRows: number, scoreSeconds: number): void {
-    this.fitRate = Math.max(this.fitRate, fitSeconds / Math.max(1, trainRows));
-    this.scoreRate = Math.max(this.scoreRate, scoreSeconds / Math.max(1, valRows * (this.lazy ? trainRows : 1)));
-    this.measured = true;
+    this.samples.push({ trainRows, fitSeconds, valRows, scoreSeconds });
   }
 
   /** Seconds to fit on `rows` rows. */
   fit(rows: number): number {
-    return this.fitRate * rows;
+    return affine(this.samples, (s) => s.trainRows, (s) => s.fitSeconds)(rows);
   }
 
   /** Seconds to fit on `trainRows` rows and score `valRows`. */
   fold(trainRows: number, valRows: number): number {
-    return this.fit(trainRows) + this.scoreRate * valRows * (this.lazy ? trainRows : 1);
+    const work = (s: Pick<Sample, 'trainRows' | 'valRows'>) => s.valRows * (this.lazy ? s.trainRows : 1);
+    return this.fit(trainRows) + affine(this.samples, work, (s) => s.scoreSeconds)(work({ trainRows, valRows }));
   }
 
   /** Most rows a fit can take in `seconds` (Infinity before any measurement). */
   rowsWithin(seconds: number): number {
-    return this.fitRate > 0 ? Math.floor(seconds / this.fitRate) : Infinity;
+    if (!this.measured) return Infinity;
+    const base = this.fit(0);
+    const perRow = this.fit(1_000_000) / 1_000_000 - base / 1_000_000;
+    return perRow > 0 ? Math.max(0, Math.floor((seconds - base) / perRow)) : Infinity;
   }
+}
+
+/** The line through the slowest sample at the smallest and at the largest x (through 0 with one x). */
+function affine(samples: Sample[], x: (s: Sample) => number, y: (s: Sample) => number): (at: number) => number {
+  if (!samples.length) return () => 0;
+  let lo = samples[0];
+  let hi = samples[0];
+  for (const s of samples) {
+    if (x(s) < x(lo) || (x(s) === x(lo) && y(s) > y(lo))) lo = s;
+    if (x(s) > x(hi) || (x(s) === x(hi) && y(s) > y(hi))) hi = s;
+  }
+  if (x(hi) === x(lo)) {
+    const rate = y(hi) / Math.max(1, x(hi));
+    return (at) => rate * at;
+  }
+  const slope = Math.max(0, (y(hi) - y(lo)) / (x(hi) - x(lo)));
+  const base = Math.max(0, y(lo) - slope * x(lo));
+  return (at) => base + slope * at;
 }

@@ -76,8 +76,8 @@ export const PROBE_ROWS = 1000;
 /**
  * Searches one family's grid by successive halving with stratified k-fold CV (each round scores
  * the surviving configs on 3 times more rows and keeps the best third) and refits the best config
- * on all rows. With a deadline (`opts.deadline`): a probe fit of the first config on PROBE_ROWS
- * rows measures the cost (it is never stopped, so a family that starts always ends with a model),
+ * on all rows. With a deadline (`opts.deadline`): probe fits of the first config on PROBE_ROWS rows
+ * (never stopped, so a family that starts always ends with a model) and on 3 times that measure the cost,
  * the plan shrinks the first round's rows and the ensemble sizes until the rounds and the refit fit
  * in the time, no fit starts that would overrun it (one that does is stopped), and the refit takes
  * as many rows as the time left allows. The best config is the best of the last round that scored
@@ -108,6 +108,9 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
     const probeRows = Math.min(rounds[0].rows, PROBE_ROWS);
     const probe = await scoreGroup(family, alive[0], cache, probeRows, 1, K, data.positiveClass, cost, Infinity, () => undefined);
     fallback = probe.map(({ params, folds }) => ({ params, cvF1: mean(folds), cvF1Sd: 0, rows: probeRows })).reduce((a, b) => (b.cvF1 > a.cvF1 ? b : a));
+    // A second, bigger probe (stopped at the deadline) separates the fixed cost of a fit from its cost per row.
+    const second = Math.min(rounds[0].rows, 3 * PROBE_ROWS);
+    if (second > probeRows) await scoreGroup(family, alive[0], cache, second, 1, K, data.positiveClass, cost, deadline, () => undefined);
     // Ensemble sizes set the fit cost of trees and boosting, not of KNN (lazy: the cost is in scoring).
     const stages = family.lazy ? [] : alive[0].stages;
     const plan = planRounds(rounds, n, k, cost, (deadline - Date.now()) / 1000, stages, opts.halving);
