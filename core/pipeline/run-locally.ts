@@ -18,7 +18,8 @@ export async function runLocally(run: RunSpec, deps: StageDeps, onStage?: (stage
   for (const f of familiesOf(run)) {
     onStage?.(`train-family:${f.kind}`);
     try {
-      const r = await trainFamily(run, f.kind, deps);
+      // One family at a time here: each gets its share of the budget for one slot.
+      const r = await trainFamily(run, f.kind, deps, 1);
       if ('skipped' in r) trained.skipped.push(r);
       else trained.families.push(FamilyResult.parse(r));
     } catch (err) {

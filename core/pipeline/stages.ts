@@ -118,8 +118,9 @@ export async function transform(run: RunSpec, deps: StageDeps): Promise<Transfor
  * Searches one family (successive halving, stratified k-fold CV on the training rows) within its
  * share of the run's deadline and stores its refit pipeline; reports it skipped when its share is
  * gone before it could start (never the first family, so a run always registers a model).
+ * `slots`: families searched side by side (train-family workers, about one per core).
  */
-export async function trainFamily(run: RunSpec, kind: string, deps: StageDeps): Promise<TrainFamilyResult> {
+export async function trainFamily(run: RunSpec, kind: string, deps: StageDeps, slots = availableParallelism()): Promise<TrainFamilyResult> {
   const keys = runKeys(run.runId);
   const families = familiesOf(run);
   const at = families.findIndex((f) => f.kind === kind);
@@ -130,12 +131,12 @@ export async function trainFamily(run: RunSpec, kind: string, deps: StageDeps): 
     await putJson(deps.store, keys.familyResult(kind), skipped);
     return skipped;
   };
-  if (at > 0 && searchDeadline !== undefined && familyDeadline(Date.now(), searchDeadline, families.slice(at), availableParallelism()) === undefined) return skip();
+  if (at > 0 && searchDeadline !== undefined && familyDeadline(Date.now(), searchDeadline, families.slice(at), slots) === undefined) return skip();
   const train = await loadDataset(deps, keys.train);
   const cache = new FoldCache(train, run.folds, run.seed);
   let r;
   try {
-    r = await searchInTurn(families[at], families.slice(at + 1), at === 0, train, cache, availableParallelism(), {
+    r = await searchInTurn(families[at], families.slice(at + 1), at === 0, train, cache, slots, {
       seed: run.seed,
       deadline: searchDeadline,
       onProgress: ({ done, total, secondsLeft }) => deps.onProgress?.(Math.floor((100 * done) / total), secondsLeft),
