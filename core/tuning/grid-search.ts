@@ -87,6 +87,8 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   const started = Date.now();
   const deadline = opts.deadline ?? Infinity;
   if (deadline <= started) throw new NoTimeLeftError(family.kind);
+  // Fold fits stop a little before the deadline: what cannot be stopped (data preparation, scoring) fits in the rest.
+  const stopBy = started + 0.95 * (deadline - started);
   const notes: string[] = [];
   if (family.maxRows && data.labels.length > family.maxRows) {
     notes.push(`${family.kind}: searched and fitted on a stratified sample of ${int(family.maxRows)} of ${int(data.labels.length)} rows (its row cap)`);
@@ -105,21 +107,12 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   // The probe's score is the fallback when the deadline leaves nothing better.
   let fallback: ConfigScore | undefined;
   if (Number.isFinite(deadline)) {
+    const fit = (rows: number, until: number) => scoreGroup(family, alive[0], cache, rows, 1, K, data.positiveClass, cost, until, () => undefined);
     const probeRows = Math.min(rounds[0].rows, PROBE_ROWS);
-    const probe = await scoreGroup(family, alive[0], cache, probeRows, 1, K, data.positiveClass, cost, Infinity, () => undefined);
-    fallback = probe.map(({ params, folds }) => ({ params, cvF1: mean(folds), cvF1Sd: 0, rows: probeRows })).reduce((a, b) => (b.cvF1 > a.cvF1 ? b : a));
+    fallback = (await fit(probeRows, Infinity)).map(({ params, folds }) => ({ params, cvF1: folds[0], cvF1Sd: 0, rows: probeRows })).reduce((a, b) => (b.cvF1 > a.cvF1 ? b : a));
     // A second, bigger probe (stopped at the deadline) separates the fixed cost of a fit from its cost per row.
-    const second = Math.min(rounds[0].rows, 3 * PROBE_ROWS);
-    if (second > probeRows) await scoreGroup(family, alive[0], cache, second, 1, K, data.positiveClass, cost, deadline, () => undefined);
-    // Ensemble sizes set the fit cost of trees and boosting, not of KNN (lazy: the cost is in scoring).
-    const stages = family.lazy ? [] : alive[0].stages;
-    const plan = planRounds(rounds, n, k, cost, (deadline - Date.now()) / 1000, stages, opts.halving);
-    if (plan.rounds[0].rows < rounds[0].rows) notes.push(`${family.kind}: first halving round on ${int(plan.rounds[0].rows)} rows to fit the time budget`);
-    if (stages.length && plan.maxStage < stages[stages.length - 1]) {
-      notes.push(`${family.kind}: ${family.stageParam} up to ${plan.maxStage} to fit the time budget`);
-      alive = alive.map((g) => ({ ...g, stages: g.stages.filter((st) => st <= plan.maxStage) })).filter((g) => g.stages.length);
-    }
-    rounds = plan.rounds;
+    if (rounds[0].rows > probeRows) await fit(Math.min(rounds[0].rows, 3 * PROBE_ROWS), stopBy);
+    ({ rounds, alive } = planSearch(family, rounds, alive, n, k, cost, (stopBy - Date.now()) / 1000, notes, opts.halving));
   }
   const total = rounds.reduce((s, r) => s + r.candidates * k, 0) + 1;
   const scored: ConfigScore[] = [];
@@ -132,13 +125,13 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   for (const round of rounds) {
     const trainRows = Math.round((round.rows * (k - 1)) / k);
     const valRows = round.rows - trainRows;
-    const ranked: { group: (typeof alive)[number]; top: ConfigScore }[] = [];
+    const ranked: { group: Group; top: ConfigScore }[] = [];
     for (const group of alive.slice(0, round.candidates)) {
-      if (cost.measured && Date.now() + 1000 * (k * cost.fold(trainRows, valRows) + cost.fit(n)) > deadline && (best || ranked.length)) {
+      if (cost.measured && Date.now() + 1000 * (k * cost.fold(trainRows, valRows) + cost.fit(n)) > stopBy && (best || ranked.length)) {
         stoppedEarly = true;
         break;
       }
-      const perStage = await scoreGroup(family, group, cache, round.rows, k, K, data.positiveClass, cost, deadline, () => {
+      const perStage = await scoreGroup(family, group, cache, round.rows, k, K, data.positiveClass, cost, stopBy, () => {
         done++;
         progress();
       });
@@ -189,6 +182,31 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
     stoppedEarly,
     notes,
   };
+}
+
+type Group = ReturnType<typeof groupByStage>[number];
+
+/** planRounds for a family: ensemble sizes drop from its groups when the plan says so; notes say what changed. */
+function planSearch(
+  family: Family,
+  rounds: HalvingRound[],
+  alive: Group[],
+  n: number,
+  k: number,
+  cost: FitCost,
+  seconds: number,
+  notes: string[],
+  halving?: HalvingOptions,
+): { rounds: HalvingRound[]; alive: Group[] } {
+  // Ensemble sizes set the fit cost of trees and boosting, not of KNN (lazy: the cost is in scoring).
+  const stages = family.lazy ? [] : alive[0].stages;
+  const plan = planRounds(rounds, n, k, cost, seconds, stages, halving);
+  if (plan.rounds[0].rows < rounds[0].rows) notes.push(`${family.kind}: first halving round on ${int(plan.rounds[0].rows)} rows to fit the time budget`);
+  if (stages.length && plan.maxStage < stages[stages.length - 1]) {
+    notes.push(`${family.kind}: ${family.stageParam} up to ${plan.maxStage} to fit the time budget`);
+    alive = alive.map((g) => ({ ...g, stages: g.stages.filter((st) => st <= plan.maxStage) })).filter((g) => g.stages.length);
+  }
+  return { rounds: plan.rounds, alive };
 }
 
 /** Rows below which a halving round's ranking is mostly noise: the plan trims ensemble sizes before going lower. */
