@@ -13,6 +13,7 @@ import { stageDepsFrom } from '../wiring.js';
 import { followRun } from './follow.js';
 import { metricsTable } from './metrics-table.js';
 import { RUN_OPTIONS, runSpecFromArgs } from './run-args.js';
+import { searchNotes } from './search-notes.js';
 
 /** `threatmatrix train`: enqueues a run; with --follow shows it live and prints the result. */
 export async function trainCommand(argv: string[], config: Config, log: Logger): Promise<number> {
@@ -55,6 +56,8 @@ export async function trainCommand(argv: string[], config: Config, log: Logger):
     process.stderr.write(`run ${runId}: ${run.source.kind} ${'path' in run.source ? run.source.path : ''}, time budget ${run.timeBudgetSeconds ? `${run.timeBudgetSeconds} s` : 'none'}\n`);
     const result = (await followRun(runId, () => redisConnection(config.REDIS_URL, 'worker'), config.TM_QUEUE_PREFIX, () => producer.enqueue(run))) as RegisterResult;
     process.stdout.write(`${metricsTable(runId, result)}\n`);
+    const notes = await searchNotes(stageDepsFrom(config).store, run);
+    if (notes.length) process.stdout.write(`search notes:\n${notes.map((n) => `  ${n}`).join('\n')}\n`);
     return 0;
   } catch (err) {
     process.stderr.write(`run ${runId} failed: ${(err as Error).message}\n`);
