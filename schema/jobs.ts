@@ -96,5 +96,6 @@ export function withDeadline(run: RunSpec, now = Date.now()): RunSpec {
   if (run.deadline !== undefined || run.timeBudgetSeconds === 0) return run;
   return { ...run, deadline: now + Math.round(run.timeBudgetSeconds * 1000) };
 }
+
 /** Stages in run order. */
 export const STAGES: StageName[] = ['ingest', 'validate', 'transform', 'train-family', 'train', 'register'];

@@ -1,5 +1,5 @@
-import { parseDatasetSchema, type DatasetSchema } from '../../schema/index.js';
 import { availableParallelism } from 'node:os';
+import { parseDatasetSchema, type DatasetSchema } from '../../schema/index.js';
 import type { IngestResult, RegisterResult, RunSpec, TrainFamilyResult, TrainResult, TransformResult, ValidateResult } from '../../schema/jobs.js';
 import { decodeDataset, encodeDataset } from '../artifacts/dataset-codec.js';
 import { canonicalJson, sha256 } from '../artifacts/digest.js';
