@@ -10,8 +10,8 @@ interface Sample {
  * Predicts fit and scoring seconds from measured fold fits, so a search stops before a fit that
  * would overrun its deadline and the refit is sized to the time left. Cost is affine in the rows
  * (a fixed part per fit, such as a tree's split search over bins, plus a part per row), drawn
- * through the slowest fit at the smallest and at the largest row count measured; with one row
- * count, proportional to the rows. Scoring of lazy learners (KNN) grows with the training rows too.
+ * through the slowest fit at the smallest and at the largest row count measured; with about one
+ * row count, proportional to the rows. Scoring of lazy learners (KNN) grows with the training rows too.
  */
 export class FitCost {
   private samples: Sample[] = [];
@@ -46,7 +46,7 @@ export class FitCost {
   }
 }
 
-/** The line through the slowest sample at the smallest and at the largest x (through 0 with one x). */
+/** The line through the slowest sample at the smallest and at the largest x (through 0 when the x are about the same). */
 function affine(samples: Sample[], x: (s: Sample) => number, y: (s: Sample) => number): (at: number) => number {
   if (!samples.length) return () => 0;
   let lo = samples[0];
@@ -55,8 +55,9 @@ function affine(samples: Sample[], x: (s: Sample) => number, y: (s: Sample) => n
     if (x(s) < x(lo) || (x(s) === x(lo) && y(s) > y(lo))) lo = s;
     if (x(s) > x(hi) || (x(s) === x(hi) && y(s) > y(hi))) hi = s;
   }
-  if (x(hi) === x(lo)) {
-    const rate = y(hi) / Math.max(1, x(hi));
+  // Row counts this close (folds differ by a row) say nothing about the slope: proportional, at the slowest rate.
+  if (x(hi) < 1.5 * x(lo)) {
+    const rate = samples.reduce((r, s) => Math.max(r, y(s) / Math.max(1, x(s))), 0);
     return (at) => rate * at;
   }
   const slope = Math.max(0, (y(hi) - y(lo)) / (x(hi) - x(lo)));

@@ -104,6 +104,16 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   let alive = groupByStage(configs, family.stageParam);
   const cost = new FitCost(family.lazy);
   let rounds = halvingRounds(alive.length, n, opts.halving);
+  // The probes fit the grid's largest ensemble size; a fit of size s costs about s / refStage of that.
+  const refStage = !family.lazy && alive[0].stages.length ? alive[0].stages[alive[0].stages.length - 1] : 0;
+  const ratioOf = (stage: unknown) => (refStage && typeof stage === 'number' ? stage / refStage : 1);
+  const groupRatio = (g: Group) => ratioOf(g.stages[g.stages.length - 1]);
+  let refitReserve = 0;
+  // Fits of the rounds, all at the (possibly trimmed) largest ensemble size: once measured, a closer
+  // guide than the probes scaled by size (a fit's fixed part does not shrink with the size).
+  const roundCost = new FitCost(family.lazy);
+  const foldSeconds = (trainRows: number, valRows: number, g: Group) =>
+    roundCost.measured ? roundCost.fold(trainRows, valRows) : cost.fold(trainRows, valRows) * groupRatio(g);
   // The probe's score is the fallback when the deadline leaves nothing better.
   let fallback: ConfigScore | undefined;
   if (Number.isFinite(deadline)) {
@@ -112,7 +122,7 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
     fallback = (await fit(probeRows, Infinity)).map(({ params, folds }) => ({ params, cvF1: folds[0], cvF1Sd: 0, rows: probeRows })).reduce((a, b) => (b.cvF1 > a.cvF1 ? b : a));
     // A second, bigger probe (stopped at the deadline) separates the fixed cost of a fit from its cost per row.
     if (rounds[0].rows > probeRows) await fit(Math.min(rounds[0].rows, 3 * PROBE_ROWS), stopBy);
-    ({ rounds, alive } = planSearch(family, rounds, alive, n, k, cost, (stopBy - Date.now()) / 1000, notes, opts.halving));
+    ({ rounds, alive, refitReserve } = planSearch(family, rounds, alive, n, k, cost, (stopBy - Date.now()) / 1000, notes, opts.halving));
   }
   const total = rounds.reduce((s, r) => s + r.candidates * k, 0) + 1;
   const scored: ConfigScore[] = [];
@@ -127,11 +137,11 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
     const valRows = round.rows - trainRows;
     const ranked: { group: Group; top: ConfigScore }[] = [];
     for (const group of alive.slice(0, round.candidates)) {
-      if (cost.measured && Date.now() + 1000 * (k * cost.fold(trainRows, valRows) + cost.fit(n)) > stopBy && (best || ranked.length)) {
+      if (cost.measured && Date.now() + 1000 * (k * foldSeconds(trainRows, valRows, group) + refitReserve) > stopBy && (best || ranked.length)) {
         stoppedEarly = true;
         break;
       }
-      const perStage = await scoreGroup(family, group, cache, round.rows, k, K, data.positiveClass, cost, stopBy, () => {
+      const perStage = await scoreGroup(family, group, cache, round.rows, k, K, data.positiveClass, roundCost, stopBy, () => {
         done++;
         progress();
       });
@@ -161,7 +171,8 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   if (stoppedEarly) notes.push(`${family.kind}: time budget reached after ${scored.length} config scores; best so far kept (scored on ${int(best.rows)} rows)`);
 
   const fitStarted = Date.now();
-  const affordable = cost.rowsWithin((0.9 * (deadline - fitStarted)) / 1000);
+  const refitSeconds = (0.9 * (deadline - fitStarted)) / 1000;
+  const affordable = roundCost.measured ? roundCost.rowsWithin(refitSeconds) : cost.rowsWithin(refitSeconds / ratioOf(family.stageParam && best.params[family.stageParam]));
   const refitRows = Math.min(n, Math.max(Math.min(best.rows, PROBE_ROWS), affordable));
   if (refitRows < n) notes.push(`${family.kind}: refit on a stratified sample of ${int(refitRows)} of ${int(n)} rows (time budget)`);
   const pipeline = await fitPipeline(family, best.params, cache.subsample(refitRows), deadline);
@@ -197,7 +208,7 @@ function planSearch(
   seconds: number,
   notes: string[],
   halving?: HalvingOptions,
-): { rounds: HalvingRound[]; alive: Group[] } {
+): { rounds: HalvingRound[]; alive: Group[]; refitReserve: number } {
   // Ensemble sizes set the fit cost of trees and boosting, not of KNN (lazy: the cost is in scoring).
   const stages = family.lazy ? [] : alive[0].stages;
   const plan = planRounds(rounds, n, k, cost, seconds, stages, halving);
@@ -206,7 +217,7 @@ function planSearch(
     notes.push(`${family.kind}: ${family.stageParam} up to ${plan.maxStage} to fit the time budget`);
     alive = alive.map((g) => ({ ...g, stages: g.stages.filter((st) => st <= plan.maxStage) })).filter((g) => g.stages.length);
   }
-  return { rounds: plan.rounds, alive };
+  return { rounds: plan.rounds, alive, refitReserve: plan.refitReserve };
 }
 
 /** Rows below which a halving round's ranking is mostly noise: the plan trims ensemble sizes before going lower. */
@@ -226,7 +237,7 @@ function planRounds(
   seconds: number,
   stages: number[],
   halving?: HalvingOptions,
-): { rounds: HalvingRound[]; maxStage: number } {
+): { rounds: HalvingRound[]; maxStage: number; refitReserve: number } {
   const searchSeconds = 0.9 * seconds - Math.min(cost.fit(n), seconds / 2);
   const top = stages.length ? stages[stages.length - 1] : 1;
   let maxStage = top;
@@ -242,12 +253,12 @@ function planRounds(
   shrinkTo(Math.min(PLAN_MIN_ROWS, plan[0].rows));
   for (let i = stages.length - 2; i >= 0 && estimate(plan) > searchSeconds; i--) maxStage = stages[i];
   shrinkTo(PROBE_ROWS);
-  return { rounds: plan, maxStage };
+  return { rounds: plan, maxStage, refitReserve: Math.min((cost.fit(n) * maxStage) / top, seconds / 2) };
 }
 
 /**
  * Scores one group (configs differing only in the stage param) on the first `folds` folds of the
- * `rows`-row sample, one fit per fold. A fit still running at the deadline is stopped (through its
+ * `rows`-row sample, one fit per fold, recording their cost. A fit still running at the deadline is stopped (through its
  * progress callback) and the folds finished so far are returned.
  */
 async function scoreGroup(
