@@ -76,8 +76,9 @@ export const PROBE_ROWS = 1000;
 /**
  * Searches one family's grid by successive halving with stratified k-fold CV (each round scores
  * the surviving configs on 3 times more rows and keeps the best third) and refits the best config
- * on all rows. With a deadline (`opts.deadline`): probe fits of the first config on PROBE_ROWS rows
- * (never stopped, so a family that starts always ends with a model) and on 3 times that measure the cost,
+ * on all rows. With a deadline (`opts.deadline`): probe fits of the first config (at its smallest
+ * ensemble size) on PROBE_ROWS rows (never stopped, so a family that starts always ends with a
+ * model) and on 3 times that measure the cost,
  * the plan shrinks the first round's rows and the ensemble sizes until the rounds and the refit fit
  * in the time, no fit starts that would overrun it (one that does is stopped), and the refit takes
  * as many rows as the time left allows. The best config is the best of the last round that scored
@@ -104,8 +105,9 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   let alive = groupByStage(configs, family.stageParam);
   const cost = new FitCost(family.lazy);
   let rounds = halvingRounds(alive.length, n, opts.halving);
-  // The probes fit the grid's largest ensemble size; a fit of size s costs about s / refStage of that.
-  const refStage = !family.lazy && alive[0].stages.length ? alive[0].stages[alive[0].stages.length - 1] : 0;
+  // The probes fit the grid's smallest ensemble size (cheap: 10 classes x 300 rounds would be 3,000
+  // trees a probe); a fit of size s costs about s / refStage of that.
+  const refStage = !family.lazy && alive[0].stages.length ? alive[0].stages[0] : 0;
   const ratioOf = (stage: unknown) => (refStage && typeof stage === 'number' ? stage / refStage : 1);
   const groupRatio = (g: Group) => ratioOf(g.stages[g.stages.length - 1]);
   let refitReserve = 0;
@@ -117,7 +119,8 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   // The probe's score is the fallback when the deadline leaves nothing better.
   let fallback: ConfigScore | undefined;
   if (Number.isFinite(deadline)) {
-    const fit = (rows: number, until: number) => scoreGroup(family, alive[0], cache, rows, 1, K, data.positiveClass, cost, until, () => undefined);
+    const probe = { ...alive[0], stages: alive[0].stages.slice(0, 1) };
+    const fit = (rows: number, until: number) => scoreGroup(family, probe, cache, rows, 1, K, data.positiveClass, cost, until, () => undefined);
     const probeRows = Math.min(rounds[0].rows, PROBE_ROWS);
     fallback = (await fit(probeRows, Infinity)).map(({ params, folds }) => ({ params, cvF1: folds[0], cvF1Sd: 0, rows: probeRows })).reduce((a, b) => (b.cvF1 > a.cvF1 ? b : a));
     // A second, bigger probe (stopped at the deadline) separates the fixed cost of a fit from its cost per row.
@@ -227,7 +230,8 @@ const PLAN_MIN_ROWS = 2500;
  * Halving rounds that fit in `seconds` with the refit (which gets at most half the time): the first
  * round's rows halve down to PLAN_MIN_ROWS, then the largest ensemble size searched (`stages`, whose
  * fit cost grows with it) drops, then the rows halve down to PROBE_ROWS, until the estimated cost
- * of every round fits. Rounds cost about the same each (a third of the configs on 3 times the rows).
+ * of every round fits (costs measured at the smallest size). Rounds cost about the same each (a
+ * third of the configs on 3 times the rows).
  */
 function planRounds(
   rounds: HalvingRound[],
@@ -238,11 +242,13 @@ function planRounds(
   stages: number[],
   halving?: HalvingOptions,
 ): { rounds: HalvingRound[]; maxStage: number; refitReserve: number } {
-  const searchSeconds = 0.9 * seconds - Math.min(cost.fit(n), seconds / 2);
+  // Costs were measured at the smallest size.
+  const ref = stages.length ? stages[0] : 1;
   const top = stages.length ? stages[stages.length - 1] : 1;
+  const searchSeconds = 0.9 * seconds - Math.min((cost.fit(n) * top) / ref, seconds / 2);
   let maxStage = top;
   const estimate = (rs: HalvingRound[]) =>
-    (maxStage / top) * rs.reduce((s, r) => s + r.candidates * k * cost.fold(Math.round((r.rows * (k - 1)) / k), Math.round(r.rows / k)), 0);
+    (maxStage / ref) * rs.reduce((s, r) => s + r.candidates * k * cost.fold(Math.round((r.rows * (k - 1)) / k), Math.round(r.rows / k)), 0);
   const shrinkTo = (floor: number) => {
     while (estimate(plan) > searchSeconds && plan[0].rows > floor) {
       const rows0 = Math.max(floor, Math.floor(plan[0].rows / 2));
@@ -253,7 +259,7 @@ function planRounds(
   shrinkTo(Math.min(PLAN_MIN_ROWS, plan[0].rows));
   for (let i = stages.length - 2; i >= 0 && estimate(plan) > searchSeconds; i--) maxStage = stages[i];
   shrinkTo(PROBE_ROWS);
-  return { rounds: plan, maxStage, refitReserve: Math.min((cost.fit(n) * maxStage) / top, seconds / 2) };
+  return { rounds: plan, maxStage, refitReserve: Math.min((cost.fit(n) * maxStage) / ref, seconds / 2) };
 }
 
 /**
