@@ -1,9 +1,10 @@
 /**
- * npm run bench:models -- --out <file.json> [--cv5] [--families gradient_boosting,random_forest] [--rows 100000]
+ * npm run bench:models -- --out <file.json> [--cv5] [--families gradient_boosting,random_forest] [--rows 100000] [--time-budget 4m]
  *
- * Grid-searches every model family on data/phishing.csv (3-fold stratified CV on the train rows of
- * scikit-learn's split), refits each family's best config, scores the exact baseline test rows and
- * times in-process scoring of 100k rows; prints our figures beside scikit-learn's.
+ * Searches every model family on data/phishing.csv with the runs' search (successive halving,
+ * 3-fold stratified CV on the train rows of scikit-learn's split, within the time budget: default
+ * TM_TIME_BUDGET_SECONDS, 0 = none), refits each family's best config, scores the exact baseline
+ * test rows and times in-process scoring of 100k rows; prints our figures beside scikit-learn's.
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { classificationReport } from '../core/metrics/classification-report.js';
 import { tfReady } from '../core/models/tf/backend.js';
 import { DEFAULT_FAMILIES } from '../core/tuning/families.js';
+import { loadConfig, TimeBudget } from '../schema/index.js';
 import { fitPipeline, searchAll } from '../core/tuning/grid-search.js';
 import { crossValidate } from '../core/tuning/cross-validate.js';
 import { phishingSplit } from './lib/phishing-split.js';
@@ -24,8 +26,10 @@ const { values: args } = parseArgs({
     cv5: { type: 'boolean', default: false },
     families: { type: 'string' },
     rows: { type: 'string', default: '100000' },
+    'time-budget': { type: 'string' },
   },
 });
+const budgetSeconds = TimeBudget.parse(args['time-budget'] ?? loadConfig().TM_TIME_BUDGET_SECONDS);
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const families = args.families ? DEFAULT_FAMILIES.filter((f) => args.families!.split(',').includes(f.kind)) : DEFAULT_FAMILIES;
@@ -35,9 +39,10 @@ log(`data: ${train.labels.length} train / ${test.labels.length} test rows; tfjs 
 
 let lastLine = '';
 const started = performance.now();
-const { results, failures } = await searchAll(families, train, {
+const { results, failures, skipped } = await searchAll(families, train, {
   folds: 3,
   seed: 42,
+  deadline: budgetSeconds > 0 ? Date.now() + budgetSeconds * 1000 : undefined,
   onProgress: ({ family, done, total }) => {
     const line = `search ${family}: ${done}/${total}`;
     if (line !== lastLine) process.stderr.write(`\r${(lastLine = line).padEnd(50)}`);
@@ -46,6 +51,8 @@ const { results, failures } = await searchAll(families, train, {
 const totalSearchSeconds = (performance.now() - started) / 1000;
 process.stderr.write('\n');
 for (const f of failures) log(`FAILED ${f.family}: ${f.error}`);
+for (const f of skipped) log(`SKIPPED ${f.family}: ${f.reason}`);
+for (const note of results.flatMap((r) => r.notes)) log(`note: ${note}`);
 
 const big = sampleRows(test.features, Number(args.rows));
 const models = results.map((r) => {
@@ -59,6 +66,9 @@ const models = results.map((r) => {
     test: { accuracy: report.accuracy, precision: report.precision, recall: report.recall, f1: report.f1, rocAuc: report.rocAuc, prAuc: report.prAuc },
     searchSeconds: r.searchSeconds,
     fitSeconds: r.fitSeconds,
+    configsScored: r.configs.length,
+    rows: r.rows,
+    notes: r.notes,
     predictRowsPerSecond: rowsPerSecond(r.pipeline, big),
   };
 });
@@ -100,7 +110,7 @@ const theirs = sk.models.map((m) => [
 ]);
 console.log(table(['model', 'params', 'cv F1', 'test F1', 'acc', 'ROC-AUC', 'search s', 'refit s', '100k rows/s'], [...ours, ...theirs]));
 const skSearch = sk.models.reduce((s, m) => s + (m.searchSeconds ?? 0), 0);
-console.log(`\ntotal search: threatmatrix ${totalSearchSeconds.toFixed(1)} s (${models.length} families) vs scikit-learn ${skSearch.toFixed(1)} s (grid searches summed)`);
+console.log(`\ntotal search: threatmatrix ${totalSearchSeconds.toFixed(1)} s (${models.length} families, budget ${budgetSeconds || 'none'} s) vs scikit-learn ${skSearch.toFixed(1)} s (grid searches summed)`);
 console.log(`best: ${best.family} test F1 ${fmt(best.test.f1)} (phishing positive), ${int(best.predictRowsPerSecond)} rows/s`);
 if (cv5) {
   console.log(`\n5-fold stratified CV, all rows, F1 (phishing positive):`);
@@ -121,6 +131,8 @@ if (args.out) {
     best,
     totalSearchSeconds,
     failures,
+    skipped,
+    budgetSeconds,
     cv5,
     sklearn: sk,
     environment: { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, tfBackend: backend, date: new Date().toISOString() },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_TIME_BUDGET_SECONDS } from './run-config.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -53,6 +54,12 @@ export const ConfigSchema = z.object({
   TM_PREDICTION_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.1),
   /** About this many logged a second per API process under load, never more: the log's cost stays bounded. */
   TM_PREDICTION_LOG_MAX_PER_SECOND: z.coerce.number().int().min(0).default(1000),
+  /**
+   * Default time budget of a training run in seconds, ingest to registered model (`--time-budget`,
+   * `timeBudgetSeconds` override it); 0 = no limit. 240 keeps a whole default run within 5 minutes
+   * on 2 cores, the budget's 10 % tolerance included.
+   */
+  TM_TIME_BUDGET_SECONDS: z.coerce.number().min(0).default(DEFAULT_TIME_BUDGET_SECONDS),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof ConfigSchema>;

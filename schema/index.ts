@@ -3,3 +3,4 @@ export * from './parse-schema.js';
 export * from './config.js';
 export * from './jobs.js';
 export * from './batches.js';
+export * from './run-config.js';

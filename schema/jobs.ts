@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_TIME_BUDGET_SECONDS, SearchOverrides } from './run-config.js';
 
 /** Where a run's rows come from. */
 export const SourceSpec = z.discriminatedUnion('kind', [
@@ -32,6 +33,13 @@ export const RunSpec = z.object({
   /** Accept a run where some families failed (promotion as usual, exit 0). Default false: such a run is never promoted. */
   allowPartial: z.boolean().default(false),
   gitCommit: z.string().optional(),
+  // Bounded search (issue 11): the run's time budget, the deadline it becomes, per-family overrides.
+  /** Seconds the whole run may take, ingest to registered model; 0 = no limit. Default DEFAULT_TIME_BUDGET_SECONDS (240). */
+  timeBudgetSeconds: z.number().min(0).max(7 * 86_400).default(DEFAULT_TIME_BUDGET_SECONDS),
+  /** Epoch ms at which the budget ends; set once when the run is enqueued (see withDeadline). */
+  deadline: z.number().int().positive().optional(),
+  /** Per-family grid and fixed-param overrides (a run file's `search`), checked against each model's params. */
+  search: SearchOverrides.optional(),
 });
 export type RunSpec = z.infer<typeof RunSpec>;
 export type RunSpecInput = z.input<typeof RunSpec>;
@@ -46,11 +54,17 @@ export const FamilyResult = z.object({
   cvF1Sd: z.number(),
   searchSeconds: z.number(),
   pipelineKey: z.string(),
+  /** What the search changed for this data (row caps, smaller grid, a cut search, a sampled refit). */
+  notes: z.array(z.string()).default([]),
 });
 export const FamilyFailure = z.object({ family: z.string(), error: z.string() });
+/** A family that never started: its share of the time budget was gone. */
+export const SkippedFamily = z.object({ family: z.string(), skipped: z.string() });
+export const TrainFamilyResult = z.union([FamilyResult, SkippedFamily]);
 export const TrainResult = z.object({
   families: z.array(FamilyResult),
   failures: z.array(FamilyFailure),
+  skipped: z.array(SkippedFamily).default([]),
 });
 export const RegisterResult = z.object({
   best: z.string(),
@@ -69,6 +83,8 @@ export type IngestResult = z.infer<typeof IngestResult>;
 export type ValidateResult = z.infer<typeof ValidateResult>;
 export type TransformResult = z.infer<typeof TransformResult>;
 export type FamilyResult = z.infer<typeof FamilyResult>;
+export type SkippedFamily = z.infer<typeof SkippedFamily>;
+export type TrainFamilyResult = z.infer<typeof TrainFamilyResult>;
 export type TrainResult = z.infer<typeof TrainResult>;
 export type FamilyFailure = z.infer<typeof FamilyFailure>;
 export type RegisterResult = z.infer<typeof RegisterResult>;
@@ -78,12 +94,19 @@ export const JOBS = {
   ingest: { payload: z.object({ run: RunSpec }), result: IngestResult },
   validate: { payload: z.object({ run: RunSpec }), result: ValidateResult },
   transform: { payload: z.object({ run: RunSpec }), result: TransformResult },
-  'train-family': { payload: z.object({ run: RunSpec, family: z.string() }), result: FamilyResult },
+  'train-family': { payload: z.object({ run: RunSpec, family: z.string() }), result: TrainFamilyResult },
   train: { payload: z.object({ run: RunSpec }), result: TrainResult },
   register: { payload: z.object({ run: RunSpec }), result: RegisterResult },
 } as const;
 export type StageName = keyof typeof JOBS;
 export type StagePayload<S extends StageName> = z.infer<(typeof JOBS)[S]['payload']>;
 export type StageResult<S extends StageName> = z.infer<(typeof JOBS)[S]['result']>;
+
+/** The run with its deadline set from its budget, counted from `now` (kept when already set). */
+export function withDeadline(run: RunSpec, now = Date.now()): RunSpec {
+  if (run.deadline !== undefined || run.timeBudgetSeconds === 0) return run;
+  return { ...run, deadline: now + Math.round(run.timeBudgetSeconds * 1000) };
+}
+
 /** Stages in run order. */
 export const STAGES: StageName[] = ['ingest', 'validate', 'transform', 'train-family', 'train', 'register'];

@@ -10,6 +10,8 @@ import { buildApp } from '../api/app.js';
 import { ModelHolder } from '../api/serving/model-holder.js';
 import { CsvFileSource } from '../core/adapters/csv-file-source.js';
 import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
+import { getJson } from '../core/artifacts/json.js';
+import { runKeys } from '../core/pipeline/run-keys.js';
 import { ArtifactRegistry } from '../core/registry/artifact-registry.js';
 import { STAGES, type StageName } from '../schema/jobs.js';
 import { sourceFromArg } from '../workers/cli/source-arg.js';
@@ -139,6 +141,25 @@ describe('training runs through the API', () => {
     expect(detail).toMatchObject({ state: 'cancelled', cancelled: { reason: 'cancelled' } });
     const list = (await (await call('GET', '/v1/training-runs')).json()) as { runs: { runId: string }[] };
     expect(list.runs).toContainEqual({ runId, finished: false, cancelled: true });
+  });
+
+  it('takes a time budget and a run file, and refuses an override that breaks a param rule, naming its path', async () => {
+    const bad = await call('POST', '/v1/training-runs', { config: { search: { gradient_boosting: { grid: { learningRate: [0.1, -1] } } } } });
+    expect(bad.status).toBe(422);
+    const { error } = (await bad.json()) as { error: { details: { field: string; message: string }[] } };
+    expect(error.details).toEqual([{ field: 'config.search.gradient_boosting.grid.learningRate[1]', message: 'must be > 0' }]);
+    const res = await call('POST', '/v1/training-runs', { families: ['decision_tree'], timeBudgetSeconds: 60, config: { folds: 2, search: { decision_tree: { grid: { maxDepth: [3] } } } } });
+    expect(res.status).toBe(202);
+    const { runId } = (await res.json()) as { runId: string };
+    let detail: { result?: { version: number } } = {};
+    for (let i = 0; i < 300 && !detail.result; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      detail = (await (await call('GET', `/v1/training-runs/${runId}`)).json()) as typeof detail;
+    }
+    const store = new LocalArtifactStore(join(dir, 'artifacts'));
+    const spec = await getJson<{ timeBudgetSeconds: number; deadline: number; folds: number }>(store, runKeys(runId).spec);
+    expect(spec).toMatchObject({ timeBudgetSeconds: 60, folds: 2, deadline: expect.any(Number) });
+    expect(await getJson(store, runKeys(runId).familyResult('decision_tree'))).toMatchObject({ params: { maxDepth: 3 } });
   });
 
   it('reports queue depths in /metrics', async () => {

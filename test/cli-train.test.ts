@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,5 +34,20 @@ describe('threatmatrix train --follow', () => {
     expect(await registry.alias('phishing', 'production')).toBe(1);
     const { stdout: models } = await run(process.execPath, [repoPath('api/bin/threatmatrix.mjs'), 'models'], { cwd: repoPath(''), env });
     expect(models).toMatch(/^phishing v1 \(production\)/m);
+  });
+
+  it('refuses a run file or a time budget that breaks a rule, naming each path and rule, before enqueueing', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'tm-cli-config-'));
+    const file = join(tmp, 'run.yaml');
+    await writeFile(file, 'timeBudget: 3m\nsearch:\n  gradient_boosting:\n    grid: { learningRate: [0.1, 0], maxIter: [100] }\n  knn:\n    fixed: { weights: closest }\n');
+    const env = { ...process.env, TM_QUEUE_PREFIX: prefix, TM_ARTIFACTS: join(tmp, 'artifacts'), REDIS_URL };
+    const cli = (args: string[]) => run(process.execPath, [repoPath('api/bin/threatmatrix.mjs'), 'train', ...args], { cwd: repoPath(''), env }).catch((e: { code: number; stderr: string }) => e);
+    const bad = await cli(['--config', file]);
+    expect(bad).toMatchObject({ code: 2 });
+    expect(bad.stderr).toContain('search.gradient_boosting.grid.learningRate[1]: must be > 0');
+    expect(bad.stderr).toContain('search.knn.fixed.weights: must be one of uniform, distance');
+    const soon = await cli(['--time-budget', 'soon']);
+    expect(soon).toMatchObject({ code: 2, stderr: expect.stringContaining('--time-budget soon: must be seconds or a duration') });
+    await rm(tmp, { recursive: true, force: true });
   });
 });

@@ -1,6 +1,6 @@
 import { FlowProducer, type FlowJob, type JobNode } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { RunSpec, type RunSpecInput, type StageName } from '../schema/jobs.js';
+import { RunSpec, withDeadline, type RunSpecInput, type StageName } from '../schema/jobs.js';
 import { QUEUE_OF, jobOptionsFor } from './queues.js';
 
 /**
@@ -30,9 +30,9 @@ export class RunProducer {
     this.flows = new FlowProducer({ connection, prefix });
   }
 
-  /** Enqueues a run; returns the root (register) job. */
+  /** Enqueues a run, its time budget turned into a deadline carried by every job; returns the root (register) job. */
   async enqueue(input: RunSpecInput): Promise<JobNode> {
-    return this.flows.add(runFlow(RunSpec.parse(input), this.prefix));
+    return this.flows.add(runFlow(withDeadline(RunSpec.parse(input)), this.prefix));
   }
 
   close(): Promise<void> {

@@ -1,7 +1,7 @@
 import { Queue, WaitingChildrenError, type Job } from 'bullmq';
 import type { StageDeps } from '../core/pipeline/stage-deps.js';
 import { familiesOf, ingest, register, trainFamily, transform, validate } from '../core/pipeline/stages.js';
-import { FamilyResult, JOBS, TrainResult, type StageName, type StagePayload, type StageResult } from '../schema/jobs.js';
+import { FamilyResult, JOBS, SkippedFamily, TrainResult, type StageName, type StagePayload, type StageResult } from '../schema/jobs.js';
 import { rethrowForQueue } from './job-errors.js';
 import { QUEUE_OF, jobOptionsFor } from './queues.js';
 
@@ -51,13 +51,17 @@ async function trainFanOut({ run }: StagePayload<'train'>, job: Job, token: stri
       return r.success ? [r.data] : [];
     }),
     failures: Object.entries(failed).map(([key, error]) => ({ family: /-train-family-(.+)$/.exec(key)?.[1] ?? key, error })),
+    skipped: values.flatMap((v) => {
+      const r = SkippedFamily.safeParse(v);
+      return r.success ? [r.data] : [];
+    }),
   };
 }
 
 /** The part of a BullMQ job (in-process or sandboxed) that stage processors use. */
 export interface StageJob {
   data: unknown;
-  updateProgress(progress: number): Promise<unknown>;
+  updateProgress(progress: number | object): Promise<unknown>;
 }
 
 /**
@@ -73,7 +77,9 @@ export async function runStage<S extends StageName>(
 ): Promise<StageResult<S>> {
   try {
     const payload = JOBS[stage].payload.parse(job.data) as StagePayload<S>;
-    return await run(payload, { ...deps, onProgress: (p) => void job.updateProgress(p).catch(() => undefined) });
+    // With a deadline, progress is { percent, secondsLeft } (follow and the API show the time left).
+    const onProgress = (percent: number, secondsLeft?: number) => void job.updateProgress(secondsLeft === undefined ? percent : { percent, secondsLeft }).catch(() => undefined);
+    return await run(payload, { ...deps, onProgress });
   } catch (err) {
     rethrowForQueue(err);
   }

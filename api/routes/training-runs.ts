@@ -5,7 +5,9 @@ import { runKeys } from '../../core/pipeline/run-keys.js';
 import { runOutcome, type RunOutcome } from '../../core/pipeline/run-outcome.js';
 import type { ArtifactStore } from '../../core/ports/artifact-store.js';
 import { parseDatasetSchema, SchemaFileError } from '../../schema/parse-schema.js';
+import { searchProblems } from '../../core/tuning/run-families.js';
 import { RunSpec, STAGES, type RunSpecInput, type SourceSpec, type StageName } from '../../schema/jobs.js';
+import { RunConfig } from '../../schema/run-config.js';
 import { newRunId } from '../../workers/cli/run-args.js';
 import type { CancelOutcome } from '../../workers/run-control.js';
 import { ApiError } from '../errors.js';
@@ -18,7 +20,7 @@ export interface TrainingControl {
   cancel(runId: string): Promise<CancelOutcome>;
   queues: Record<StageName, Queue>;
   store: ArtifactStore;
-  defaults: { modelName: string; source: SourceSpec; schema: Record<string, unknown> };
+  defaults: { modelName: string; source: SourceSpec; schema: Record<string, unknown>; timeBudgetSeconds?: number };
   /** Turns a `data` argument (path, s3://, mongodb://) into a source. */
   source(data: string, collection: string): SourceSpec;
 }
@@ -34,6 +36,8 @@ const StartRun = z
     refitAll: z.boolean().optional().openapi({ description: 'After evaluation, refit the chosen family on all rows and register that pipeline (metrics stay the held-out ones; default false)' }),
     allowPartial: z.boolean().optional().openapi({ description: 'Accept a run where some families failed: promote as usual (default false: such a run stays a candidate)' }),
     name: z.string().optional(),
+    timeBudgetSeconds: z.number().min(0).max(7 * 86_400).optional().openapi({ description: 'Seconds the whole run may take (0 = no limit); default the run file, else TM_TIME_BUDGET_SECONDS' }),
+    config: RunConfig.optional().openapi({ description: 'A run file as an object: timeBudget, families, folds, search (per-family grid and fixed params)' }),
   })
   .strict()
   .openapi('StartTrainingRun');
@@ -87,13 +91,18 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
         modelName,
         source: body.data ? t.source(body.data, body.collection ?? modelName) : t.defaults.source,
         schema,
-        families: body.families,
-        folds: body.folds,
+        families: body.families ?? body.config?.families,
+        folds: body.folds ?? body.config?.folds,
         testSize: body.testSize,
         refitAll: body.refitAll,
         allowPartial: body.allowPartial,
+        timeBudgetSeconds: body.timeBudgetSeconds ?? body.config?.timeBudget ?? t.defaults.timeBudgetSeconds,
+        search: body.config?.search,
       });
       if (!parsed.success) throw new ApiError(422, 'invalid_request', parsed.error.issues[0].message, parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })));
+      // Overrides sit under `config` in the body.
+      const problems = searchProblems(parsed.data.families, parsed.data.search).map((p) => (p.startsWith('search.') ? `config.${p}` : p));
+      if (problems.length) throw new ApiError(422, 'invalid_request', problems[0], problems.map((p) => ({ field: p.slice(0, p.indexOf(': ')), message: p.slice(p.indexOf(': ') + 2) })));
       await t.enqueue(parsed.data);
       return c.json({ runId: parsed.data.runId }, 202);
     },

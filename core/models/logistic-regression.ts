@@ -89,6 +89,8 @@ export class LogisticRegression extends ModelBase<typeof LogisticRegressionParam
       b = bNew;
       momentum = nextMomentum;
       if (it % 10 === 9) {
+        // Past the deadline: keep the iterate so far (checked before onProgress, which may throw to stop the fit).
+        if (opts.deadline !== undefined && Date.now() > opts.deadline) break;
         const delta = tf.tidy(() => w.sub(wPrev).abs().max().dataSync()[0]);
         opts.onProgress?.(it + 1, p.maxIter);
         if (delta < p.tol) break;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import type { Matrix } from '../data/matrix.js';
+import { takeLabels, takeMatrixRows, type Matrix } from '../data/matrix.js';
 import { Rng } from '../data/rng.js';
+import { stratifiedOrder } from '../data/stratified-order.js';
 import { type Classifier, type FitOptions, type ModelJSON } from './model.js';
 import { ModelBase } from './model-base.js';
 import { Seed } from './params.js';
@@ -18,9 +19,16 @@ export const MlpParams = z.object({
   batchSize: z.number().int().min(1).default(200),
   /** Default 200. */
   maxEpochs: z.number().int().min(1).max(10_000).default(200),
-  /** Stop when the epoch loss has not improved by `tol` for this many epochs. Default 10. */
+  /** Stop when the epoch loss (the validation loss with earlyStopping) has not improved by `tol` for this many epochs. Default 10. */
   nIterNoChange: z.number().int().min(1).default(10),
   tol: z.number().nonnegative().default(1e-4),
+  /**
+   * Hold out a stratified `validationFraction` of the rows, stop when their loss stops improving and
+   * keep the weights of the best epoch (scikit-learn's early_stopping, on log loss). Default false.
+   */
+  earlyStopping: z.boolean().default(false),
+  /** Share of the rows held out for early stopping. Default 0.1. */
+  validationFraction: z.number().gt(0).lt(1).default(0.1),
   seed: Seed,
 });
 export type MlpParams = z.input<typeof MlpParams>;
@@ -77,17 +85,46 @@ export class Mlp extends ModelBase<typeof MlpParams, State> implements Classifie
     const layers = this.init(X.cols, K, rng);
     const optimizer = tf.train.adam(p.learningRate);
     const names = layers.flatMap((l) => [l.w.name, l.b.name]);
-    const x = toTensor(X);
-    const t = targets(y, K);
-    const order = Int32Array.from({ length: X.rows }, (_, i) => i);
+    const held = p.earlyStopping ? holdOut(X, y, p.validationFraction, p.seed) : undefined;
+    const train = held?.train ?? { X, y };
+    const n = train.X.rows;
+    const x = toTensor(train.X);
+    const t = targets(train.y, K);
+    const val = held && { x: toTensor(held.val.X), t: targets(held.val.y, K) };
+    const order = Int32Array.from({ length: n }, (_, i) => i);
+    try {
+      this.train(layers, optimizer, names, x, t, val, order, rng, K, opts);
+    } finally {
+      // Also when a progress callback throws to stop the fit: no tensor outlives it.
+      tf.dispose([x, t, ...(val ? [val.x, val.t] : []), ...layers.flatMap((l) => [l.w, l.b])]);
+      optimizer.dispose();
+    }
+  }
+
+  /** The epochs; sets the fitted state. */
+  private train(
+    layers: Layer[],
+    optimizer: tf.Optimizer,
+    names: string[],
+    x: tf.Tensor2D,
+    t: tf.Tensor2D,
+    val: { x: tf.Tensor2D; t: tf.Tensor2D } | undefined,
+    order: Int32Array,
+    rng: Rng,
+    K: number,
+    opts: FitOptions,
+  ): void {
+    const p = this.params;
+    const n = order.length;
     let best = Infinity;
+    let bestWeights: Float32Array[] | undefined;
     let stale = 0;
     let epoch = 0;
-    while (epoch < p.maxEpochs && stale < p.nIterNoChange) {
+    while (epoch < p.maxEpochs && stale < p.nIterNoChange && !(epoch > 0 && opts.deadline !== undefined && Date.now() > opts.deadline)) {
       rng.shuffle(order);
       let loss = 0;
-      for (let s = 0; s < X.rows; s += p.batchSize) {
-        const batch = order.subarray(s, Math.min(X.rows, s + p.batchSize));
+      for (let s = 0; s < n; s += p.batchSize) {
+        const batch = order.subarray(s, Math.min(n, s + p.batchSize));
         const batchLoss = tf.tidy(() => {
           const idx = tf.tensor1d(batch, 'int32');
           const { loss: l, grads } = backprop(layers, tf.gather(x, idx), tf.gather(t, idx), K, p.alpha);
@@ -97,20 +134,24 @@ export class Mlp extends ModelBase<typeof MlpParams, State> implements Classifie
         loss += batchLoss.dataSync()[0] * batch.length;
         batchLoss.dispose();
       }
-      loss /= X.rows;
+      loss /= n;
+      if (val) loss = validationLoss(layers, val.x, val.t, K);
       epoch++;
       stale = loss > best - p.tol ? stale + 1 : 0;
-      best = Math.min(best, loss);
+      if (loss < best) {
+        best = loss;
+        if (val) bestWeights = layers.flatMap((l) => [l.w.dataSync() as Float32Array, l.b.dataSync() as Float32Array]).map((a) => a.slice());
+      }
       opts.onProgress?.(epoch, p.maxEpochs);
     }
+    // With early stopping, the best epoch's weights.
+    const weights = bestWeights ?? layers.flatMap((l) => [l.w.dataSync() as Float32Array, l.b.dataSync() as Float32Array]);
     this.state = {
       nClasses: K,
-      cols: X.cols,
+      cols: x.shape[1],
       epochs: epoch,
-      layers: layers.map((l) => ({ kernel: Array.from(l.w.dataSync()), bias: Array.from(l.b.dataSync()), in: l.fanIn, out: l.out })),
+      layers: layers.map((l, i) => ({ kernel: Array.from(weights[2 * i]), bias: Array.from(weights[2 * i + 1]), in: l.fanIn, out: l.out })),
     };
-    tf.dispose([x, t, ...layers.flatMap((l) => [l.w, l.b])]);
-    optimizer.dispose();
   }
 
   predictProba(X: Matrix): Float64Array {
@@ -131,6 +172,31 @@ export class Mlp extends ModelBase<typeof MlpParams, State> implements Classifie
     m.state = State.parse(json.state);
     return m;
   }
+}
+
+/** A stratified, seeded split of the rows: `fraction` held out for early stopping. */
+function holdOut(X: Matrix, y: Int32Array, fraction: number, seed: number) {
+  const order = stratifiedOrder(y, seed);
+  const nVal = Math.max(1, Math.round(order.length * fraction));
+  const part = (idx: Int32Array) => ({ X: takeMatrixRows(X, idx), y: takeLabels(y, idx) });
+  return { val: part(order.subarray(0, nVal)), train: part(order.subarray(nVal)) };
+}
+
+/** Mean cross-entropy of the network on held-out rows. */
+function validationLoss(layers: Layer[], x: tf.Tensor2D, t: tf.Tensor2D, K: number): number {
+  const loss = tf.tidy(() => {
+    let a: tf.Tensor2D = x;
+    layers.forEach((l, i) => {
+      const z = a.matMul(l.w as tf.Variable<tf.Rank.R2>).add(l.b) as tf.Tensor2D;
+      a = i < layers.length - 1 ? tf.relu(z) : K === 2 ? tf.sigmoid(z) : tf.softmax(z);
+    });
+    const pc = a.clipByValue(1e-7, 1 - 1e-7);
+    const ce = K === 2 ? t.mul(pc.log()).add(t.neg().add(1).mul(pc.neg().add(1).log())).neg() : t.mul(pc.log()).neg();
+    return ce.sum().div(x.shape[0]);
+  });
+  const v = loss.dataSync()[0];
+  loss.dispose();
+  return v;
 }
 
 /** Mean cross-entropy of one batch and its gradients [w0, b0, w1, b1, ...], by hand. */

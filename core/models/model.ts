@@ -18,6 +18,8 @@ export interface FitOptions {
   categorical?: CategoricalFeature[];
   /** Called with (done, total) units of work (trees, epochs, ...). */
   onProgress?: (done: number, total: number) => void;
+  /** Epoch ms: iterative models (MLP epochs) stop adding work at this time and keep what they have. Default: none. */
+  deadline?: number;
 }
 
 /** The contract of every classifier: fit, class probabilities (rows x classes, row-major), JSON. */

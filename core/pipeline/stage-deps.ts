@@ -11,8 +11,8 @@ export interface StageDeps {
   registry: ModelRegistry;
   source(spec: SourceSpec): DataSource;
   promotion: PromotionRule;
-  /** Share of the stage done, 0..100. */
-  onProgress?: (percent: number) => void;
+  /** Share of the stage done, 0..100; a stage with a deadline also gives the seconds left. */
+  onProgress?: (percent: number, secondsLeft?: number) => void;
   /** Experiment tracking; absent = none. */
   tracker?: Tracker;
   /** Where problems that must not fail the run (tracking) are reported. */

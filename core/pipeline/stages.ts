@@ -1,20 +1,23 @@
+import { availableParallelism } from 'node:os';
 import { parseDatasetSchema, type DatasetSchema } from '../../schema/index.js';
-import type { FamilyResult, IngestResult, RegisterResult, RunSpec, TrainResult, TransformResult, ValidateResult } from '../../schema/jobs.js';
+import type { IngestResult, RegisterResult, RunSpec, TrainFamilyResult, TrainResult, TransformResult, ValidateResult } from '../../schema/jobs.js';
 import { decodeDataset, encodeDataset } from '../artifacts/dataset-codec.js';
 import { canonicalJson, sha256 } from '../artifacts/digest.js';
 import { getJson, putJson } from '../artifacts/json.js';
 import { takeDataset, type Dataset } from '../data/frame.js';
 import type { DataIssue } from '../data/read-issues.js';
-import { stratifiedKFold, stratifiedSplit } from '../data/split.js';
+import { stratifiedSplit } from '../data/split.js';
 import { PermanentError } from '../errors.js';
 import { classificationReport } from '../metrics/classification-report.js';
 import type { ModelJSON } from '../models/model.js';
 import { Pipeline } from '../models/pipeline.js';
 import { decidePromotion, type PromotionDecision } from '../registry/promotion.js';
 import { Preprocessor } from '../transform/preprocessor.js';
-import { DEFAULT_FAMILIES, type Family } from '../tuning/families.js';
+import { familyDeadline, NoTimeLeftError, registerReserveMs } from '../tuning/budget.js';
+import type { Family } from '../tuning/families.js';
 import { FoldCache } from '../tuning/fold-cache.js';
-import { searchFamily } from '../tuning/grid-search.js';
+import { searchInTurn } from '../tuning/grid-search.js';
+import { resolveFamilies } from '../tuning/run-families.js';
 import { driftReport } from '../validation/drift/drift-report.js';
 import { assertValid, validateDataset } from '../validation/validate-dataset.js';
 import { refitOnAllRows } from './refit-all.js';
@@ -30,14 +33,9 @@ async function loadDataset(deps: StageDeps, key: string): Promise<Dataset> {
   return decodeDataset(bytes);
 }
 
-/** Families to search: the run's list, or all six. Unknown names fail the run (no retry). */
+/** Families to search, in start order: the run's list (or all six) with its run-file overrides. Bad ones fail the run (no retry). */
 export function familiesOf(run: RunSpec): Family[] {
-  if (!run.families) return DEFAULT_FAMILIES;
-  return run.families.map((kind) => {
-    const f = DEFAULT_FAMILIES.find((d) => d.kind === kind);
-    if (!f) throw new PermanentError(`unknown model family "${kind}" (known: ${DEFAULT_FAMILIES.map((d) => d.kind).join(', ')})`);
-    return f;
-  });
+  return resolveFamilies(run.families, run.search);
 }
 
 /** Reads the source into the run's dataset object; cell-level issues are kept for validation. */
@@ -117,27 +115,52 @@ export async function transform(run: RunSpec, deps: StageDeps): Promise<Transfor
   return summary;
 }
 
-/** Grid-searches one family with stratified k-fold CV on the training rows and stores its refit pipeline. */
-export async function trainFamily(run: RunSpec, kind: string, deps: StageDeps): Promise<FamilyResult> {
+/**
+ * Searches one family (successive halving, stratified k-fold CV on the training rows) within its
+ * share of the run's deadline and stores its refit pipeline; reports it skipped when its share is
+ * gone before it could start (never the first family, so a run always registers a model).
+ * `slots`: families searched side by side (train-family workers, about one per core).
+ */
+export async function trainFamily(run: RunSpec, kind: string, deps: StageDeps, slots = availableParallelism()): Promise<TrainFamilyResult> {
   const keys = runKeys(run.runId);
-  const family = familiesOf({ ...run, families: [kind] })[0];
+  const families = familiesOf(run);
+  const at = families.findIndex((f) => f.kind === kind);
+  if (at < 0) throw new PermanentError(`model family "${kind}" is not one of this run's (${families.map((f) => f.kind).join(', ')})`);
+  const searchDeadline = run.deadline === undefined ? undefined : run.deadline - registerReserveMs(run.timeBudgetSeconds);
+  const skip = async () => {
+    const skipped = { family: kind, skipped: 'no time left' };
+    await putJson(deps.store, keys.familyResult(kind), skipped);
+    return skipped;
+  };
+  if (at > 0 && searchDeadline !== undefined && familyDeadline(Date.now(), searchDeadline, families.slice(at), slots) === undefined) return skip();
   const train = await loadDataset(deps, keys.train);
-  const cache = new FoldCache(train, stratifiedKFold(train.labels, run.folds, run.seed));
-  const r = await searchFamily(family, train, cache, { onProgress: ({ done, total }) => deps.onProgress?.(Math.floor((100 * done) / total)) });
-  const result: FamilyResult = {
+  const cache = new FoldCache(train, run.folds, run.seed);
+  let r;
+  try {
+    r = await searchInTurn(families[at], families.slice(at + 1), at === 0, train, cache, slots, {
+      seed: run.seed,
+      deadline: searchDeadline,
+      onProgress: ({ done, total, secondsLeft }) => deps.onProgress?.(Math.floor((100 * done) / total), secondsLeft),
+    });
+  } catch (err) {
+    if (err instanceof NoTimeLeftError) return skip();
+    throw err;
+  }
+  const result = {
     family: kind,
     params: r.params,
     cvF1: r.cvF1,
     cvF1Sd: r.cvF1Sd,
     searchSeconds: r.searchSeconds,
     pipelineKey: keys.familyPipeline(kind),
+    notes: r.notes,
   };
   await putJson(deps.store, keys.familyPipeline(kind), r.pipeline.toJSON());
-  await putJson(deps.store, keys.familyResult(kind), { ...result, configs: r.configs });
+  await putJson(deps.store, keys.familyResult(kind), { ...result, rows: r.rows, refitRows: r.refitRows, stoppedEarly: r.stoppedEarly, configs: r.configs });
   const tracked = await trackedRun(run, deps, kind);
   await track(deps, `${kind} results`, async () => {
     await tracked?.logParams(Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, JSON.stringify(v)])));
-    await tracked?.logMetrics({ cvF1: r.cvF1, cvF1Sd: r.cvF1Sd, searchSeconds: r.searchSeconds, configs: r.configs.length });
+    await tracked?.logMetrics({ cvF1: r.cvF1, cvF1Sd: r.cvF1Sd, searchSeconds: r.searchSeconds, configs: r.configs.length, refitRows: r.refitRows });
     await tracked?.end('FINISHED');
   });
   return result;

@@ -1,7 +1,8 @@
 import { takeDataset, type Dataset } from '../data/frame.js';
 import type { Matrix } from '../data/matrix.js';
-import type { Split } from '../data/split.js';
+import { stratifiedKFold } from '../data/split.js';
 import { Preprocessor } from '../transform/preprocessor.js';
+import { stratifiedOrder, stratifiedSample } from '../data/stratified-order.js';
 
 export interface FoldData {
   Xtrain: Matrix;
@@ -11,27 +12,60 @@ export interface FoldData {
 }
 
 /**
- * Preprocessed CV folds, fitted on each fold's training rows only (no leakage) and shared by
- * every family that asks for the same preprocessing.
+ * Preprocessed CV folds of a stratified row sample (all rows, or a prefix of one seeded stratified
+ * order, so bigger samples contain smaller ones), fitted on each fold's training rows only (no
+ * leakage) and shared by every family that asks for the same rows and preprocessing. Only one
+ * sample size is kept at a time: halving rounds grow, and memory stays bounded at 1M rows.
  */
 export class FoldCache {
   private cache = new Map<string, FoldData>();
+  private cachedRows = -1;
+  private order?: Int32Array;
+  private sample?: { rows: number; data: Dataset; folds: ReturnType<typeof stratifiedKFold> };
+
   constructor(
     private readonly data: Dataset,
-    readonly folds: Split[],
+    readonly k: number,
+    private readonly seed: number,
   ) {}
 
-  get(fold: number, scale: boolean): FoldData {
+  get nRows(): number {
+    return this.data.labels.length;
+  }
+
+  /** Fold `fold` of the `rows`-row sample (all rows when rows >= nRows), with or without scaling. */
+  get(rows: number, fold: number, scale: boolean): FoldData {
+    rows = Math.min(rows, this.nRows);
+    if (rows !== this.cachedRows) {
+      this.cache.clear();
+      this.cachedRows = rows;
+    }
     const key = `${fold}:${scale}`;
     let hit = this.cache.get(key);
     if (!hit) {
-      const { train, test } = this.folds[fold];
-      const tr = takeDataset(this.data, train);
-      const va = takeDataset(this.data, test);
+      const { data, folds } = this.sampleOf(rows);
+      const { train, test } = folds[fold];
+      const tr = takeDataset(data, train);
+      const va = takeDataset(data, test);
       const pre = new Preprocessor({ scale });
       hit = { Xtrain: pre.fitTransform(tr.features), ytrain: tr.labels, Xval: pre.transform(va.features), yval: va.labels };
       this.cache.set(key, hit);
     }
     return hit;
+  }
+
+  /** The `rows`-row stratified sample of the data (the data itself at full size). */
+  subsample(rows: number): Dataset {
+    if (rows >= this.nRows) return this.data;
+    this.order ??= stratifiedOrder(this.data.labels, this.seed);
+    return takeDataset(this.data, stratifiedSample(this.order, rows));
+  }
+
+  private sampleOf(rows: number) {
+    if (this.sample?.rows !== rows) {
+      const data = this.subsample(rows);
+      this.sample = { rows, data, folds: stratifiedKFold(data.labels, this.k, this.seed) };
+    }
+    return this.sample;
   }
 }

@@ -2,6 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Dataset } from '../data/frame.js';
 import { Pipeline } from '../models/pipeline.js';
 import type { Family } from './families.js';
+import { familyDeadline } from './budget.js';
 import type { FamilyResult, SearchOptions } from './grid-search.js';
 import type { SearchReply } from './search-messages.js';
 import { sibling, startWorker } from '../runtime/worker-thread.js';
@@ -9,6 +10,8 @@ import { sibling, startWorker } from '../runtime/worker-thread.js';
 export interface SearchOutcome {
   results: FamilyResult[];
   failures: { family: string; error: string }[];
+  /** Families that never started: their share of the time budget was gone. */
+  skipped: { family: string; reason: string }[];
 }
 
 /**
@@ -20,12 +23,18 @@ export async function searchInThreads(families: Family[], data: Dataset, threads
   const queue = families.map((family, index) => ({ family, index }));
   const results: (FamilyResult | undefined)[] = [];
   const failures: { family: string; error: string; index: number }[] = [];
-  const workerData = { data, folds: opts.folds ?? 3, seed: opts.seed ?? 42 };
+  const skipped: { family: string; reason: string; index: number }[] = [];
+  const workerData = { data, folds: opts.folds ?? 3, seed: opts.seed ?? 42, halving: opts.halving };
 
   const runOn = async (worker: Worker): Promise<void> => {
     for (let task = queue.shift(); task; task = queue.shift()) {
       const { family, index } = task;
-      const reply = await new Promise<Extract<SearchReply, { type: 'done' | 'failed' }>>((resolve) => {
+      const deadline = opts.deadline === undefined ? undefined : familyDeadline(Date.now(), opts.deadline, [family, ...queue.map((t) => t.family)], threads, index === 0);
+      if (opts.deadline !== undefined && deadline === undefined) {
+        skipped.push({ family: family.kind, reason: 'no time left', index });
+        continue;
+      }
+      const reply = await new Promise<Extract<SearchReply, { type: 'done' | 'failed' | 'skipped' }>>((resolve) => {
         const onMessage = (m: SearchReply) => {
           if (m.type === 'progress') return opts.onProgress?.(m.progress);
           worker.off('message', onMessage).off('error', onError);
@@ -36,8 +45,12 @@ export async function searchInThreads(families: Family[], data: Dataset, threads
           resolve({ type: 'failed', family: family.kind, error: `worker thread died: ${err.message}` });
         };
         worker.on('message', onMessage).once('error', onError);
-        worker.postMessage({ family });
+        worker.postMessage({ family, deadline });
       });
+      if (reply.type === 'skipped') {
+        skipped.push({ family: reply.family, reason: reply.reason, index });
+        continue;
+      }
       if (reply.type === 'failed') {
         failures.push({ family: reply.family, error: reply.error, index });
         if (reply.error.startsWith('worker thread died')) return;
@@ -57,5 +70,6 @@ export async function searchInThreads(families: Family[], data: Dataset, threads
   return {
     results: results.filter((r): r is FamilyResult => r !== undefined),
     failures: failures.sort((a, b) => a.index - b.index).map(({ family, error }) => ({ family, error })),
+    skipped: skipped.sort((a, b) => a.index - b.index).map(({ family, reason }) => ({ family, reason })),
   };
 }

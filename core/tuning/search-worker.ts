@@ -1,21 +1,23 @@
 /** Worker-thread side of the parallel grid search: searches the families it is sent on its own copy of the data. */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Dataset } from '../data/frame.js';
-import { stratifiedKFold } from '../data/split.js';
+import { NoTimeLeftError } from './budget.js';
 import type { Family } from './families.js';
 import { FoldCache } from './fold-cache.js';
 import { searchFamily } from './grid-search.js';
+import type { HalvingOptions } from './halving.js';
 import type { SearchReply, SearchRequest } from './search-messages.js';
 
-const { data, folds, seed } = workerData as { data: Dataset; folds: number; seed: number };
-const cache = new FoldCache(data, stratifiedKFold(data.labels, folds, seed));
+const { data, folds, seed, halving } = workerData as { data: Dataset; folds: number; seed: number; halving?: HalvingOptions };
+const cache = new FoldCache(data, folds, seed);
 const reply = (m: SearchReply) => parentPort!.postMessage(m);
 
-parentPort!.on('message', async ({ family }: SearchRequest) => {
+parentPort!.on('message', async ({ family, deadline }: SearchRequest) => {
   try {
-    const r = await searchFamily(family as Family, data, cache, { onProgress: (progress) => reply({ type: 'progress', progress }) });
+    const r = await searchFamily(family as Family, data, cache, { seed, deadline, halving, onProgress: (progress) => reply({ type: 'progress', progress }) });
     reply({ type: 'done', result: { ...r, pipeline: r.pipeline.toJSON() } });
   } catch (err) {
-    reply({ type: 'failed', family: family.kind, error: (err as Error).message });
+    if (err instanceof NoTimeLeftError) reply({ type: 'skipped', family: family.kind, reason: 'no time left' });
+    else reply({ type: 'failed', family: family.kind, error: (err as Error).message });
   }
 });

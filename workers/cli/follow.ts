@@ -55,9 +55,14 @@ export async function followRun(
     return await new Promise((resolve, reject) => {
       for (const { stage, events } of all) {
         events.on('active', ({ jobId }) => update(stage, jobId, { state: 'active' }));
-        events.on('progress', ({ jobId, data }) => typeof data === 'number' && update(stage, jobId, { percent: data, state: 'active' }));
+        events.on('progress', ({ jobId, data }) => {
+          // A stage with a deadline reports { percent, secondsLeft }.
+          const p = typeof data === 'number' ? { percent: data } : (data as { percent?: number; secondsLeft?: number });
+          if (typeof p.percent === 'number') update(stage, jobId, { percent: p.percent, state: 'active', note: p.secondsLeft === undefined ? undefined : `${timeText(p.secondsLeft)} left` });
+        });
         events.on('completed', ({ jobId, returnvalue }) => {
-          update(stage, jobId, { percent: 100, state: 'done' });
+          const skipped = stage === 'train-family' ? (returnvalue as { skipped?: string } | undefined)?.skipped : undefined;
+          update(stage, jobId, { percent: 100, state: 'done', note: skipped ? `skipped: ${skipped}` : undefined });
           if (stage === 'register' && jobId === `${runId}-register`) resolve(returnvalue);
         });
         events.on('failed', ({ jobId, failedReason }) => {
@@ -71,4 +76,9 @@ export async function followRun(
     await Promise.all(all.map(({ events }) => events.close()));
     for (const { conn } of all) conn.disconnect();
   }
+}
+
+/** 75 -> "1m15s", 40 -> "40s". */
+function timeText(seconds: number): string {
+  return seconds >= 60 ? `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s` : `${seconds}s`;
 }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { RegisterResult } from '../../schema/jobs.js';
-import { STAGES, type Config } from '../../schema/index.js';
+import { RunConfigError, STAGES, type Config } from '../../schema/index.js';
 import { getJson } from '../../core/artifacts/json.js';
 import { runKeys } from '../../core/pipeline/run-keys.js';
 import { runOutcome } from '../../core/pipeline/run-outcome.js';
@@ -16,6 +16,7 @@ import { stageDepsFrom } from '../wiring.js';
 import { followRun } from './follow.js';
 import { metricsTable } from './metrics-table.js';
 import { RUN_OPTIONS, runSpecFromArgs } from './run-args.js';
+import { searchNotes } from './search-notes.js';
 
 /** `threatmatrix train`: enqueues a run; with --follow shows it live and prints the result. */
 export async function trainCommand(argv: string[], config: Config, log: Logger): Promise<number> {
@@ -23,7 +24,14 @@ export async function trainCommand(argv: string[], config: Config, log: Logger):
     args: argv,
     options: { ...RUN_OPTIONS, follow: { type: 'boolean', default: false }, 'local-worker': { type: 'string', default: 'auto' }, 'unless-served': { type: 'boolean', default: false } },
   });
-  const run = await runSpecFromArgs(a);
+  let run;
+  try {
+    run = await runSpecFromArgs(a, undefined, { timeBudgetSeconds: config.TM_TIME_BUDGET_SECONDS });
+  } catch (err) {
+    if (!(err instanceof RunConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return 2;
+  }
   const { runId } = run;
   if (a['unless-served']) {
     // A deployment's bootstrap job: train the first model only.
@@ -52,7 +60,7 @@ export async function trainCommand(argv: string[], config: Config, log: Logger):
       process.stdout.write(`${runId}\n`);
       return 0;
     }
-    process.stderr.write(`run ${runId}: ${run.source.kind} ${'path' in run.source ? run.source.path : ''}\n`);
+    process.stderr.write(`run ${runId}: ${run.source.kind} ${'path' in run.source ? run.source.path : ''}, time budget ${run.timeBudgetSeconds ? `${run.timeBudgetSeconds} s` : 'none'}\n`);
     // Ctrl-C cancels the run this command started (a second Ctrl-C exits at once).
     const interrupted = new Promise<'interrupted'>((resolve) => process.once('SIGINT', (interrupt = () => resolve('interrupted'))));
     const outcome = await Promise.race([followRun(runId, () => redisConnection(config.REDIS_URL, 'worker'), config.TM_QUEUE_PREFIX, () => producer.enqueue(run)), interrupted]);
@@ -65,6 +73,8 @@ export async function trainCommand(argv: string[], config: Config, log: Logger):
     }
     const result = RegisterResult.parse(outcome);
     process.stdout.write(`${metricsTable(runId, result)}\n`);
+    const notes = await searchNotes(deps.store, run);
+    if (notes.length) process.stdout.write(`search notes:\n${notes.map((n) => `  ${n}`).join('\n')}\n`);
     if (result.failures.length && !run.allowPartial) {
       process.stderr.write(`run ${runId} is partial (${result.failures.map((f) => f.family).join(', ')} failed): exit 1; --allow-partial accepts it\n`);
       return 1;
