@@ -1,6 +1,7 @@
 import { takeDataset, type Dataset } from '../data/frame.js';
 import type { Matrix } from '../data/matrix.js';
 import { stratifiedKFold } from '../data/split.js';
+import type { CategoricalFeature } from '../transform/feature-encoder.js';
 import { Preprocessor } from '../transform/preprocessor.js';
 import { stratifiedOrder, stratifiedSample } from '../data/stratified-order.js';
 
@@ -9,6 +10,8 @@ export interface FoldData {
   ytrain: Int32Array;
   Xval: Matrix;
   yval: Int32Array;
+  /** Columns of X holding category codes (native categoricals), for the model's fit. */
+  categorical: CategoricalFeature[];
 }
 
 /**
@@ -33,22 +36,26 @@ export class FoldCache {
     return this.data.labels.length;
   }
 
-  /** Fold `fold` of the `rows`-row sample (all rows when rows >= nRows), with or without scaling. */
-  get(rows: number, fold: number, scale: boolean): FoldData {
+  /**
+   * Fold `fold` of the `rows`-row sample (all rows when rows >= nRows), with or without scaling,
+   * categoricals one-hot or native (one code column each, for models that split on category sets).
+   */
+  get(rows: number, fold: number, scale: boolean, native = false): FoldData {
     rows = Math.min(rows, this.nRows);
     if (rows !== this.cachedRows) {
       this.cache.clear();
       this.cachedRows = rows;
     }
-    const key = `${fold}:${scale}`;
+    const key = `${fold}:${scale}:${native}`;
     let hit = this.cache.get(key);
     if (!hit) {
       const { data, folds } = this.sampleOf(rows);
       const { train, test } = folds[fold];
       const tr = takeDataset(data, train);
       const va = takeDataset(data, test);
-      const pre = new Preprocessor({ scale });
-      hit = { Xtrain: pre.fitTransform(tr.features), ytrain: tr.labels, Xval: pre.transform(va.features), yval: va.labels };
+      const pre = new Preprocessor({ scale, nativeCategoricals: native });
+      const Xtrain = pre.fitTransform(tr.features);
+      hit = { Xtrain, ytrain: tr.labels, Xval: pre.transform(va.features), yval: va.labels, categorical: pre.categoricalFeatures };
       this.cache.set(key, hit);
     }
     return hit;

@@ -4,7 +4,7 @@ import { selectionScore } from '../metrics/selection-score.js';
 import { isStaged, type Classifier } from '../models/model.js';
 import { Pipeline } from '../models/pipeline.js';
 import { createModel } from '../models/registry.js';
-import { Preprocessor } from '../transform/preprocessor.js';
+import { NATIVE_CATEGORICAL_KINDS, Preprocessor } from '../transform/preprocessor.js';
 import { familyDeadline, NoTimeLeftError } from './budget.js';
 import { LARGE_ROWS, type Family } from './families.js';
 import { FitCost } from './fit-cost.js';
@@ -287,11 +287,11 @@ async function scoreGroup(
   };
   for (let f = 0; f < folds; f++) {
     if (f > 0 && Date.now() > deadline) break;
-    const fold = cache.get(rows, f, family.scale);
+    const fold = cache.get(rows, f, family.scale, NATIVE_CATEGORICAL_KINDS.has(family.kind));
     const t0 = performance.now();
     const model = createModel(family.kind, staged ? paramsAt(group.stages[group.stages.length - 1]) : group.base);
     try {
-      await model.fit(fold.Xtrain, fold.ytrain, { nClasses: K, deadline, onProgress: stopAtDeadline });
+      await model.fit(fold.Xtrain, fold.ytrain, { nClasses: K, deadline, onProgress: stopAtDeadline, categorical: fold.categorical });
     } catch (err) {
       if (err instanceof FitStopped) break;
       throw err;
@@ -310,10 +310,10 @@ class FitStopped extends Error {}
 
 /** Fits preprocessing and one model with `params` on all of `data`; iterative models stop adding epochs at `deadline`. */
 export async function fitPipeline(family: Pick<Family, 'kind' | 'scale'>, params: Params, data: Dataset, deadline?: number): Promise<Pipeline> {
-  const pre = new Preprocessor({ scale: family.scale });
+  const pre = Preprocessor.forModel(family.kind, { scale: family.scale });
   const X = pre.fitTransform(data.features);
   const model: Classifier = createModel(family.kind, params);
-  await model.fit(X, data.labels, { nClasses: data.classes.length, deadline });
+  await model.fit(X, data.labels, { nClasses: data.classes.length, deadline, categorical: pre.categoricalFeatures });
   return new Pipeline(pre, model, data.classes, data.positiveClass);
 }
 
