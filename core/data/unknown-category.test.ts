@@ -29,7 +29,7 @@ describe('unknown categories', () => {
   it('refuses `other` without a listed bucket, and a bucket without unknown: other', () => {
     const bad = (extra: object) => () => schemaOf({ name: 's', features: [{ name: 'c', kind: 'categorical', values: ['x', 'y'], ...extra }], label });
     expect(bad({ unknown: 'other' })).toThrow(SchemaFileError);
-    expect(bad({ unknown: 'other', other: 'z' })).toThrow(/features\.0\.other: unknown: other needs `other` set to one of the column's values/);
+    expect(bad({ unknown: 'other', other: 'z' })).toThrow(/features\.0\.other \(c\): unknown: other needs `other` set to one of the column's values/);
     expect(bad({ other: 'x' })).toThrow(/only read with unknown: other/);
     expect(bad({ unknown: 'sometimes' })).toThrow(/features\.0\.unknown/);
   });
