@@ -64,7 +64,9 @@ describe('a worker killed in the middle of training', () => {
     const jobId = 'crash-run-train-family-gradient_boosting';
     for (let i = 0; i < 600; i++) {
       const job = await families.getJob(jobId);
-      if (job && (await job.getState()) === 'active' && Number(job.progress) > 0) break;
+      // Progress is a percentage, or { percent, secondsLeft } while a search runs against a deadline.
+      const percent = typeof job?.progress === 'object' ? Number((job.progress as { percent?: number }).percent) : Number(job?.progress);
+      if (job && (await job.getState()) === 'active' && percent > 0) break;
       await sleep(100);
     }
     const before = await families.getJob(jobId);

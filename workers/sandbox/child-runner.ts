@@ -3,7 +3,8 @@ import { UnrecoverableError, type Job } from 'bullmq';
 
 /** Messages between a job's parent worker and its child process. */
 export type ToChild = { type: 'start'; data: unknown };
-export type FromChild = { type: 'progress'; percent: number } | { type: 'done'; value: unknown } | { type: 'failed'; name: string; message: string };
+/** `progress`: a percentage, or `{ percent, secondsLeft }` from a search with a deadline (as the job shows it). */
+export type FromChild = { type: 'progress'; progress: number | object } | { type: 'done'; value: unknown } | { type: 'failed'; name: string; message: string };
 
 export interface ChildRunner {
   /** A BullMQ processor: runs the job in a child process, killed when the job is cancelled. */
@@ -52,7 +53,7 @@ export function childRunner(entry: URL, cancelledWhy: (job: Job) => Promise<stri
           if (reuse && child.exitCode === null && child.signalCode === null) idle.push(child);
         };
         const onMessage = (m: FromChild) => {
-          if (m.type === 'progress') return void job.updateProgress(m.percent).catch(() => undefined);
+          if (m.type === 'progress') return void job.updateProgress(m.progress).catch(() => undefined);
           settle(true);
           if (m.type === 'done') resolve(m.value);
           else reject(Object.assign(new Error(m.message), { name: m.name }));

@@ -21,7 +21,7 @@ exitWithParent();
 // kills this process when the run is cancelled or its shutdown deadline passes). SIGTERM still ends it.
 process.on('SIGINT', () => undefined);
 process.on('message', async ({ data }: ToChild) => {
-  const job = { data, updateProgress: (percent: number) => send({ type: 'progress', percent }) };
+  const job = { data, updateProgress: (progress: number | object) => send({ type: 'progress', progress }) };
   try {
     const value = await runStage('train-family', job, deps, ({ run, family }, d) => trainFamily(run, family, d));
     await send({ type: 'done', value });
