@@ -1,17 +1,11 @@
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { DatasetSchema } from './dataset-schema.js';
+import { ProblemListError } from './problem-list-error.js';
 
 /** A schema file that cannot be read or does not fit `DatasetSchema`. */
-export class SchemaFileError extends Error {
+export class SchemaFileError extends ProblemListError {
   override name = 'SchemaFileError';
-  constructor(
-    message: string,
-    /** One line per distinct problem, with the fields it hits. */
-    readonly problems: string[] = [],
-  ) {
-    super(problems.length ? `${message}\n  ${problems.join('\n  ')}` : message);
-  }
 }
 
 /** Parses a dataset schema from YAML or JSON text (JSON is YAML). `source` names it in errors. */

@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ProblemListError } from './problem-list-error.js';
 
 /** Seconds a run may take, ingest to registered model, when neither the run nor TM_TIME_BUDGET_SECONDS says. */
 export const DEFAULT_TIME_BUDGET_SECONDS = 240;
@@ -52,14 +53,8 @@ export const RunConfig = z
 export type RunConfig = z.infer<typeof RunConfig>;
 
 /** A run file that cannot be read or breaks a rule; one line per problem, `path: rule`. */
-export class RunConfigError extends Error {
+export class RunConfigError extends ProblemListError {
   override name = 'RunConfigError';
-  constructor(
-    message: string,
-    readonly problems: string[] = [],
-  ) {
-    super(problems.length ? `${message}\n  ${problems.join('\n  ')}` : message);
-  }
 }
 
 /** `search.gradient_boosting.grid.learningRate[1]` from a zod path (with a prefix). */
