@@ -252,7 +252,10 @@ function planRounds(
   const shrinkTo = (floor: number) => {
     while (estimate(plan) > searchSeconds && plan[0].rows > floor) {
       const rows0 = Math.max(floor, Math.floor(plan[0].rows / 2));
-      plan = halvingRounds(rounds[0].candidates, n, { ...halving, minRows: rows0, maxStartRows: rows0 });
+      const next = halvingRounds(rounds[0].candidates, n, { ...halving, minRows: rows0, maxStartRows: rows0 });
+      // Near all the rows, halving gives way to one full round: no smaller plan here.
+      if (next[0].rows >= plan[0].rows) break;
+      plan = next;
     }
   };
   let plan = rounds;

@@ -14,10 +14,11 @@ describe('successive halving rounds', () => {
       { rows: 15_000, candidates: 3 },
       { rows: 20_000, candidates: 1 },
     ]);
-    // The phishing train rows: the second round already holds every row.
-    expect(halvingRounds(9, 8844)).toEqual([
+    // The phishing train rows: a first round on more than half of them would save little, so one round on all.
+    expect(halvingRounds(9, 8844)).toEqual([{ rows: 8844, candidates: 9 }]);
+    expect(halvingRounds(9, 12_000)).toEqual([
       { rows: 5000, candidates: 9 },
-      { rows: 8844, candidates: 3 },
+      { rows: 12_000, candidates: 3 },
     ]);
     // Big data starts at maxStartRows and stops at one candidate, well before every row.
     expect(halvingRounds(9, 1_000_000)).toEqual([

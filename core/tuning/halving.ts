@@ -17,6 +17,7 @@ export interface HalvingRound {
  * The rounds for `candidates` configs on `nRows` rows. As scikit-learn's `min_resources='exhaust'`,
  * the first round's rows are chosen so the last round (one candidate) reaches every row, then kept
  * within [minRows, maxStartRows]. Rounds end at the one that uses every row or holds one candidate.
+ * When the first round would take more than half the rows, one round scores every candidate on all.
  */
 export function halvingRounds(candidates: number, nRows: number, opts: HalvingOptions = {}): HalvingRound[] {
   const { factor = 3, minRows = 5000, maxStartRows = 10_000 } = opts;
@@ -24,6 +25,9 @@ export function halvingRounds(candidates: number, nRows: number, opts: HalvingOp
   for (let c = candidates; c > 1; c = Math.ceil(c / factor)) steps++;
   const exhaust = Math.ceil(nRows / factor ** steps);
   let rows = Math.min(nRows, Math.max(minRows, Math.min(maxStartRows, exhaust)));
+  // A first round on more than half the rows saves little and adds fits (a fit's fixed cost, per
+  // tree, does not shrink with the rows): search every candidate on all rows instead.
+  if (2 * rows > nRows) return [{ rows: nRows, candidates }];
   let left = candidates;
   const rounds: HalvingRound[] = [{ rows, candidates: left }];
   while (rows < nRows && left > 1) {
