@@ -75,6 +75,8 @@ export const RegisterResult = z.object({
   reason: z.string(),
   /** Families that failed, and why: a run with any is partial. */
   failures: z.array(FamilyFailure).default([]),
+  /** Families that never started because the run's time budget was gone (not failures). */
+  skipped: z.array(SkippedFamily).default([]),
   /** Whether the registered pipeline was refitted on all rows after evaluation. */
   refitAll: z.boolean().default(false),
 });

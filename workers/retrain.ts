@@ -16,6 +16,8 @@ export const RetrainTemplate = z.object({
   source: SourceSpec,
   schema: z.record(z.string(), z.unknown()),
   families: z.array(z.string()).min(1).optional(),
+  /** Seconds each run may take (TM_TIME_BUDGET_SECONDS when the template was made). */
+  timeBudgetSeconds: RunSpec.shape.timeBudgetSeconds.optional(),
 });
 export type RetrainTemplate = z.infer<typeof RetrainTemplate>;
 
@@ -23,7 +25,12 @@ export type RetrainTemplate = z.infer<typeof RetrainTemplate>;
 export async function retrainTemplate(config: Config): Promise<RetrainTemplate> {
   const text = await readFile(config.TM_RETRAIN_SCHEMA, 'utf8');
   const modelName = parseDatasetSchema(text, config.TM_RETRAIN_SCHEMA).name;
-  return { modelName, source: sourceFromArg(config.TM_RETRAIN_DATA, modelName), schema: parseYaml(text) as Record<string, unknown> };
+  return {
+    modelName,
+    source: sourceFromArg(config.TM_RETRAIN_DATA, modelName),
+    schema: parseYaml(text) as Record<string, unknown>,
+    timeBudgetSeconds: config.TM_TIME_BUDGET_SECONDS,
+  };
 }
 
 /**

@@ -143,6 +143,8 @@ export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, S
       }
       rounds = it + 1;
       opts.onProgress?.(rounds, p.maxIter);
+      // A refit inside a run's time budget keeps the rounds it has when the deadline passes.
+      if (opts.deadline !== undefined && Date.now() > opts.deadline) break;
       if (val) {
         valScores.push(-logLoss(val.raw, val.y, D));
         if (shouldStop(valScores, p.nIterNoChange, p.tol)) break;

@@ -216,7 +216,7 @@ export async function register(run: RunSpec, trained: TrainResult, deps: StageDe
     gitCommit: run.gitCommit,
   });
   if (decision.promote) await deps.registry.setAlias(run.modelName, 'production', manifest.version);
-  const result: RegisterResult = { best: best.family, metrics, version: manifest.version, promoted: decision.promote, reason: decision.reason, failures: trained.failures, refitAll: run.refitAll };
+  const result: RegisterResult = { best: best.family, metrics, version: manifest.version, promoted: decision.promote, reason: decision.reason, failures: trained.failures, skipped: trained.skipped, refitAll: run.refitAll };
   const record = { ...result, productionMetrics, families: trained.families, allowPartial: run.allowPartial };
   await putJson(deps.store, keys.metrics, record);
   const tracked = await trackedRun(run, deps);

@@ -20,7 +20,7 @@ const config = loadConfig();
 const log = pino({ name: 'threatmatrix-train', level: config.LOG_LEVEL });
 
 async function main(): Promise<void> {
-  const run = await runSpecFromArgs(a, 'local');
+  const run = await runSpecFromArgs(a, 'local', { timeBudgetSeconds: config.TM_TIME_BUDGET_SECONDS });
   const result = await runLocally(run, stageDepsFrom(config, log), (stage) => log.info({ runId: run.runId, stage }, 'stage'));
   process.stdout.write(`${metricsTable(run.runId, result)}\n`);
   // A partial run (some family failed) fails the command unless --allow-partial, as `train` does.
