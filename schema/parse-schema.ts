@@ -1,7 +1,6 @@
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { DatasetSchema } from './dataset-schema.js';
-import { ProblemListError } from './problem-list-error.js';
+import { ProblemListError, readYamlText } from './problem-list-error.js';
 
 /** A schema file that cannot be read or does not fit `DatasetSchema`. */
 export class SchemaFileError extends ProblemListError {
@@ -10,12 +9,7 @@ export class SchemaFileError extends ProblemListError {
 
 /** Parses a dataset schema from YAML or JSON text (JSON is YAML). `source` names it in errors. */
 export function parseDatasetSchema(text: string, source = 'schema'): DatasetSchema {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (err) {
-    throw new SchemaFileError(`${source}: not valid YAML or JSON (${(err as Error).message})`);
-  }
+  const raw = readYamlText(text, source, (m) => new SchemaFileError(m));
   const parsed = DatasetSchema.safeParse(raw);
   if (!parsed.success) throw new SchemaFileError(`${source}: not a valid dataset schema`, groupedProblems(parsed.error.issues, raw));
   return parsed.data;

@@ -1,6 +1,5 @@
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ProblemListError } from './problem-list-error.js';
+import { ProblemListError, readYamlText } from './problem-list-error.js';
 
 /** Seconds a run may take, ingest to registered model, when neither the run nor TM_TIME_BUDGET_SECONDS says. */
 export const DEFAULT_TIME_BUDGET_SECONDS = 240;
@@ -91,12 +90,7 @@ export function issueLines(error: z.ZodError, prefix: readonly PropertyKey[] = [
 
 /** Parses a run file from YAML or JSON text; `source` names it in errors. */
 export function parseRunConfig(text: string, source = 'run file'): RunConfig {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (err) {
-    throw new RunConfigError(`${source}: not valid YAML or JSON (${(err as Error).message})`);
-  }
+  const raw = readYamlText(text, source, (m) => new RunConfigError(m));
   const r = RunConfig.safeParse(raw ?? {});
   if (!r.success) throw new RunConfigError(`${source}: not a valid run file`, issueLines(r.error));
   return r.data;
