@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
 /** A category value as written in a data file: a string code or an integer code. */
+/** Cells read as missing when a schema does not list its own `missingValues`. */
+export const DEFAULT_MISSING_VALUES = ['', 'na', 'NA', 'NaN', 'null'];
+
 export const CategoryValue = z.union([z.string().min(1), z.number().int()]);
 export type CategoryValue = z.infer<typeof CategoryValue>;
 
@@ -94,7 +97,7 @@ export const DatasetSchema = z
     version: z.number().int().positive().default(1),
     description: z.string().optional(),
     /** Cell texts read as missing, besides the empty cell (e.g. "na", "?"). */
-    missingValues: z.array(z.string()).default(['', 'na', 'NA', 'NaN', 'null']),
+    missingValues: z.array(z.string()).default(DEFAULT_MISSING_VALUES),
     features: z.array(ColumnSpec).min(1),
     label: LabelSpec,
     /** Columns present in the data but never used (ids, leaks). */

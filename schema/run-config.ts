@@ -57,12 +57,12 @@ export class RunConfigError extends ProblemListError {
 }
 
 /** `search.gradient_boosting.grid.learningRate[1]` from a zod path (with a prefix). */
-export function pathText(path: readonly PropertyKey[], prefix: readonly PropertyKey[] = []): string {
+function pathText(path: readonly PropertyKey[], prefix: readonly PropertyKey[] = []): string {
   return [...prefix, ...path].reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '');
 }
 
 /** The rule a zod issue states, in short words: `must be > 0`, `must be an integer`, `must be one of l1, l2`. */
-export function ruleText(issue: z.core.$ZodIssue): string {
+function ruleText(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'too_small':
       return issue.origin === 'array' || issue.origin === 'string'

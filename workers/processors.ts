@@ -1,7 +1,7 @@
 import { Queue, WaitingChildrenError, type Job } from 'bullmq';
 import type { StageDeps } from '../core/pipeline/stage-deps.js';
 import { familiesOf, ingest, register, trainFamily, transform, validate } from '../core/pipeline/stages.js';
-import { FamilyResult, JOBS, SkippedFamily, TrainResult, type StageName, type StagePayload, type StageResult } from '../schema/jobs.js';
+import { JOBS, TrainFamilyResult, TrainResult, type FamilyResult, type SkippedFamily, type StageName, type StagePayload, type StageResult } from '../schema/jobs.js';
 import { rethrowForQueue } from './job-errors.js';
 import { QUEUE_OF, jobOptionsFor } from './queues.js';
 
@@ -45,16 +45,14 @@ async function trainFanOut({ run }: StagePayload<'train'>, job: Job, token: stri
   if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
   const values = Object.values(await job.getChildrenValues());
   const failed = await job.getIgnoredChildrenFailures();
+  const results = values.flatMap((v) => {
+    const r = TrainFamilyResult.safeParse(v);
+    return r.success ? [r.data] : [];
+  });
   return {
-    families: values.flatMap((v) => {
-      const r = FamilyResult.safeParse(v);
-      return r.success ? [r.data] : [];
-    }),
+    families: results.filter((r): r is FamilyResult => !('skipped' in r)),
     failures: Object.entries(failed).map(([key, error]) => ({ family: /-train-family-(.+)$/.exec(key)?.[1] ?? key, error })),
-    skipped: values.flatMap((v) => {
-      const r = SkippedFamily.safeParse(v);
-      return r.success ? [r.data] : [];
-    }),
+    skipped: results.filter((r): r is SkippedFamily => 'skipped' in r),
   };
 }
 

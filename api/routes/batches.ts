@@ -154,7 +154,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
       if (status.state !== 'completed') throw new ApiError(409, 'not_ready', `batch ${id} is ${status.state}`, { state: status.state, progress: status.progress });
       const keys = batchKeys(id);
       // Batches accepted before the p_<class> columns existed keep their first format.
-      const added = meta.classes ? resultColumns(meta.classes) : ['prediction', 'probability', 'error'];
+      const added = resultColumns(meta.classes ?? []);
       const header = [...meta.header, ...added].map(csvField).join(',');
       let next = 0;
       const stream = new ReadableStream<Uint8Array>({

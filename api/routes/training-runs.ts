@@ -6,7 +6,7 @@ import { runOutcome, type RunOutcome } from '../../core/pipeline/run-outcome.js'
 import type { ArtifactStore } from '../../core/ports/artifact-store.js';
 import { parseDatasetSchema, SchemaFileError } from '../../schema/parse-schema.js';
 import { searchProblems } from '../../core/tuning/run-families.js';
-import { RunSpec, STAGES, type RunSpecInput, type SourceSpec, type StageName } from '../../schema/jobs.js';
+import { FamilyFailure, RunSpec, STAGES, type RunSpecInput, type SourceSpec, type StageName } from '../../schema/jobs.js';
 import { RunConfig } from '../../schema/run-config.js';
 import { newRunId } from '../../workers/cli/run-args.js';
 import type { CancelOutcome } from '../../workers/run-control.js';
@@ -43,7 +43,6 @@ const StartRun = z
   .openapi('StartTrainingRun');
 const Started = z.object({ runId: z.string() }).openapi('TrainingRunStarted');
 const StageState = z.object({ stage: z.string(), job: z.string(), state: z.string(), progress: z.unknown(), attempts: z.number().int(), error: z.string().optional() });
-const FamilyFailure = z.object({ family: z.string(), error: z.string() });
 /** A run's state: from the store once it ended (succeeded, partial, cancelled, failed-validation), else from its queued jobs. */
 const RunState = z.enum(['queued', 'running', 'succeeded', 'partial', 'failed', 'failed-validation', 'cancelled']);
 const RunDetail = z

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseDecimalBytes } from './decimal-bytes.js';
+import { DecimalReader } from './decimal-bytes.js';
+
+const reader = new DecimalReader();
+const scratch = new Float64Array(1);
+/** The decimal that is all of `b[start, end)`, or NaN. */
+const parseDecimalBytes = (b: Uint8Array, start: number, end: number) => (reader.read(b, start, end, scratch, 0) === end ? scratch[0] : NaN);
 import { Rng } from './rng.js';
 
 const parse = (s: string) => {

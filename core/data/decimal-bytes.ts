@@ -84,11 +84,3 @@ function significantDigits(b: Uint8Array, start: number, end: number): number {
   for (; i < end; i++) if (b[i] !== DOT) count++;
   return count;
 }
-
-const reader = new DecimalReader();
-const scratch = new Float64Array(1);
-
-/** The decimal that is all of `b[start, end)`, or NaN (see `DecimalReader`). */
-export function parseDecimalBytes(b: Uint8Array, start: number, end: number): number {
-  return reader.read(b, start, end, scratch, 0) === end ? scratch[0] : NaN;
-}

@@ -59,8 +59,6 @@ const State = z.object({
   /** Raw score before any tree: log-odds (binary) or log priors (multi-class). */
   baseline: z.array(z.number()),
   trees: z.array(TreeJSON),
-  /** Rounds fitted (fewer than maxIter when early stopping ended the fit; absent in older models). */
-  nIter: z.number().int().nonnegative().optional(),
 });
 type State = z.infer<typeof State>;
 
@@ -116,7 +114,6 @@ export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, S
     const treeParams = { ...p, l2: p.l2Regularization, minHessianToSplit: p.minChildWeight };
     const sampler = new RoundSampler(p, w, data.X.cols);
     const valScores: number[] = val ? [-logLoss(val.raw, val.y, D)] : [];
-    let rounds = 0;
     for (let it = 0; it < p.maxIter; it++) {
       computeProb(raw, prob, n, D);
       const inputs = sampler.next();
@@ -141,8 +138,7 @@ export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, S
         if (val) for (let i = 0; i < val.y.length; i++) val.raw[i * D + d] += buf.value[leafOfBinned(buf, val.bins.codes, val.y.length, i)];
         trees.push(finishTree(buf, data.binner.edges, data.binner.categories));
       }
-      rounds = it + 1;
-      opts.onProgress?.(rounds, p.maxIter);
+      opts.onProgress?.(it + 1, p.maxIter);
       // A refit inside a run's time budget keeps the rounds it has when the deadline passes.
       if (opts.deadline !== undefined && Date.now() > opts.deadline) break;
       if (val) {
@@ -150,13 +146,13 @@ export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, S
         if (shouldStop(valScores, p.nIterNoChange, p.tol)) break;
       }
     }
-    this.load({ nClasses: K, baseline, trees, nIter: rounds });
+    this.load({ nClasses: K, baseline, trees });
   }
 
   /** Rounds the fit used (maxIter unless early stopping ended it sooner). */
   get roundsUsed(): number {
     const s = this.fitted();
-    return s.nIter ?? s.trees.length / (s.nClasses === 2 ? 1 : s.nClasses);
+    return s.trees.length / (s.nClasses === 2 ? 1 : s.nClasses);
   }
 
   private load(state: State): this {

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import Papa from 'papaparse';
+import { DEFAULT_MISSING_VALUES } from '../../schema/dataset-schema.js';
 import { DataError } from '../errors.js';
 import { ColumnProfile, type ColumnSummary } from './column-profile.js';
 
@@ -18,7 +19,7 @@ export interface CsvProfile {
   raggedRows: number;
 }
 
-export const DEFAULT_MISSING = ['', 'na', 'NA', 'NaN', 'null'];
+export const DEFAULT_MISSING = DEFAULT_MISSING_VALUES;
 
 /**
  * Profiles every column of a CSV with a header row in one streaming pass (Papa Parse, which reads

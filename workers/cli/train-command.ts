@@ -5,6 +5,7 @@ import { RegisterResult } from '../../schema/jobs.js';
 import { RunConfigError, STAGES, type Config } from '../../schema/index.js';
 import { getJson } from '../../core/artifacts/json.js';
 import { runKeys } from '../../core/pipeline/run-keys.js';
+import type { ArtifactStore } from '../../core/ports/artifact-store.js';
 import { runOutcome } from '../../core/pipeline/run-outcome.js';
 import type { ValidationReport } from '../../core/validation/validate-dataset.js';
 import { RunProducer } from '../flow.js';
@@ -33,9 +34,10 @@ export async function trainCommand(argv: string[], config: Config, log: Logger):
     return 2;
   }
   const { runId } = run;
+  const deps = stageDepsFrom(config, log);
   if (a['unless-served']) {
     // A deployment's bootstrap job: train the first model only.
-    const production = await stageDepsFrom(config).registry.alias(run.modelName, 'production');
+    const production = await deps.registry.alias(run.modelName, 'production');
     if (production !== undefined) {
       process.stderr.write(`${run.modelName} v${production} is in production: nothing to train\n`);
       return 0;
@@ -46,7 +48,6 @@ export async function trainCommand(argv: string[], config: Config, log: Logger):
   const producer = new RunProducer(conn, config.TM_QUEUE_PREFIX);
   const local = a['local-worker'] === 'always' || (a['local-worker'] === 'auto' && (await workerCount(config, conn)) === 0);
   const workerConn = local ? redisConnection(config.REDIS_URL, 'worker') : undefined;
-  const deps = stageDepsFrom(config, log);
   if (workerConn) await claimStoreMarker(workerConn, config.TM_QUEUE_PREFIX, deps.store);
   const embedded = workerConn ? startStageWorkers({ connection: workerConn, prefix: config.TM_QUEUE_PREFIX, deps, sandbox: true }) : undefined;
   if (embedded) {
@@ -87,7 +88,7 @@ export async function trainCommand(argv: string[], config: Config, log: Logger):
       return 1;
     }
     process.stderr.write(`run ${runId} failed: ${(err as Error).message}\n`);
-    await showValidationReport(config, runId);
+    await showValidationReport(config, deps.store, runId);
     return 1;
   } finally {
     if (interrupt) process.off('SIGINT', interrupt);
@@ -109,9 +110,9 @@ async function workerCount(config: Config, connection: ReturnType<typeof redisCo
 }
 
 /** After a failed run: the stored validation report's errors, when validation was what failed. */
-async function showValidationReport(config: Config, runId: string): Promise<void> {
+async function showValidationReport(config: Config, store: ArtifactStore, runId: string): Promise<void> {
   const key = runKeys(runId).validation;
-  const report = await getJson<ValidationReport>(stageDepsFrom(config).store, key).catch(() => undefined);
+  const report = await getJson<ValidationReport>(store, key).catch(() => undefined);
   if (!report || report.ok) return;
   process.stderr.write(`validation report (${config.TM_ARTIFACTS}/${key}):\n`);
   for (const i of report.issues.filter((x) => x.severity === 'error').slice(0, 10)) {

@@ -11,8 +11,6 @@ export interface ChildRunner {
   process(job: Job, token?: string, signal?: AbortSignal): Promise<unknown>;
   /** Kills every child, busy or idle (a worker's close: nothing is left behind). */
   killAll(): void;
-  /** Children alive now (busy or idle). */
-  readonly alive: number;
 }
 
 /**
@@ -36,9 +34,6 @@ export function childRunner(entry: URL, cancelledWhy: (job: Job) => Promise<stri
     return child;
   };
   return {
-    get alive() {
-      return all.size;
-    },
     killAll() {
       for (const c of all) c.kill('SIGKILL');
     },
