@@ -185,6 +185,7 @@ export class CsvScanner {
     start.set(f.start);
     end.set(f.end);
     quoted.set(f.quoted);
+    number.set(f.number);
     [f.start, f.end, f.quoted, f.number] = [start, end, quoted, number];
   }
 }
