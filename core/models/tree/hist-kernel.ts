@@ -1,4 +1,4 @@
-import wabtInit from 'wabt';
+import { compileWat } from './compile-wat.js';
 
 /**
  * WebAssembly text of the histogram build of gradient boosting, the hot loop of a fit.
@@ -45,7 +45,7 @@ function histFunc(stride: 2 | 3, slotBits: 16 | 32): string {
     (local.get $total))`;
 }
 
-export function histWat(): string {
+function histWat(): string {
   return `(module
   (import "env" "mem" (memory 1))
   ${histFunc(2, 16)}
@@ -57,19 +57,5 @@ export function histWat(): string {
 
 export type HistFn = (rows: number, start: number, end: number, slots: number, cols: number, gh: number, w: number, hist: number) => number;
 
-async function compile(): Promise<WebAssembly.Module | null> {
-  try {
-    const wabt = await wabtInit();
-    const parsed = wabt.parseWat('hist.wat', histWat());
-    try {
-      return new WebAssembly.Module(parsed.toBinary({}).buffer);
-    } finally {
-      parsed.destroy();
-    }
-  } catch {
-    return null;
-  }
-}
-
 /** Compiled once when this module loads; null where WebAssembly cannot be built (the JavaScript build runs then). */
-export const histModule: WebAssembly.Module | null = await compile();
+export const histModule: WebAssembly.Module | null = await compileWat('hist.wat', histWat());

@@ -1,4 +1,4 @@
-import wabtInit from 'wabt';
+import { compileWat } from './compile-wat.js';
 import { walkWat } from './walk-wat.js';
 
 /** The compiled walk kernels (plain and shared-memory), or null where WebAssembly cannot be built here. */
@@ -8,20 +8,8 @@ export interface WalkModules {
 }
 
 async function compile(): Promise<WalkModules | null> {
-  try {
-    const wabt = await wabtInit();
-    const build = (shared: boolean) => {
-      const parsed = wabt.parseWat('walk.wat', walkWat(shared), { threads: shared });
-      try {
-        return new WebAssembly.Module(parsed.toBinary({}).buffer);
-      } finally {
-        parsed.destroy();
-      }
-    };
-    return { plain: build(false), shared: build(true) };
-  } catch {
-    return null;
-  }
+  const [plain, shared] = await Promise.all([compileWat('walk.wat', walkWat(false)), compileWat('walk.wat', walkWat(true), { threads: true })]);
+  return plain && shared ? { plain, shared } : null;
 }
 
 /** Compiled once when this module loads, so scoring stays synchronous afterwards. */
