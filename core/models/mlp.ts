@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { takeLabels, takeMatrixRows, type Matrix } from '../data/matrix.js';
 import { Rng } from '../data/rng.js';
-import { stratifiedOrder } from '../data/stratified-order.js';
+import { stratifiedSplit } from '../data/split.js';
 import { type Classifier, type FitOptions, type ModelJSON } from './model.js';
 import { ModelBase } from './model-base.js';
 import { Seed } from './params.js';
@@ -158,12 +158,8 @@ export class Mlp extends ModelBase<typeof MlpParams, State> implements Classifie
     const s = this.fitted();
     assertTfReady(this.kind);
     return predictWith(s.nClasses, () => {
-      let a: tf.Tensor2D = toTensor(X);
-      s.layers.forEach((l, i) => {
-        const z = a.matMul(tf.tensor2d(l.kernel, [l.in, l.out])).add(tf.tensor1d(l.bias));
-        a = (i < s.layers.length - 1 ? tf.relu(z) : s.nClasses === 2 ? tf.sigmoid(z) : tf.softmax(z)) as tf.Tensor2D;
-      });
-      return a;
+      const layers = s.layers.map((l) => ({ w: tf.tensor2d(l.kernel, [l.in, l.out]), b: tf.tensor1d(l.bias) }));
+      return forward(layers, toTensor(X), s.nClasses).at(-1)!;
     });
   }
 
@@ -174,26 +170,34 @@ export class Mlp extends ModelBase<typeof MlpParams, State> implements Classifie
   }
 }
 
-/** A stratified, seeded split of the rows: `fraction` held out for early stopping. */
+/** A stratified, seeded split of the rows: `fraction` held out for early stopping (none when too few rows). */
 function holdOut(X: Matrix, y: Int32Array, fraction: number, seed: number) {
-  const order = stratifiedOrder(y, seed);
-  const nVal = Math.max(1, Math.round(order.length * fraction));
+  const { train, test } = stratifiedSplit(y, fraction, seed);
+  if (!test.length || !train.length) return undefined;
   const part = (idx: Int32Array) => ({ X: takeMatrixRows(X, idx), y: takeLabels(y, idx) });
-  return { val: part(order.subarray(0, nVal)), train: part(order.subarray(nVal)) };
+  return { val: part(test), train: part(train) };
+}
+
+/** The activations of every layer, the input first and the output (sigmoid or softmax) last. */
+function forward(layers: { w: tf.Tensor; b: tf.Tensor }[], x: tf.Tensor2D, K: number): tf.Tensor2D[] {
+  const acts: tf.Tensor2D[] = [x];
+  layers.forEach((l, i) => {
+    const z = acts[i].matMul(l.w as tf.Tensor2D).add(l.b) as tf.Tensor2D;
+    acts.push(i < layers.length - 1 ? tf.relu(z) : K === 2 ? tf.sigmoid(z) : tf.softmax(z));
+  });
+  return acts;
+}
+
+/** Summed cross-entropy of probabilities p against targets t (a 0/1 column when K = 2). */
+function crossEntropy(p: tf.Tensor2D, t: tf.Tensor2D, K: number): tf.Scalar {
+  const pc = p.clipByValue(1e-7, 1 - 1e-7);
+  const ce = K === 2 ? t.mul(pc.log()).add(t.neg().add(1).mul(pc.neg().add(1).log())).neg() : t.mul(pc.log()).neg();
+  return ce.sum();
 }
 
 /** Mean cross-entropy of the network on held-out rows. */
 function validationLoss(layers: Layer[], x: tf.Tensor2D, t: tf.Tensor2D, K: number): number {
-  const loss = tf.tidy(() => {
-    let a: tf.Tensor2D = x;
-    layers.forEach((l, i) => {
-      const z = a.matMul(l.w as tf.Variable<tf.Rank.R2>).add(l.b) as tf.Tensor2D;
-      a = i < layers.length - 1 ? tf.relu(z) : K === 2 ? tf.sigmoid(z) : tf.softmax(z);
-    });
-    const pc = a.clipByValue(1e-7, 1 - 1e-7);
-    const ce = K === 2 ? t.mul(pc.log()).add(t.neg().add(1).mul(pc.neg().add(1).log())).neg() : t.mul(pc.log()).neg();
-    return ce.sum().div(x.shape[0]);
-  });
+  const loss = tf.tidy(() => crossEntropy(forward(layers, x, K).at(-1)!, t, K).div(x.shape[0]));
   const v = loss.dataSync()[0];
   loss.dispose();
   return v;
@@ -202,18 +206,12 @@ function validationLoss(layers: Layer[], x: tf.Tensor2D, t: tf.Tensor2D, K: numb
 /** Mean cross-entropy of one batch and its gradients [w0, b0, w1, b1, ...], by hand. */
 function backprop(layers: Layer[], x: tf.Tensor2D, t: tf.Tensor2D, K: number, alpha: number): { loss: tf.Scalar; grads: tf.Tensor[] } {
   const B = x.shape[0];
-  const acts: tf.Tensor2D[] = [x];
-  layers.forEach((l, i) => {
-    const z = acts[i].matMul(l.w as tf.Variable<tf.Rank.R2>).add(l.b) as tf.Tensor2D;
-    acts.push(i < layers.length - 1 ? tf.relu(z) : K === 2 ? tf.sigmoid(z) : tf.softmax(z));
-  });
+  const acts = forward(layers, x, K);
   const p = acts[acts.length - 1];
-  const eps = 1e-7;
-  const pc = p.clipByValue(eps, 1 - eps);
-  const ce = K === 2 ? t.mul(pc.log()).add(t.neg().add(1).mul(pc.neg().add(1).log())).neg() : t.mul(pc.log()).neg();
+  const ce = crossEntropy(p, t, K);
   let l2 = tf.scalar(0);
   for (const l of layers) l2 = l2.add(l.w.square().sum());
-  const loss = ce.sum().div(B).add(l2.mul(alpha / (2 * B))) as tf.Scalar;
+  const loss = ce.div(B).add(l2.mul(alpha / (2 * B))) as tf.Scalar;
   // Sigmoid / softmax with cross-entropy: d loss / d logits = p - t.
   let delta = p.sub(t).div(B) as tf.Tensor2D;
   const grads: tf.Tensor[] = new Array(layers.length * 2);

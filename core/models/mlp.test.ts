@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import type { Matrix } from '../data/matrix.js';
+import { Rng } from '../data/rng.js';
+import { Mlp } from './mlp.js';
+import { tfReady } from './tf/backend.js';
+
+/** Two Gaussian blobs in 4 dimensions, labels 0/1. */
+function blobs(rows: number, seed: number): { X: Matrix; y: Int32Array } {
+  const rng = new Rng(seed);
+  const data = new Float32Array(rows * 4);
+  const y = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    y[i] = i % 2;
+    for (let j = 0; j < 4; j++) data[i * 4 + j] = (y[i] ? 1 : -1) + (rng.next() - 0.5) * 2;
+  }
+  return { X: { data, rows, cols: 4 }, y };
+}
+
+const accuracy = (p: Float64Array, y: Int32Array) => y.reduce((n, yi, i) => n + Number((p[2 * i + 1] > 0.5 ? 1 : 0) === yi), 0) / y.length;
+
+describe('Mlp early stopping', () => {
+  it('stops on the held-out loss well before maxEpochs and keeps a good network', async () => {
+    await tfReady();
+    const { X, y } = blobs(600, 3);
+    const m = new Mlp({ hiddenLayers: [8], maxEpochs: 500, earlyStopping: true, nIterNoChange: 5, learningRate: 0.01, seed: 1 });
+    await m.fit(X, y, { nClasses: 2 });
+    const state = m.toJSON().state as { epochs: number };
+    expect(state.epochs).toBeLessThan(500);
+    expect(accuracy(m.predictProba(X), y)).toBeGreaterThan(0.9);
+  });
+
+  it('trains without a held-out share when the rows are too few to hold any out', async () => {
+    await tfReady();
+    const { X, y } = blobs(4, 5);
+    const m = new Mlp({ hiddenLayers: [4], maxEpochs: 3, earlyStopping: true, seed: 1 });
+    await m.fit(X, y, { nClasses: 2 });
+    expect(Array.from(m.predictProba(X)).every(Number.isFinite)).toBe(true);
+  });
+});
