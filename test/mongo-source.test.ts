@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importToMongo } from '../core/adapters/mongo-import.js';
 import { MongoSource } from '../core/adapters/mongo-source.js';
 import { readCsv } from '../core/data/csv-reader.js';
+import { takeDataset } from '../core/data/frame.js';
 import { fitPipeline } from '../core/tuning/grid-search.js';
 import { phishingSchema, repoPath } from './helpers/datasets.js';
 import { startMongo } from './helpers/mongo.js';
@@ -24,7 +25,7 @@ describe('MongoDB: import, then read as a data source', () => {
     const schema = phishingSchema();
     const { dataset: fromCsv } = await readCsv(repoPath('data/phishing.csv'), schema);
     const target = { uri: mongo.uri, db: 'threatmatrix', collection: 'phishing' };
-    expect(await importToMongo(fromCsv, schema, target)).toBe(11_055);
+    expect(await importToMongo(fromCsv, schema, target)).toEqual({ rows: 11_055, skipped: false });
     const { dataset: fromMongo, issues } = await new MongoSource(target.uri, target.db, target.collection).read(schema);
     expect(issues).toEqual([]);
     expect(fromMongo.features.nRows).toBe(11_055);
@@ -38,6 +39,27 @@ describe('MongoDB: import, then read as a data source', () => {
     const a = await fitPipeline({ kind: 'gradient_boosting', scale: false }, params, fromCsv);
     const b = await fitPipeline({ kind: 'gradient_boosting', scale: false }, params, fromMongo);
     expect(b.predictProba(fromCsv.features)).toEqual(a.predictProba(fromCsv.features));
+  });
+
+  it('skips a replacing import of an unchanged source, and reloads a changed or damaged one', async (ctx) => {
+    if ('skip' in mongo) return ctx.skip();
+    const schema = phishingSchema();
+    const { dataset: all } = await readCsv(repoPath('data/phishing.csv'), schema);
+    const first = Int32Array.from({ length: 500 }, (_, i) => i);
+    const dataset = takeDataset(all, first);
+    const target = { uri: mongo.uri, db: 'threatmatrix', collection: 'once', digest: 'digest-a' };
+    expect(await importToMongo(dataset, schema, target)).toEqual({ rows: 500, skipped: false });
+    expect(await importToMongo(dataset, schema, target)).toEqual({ rows: 500, skipped: true });
+    expect(await importToMongo(dataset, schema, { ...target, force: true })).toEqual({ rows: 500, skipped: false });
+    expect(await importToMongo(dataset, schema, { ...target, digest: 'digest-b' })).toEqual({ rows: 500, skipped: false });
+    const { MongoClient } = await import('mongodb');
+    const client = new MongoClient(mongo.uri);
+    const coll = client.db('threatmatrix').collection('once');
+    // A collection someone emptied since is reloaded even though the digest matches.
+    await coll.deleteMany({ Result: -1 });
+    expect(await importToMongo(dataset, schema, { ...target, digest: 'digest-b' })).toEqual({ rows: 500, skipped: false });
+    expect(await coll.countDocuments()).toBe(500);
+    await client.close();
   });
 
   it('maps "na" strings to missing values and reports fields outside the schema', async (ctx) => {
