@@ -14,7 +14,7 @@ const FAKE_DOCKER = `#!/usr/bin/env bash
 echo "\${TM_TAG:-}|$*" >> "$FAKE/log"
 case "$*" in
   *" up -d "*) echo "$TM_TAG" > "$FAKE/running" ;;
-  "image ls"*) printf '%s\\n' new old older oldest ;;
+  "image ls"*) printf '%s\\n' new mlflow-v2.22.0 old older oldest ;;
 esac
 `;
 // curl: /readyz answers when the running tag was marked ready.
@@ -52,7 +52,7 @@ describe('deploy.sh', () => {
     const r = t.run();
     expect(r.status, r.stderr).toBe(0);
     const log = await t.log();
-    expect(log[0]).toMatch(/^new\|compose --project-name threatmatrix --env-file .*\/\.env -f .*compose\/docker-compose\.yml pull api worker import bootstrap$/);
+    expect(log[0]).toMatch(/^new\|compose --project-name threatmatrix --env-file .*\/\.env -f .*compose\/docker-compose\.yml pull api worker import bootstrap mlflow$/);
     expect(log[1]).toMatch(/^new\|compose .* up -d --no-build --remove-orphans$/);
     expect(log.filter((l) => l.includes('image rm'))).toEqual(['|image rm registry/tm:oldest']);
     expect((await readFile(join(dir, 'current-tag'), 'utf8')).trim()).toBe('new');

@@ -40,7 +40,7 @@ wait_ready() {
 }
 
 echo "deploy: $image:$tag (previous: ${previous:-none})"
-compose "$tag" pull api worker import bootstrap
+compose "$tag" pull api worker import bootstrap mlflow
 compose "$tag" up -d --no-build --remove-orphans
 if wait_ready; then
   echo "$tag" > "$home/current-tag"
@@ -57,8 +57,8 @@ else
 fi
 
 # Prune: keep the newest $keep images of this repository (the one just deployed and the ones to
-# roll back to), then dangling layers.
-docker image ls "$image" --format '{{.Tag}}' | grep -vxF "$tag" | tail -n +"$keep" | while read -r old; do
+# roll back to), never the MLflow server's (mlflow-*), then dangling layers.
+docker image ls "$image" --format '{{.Tag}}' | grep -vxF "$tag" | grep -v '^mlflow-' | tail -n +"$keep" | while read -r old; do
   if docker image rm "$image:$old" >/dev/null 2>&1; then echo "deploy: pruned $image:$old"; fi
 done
 docker image prune -f >/dev/null
