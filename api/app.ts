@@ -11,6 +11,7 @@ import { ApiMetrics } from './metrics.js';
 import { metricsRoute } from './routes/metrics.js';
 import { modelRoutes } from './routes/models.js';
 import { predictRoutes } from './routes/predict.js';
+import { retrainScheduleRoutes, type ScheduleControl } from './routes/retrain-schedule.js';
 import { trainingRunRoutes, type TrainingControl } from './routes/training-runs.js';
 import type { ModelRegistry } from '../core/ports/model-registry.js';
 import type { ModelHolder } from './serving/model-holder.js';
@@ -31,6 +32,8 @@ export interface AppOptions {
   predictionLog?: PredictionLog;
   /** Training routes, when this process can enqueue runs; their queues also get Bull Board. */
   training?: TrainingControl;
+  /** The retraining schedule's admin routes (with `training`, whose defaults they use). */
+  schedule?: ScheduleControl;
   /** Async batch routes, when this process can queue batches. */
   batches?: BatchControl & { queue?: Queue };
 }
@@ -52,6 +55,7 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   predictRoutes(app, o.models, { maxBatchRows: o.maxBatchRows ?? 10_000, metrics, log: o.predictionLog });
   metricsRoute(app, metrics);
   if (o.training) trainingRunRoutes(app, o.training);
+  if (o.training && o.schedule) retrainScheduleRoutes(app, o.schedule, o.training);
   if (o.batches) batchRoutes(app, o.models, o.batches);
   const queues = [...Object.values(o.training?.queues ?? {}), ...(o.batches?.queue ? [o.batches.queue] : [])];
   if (queues.length) {

@@ -22,6 +22,7 @@ const ROLES: [prefix: string, role: Role][] = [
   ['/v1/batches', 'predict'],
   ['/v1/models', 'admin'],
   ['/v1/training-runs', 'admin'],
+  ['/v1/retrain-schedule', 'admin'],
 ];
 
 export function roleFor(path: string): Role | undefined {

@@ -10,7 +10,7 @@ import { sourceFromArg } from '../workers/cli/source-arg.js';
 import { RunProducer } from '../workers/flow.js';
 import { QUEUE_OF, redisConnection } from '../workers/queues.js';
 import { cancelRun } from '../workers/run-control.js';
-import { retrainTemplate } from '../workers/retrain.js';
+import { RetrainScheduler, retrainTemplate } from '../workers/retrain.js';
 import { stageDepsFrom } from '../workers/wiring.js';
 import { buildApp } from './app.js';
 import { isLoopback, type ApiKeys } from './auth.js';
@@ -55,6 +55,7 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
   const conn = redisConnection(config.REDIS_URL, 'producer');
   conn.on('error', () => undefined);
   const training = await trainingControl(config, conn, store);
+  const schedule = new RetrainScheduler(conn, config.TM_QUEUE_PREFIX);
   const batches = new BatchProducer(conn, config.TM_QUEUE_PREFIX);
   const predictionLog = new PredictionLog(store, {
     sampleRate: config.TM_PREDICTION_SAMPLE_RATE,
@@ -68,6 +69,7 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
     keys,
     maxBatchRows: config.TM_MAX_BATCH_ROWS,
     training,
+    schedule,
     predictionLog,
     batches: {
       store,
@@ -88,7 +90,7 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
     async close() {
       models.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all([training.close(), batches.close(), predictionLog.close()]);
+      await Promise.all([training.close(), schedule.close(), batches.close(), predictionLog.close()]);
       conn.disconnect();
       redis.disconnect();
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CronPattern, TimeZone } from './cron.js';
 import { DEFAULT_TIME_BUDGET_SECONDS } from './run-config.js';
 
 const bool = z
@@ -25,9 +26,12 @@ export const ConfigSchema = z.object({
   MLFLOW_TRACKING_PASSWORD: optional,
   MLFLOW_TRACKING_TOKEN: optional,
   MLFLOW_EXPERIMENT_NAME: z.string().min(1).default('threatmatrix'),
-  /** Cron for daily retraining (e.g. "0 3 * * *"); unset = off. */
-  TM_RETRAIN_CRON: optional,
-  TM_RETRAIN_TZ: z.string().default('UTC'),
+  /**
+   * Cron for retraining (e.g. "0 3 * * *"): a worker starting with it creates the fleet's schedule
+   * when there is none; it never replaces or removes one (`threatmatrix schedule set|off` do).
+   */
+  TM_RETRAIN_CRON: optional.pipe(CronPattern.optional()),
+  TM_RETRAIN_TZ: TimeZone.default('UTC'),
   /** What scheduled retraining trains on (same forms as `threatmatrix train --data`). */
   TM_RETRAIN_DATA: z.string().min(1).default('data/phishing.csv'),
   TM_RETRAIN_SCHEMA: z.string().min(1).default('schema/phishing.yaml'),

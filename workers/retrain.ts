@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import type { Job, Queue } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDatasetSchema, type Config } from '../schema/index.js';
+import { cronProblem } from '../schema/cron.js';
 import { RunSpec, SourceSpec } from '../schema/jobs.js';
 import { sourceFromArg } from './cli/source-arg.js';
 import type { RunProducer } from './flow.js';
@@ -33,25 +35,75 @@ export async function retrainTemplate(config: Config): Promise<RetrainTemplate> 
   };
 }
 
+/** The fleet's retraining schedule: when it fires, what each run trains, and who set it. */
+export interface RetrainSchedule {
+  cron: string;
+  tz: string;
+  template: RetrainTemplate;
+  /** Who set it: `api:<key id>`, `cli:<user>` or `TM_RETRAIN_CRON`. */
+  setBy: string;
+  setAt: string;
+  /** When it fires next (ms since the epoch), as BullMQ computed it. */
+  next?: number;
+}
+
+/** The kick-off jobs' data: the run template plus who set the schedule (the processor reads the template only). */
+const ScheduleData = RetrainTemplate.extend({ setBy: z.string(), setAt: z.string() });
+
 /**
- * Keeps the retraining job scheduler in line with the configuration: a cron pattern upserts it,
- * none removes it (off unless configured). A scheduler cannot start a flow, so it emits a small
- * kick-off job whose processor enqueues the run.
+ * Reads and changes the retraining job scheduler. Only explicit requests change it (`threatmatrix
+ * schedule`, the admin route); a worker starting with TM_RETRAIN_CRON only creates one where there
+ * is none (`seed`). A scheduler cannot start a flow, so it emits a small kick-off job whose
+ * processor enqueues the run.
  */
-export async function syncRetrainSchedule(
-  queue: Queue,
-  schedule?: { cron: string; tz: string; template: RetrainTemplate },
-): Promise<'scheduled' | 'off'> {
-  if (!schedule) {
-    await queue.removeJobScheduler(SCHEDULER_ID);
-    return 'off';
+export class RetrainScheduler {
+  readonly queue: Queue;
+  constructor(connection: Redis, prefix: string) {
+    this.queue = new Queue(RETRAIN_QUEUE, { connection, prefix });
   }
-  await queue.upsertJobScheduler(
-    SCHEDULER_ID,
-    { pattern: schedule.cron, tz: schedule.tz },
-    { name: 'retrain', data: RetrainTemplate.parse(schedule.template), opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
-  );
-  return 'scheduled';
+
+  async show(): Promise<RetrainSchedule | undefined> {
+    const s = await this.queue.getJobScheduler(SCHEDULER_ID);
+    const data = ScheduleData.safeParse(s?.template?.data);
+    if (!s?.pattern || !data.success) return undefined;
+    const { setBy, setAt, ...template } = data.data;
+    return { cron: s.pattern, tz: s.tz ?? 'UTC', template, setBy, setAt, next: s.next };
+  }
+
+  /** Creates or replaces the schedule; the cron pattern is checked in its time zone first. */
+  async set(s: { cron: string; tz: string; template: RetrainTemplate }, setBy: string): Promise<RetrainSchedule> {
+    const problem = cronProblem(s.cron, s.tz);
+    if (problem) throw new ScheduleError(problem);
+    const data = ScheduleData.parse({ ...s.template, setBy, setAt: new Date().toISOString() });
+    await this.queue.upsertJobScheduler(
+      SCHEDULER_ID,
+      { pattern: s.cron, tz: s.tz },
+      { name: 'retrain', data, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
+    );
+    return (await this.show())!;
+  }
+
+  /** Removes the schedule; false when there was none. */
+  off(): Promise<boolean> {
+    return this.queue.removeJobScheduler(SCHEDULER_ID);
+  }
+
+  /** At worker start: creates the schedule from `seed` only when none exists; never replaces or removes one. */
+  async seed(seed: { cron: string; tz: string; template: RetrainTemplate } | undefined): Promise<{ state: 'seeded' | 'kept' | 'none'; schedule?: RetrainSchedule }> {
+    const current = await this.show();
+    if (current) return { state: 'kept', schedule: current };
+    if (!seed) return { state: 'none' };
+    return { state: 'seeded', schedule: await this.set(seed, 'TM_RETRAIN_CRON') };
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}
+
+/** A schedule request that cannot be honoured (bad cron pattern or time zone). */
+export class ScheduleError extends Error {
+  override name = 'ScheduleError';
 }
 
 /** Processor of kick-off jobs: one run per firing, its id from the firing time (a retry adds nothing twice). */

@@ -1,11 +1,11 @@
-import { Queue, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { PREDICT_QUEUE, STAGES, type Config, type StageName } from '../schema/index.js';
 import { RunProducer } from './flow.js';
 import { startPredictWorker } from './predict-worker.js';
 import { redisConnection } from './queues.js';
-import { RETRAIN_QUEUE, retrainProcessor, retrainTemplate, syncRetrainSchedule } from './retrain.js';
+import { RETRAIN_QUEUE, RetrainScheduler, retrainProcessor, retrainTemplate } from './retrain.js';
 import { startStageWorkers } from './stage-workers.js';
 import { claimStoreMarker } from './store-marker.js';
 import { stageDepsFrom } from './wiring.js';
@@ -60,20 +60,22 @@ export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptio
   };
 }
 
-/** Syncs the retraining scheduler with the configuration and serves its kick-off jobs. */
+/** Serves the retraining schedule's kick-off jobs; TM_RETRAIN_CRON creates the schedule only where none exists. */
 async function startRetrainScheduling(config: Config, connection: Redis, log: Logger): Promise<{ close(): Promise<void> }> {
-  const queue = new Queue(RETRAIN_QUEUE, { connection, prefix: config.TM_QUEUE_PREFIX });
-  let schedule;
-  if (config.TM_RETRAIN_CRON) schedule = { cron: config.TM_RETRAIN_CRON, tz: config.TM_RETRAIN_TZ, template: await retrainTemplate(config) };
-  const state = await syncRetrainSchedule(queue, schedule);
-  log.info({ retrain: state, cron: config.TM_RETRAIN_CRON, tz: config.TM_RETRAIN_TZ }, 'retraining schedule');
+  const scheduler = new RetrainScheduler(connection, config.TM_QUEUE_PREFIX);
+  const seed = config.TM_RETRAIN_CRON ? { cron: config.TM_RETRAIN_CRON, tz: config.TM_RETRAIN_TZ, template: await retrainTemplate(config) } : undefined;
+  const { state, schedule } = await scheduler.seed(seed);
+  log.info({ retrain: state, cron: schedule?.cron ?? null, tz: schedule?.tz, setBy: schedule?.setBy }, 'retraining schedule');
+  if (state === 'kept' && seed && (seed.cron !== schedule!.cron || seed.tz !== schedule!.tz)) {
+    log.warn({ configured: seed.cron, kept: schedule!.cron }, 'TM_RETRAIN_CRON differs from the fleet\'s schedule, which is kept: change it with `threatmatrix schedule set`');
+  }
   const producer = new RunProducer(connection, config.TM_QUEUE_PREFIX);
   const worker = new Worker(RETRAIN_QUEUE, retrainProcessor(producer), { connection, prefix: config.TM_QUEUE_PREFIX });
   return {
     async close() {
       await worker.close();
       await producer.close();
-      await queue.close();
+      await scheduler.close();
     },
   };
 }

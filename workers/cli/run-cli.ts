@@ -1,10 +1,12 @@
 import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig, SchemaFileError, type Config } from '../../schema/index.js';
 import { DataError } from '../../core/errors.js';
+import { ScheduleError } from '../retrain.js';
 import { StoreMismatchError } from '../store-marker.js';
 import { CliError } from './cli-error.js';
 import { importCommand } from './import-command.js';
 import { modelsCommand, runsCommand } from './list-commands.js';
+import { scheduleCommand } from './schedule-command.js';
 import { schemaCommand } from './schema-command.js';
 import { trainCommand } from './train-command.js';
 import { workerCommand } from './worker-command.js';
@@ -23,6 +25,7 @@ export const WORKER_COMMANDS: Record<string, Command> = {
   runs: { help: 'list runs in the artifact store; runs cancel <id> stops one', run: (argv, config) => runsCommand(argv, config) },
   schema: { help: 'infer a dataset schema from a CSV (infer <csv> --label col [--threat x] [-o schema.yaml])', run: (argv) => schemaCommand(argv) },
   models: { help: 'list registered model versions', run: (_a, config) => modelsCommand(config) },
+  schedule: { help: 'the retraining schedule: show | set --cron "0 3 * * *" [--tz] [--data] [--schema] | off', run: scheduleCommand },
 };
 
 /** Parses the configuration once, runs one command and exits with its code; input errors print one line. */
@@ -52,7 +55,7 @@ export function runCli(argv: string[], commands: Record<string, Command>): void 
   main().then(
     (code) => process.exit(code),
     (err: unknown) => {
-      if (err instanceof DataError || err instanceof SchemaFileError || err instanceof CliError || err instanceof StoreMismatchError) {
+      if (err instanceof DataError || err instanceof SchemaFileError || err instanceof CliError || err instanceof StoreMismatchError || err instanceof ScheduleError) {
         process.stderr.write(`${err.message}\n`);
         process.exit(2);
       }
