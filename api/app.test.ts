@@ -117,7 +117,7 @@ describe('prediction API over real HTTP', () => {
   it('documents every route it serves in OpenAPI 3.1, and nothing else', async () => {
     const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, object> };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/readyz', '/v1/models', '/v1/models/rollback', '/v1/models/{version}', '/v1/models/{version}/promote', '/v1/predict', '/v1/predict/batch']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/readyz', '/v1/models', '/v1/models/history', '/v1/models/pin', '/v1/models/rollback', '/v1/models/unpin', '/v1/models/{version}', '/v1/models/{version}/promote', '/v1/predict', '/v1/predict/batch']);
   });
 
   it('asks for keys: none or unknown -> 401, a predict key on admin routes -> 403', async () => {
@@ -133,10 +133,18 @@ describe('prediction API over real HTTP', () => {
     await registry.register('phishing', v1.model, { ...v1.manifest, runId: 'api-run-2' });
     const list = (await (await admin('GET', '/v1/models')).json()) as { versions: { version: number; production: boolean }[]; production: number };
     expect(list).toMatchObject({ production: 1, versions: [{ version: 1, production: true }, { version: 2, production: false }] });
-    expect(await (await admin('POST', '/v1/models/2/promote')).json()).toEqual({ production: 2, previous: 1 });
+    expect(await (await admin('POST', '/v1/models/2/promote')).json()).toEqual({ production: 2, previous: 1, pinned: true });
     expect(((await (await post('/v1/predict', { features: row })).json()) as { modelVersion: number }).modelVersion).toBe(2);
-    expect(await (await admin('POST', '/v1/models/rollback')).json()).toEqual({ production: 1, previous: 2 });
+    expect(await (await admin('POST', '/v1/models/rollback')).json()).toEqual({ production: 1, previous: 2, pinned: true });
     expect(((await (await post('/v1/predict', { features: row })).json()) as { modelVersion: number }).modelVersion).toBe(1);
+    await expectError(await admin('POST', '/v1/models/rollback'), 409, 'conflict');
+    expect(await (await admin('POST', '/v1/models/unpin')).json()).toEqual({ production: 1, previous: 1, pinned: false });
+    const history = (await (await admin('GET', '/v1/models/history')).json()) as { production: number; pinned: boolean; events: { action: string; from: number | null; to: number; by: string }[] };
+    expect(history).toMatchObject({ production: 1, pinned: false });
+    expect(history.events.map((e) => `${e.action} ${e.from}->${e.to}`)).toEqual(['auto-promote null->1', 'promote 1->2', 'rollback 2->1', 'unpin 1->1']);
+    expect(history.events[1].by).toMatch(/^api:/);
+    const detail = (await (await admin('GET', '/v1/models/1')).json()) as { lineage: Record<string, unknown> };
+    expect(detail.lineage).toMatchObject({ runId: 'api-run', dataDigest: expect.stringMatching(/^[0-9a-f]{64}$/), schemaHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     await expectError(await admin('POST', '/v1/models/9/promote'), 404, 'not_found');
     await expectError(await admin('GET', '/v1/models/9'), 404, 'not_found');
   });

@@ -47,7 +47,7 @@ describe('promotion under load', () => {
     store = new LocalArtifactStore(dir);
     registry = await trainPhishing(store, 'load-run-1', ['decision_tree']);
     await trainPhishing(store, 'load-run-2', ['logistic_regression']);
-    await registry.setAlias('phishing', 'production', 1);
+    await registry.changeAlias('phishing', 'production', { action: 'promote', version: 1, by: 'test', why: 'start on v1' });
     const [head, line] = (await readFile(repoPath('data/phishing.csv'), 'utf8')).split('\n');
     const names = head.replaceAll('"', '').split(',').slice(0, 30);
     body = JSON.stringify({ features: Object.fromEntries(names.map((n, j) => [n, Number(line.split(',')[j])])) });

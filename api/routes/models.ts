@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { ModelRegistry } from '../../core/ports/model-registry.js';
+import type { AliasChange, ModelRegistry } from '../../core/ports/model-registry.js';
 import { ApiError } from '../errors.js';
 import type { ModelHolder } from '../serving/model-holder.js';
 import { ErrorSchema } from './shared.js';
@@ -15,16 +15,54 @@ const Version = z
     createdAt: z.string(),
   })
   .openapi('ModelVersion');
-const Versions = z.object({ versions: z.array(Version), production: z.number().int().nullable() }).openapi('ModelVersions');
-const Served = z.object({ production: z.number().int(), previous: z.number().int().nullable() }).openapi('ProductionChange');
+/** One version with where it came from: run, data, schema, code, params, how it was evaluated. */
+const VersionDetail = Version.extend({
+  lineage: z.object({
+    runId: z.string(),
+    dataDigest: z.string(),
+    schemaHash: z.string(),
+    gitCommit: z.string().nullable(),
+    params: z.record(z.string(), z.unknown()),
+    evaluation: z.unknown().optional(),
+    failures: z.array(z.object({ family: z.string(), error: z.string() })).optional(),
+  }),
+}).openapi('ModelVersionDetail');
+const Versions = z.object({ versions: z.array(Version), production: z.number().int().nullable(), pinned: z.boolean() }).openapi('ModelVersions');
+const Served = z.object({ production: z.number().int(), previous: z.number().int().nullable(), pinned: z.boolean() }).openapi('ProductionChange');
+const AliasEvent = z
+  .object({
+    seq: z.number().int(),
+    action: z.enum(['promote', 'auto-promote', 'rollback', 'pin', 'unpin']),
+    from: z.number().int().nullable(),
+    to: z.number().int().nullable(),
+    pinned: z.boolean(),
+    by: z.string(),
+    why: z.string(),
+    at: z.string(),
+  })
+  .openapi('ProductionChangeEvent');
+const History = z.object({ production: z.number().int().nullable(), pinned: z.boolean(), events: z.array(AliasEvent) }).openapi('ProductionHistory');
+const Note = z
+  .object({ note: z.string().max(500).optional().openapi({ description: 'Why (kept in the audit trail)' }) })
+  .strict()
+  .openapi('ChangeNote');
 const VersionParam = z.object({ version: z.coerce.number().int().positive().openapi({ param: { name: 'version', in: 'path' }, example: 1 }) });
 const errors = {
   401: { description: 'No or unknown API key', content: { 'application/json': { schema: ErrorSchema } } },
   403: { description: 'Not an admin key', content: { 'application/json': { schema: ErrorSchema } } },
   404: { description: 'No such version', content: { 'application/json': { schema: ErrorSchema } } },
+  409: { description: 'Not possible now (no earlier version, nothing to pin)', content: { 'application/json': { schema: ErrorSchema } } },
 };
 
-/** Admin routes over the served model's versions: list, inspect, promote, roll back. */
+/** Who made a change through the API (the key's id once keys have ids; the route otherwise). */
+const byApi = (c: { get(key: 'keyId'): unknown }) => `api:${(c.get('keyId') as string | undefined) ?? 'admin key'}`;
+const optionalNote = { body: { content: { 'application/json': { schema: Note } }, required: false } };
+
+/**
+ * Admin routes over the served model's versions: list, inspect (with lineage), promote, roll back,
+ * pin and unpin, and the audit trail. Promote and rollback pin production: scheduled runs register
+ * candidates but do not promote until someone unpins.
+ */
 export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: ModelRegistry): void {
   const name = () => models.name;
   const describe = async (production?: number) =>
@@ -32,43 +70,93 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
   const security = [{ apiKey: [] }];
 
   app.openapi(createRoute({ method: 'get', path: '/v1/models', summary: 'Versions of the served model', security, responses: { 200: { description: 'Versions', content: { 'application/json': { schema: Versions } } }, ...errors } }), async (c) => {
-    const production = await registry.alias(name(), 'production');
-    return c.json({ versions: await describe(production), production: production ?? null }, 200);
+    const state = await registry.aliasState(name(), 'production');
+    return c.json({ versions: await describe(state.version), production: state.version ?? null, pinned: state.pinned }, 200);
   });
 
   app.openapi(
-    createRoute({ method: 'get', path: '/v1/models/{version}', summary: 'One version', security, request: { params: VersionParam }, responses: { 200: { description: 'The version', content: { 'application/json': { schema: Version } } }, ...errors } }),
+    createRoute({ method: 'get', path: '/v1/models/history', summary: 'Every production change: who, when, from, to, why', security, responses: { 200: { description: 'The audit trail, oldest first', content: { 'application/json': { schema: History } } }, ...errors } }),
     async (c) => {
-      const { version } = c.req.valid('param');
-      const found = (await describe(await registry.alias(name(), 'production'))).find((v) => v.version === version);
-      if (!found) throw new ApiError(404, 'not_found', `${name()} has no version ${version}`);
-      return c.json(found, 200);
+      const state = await registry.aliasState(name(), 'production');
+      return c.json({ production: state.version ?? null, pinned: state.pinned, events: state.events }, 200);
     },
   );
 
-  // Load first: a version that cannot be served never becomes production.
-  const switchTo = async (version: number) => {
-    const served = await models.load(version);
-    if (!served) throw new ApiError(404, 'not_found', `${name()} has no version ${version}`);
-    const previous = (await registry.alias(name(), 'production')) ?? null;
-    await registry.setAlias(name(), 'production', version);
-    models.swap(served);
-    return { production: version, previous };
+  app.openapi(
+    createRoute({ method: 'get', path: '/v1/models/{version}', summary: 'One version, with its lineage', security, request: { params: VersionParam }, responses: { 200: { description: 'The version', content: { 'application/json': { schema: VersionDetail } } }, ...errors } }),
+    async (c) => {
+      const { version } = c.req.valid('param');
+      const found = await registry.get(name(), version);
+      if (!found) throw new ApiError(404, 'not_found', `${name()} has no version ${version}`);
+      const m = found.manifest;
+      const production = await registry.alias(name(), 'production');
+      return c.json(
+        {
+          name: m.name,
+          version: m.version,
+          production: m.version === production,
+          family: m.family,
+          metrics: m.metrics,
+          runId: m.runId,
+          createdAt: m.createdAt,
+          lineage: { runId: m.runId, dataDigest: m.dataDigest, schemaHash: m.schemaHash, gitCommit: m.gitCommit ?? null, params: m.params, evaluation: m.evaluation, failures: m.failures },
+        },
+        200,
+      );
+    },
+  );
+
+  /** Moves production (loading the target first: a version that cannot be served never becomes production) and serves it at once. */
+  const change = async (target: number | undefined, change: AliasChange) => {
+    const served = target === undefined ? undefined : await models.load(target);
+    if (target !== undefined && !served) throw new ApiError(404, 'not_found', `${name()} has no version ${target}`);
+    const moved = await registry.changeAlias(name(), 'production', change);
+    if (!moved.changed) throw new ApiError(409, 'conflict', moved.reason);
+    const now = moved.event.to!;
+    // Another change may have landed between our read and our write: serve what the log says.
+    if (served && now === target) models.swap(served);
+    else if (now !== models.model?.version) await models.refresh();
+    return { production: now, previous: moved.event.from, pinned: moved.state.pinned };
   };
 
   app.openapi(
-    createRoute({ method: 'post', path: '/v1/models/{version}/promote', summary: 'Make a version production (served at once)', security, request: { params: VersionParam }, responses: { 200: { description: 'Switched', content: { 'application/json': { schema: Served } } }, ...errors } }),
-    async (c) => c.json(await switchTo(c.req.valid('param').version), 200),
+    createRoute({ method: 'post', path: '/v1/models/{version}/promote', summary: 'Make a version production (served at once; pins production)', security, request: { params: VersionParam, ...optionalNote }, responses: { 200: { description: 'Switched', content: { 'application/json': { schema: Served } } }, ...errors } }),
+    async (c) => {
+      const { version } = c.req.valid('param');
+      return c.json(await change(version, { action: 'promote', version, by: byApi(c), why: (await note(c)) ?? 'promoted through the API' }), 200);
+    },
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/v1/models/rollback', summary: 'Serve the previous production version again', security, responses: { 200: { description: 'Switched', content: { 'application/json': { schema: Served } } }, ...errors } }),
+    createRoute({ method: 'post', path: '/v1/models/rollback', summary: 'Serve the production version before the current one again (walks back through history; pins production)', security, request: optionalNote, responses: { 200: { description: 'Switched', content: { 'application/json': { schema: Served } } }, ...errors } }),
     async (c) => {
-      const history = await registry.aliasHistory(name(), 'production');
-      const current = history.at(-1)?.version;
-      const previous = [...history].reverse().find((h) => h.version !== current);
-      if (!previous) throw new ApiError(404, 'not_found', 'there is no earlier production version');
-      return c.json(await switchTo(previous.version), 200);
+      const state = await registry.aliasState(name(), 'production');
+      const target = state.stack.at(-2);
+      if (target === undefined) throw new ApiError(409, 'conflict', 'there is no earlier production version');
+      return c.json(await change(target, { action: 'rollback', by: byApi(c), why: (await note(c)) ?? 'rolled back through the API' }), 200);
     },
   );
+
+  for (const action of ['pin', 'unpin'] as const) {
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: `/v1/models/${action}`,
+        summary: action === 'pin' ? 'Pin production: runs register candidates but do not promote' : 'Unpin production: runs promote by their rule again',
+        security,
+        request: optionalNote,
+        responses: { 200: { description: 'Done', content: { 'application/json': { schema: Served } } }, ...errors },
+      }),
+      async (c) => c.json(await change(undefined, { action, by: byApi(c), why: (await note(c)) ?? `${action}ned through the API` }), 200),
+    );
+  }
+}
+
+/** The optional `note` of a change request (an empty body is fine). */
+async function note(c: { req: { text(): Promise<string> } }): Promise<string | undefined> {
+  const text = await c.req.text().catch(() => '');
+  if (!text.trim()) return undefined;
+  const parsed = Note.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new ApiError(422, 'invalid_request', parsed.error.issues[0].message, parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'body', rule: i.code, message: i.message })));
+  return parsed.data.note;
 }

@@ -215,8 +215,13 @@ export async function register(run: RunSpec, trained: TrainResult, deps: StageDe
     allowPartial: run.allowPartial,
     gitCommit: run.gitCommit,
   });
-  if (decision.promote) await deps.registry.setAlias(run.modelName, 'production', manifest.version);
-  const result: RegisterResult = { best: best.family, metrics, version: manifest.version, promoted: decision.promote, reason: decision.reason, failures: trained.failures, skipped: trained.skipped, refitAll: run.refitAll };
+  let promoted = decision.promote;
+  let reason = decision.reason;
+  if (decision.promote) {
+    const moved = await deps.registry.changeAlias(run.modelName, 'production', { action: 'auto-promote', version: manifest.version, by: `run:${run.runId}`, why: decision.reason });
+    if (!moved.changed) [promoted, reason] = [false, `${decision.reason}, but ${moved.reason}`];
+  }
+  const result: RegisterResult = { best: best.family, metrics, version: manifest.version, promoted, reason, failures: trained.failures, skipped: trained.skipped, refitAll: run.refitAll };
   const record = { ...result, productionMetrics, families: trained.families, allowPartial: run.allowPartial };
   await putJson(deps.store, keys.metrics, record);
   const tracked = await trackedRun(run, deps);
@@ -226,13 +231,13 @@ export async function register(run: RunSpec, trained: TrainResult, deps: StageDe
     await tracked.setTags({
       'threatmatrix.best': best.family,
       'threatmatrix.version': String(manifest.version),
-      'threatmatrix.promoted': String(decision.promote),
+      'threatmatrix.promoted': String(promoted),
       'threatmatrix.failedFamilies': trained.failures.map((f) => f.family).join(',') || 'none',
       'threatmatrix.refitAll': String(run.refitAll),
     });
     await tracked.logArtifact('evaluate/metrics.json', JSON.stringify(record, null, 2));
     await tracked.logArtifact('model/model.json', JSON.stringify(modelJson));
-    await deps.tracker?.registerModel?.(run.modelName, tracked, decision.promote);
+    await deps.tracker?.registerModel?.(run.modelName, tracked, promoted);
     await tracked.end('FINISHED');
   });
   deps.onProgress?.(100);

@@ -34,9 +34,48 @@ export interface ModelRegistry {
   register(name: string, model: ModelJSON, manifest: Omit<ModelManifest, 'name' | 'version' | 'createdAt'>): Promise<ModelManifest>;
   versions(name: string): Promise<ModelManifest[]>;
   get(name: string, ref: number | string): Promise<{ manifest: ModelManifest; model: ModelJSON } | undefined>;
-  setAlias(name: string, alias: string, version: number): Promise<void>;
+  /**
+   * Moves or pins an alias. Every change is one audited event appended atomically: concurrent
+   * changes from any number of processes are all kept, in order, and the alias is the last one.
+   */
+  changeAlias(name: string, alias: string, change: AliasChange): Promise<AliasChangeResult>;
   alias(name: string, alias: string): Promise<number | undefined>;
-  /** Versions the alias pointed at, oldest first (for rollback). */
-  aliasHistory(name: string, alias: string): Promise<{ version: number; at: string }[]>;
+  /** The alias now: version, pin, the versions rollback walks back through, every event. */
+  aliasState(name: string, alias: string): Promise<AliasState>;
   names(): Promise<string[]>;
 }
+
+/** Who asked and why: `by` is `api:<key id>`, `cli:<user>`, `run:<run id>`; `why` a note or the rule's result. */
+interface Audit {
+  by: string;
+  why: string;
+}
+
+/**
+ * `promote` (a person's choice) and `rollback` pin the alias; `auto-promote` (a run's promotion
+ * rule) is refused while it is pinned; `pin` / `unpin` change only the pin.
+ */
+export type AliasChange =
+  | (Audit & { action: 'promote' | 'auto-promote'; version: number })
+  | (Audit & { action: 'rollback' | 'pin' | 'unpin' });
+
+/** One change of an alias, as kept in its append-only log. */
+export interface AliasEvent extends Audit {
+  seq: number;
+  action: AliasChange['action'];
+  from: number | null;
+  to: number | null;
+  /** Whether the alias is pinned after this event. */
+  pinned: boolean;
+  at: string;
+}
+
+export interface AliasState {
+  version: number | undefined;
+  pinned: boolean;
+  /** Production versions in the order they were promoted, the current one last: rollback pops. */
+  stack: number[];
+  events: AliasEvent[];
+}
+
+export type AliasChangeResult = { changed: true; event: AliasEvent; state: AliasState } | { changed: false; reason: string; state: AliasState };

@@ -45,11 +45,61 @@ describe('ArtifactRegistry', () => {
   it('keeps aliases and resolves them', async () => {
     await reg.register('phishing', model, info('a'));
     await reg.register('phishing', model, info('b'));
-    await reg.setAlias('phishing', 'production', 2);
+    await reg.changeAlias('phishing', 'production', { action: 'promote', version: 2, by: 'test', why: 'b is better' });
     expect(await reg.alias('phishing', 'production')).toBe(2);
     expect((await reg.get('phishing', 'production'))?.manifest.runId).toBe('b');
     expect((await reg.get('phishing', 'v1'))?.manifest.runId).toBe('a');
-    await expect(reg.setAlias('phishing', 'production', 9)).rejects.toThrow(/no version 9/);
+    await expect(reg.changeAlias('phishing', 'production', { action: 'promote', version: 9, by: 'test', why: '' })).rejects.toThrow(/no version 9/);
+  });
+
+  it('audits every change, walks rollback back through history, and pins on manual changes', async () => {
+    for (const r of ['a', 'b', 'c', 'd']) await reg.register('phishing', model, info(r));
+    const auto = (version: number) => reg.changeAlias('phishing', 'production', { action: 'auto-promote', version, by: `run:${version}`, why: 'f1 rule' });
+    const rollback = () => reg.changeAlias('phishing', 'production', { action: 'rollback', by: 'api:ops', why: 'bad alerts' });
+    expect((await auto(1)).changed).toBe(true);
+    await auto(2);
+    await auto(3);
+    // Rollback walks back: 3 -> 2 -> 1, not a toggle between the last two.
+    expect(await rollback()).toMatchObject({ changed: true, event: { from: 3, to: 2, pinned: true, by: 'api:ops', why: 'bad alerts' } });
+    expect(await rollback()).toMatchObject({ changed: true, event: { from: 2, to: 1 } });
+    expect(await rollback()).toMatchObject({ changed: false, reason: 'there is no earlier production version' });
+    // Pinned by the rollback: a run's promotion is refused and production stays.
+    expect(await auto(4)).toMatchObject({ changed: false, reason: expect.stringContaining('pinned at v1 by api:ops') });
+    expect(await reg.alias('phishing', 'production')).toBe(1);
+    await reg.changeAlias('phishing', 'production', { action: 'unpin', by: 'cli:me', why: 'fixed' });
+    expect(await auto(4)).toMatchObject({ changed: true, event: { from: 1, to: 4, pinned: false } });
+    const state = await reg.aliasState('phishing', 'production');
+    expect(state.events.map((e) => `${e.seq} ${e.action} ${e.from}->${e.to} ${e.by}`)).toEqual([
+      '1 auto-promote null->1 run:1',
+      '2 auto-promote 1->2 run:2',
+      '3 auto-promote 2->3 run:3',
+      '4 rollback 3->2 api:ops',
+      '5 rollback 2->1 api:ops',
+      '6 unpin 1->1 cli:me',
+      '7 auto-promote 1->4 run:4',
+    ]);
+    expect(state).toMatchObject({ version: 4, pinned: false, stack: [1, 4] });
+  });
+
+  it('loses no change when many writers race: the history holds every one, in order, and the alias is the last', async () => {
+    for (const r of ['a', 'b', 'c']) await reg.register('phishing', model, info(r));
+    const writers = Array.from({ length: 30 }, (_, i) => reg.changeAlias('phishing', 'production', { action: 'promote', version: (i % 3) + 1, by: `w${i}`, why: '' }));
+    const results = await Promise.all(writers);
+    expect(results.every((r) => r.changed)).toBe(true);
+    const state = await reg.aliasState('phishing', 'production');
+    expect(state.events.map((e) => e.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(new Set(state.events.map((e) => e.by)).size).toBe(30);
+    // Each event starts where the one before it ended.
+    state.events.slice(1).forEach((e, i) => expect(e.from).toBe(state.events[i].to));
+    expect(await reg.alias('phishing', 'production')).toBe(state.events.at(-1)!.to);
+  });
+
+  it('reads the history a store kept before the audit log', async () => {
+    for (const r of ['a', 'b']) await reg.register('phishing', model, info(r));
+    await putJson(store, 'models/phishing/aliases/production.history.json', [{ version: 1, at: 't1' }, { version: 2, at: 't2' }]);
+    expect(await reg.alias('phishing', 'production')).toBe(2);
+    expect(await reg.changeAlias('phishing', 'production', { action: 'rollback', by: 'x', why: '' })).toMatchObject({ changed: true, event: { from: 2, to: 1 } });
+    expect(await reg.alias('phishing', 'production')).toBe(1);
   });
 });
 

@@ -1,7 +1,8 @@
 import { getJson, putJson } from '../artifacts/json.js';
 import type { ModelJSON } from '../models/model.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
-import type { ModelManifest, ModelRegistry } from '../ports/model-registry.js';
+import type { AliasChange, AliasChangeResult, AliasState, ModelManifest, ModelRegistry } from '../ports/model-registry.js';
+import { AliasLog } from './alias-log.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
@@ -15,11 +16,14 @@ function checkName(name: string): string {
  *   models/<name>/v<N>/claim.json     which run took version N (created only if absent)
  *   models/<name>/v<N>/model.json     the pipeline
  *   models/<name>/v<N>/manifest.json  written last: a version without it is not visible
- *   models/<name>/aliases/<alias>.json
+ *   models/<name>/aliases/<alias>/<seq>.json  the alias's append-only change log (alias-log.ts)
  * A run that retries after a crash finds its claim and finishes the same version.
  */
 export class ArtifactRegistry implements ModelRegistry {
-  constructor(private readonly store: ArtifactStore) {}
+  private readonly aliases: AliasLog;
+  constructor(private readonly store: ArtifactStore) {
+    this.aliases = new AliasLog(store);
+  }
 
   async register(name: string, model: ModelJSON, info: Omit<ModelManifest, 'name' | 'version' | 'createdAt'>): Promise<ModelManifest> {
     checkName(name);
@@ -71,21 +75,19 @@ export class ArtifactRegistry implements ModelRegistry {
     return manifest && model ? { manifest, model } : undefined;
   }
 
-  async setAlias(name: string, alias: string, version: number): Promise<void> {
+  async changeAlias(name: string, alias: string, change: AliasChange): Promise<AliasChangeResult> {
+    checkName(name);
     checkName(alias);
-    if (!(await this.store.exists(`models/${checkName(name)}/v${version}/manifest.json`))) throw new Error(`${name} has no version ${version}`);
-    const at = new Date().toISOString();
-    const history = await this.aliasHistory(name, alias);
-    await putJson(this.store, `models/${name}/aliases/${alias}.history.json`, [...history, { version, at }]);
-    await putJson(this.store, `models/${name}/aliases/${alias}.json`, { version, at });
+    if ('version' in change && !(await this.store.exists(`models/${name}/v${change.version}/manifest.json`))) throw new Error(`${name} has no version ${change.version}`);
+    return this.aliases.change(name, alias, change);
   }
 
-  async aliasHistory(name: string, alias: string): Promise<{ version: number; at: string }[]> {
-    return (await getJson<{ version: number; at: string }[]>(this.store, `models/${checkName(name)}/aliases/${checkName(alias)}.history.json`)) ?? [];
+  aliasState(name: string, alias: string): Promise<AliasState> {
+    return this.aliases.state(checkName(name), checkName(alias));
   }
 
-  async alias(name: string, alias: string): Promise<number | undefined> {
-    return (await getJson<{ version: number }>(this.store, `models/${checkName(name)}/aliases/${checkName(alias)}.json`))?.version;
+  alias(name: string, alias: string): Promise<number | undefined> {
+    return this.aliases.version(checkName(name), checkName(alias));
   }
 
   async names(): Promise<string[]> {

@@ -31,6 +31,6 @@ export async function registerFitted(
     schema: o.schema as Record<string, unknown>,
     dataDigest: 'fitted',
   });
-  await registry.setAlias(o.name, 'production', manifest.version);
+  await registry.changeAlias(o.name, 'production', { action: 'auto-promote', version: manifest.version, by: 'test', why: 'fitted model' });
   return { registry, pipeline };
 }

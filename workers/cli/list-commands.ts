@@ -1,4 +1,7 @@
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
 import type { Config } from '../../schema/index.js';
+import type { ModelRegistry } from '../../core/ports/model-registry.js';
 import { runOutcome, type RunOutcome } from '../../core/pipeline/run-outcome.js';
 import type { ArtifactStore } from '../../core/ports/artifact-store.js';
 import { redisConnection } from '../queues.js';
@@ -29,16 +32,46 @@ export async function runsCommand(argv: string[], config: Config): Promise<numbe
   return 0;
 }
 
-/** `threatmatrix models`: registered versions per model, production marked. */
-export async function modelsCommand(config: Config): Promise<number> {
+const MODELS_USAGE = `usage: threatmatrix models                    registered versions, production marked
+       threatmatrix models history [--name m]   every production change: when, who, from -> to, why
+       threatmatrix models pin|unpin [--name m] [--note why]
+(--name defaults to TM_MODEL_NAME)
+`;
+
+/** `threatmatrix models [history | pin | unpin]`. */
+export async function modelsCommand(argv: string[], config: Config): Promise<number> {
+  const { values: a, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string', default: config.TM_MODEL_NAME }, note: { type: 'string' } } });
   const { registry } = stageDepsFrom(config);
+  const [verb] = positionals;
+  if (verb === undefined) return listModels(registry);
+  if (verb === 'history') {
+    const state = await registry.aliasState(a.name!, 'production');
+    for (const e of state.events) process.stdout.write(`${e.at}  ${e.action.padEnd(12)} ${e.from === null ? '-' : `v${e.from}`} -> ${e.to === null ? '-' : `v${e.to}`}${e.pinned ? ' (pinned)' : ''}  by ${e.by}${e.why ? `: ${e.why}` : ''}\n`);
+    process.stdout.write(`production: ${state.version === undefined ? 'none' : `v${state.version}`}${state.pinned ? ', pinned' : ''}\n`);
+    return 0;
+  }
+  if (verb === 'pin' || verb === 'unpin') {
+    const r = await registry.changeAlias(a.name!, 'production', { action: verb, by: `cli:${userInfo().username}`, why: a.note ?? `${verb}ned with the CLI` });
+    if (!r.changed) {
+      process.stderr.write(`${r.reason}\n`);
+      return 1;
+    }
+    process.stdout.write(`${a.name} production v${r.event.to} ${verb === 'pin' ? 'pinned: runs register candidates but do not promote' : 'unpinned: runs promote by their rule again'}\n`);
+    return 0;
+  }
+  process.stderr.write(MODELS_USAGE);
+  return 2;
+}
+
+async function listModels(registry: ModelRegistry): Promise<number> {
   for (const name of await registry.names()) {
-    const production = await registry.alias(name, 'production');
+    const production = await registry.aliasState(name, 'production');
     for (const m of await registry.versions(name)) {
       const metrics = Object.entries(m.metrics)
         .map(([k, v]) => `${k} ${v.toFixed(4)}`)
         .join(', ');
-      process.stdout.write(`${name} v${m.version}${m.version === production ? ' (production)' : ''}  ${m.family}  ${metrics}  run ${m.runId}\n`);
+      const mark = m.version === production.version ? (production.pinned ? ' (production, pinned)' : ' (production)') : '';
+      process.stdout.write(`${name} v${m.version}${mark}  ${m.family}  ${metrics}  run ${m.runId}\n`);
     }
   }
   return 0;

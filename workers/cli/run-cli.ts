@@ -24,7 +24,7 @@ export const WORKER_COMMANDS: Record<string, Command> = {
   import: { help: 'load a CSV into MongoDB after validation (<csv> --mongo uri/db --collection name)', run: (argv, _c, log) => importCommand(argv, log) },
   runs: { help: 'list runs in the artifact store; runs cancel <id> stops one', run: (argv, config) => runsCommand(argv, config) },
   schema: { help: 'infer a dataset schema from a CSV (infer <csv> --label col [--threat x] [-o schema.yaml])', run: (argv) => schemaCommand(argv) },
-  models: { help: 'list registered model versions', run: (_a, config) => modelsCommand(config) },
+  models: { help: 'registered model versions; models history | pin | unpin [--note why]', run: (argv, config) => modelsCommand(argv, config) },
   schedule: { help: 'the retraining schedule: show | set --cron "0 3 * * *" [--tz] [--data] [--schema] | off', run: scheduleCommand },
 };
 

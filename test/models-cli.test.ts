@@ -1,0 +1,36 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
+import { repoPath } from './helpers/datasets.js';
+import { registerFitted } from './helpers/fitted-model.js';
+import { attackDataset } from './helpers/synthetic.js';
+
+describe('threatmatrix models history | pin | unpin', () => {
+  let dir: string;
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('pins production so runs cannot promote, and shows the audit trail', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tm-models-cli-'));
+    const store = new LocalArtifactStore(join(dir, 'store'));
+    const { csv, schema } = attackDataset(300, 2);
+    await writeFile(join(dir, 'a.csv'), csv);
+    const { registry } = await registerFitted(store, { name: 'attacks', csv: join(dir, 'a.csv'), schema, kind: 'decision_tree', runId: 'r1' });
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [repoPath('api/bin/threatmatrix.mjs'), 'models', ...args, '--name', 'attacks'], { cwd: repoPath(''), env: { ...process.env, TM_ARTIFACTS: join(dir, 'store'), LOG_LEVEL: 'silent' }, encoding: 'utf8' });
+    const pin = cli('pin', '--note', 'incident 42');
+    expect(pin.status, pin.stderr).toBe(0);
+    expect(pin.stdout).toContain('attacks production v1 pinned');
+    // A run's promotion is refused while pinned.
+    await registerFitted(store, { name: 'attacks', csv: join(dir, 'a.csv'), schema, kind: 'logistic_regression', runId: 'r2' });
+    expect((await registry.versions('attacks')).map((v) => v.version)).toEqual([1, 2]);
+    expect(await registry.alias('attacks', 'production')).toBe(1);
+    const history = cli('history');
+    expect(history.status, history.stderr).toBe(0);
+    expect(history.stdout).toMatch(/auto-promote\s+- -> v1\s+by test: fitted model/);
+    expect(history.stdout).toMatch(/pin\s+v1 -> v1 \(pinned\)\s+by cli:\S+: incident 42/);
+    expect(history.stdout).toContain('production: v1, pinned');
+  }, 240_000);
+});
