@@ -101,9 +101,10 @@ export async function transform(run: RunSpec, deps: StageDeps): Promise<Transfor
   let outputColumns = 0;
   let imputedCells = 0;
   for (const scale of [false, true]) {
-    const pre = new Preprocessor({ scale });
-    const X = pre.fitTransform(train.features);
-    outputColumns = X.cols;
+    // Only the fitted state is kept: fitted in row blocks, never the whole (one-hot) matrix, and
+    // between blocks the worker renews its job lock.
+    const pre = await new Preprocessor({ scale }).fitInBlocks(train.features);
+    outputColumns = pre.outputNames.length;
     await putJson(deps.store, keys.preprocessor(scale), pre.toJSON());
     deps.onProgress?.(scale ? 100 : 50);
   }
