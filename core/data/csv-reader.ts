@@ -101,9 +101,10 @@ async function scan(source: AsyncIterable<Buffer>, ingest: Ingest, sizeBytes: nu
     const { builder } = ingest;
     if (!builder) {
       ingest.header(Array.from({ length: f.count }, (_, i) => fieldText(f, i)));
-      // Columns sized before the first record (from the first chunk's lines, at most a byte a
-      // cell): growing them costs copies, and the first growth deoptimizes the just-compiled loop.
-      if (room) ingest.builder!.expectRows((room = Math.min(room, sizeBytes! / f.count)));
+      // Columns sized before the first record (from the first chunk's lines; a cell takes two
+      // bytes at least, with its comma): growing them costs copies, and the first growth
+      // deoptimizes the just-compiled loop.
+      if (room) ingest.builder!.expectRows((room = Math.min(room, sizeBytes! / (2 * f.count))));
       return;
     }
     builder.pushFields(f, line);
