@@ -24,6 +24,8 @@ describe('artifacts and data in S3 (s3rver)', () => {
     await store.put('runs/r1/b.bin', new Uint8Array([1, 2, 3]));
     expect(await store.list('runs/r1/')).toEqual(['runs/r1/a.json', 'runs/r1/b.bin']);
     expect(Array.from((await store.get('runs/r1/b.bin'))!)).toEqual([1, 2, 3]);
+    await store.put('runs/r1/parts.bin', [new Uint8Array([4, 5]), new Uint8Array([6])]);
+    expect(Array.from((await store.get('runs/r1/parts.bin'))!)).toEqual([4, 5, 6]);
     expect(await store.get('runs/r1/none')).toBeUndefined();
     expect(await store.exists('runs/r1/a.json')).toBe(true);
     await store.delete('runs/r1/a.json');

@@ -31,6 +31,14 @@ describe('LocalArtifactStore', () => {
     expect(await readdir(join(dir, 'models/m/v1'))).toEqual(['claim.json']);
   });
 
+  it('writes a list of parts as their concatenation and reads it back whole', async () => {
+    const parts = [new Uint8Array([1, 2, 3]), new Uint8Array(0), new Float64Array([0.5, -2]).subarray(1), new TextEncoder().encode('end')];
+    await store.put('runs/r1/ingest/dataset.tmds', parts.map((p) => new Uint8Array(p.buffer, p.byteOffset, p.byteLength)));
+    const back = await store.get('runs/r1/ingest/dataset.tmds');
+    expect(Array.from(back!)).toEqual([1, 2, 3, ...new Uint8Array(new Float64Array([-2]).buffer), ...new TextEncoder().encode('end')]);
+    expect(back).toBeInstanceOf(Uint8Array);
+  });
+
   it('refuses keys that escape the store', async () => {
     await expect(store.put('../evil', 'x')).rejects.toThrow(/bad artifact key/);
     await expect(store.get('/etc/passwd')).rejects.toThrow(/bad artifact key/);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import type { ArtifactStore } from '../ports/artifact-store.js';
+import type { ArtifactBody, ArtifactStore } from '../ports/artifact-store.js';
 import { checkKey } from './keys.js';
 
 const isErrno = (err: unknown, code: string) => (err as NodeJS.ErrnoException)?.code === code;
@@ -25,7 +25,7 @@ export class LocalArtifactStore implements ArtifactStore {
     return join(this.root, ...checkKey(key).split('/'));
   }
 
-  async put(key: string, body: Uint8Array | string, opts: { ifAbsent?: boolean } = {}): Promise<{ created: boolean }> {
+  async put(key: string, body: ArtifactBody, opts: { ifAbsent?: boolean } = {}): Promise<{ created: boolean }> {
     const target = this.path(key);
     await mkdir(dirname(target), { recursive: true });
     const tmp = `${target}.${randomUUID()}.tmp`;
@@ -49,7 +49,9 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     try {
-      return new Uint8Array(await readFile(this.path(key)));
+      // A view of the file's buffer: `new Uint8Array(buffer)` would copy it (a dataset is hundreds of MB).
+      const b = await readFile(this.path(key));
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return undefined;
       throw err;

@@ -1,6 +1,7 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { ArtifactStore } from '../ports/artifact-store.js';
+import { Readable } from 'node:stream';
+import type { ArtifactBody, ArtifactStore } from '../ports/artifact-store.js';
 import { checkKey } from './keys.js';
 
 /** Objects above this size go up in parts (S3's multipart upload). */
@@ -32,8 +33,9 @@ export class S3ArtifactStore implements ArtifactStore {
     return this.prefix ? `${this.prefix}/${key}` : key;
   }
 
-  async put(key: string, body: Uint8Array | string, opts: { ifAbsent?: boolean } = {}): Promise<{ created: boolean }> {
-    const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+  async put(key: string, body: ArtifactBody, opts: { ifAbsent?: boolean } = {}): Promise<{ created: boolean }> {
+    // Parts go up as a stream: Upload buffers one part (MULTIPART_BYTES) at a time, not the whole object.
+    const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : Array.isArray(body) ? Readable.from(body, { objectMode: false }) : (body as Uint8Array);
     try {
       const upload = new Upload({
         client: this.client,

@@ -65,6 +65,18 @@ describe('readCsv byte scanner', () => {
     });
   }
 
+  it('gives the same dataset when it sizes its columns from the input size, told right or wrong', async () => {
+    const text = '\n'.repeat(500) + messyCsv(3000, 3, '\n');
+    const want = reference(text);
+    const bytes = Buffer.byteLength(text);
+    for (const sizeBytes of [bytes, 100, 50 * bytes])
+      for (const size of [1 << 16, 4096, 97]) {
+        const got = await readCsv(chunked(text, size), schema, { sizeBytes });
+        expect(got.dataset).toEqual(want.dataset);
+        expect(got.issues).toEqual(want.issues);
+      }
+  });
+
   it('reads a file whose lines end in a bare CR (through csv-parse)', async () => {
     const { dataset, issues } = await readCsv(Readable.from(['note,bytes,rate,proto,label\r,1,2.5,tcp,ok\r,3,,udp,bad']), schema);
     expect(issues).toEqual([]);

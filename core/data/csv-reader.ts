@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import type { DatasetSchema } from '../../schema/index.js';
 import { DataError } from '../errors.js';
-import { fieldText, CsvScanner, type CsvFields } from './csv-scanner.js';
+import { fieldText, linesIn, CsvScanner, type CsvFields } from './csv-scanner.js';
 import { DatasetBuilder } from './dataset-builder.js';
 import type { Dataset } from './frame.js';
 import type { DataIssue } from './read-issues.js';
@@ -95,15 +95,23 @@ export async function readCsv(input: string | Readable, schema: DatasetSchema, o
 }
 
 async function scan(source: AsyncIterable<Buffer>, ingest: Ingest, sizeBytes: number | undefined): Promise<void> {
+  let bytes = 0;
+  let room = 0;
   const scanner = new CsvScanner((f: CsvFields, line: number) => {
     const { builder } = ingest;
-    if (!builder) return ingest.header(Array.from({ length: f.count }, (_, i) => fieldText(f, i)));
+    if (!builder) {
+      ingest.header(Array.from({ length: f.count }, (_, i) => fieldText(f, i)));
+      // Columns sized before the first record (from the first chunk's lines; a cell takes two
+      // bytes at least, with its comma): growing them costs copies, and the first growth
+      // deoptimizes the just-compiled loop.
+      if (room) ingest.builder!.expectRows((room = Math.min(room, sizeBytes! / (2 * f.count))));
+      return;
+    }
     builder.pushFields(f, line);
     ingest.counted(builder.rows);
   });
-  let bytes = 0;
-  let room = 0;
   for await (const chunk of source) {
+    if (sizeBytes && bytes === 0) room = Math.ceil((1.05 * sizeBytes * linesIn(chunk)) / chunk.length) + 1024;
     scanner.push(chunk);
     bytes += chunk.length;
     const rows = ingest.builder?.rows ?? 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CsvScanner, fieldText } from './csv-scanner.js';
+import { CsvScanner, fieldText, linesIn } from './csv-scanner.js';
 
 /** Records as [line, fields, numbers] from `text` fed in chunks of `size` bytes. */
 function scan(text: string | Buffer, size = Infinity): [number, string[], number[]][] {
@@ -42,5 +42,10 @@ describe('CsvScanner', () => {
     expect(() => scan('a,b\n1,x"y\n')).toThrow(expect.objectContaining({ rule: 'csv-syntax', line: 2 }));
     expect(() => scan('a,b\n1,"x"y\n')).toThrow(/text after the closing quote/);
     expect(() => scan('a,b\n1,2\n3,"x\n\n')).toThrow(expect.objectContaining({ rule: 'csv-syntax', line: 5 }));
+  });
+
+  it('counts line breaks that start another record, not blank lines (the reader estimates rows from them)', () => {
+    expect(linesIn(Buffer.from('a,b\n1,2\r\n3,4\n\n\r\n5,6\n'))).toBe(3);
+    expect(linesIn(Buffer.from('\n\n\n'))).toBe(0);
   });
 });

@@ -21,6 +21,13 @@ export interface CsvFields {
   number: Float64Array;
 }
 
+/** Line feeds in `buf` followed by more text, not another line break: about its records, to estimate a file's rows from a first chunk. */
+export function linesIn(buf: Uint8Array): number {
+  let n = 0;
+  for (let at = buf.indexOf(LF); at >= 0; at = buf.indexOf(LF, at + 1)) if (at + 1 < buf.length && buf[at + 1] !== LF && buf[at + 1] !== CR) n++;
+  return n;
+}
+
 /** Field `i`'s text, as csv-parse would give it. */
 export function fieldText(f: CsvFields, i: number): string {
   const text = f.buf.toString('utf8', f.start[i], f.end[i]);

@@ -21,10 +21,15 @@ export class DecimalReader {
    */
   read(b: Uint8Array, start: number, limit: number, out: Float64Array, slot: number): number {
     out[slot] = NaN;
+    // Reading past the end would give undefined, and a read out of bounds deoptimizes this function
+    // (a field that starts where a chunk ends does this once a chunk or so).
+    if (start >= limit) return start;
     let i = start;
-    let negative = false;
+    // A sign factor rather than a negation: every number takes the multiply, so its type feedback
+    // is there when the function is compiled (a negation first seen later deoptimizes it).
+    let sign = 1;
     if (b[i] === MINUS) {
-      negative = true;
+      sign = -1;
       i++;
     } else if (b[i] === PLUS) i++;
     let mantissa = 0;
@@ -52,10 +57,10 @@ export class DecimalReader {
     if (i < limit && (b[i] | 0x20) === 0x65) {
       i++;
       let expNegative = false;
-      if (b[i] === MINUS) {
+      if (i < limit && b[i] === MINUS) {
         expNegative = true;
         i++;
-      } else if (b[i] === PLUS) i++;
+      } else if (i < limit && b[i] === PLUS) i++;
       const first = i;
       for (; i < limit && i - first < 4; i++) {
         const d = b[i] - ZERO;
@@ -71,7 +76,7 @@ export class DecimalReader {
     else if (net >= 0 && net <= 22) value = mantissa * POW10[net];
     else if (net < 0 && net >= -22) value = mantissa / POW10[-net];
     else return i;
-    out[slot] = negative ? -value : value;
+    out[slot] = sign * value;
     return i;
   }
 }

@@ -52,6 +52,12 @@ export function takeColumn(col: Column, idx: ArrayLike<number>): Column {
   return { kind: 'categorical', name: col.name, codes, categories: col.categories };
 }
 
+/** Rows [start, end) of a frame as views of its columns (no copy). */
+export function sliceRows(frame: Frame, start: number, end: number): Frame {
+  const columns = frame.columns.map((c): Column => (c.kind === 'numeric' ? { ...c, values: c.values.subarray(start, end) } : { ...c, codes: c.codes.subarray(start, end) }));
+  return { nRows: end - start, columns };
+}
+
 export function takeRows(frame: Frame, idx: ArrayLike<number>): Frame {
   return { nRows: idx.length, columns: frame.columns.map((c) => takeColumn(c, idx)) };
 }

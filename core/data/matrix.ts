@@ -48,8 +48,14 @@ export function fromRows(rows: ArrayLike<number>[]): Matrix {
 
 /** Mean of each column over its non-missing values (0 for a column missing everywhere). */
 export function columnMeans(X: Matrix): Float64Array {
-  const sum = new Float64Array(X.cols);
-  const n = new Float64Array(X.cols);
+  return meansOf(addColumnSums(X, new Float64Array(X.cols), new Float64Array(X.cols)));
+}
+
+/**
+ * Adds X's non-missing values to per-column sums and counts; row blocks added in order give the
+ * same sums as the whole matrix (`columnMeans` without holding every row at once).
+ */
+export function addColumnSums(X: Matrix, sum: Float64Array, n: Float64Array): { sum: Float64Array; n: Float64Array } {
   for (let i = 0; i < X.data.length; i++) {
     const v = X.data[i];
     if (v === v) {
@@ -57,5 +63,9 @@ export function columnMeans(X: Matrix): Float64Array {
       n[i % X.cols]++;
     }
   }
+  return { sum, n };
+}
+
+export function meansOf({ sum, n }: { sum: Float64Array; n: Float64Array }): Float64Array {
   return sum.map((s, c) => (n[c] ? s / n[c] : 0));
 }

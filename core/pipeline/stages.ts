@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { parseDatasetSchema, type DatasetSchema } from '../../schema/index.js';
 import type { IngestResult, RegisterResult, RunSpec, TrainFamilyResult, TrainResult, TransformResult, ValidateResult } from '../../schema/jobs.js';
-import { decodeDataset, encodeDataset } from '../artifacts/dataset-codec.js';
+import { decodeDataset, encodeDatasetParts } from '../artifacts/dataset-codec.js';
 import { canonicalJson, sha256 } from '../artifacts/digest.js';
 import { getJson, putJson } from '../artifacts/json.js';
 import { takeDataset, type Dataset } from '../data/frame.js';
@@ -45,7 +45,8 @@ export async function ingest(run: RunSpec, deps: StageDeps): Promise<IngestResul
   await putJson(deps.store, keys.spec, run);
   const source = deps.source(run.source);
   const { dataset, issues } = await source.read(schema, { onProgress: () => deps.onProgress?.(50) });
-  const bytes = encodeDataset(dataset);
+  // Parts are views of the dataset's columns: stored and hashed without a second copy in memory.
+  const bytes = encodeDatasetParts(dataset);
   await deps.store.put(keys.dataset, bytes);
   await putJson(deps.store, keys.ingestIssues, issues);
   const tracked = await trackedRun(run, deps);
@@ -83,8 +84,8 @@ export async function validate(run: RunSpec, deps: StageDeps): Promise<ValidateR
   const { train, test } = stratifiedSplit(data.labels, run.testSize, run.seed);
   const trainSet = takeDataset(data, train);
   const testSet = takeDataset(data, test);
-  await deps.store.put(keys.train, encodeDataset(trainSet));
-  await deps.store.put(keys.test, encodeDataset(testSet));
+  await deps.store.put(keys.train, encodeDatasetParts(trainSet));
+  await deps.store.put(keys.test, encodeDatasetParts(testSet));
   const drift = driftReport(trainSet.features, testSet.features);
   await putJson(deps.store, keys.drift, drift);
   const tracked = await trackedRun(run, deps);
@@ -100,9 +101,10 @@ export async function transform(run: RunSpec, deps: StageDeps): Promise<Transfor
   let outputColumns = 0;
   let imputedCells = 0;
   for (const scale of [false, true]) {
-    const pre = new Preprocessor({ scale });
-    const X = pre.fitTransform(train.features);
-    outputColumns = X.cols;
+    // Only the fitted state is kept: fitted in row blocks, never the whole (one-hot) matrix, and
+    // between blocks the worker renews its job lock.
+    const pre = await new Preprocessor({ scale }).fitInBlocks(train.features);
+    outputColumns = pre.outputNames.length;
     await putJson(deps.store, keys.preprocessor(scale), pre.toJSON());
     deps.onProgress?.(scale ? 100 : 50);
   }

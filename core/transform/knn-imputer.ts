@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { columnMeans, type Matrix } from '../data/matrix.js';
+import { addColumnSums, columnMeans, meansOf, type Matrix } from '../data/matrix.js';
 import { Rng } from '../data/rng.js';
 import { ModelError } from '../errors.js';
 
@@ -35,26 +35,58 @@ export class KnnImputer {
   }
 
   fit(X: Matrix): this {
-    const { rows, cols } = X;
-    let pick = Int32Array.from({ length: rows }, (_, i) => i);
-    if (rows > this.params.maxDonors) pick = new Rng(this.params.seed).shuffle(pick).subarray(0, this.params.maxDonors).sort();
-    this.donors = new Float64Array(pick.length * cols);
-    pick.forEach((r, i) => {
-      for (let c = 0; c < cols; c++) this.donors![i * cols + c] = X.data[r * cols + c];
-    });
-    this.means = columnMeans(X);
+    const donors = this.donorRows(X.rows, X.cols);
+    donors.add(X);
+    return this.set(donors.finish(), columnMeans(X), X.cols);
+  }
+
+  /** `fit` on a `rows` x `cols` matrix given as row blocks, in order: the same donors and means, one block held at a time. */
+  async fitBlocks(rows: number, cols: number, blocks: AsyncIterable<Matrix>): Promise<this> {
+    const donors = this.donorRows(rows, cols);
+    const sums = { sum: new Float64Array(cols), n: new Float64Array(cols) };
+    for await (const X of blocks) {
+      donors.add(X);
+      addColumnSums(X, sums.sum, sums.n);
+    }
+    return this.set(donors.finish(), meansOf(sums), cols);
+  }
+
+  private set(donors: Float64Array, means: Float64Array, cols: number): this {
+    this.donors = donors;
+    this.means = means;
     this.cols = cols;
     return this;
   }
 
-  /** A copy of X with missing values filled. */
-  transform(X: Matrix): Matrix {
+  /** Copies the donor rows (all rows, or a seeded sample of maxDonors) out of row blocks added in order. */
+  private donorRows(rows: number, cols: number) {
+    let pick = Int32Array.from({ length: rows }, (_, i) => i);
+    if (rows > this.params.maxDonors) pick = new Rng(this.params.seed).shuffle(pick).subarray(0, this.params.maxDonors).sort();
+    const donors = new Float64Array(pick.length * cols);
+    let i = 0;
+    let r0 = 0;
+    return {
+      add(X: Matrix) {
+        // `pick` is sorted, so the donors come block by block.
+        for (; i < pick.length && pick[i] < r0 + X.rows; i++) {
+          const o = (pick[i] - r0) * cols;
+          for (let c = 0; c < cols; c++) donors[i * cols + c] = X.data[o + c];
+        }
+        r0 += X.rows;
+      },
+      finish: () => donors,
+    };
+  }
+
+  /** X with missing values filled: a copy, or X itself with `inPlace` (a matrix the caller reads no more). Default a copy. */
+  transform(X: Matrix, { inPlace = false } = {}): Matrix {
     const donors = this.donors;
     const means = this.means;
     if (!donors || !means) throw new ModelError('knn_imputer is not fitted');
     const { cols } = this;
     if (X.cols !== cols) throw new ModelError(`knn_imputer: expected ${cols} columns, got ${X.cols}`);
-    const out = X.data.slice();
+    // In place is safe: a row's distances read only its own cells, and they are written after.
+    const out = inPlace ? X.data : X.data.slice();
     const m = donors.length / cols;
     const dist = new Float64Array(m);
     const k = this.params.nNeighbors;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Frame } from '../data/frame.js';
-import { columnMeans, hasNaN, type Matrix } from '../data/matrix.js';
+import { sliceRows, type Frame } from '../data/frame.js';
+import { addColumnSums, columnMeans, hasNaN, meansOf, type Matrix } from '../data/matrix.js';
 import { ModelError } from '../errors.js';
 import { FeatureEncoder, type CategoricalEncoding, type CategoricalFeature } from './feature-encoder.js';
 import { KnnImputer, type KnnImputerParams } from './knn-imputer.js';
@@ -53,25 +53,69 @@ export class Preprocessor {
   fitTransform(frame: Frame): Matrix {
     const fallback: CategoricalEncoding = this.options.nativeCategoricals ? 'native' : 'onehot';
     this.encoder = new FeatureEncoder().fit(frame, this.options.encodings as Record<string, CategoricalEncoding>, fallback);
+    // The encoder's matrix is this call's own, so imputing and scaling overwrite it: at a million
+    // one-hot rows each copy would be ~1 GB.
     let X = this.encoder.transform(frame);
     this.means = columnMeans(X);
     if (this.options.impute && (X.hasMissing ?? hasNaN(X.data))) {
       this.imputer = new KnnImputer(this.options.imputer as KnnImputerParams).fit(X);
-      X = this.imputer.transform(X);
+      X = this.imputer.transform(X, { inPlace: true });
     }
     if (this.options.scale) {
       this.scaler = new StandardScaler().fit(X);
-      X = this.scaler.transform(X);
+      X = this.scaler.transform(X, { inPlace: true });
     }
     return X;
   }
 
-  /** `into`: a scratch buffer the encoder may write into (see FeatureEncoder.transform). */
+  /**
+   * Fits as `fitTransform` does (the same state, bit for bit) without making the whole matrix:
+   * the frame is encoded `blockRows` rows at a time, once per statistic, for a stage that keeps
+   * only the fitted state (a million one-hot rows would be ~1 GB). It awaits `pause` between
+   * blocks, so a queue worker keeps renewing its job lock. Defaults: 8,192 rows, a macrotask turn.
+   */
+  async fitInBlocks(frame: Frame, { blockRows = 8192, pause = () => new Promise<void>((r) => setImmediate(r)) } = {}): Promise<this> {
+    const fallback: CategoricalEncoding = this.options.nativeCategoricals ? 'native' : 'onehot';
+    const encoder = new FeatureEncoder().fit(frame, this.options.encodings as Record<string, CategoricalEncoding>, fallback);
+    this.encoder = encoder;
+    this.imputer = undefined;
+    this.scaler = undefined;
+    const cols = encoder.outputNames.length;
+    let scratch: Float32Array | undefined;
+    async function* encoded(): AsyncGenerator<Matrix> {
+      for (let r0 = 0; r0 < frame.nRows; r0 += blockRows) {
+        const X = encoder.transform(sliceRows(frame, r0, Math.min(frame.nRows, r0 + blockRows)), scratch);
+        scratch = X.data;
+        yield X;
+        await pause();
+      }
+    }
+    const sums = { sum: new Float64Array(cols), n: new Float64Array(cols) };
+    let missing = false;
+    for await (const X of encoded()) {
+      addColumnSums(X, sums.sum, sums.n);
+      missing ||= X.hasMissing ?? hasNaN(X.data);
+    }
+    this.means = meansOf(sums);
+    if (this.options.impute && missing) this.imputer = await new KnnImputer(this.options.imputer as KnnImputerParams).fitBlocks(frame.nRows, cols, encoded());
+    const { imputer } = this;
+    if (this.options.scale) {
+      this.scaler = await new StandardScaler().fitBlocks(cols, async function* () {
+        for await (const X of encoded()) yield imputer ? imputer.transform(X, { inPlace: true }) : X;
+      });
+    }
+    return this;
+  }
+
+  /**
+   * `into`: a scratch buffer the encoder may write into (see FeatureEncoder.transform); the result
+   * may then share it. Imputing and scaling overwrite the encoder's matrix (fresh, or `into`).
+   */
   transform(frame: Frame, into?: Float32Array): Matrix {
     if (!this.encoder || !this.means) throw new ModelError('preprocessor is not fitted');
     let X = this.encoder.transform(frame, into);
-    if (X.hasMissing ?? hasNaN(X.data)) X = this.imputer ? this.imputer.transform(X) : fillMeans(X, this.means);
-    return this.scaler ? this.scaler.transform(X) : X;
+    if (X.hasMissing ?? hasNaN(X.data)) X = this.imputer ? this.imputer.transform(X, { inPlace: true }) : fillMeans(X, this.means);
+    return this.scaler ? this.scaler.transform(X, { inPlace: true }) : X;
   }
 
   /** Output columns holding native category codes: pass them to the model as `FitOptions.categorical`. */
@@ -114,7 +158,9 @@ export class Preprocessor {
   }
 }
 
+/** Fills X's missing values with the training means, in place. */
 function fillMeans(X: Matrix, means: Float64Array): Matrix {
-  const data = X.data.map((v, i) => (Number.isNaN(v) ? means[i % X.cols] : v));
-  return { data, rows: X.rows, cols: X.cols };
+  const { data, cols } = X;
+  for (let i = 0; i < data.length; i++) if (data[i] !== data[i]) data[i] = means[i % cols];
+  return { data, rows: X.rows, cols };
 }

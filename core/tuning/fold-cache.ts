@@ -61,6 +61,16 @@ export class FoldCache {
     return hit;
   }
 
+  /**
+   * Drops the cached folds and sample (the stratified order stays): a family's refit needs
+   * neither, and at a million rows they hold as much as the refit's own matrix.
+   */
+  release(): void {
+    this.cache.clear();
+    this.cachedRows = -1;
+    this.sample = undefined;
+  }
+
   /** The `rows`-row stratified sample of the data (the data itself at full size). */
   subsample(rows: number): Dataset {
     if (rows >= this.nRows) return this.data;

@@ -178,6 +178,7 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   const affordable = roundCost.measured ? roundCost.rowsWithin(refitSeconds) : cost.rowsWithin(refitSeconds / ratioOf(family.stageParam && best.params[family.stageParam]));
   const refitRows = Math.min(n, Math.max(Math.min(best.rows, PROBE_ROWS), affordable));
   if (refitRows < n) notes.push(`${family.kind}: refit on a stratified sample of ${int(refitRows)} of ${int(n)} rows (time budget)`);
+  cache.release();
   const pipeline = await fitPipeline(family, best.params, cache.subsample(refitRows), deadline);
   const end = Date.now();
   done = total;

@@ -24,7 +24,9 @@ export function childRunner(entry: URL, cancelledWhy: (job: Job) => Promise<stri
   const all = new Set<ChildProcess>();
   const idle: ChildProcess[] = [];
   const spawnChild = () => {
-    const child = fork(entry, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // --expose-gc: an idle child collects its last job's garbage (a dataset, folds, matrices)
+    // before it waits; without allocations nothing else would, and it would hold them meanwhile.
+    const child = fork(entry, [], { execArgv: [...process.execArgv, '--expose-gc'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     all.add(child);
     child.once('exit', () => {
       all.delete(child);

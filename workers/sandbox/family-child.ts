@@ -28,4 +28,6 @@ process.on('message', async ({ data }: ToChild) => {
   } catch (err) {
     await send({ type: 'failed', name: (err as Error).name, message: (err as Error).message });
   }
+  // Frees the job's data now rather than at the next job's first allocations (see child-runner.ts).
+  (globalThis as { gc?: () => void }).gc?.();
 });
