@@ -6,6 +6,8 @@ import { partition, partitionSet, TreeBuffer } from './tree-buffer.js';
 /** Largest WebAssembly memory a fit's scratch may take; bigger fits build histograms in JavaScript. */
 const MAX_WASM_BYTES = 2 ** 31;
 const PAGE = 65536;
+/** Histogram bytes one pass over a node's rows updates (a feature group's share), to stay in L2 cache. */
+const GROUP_BYTES = 256 * 1024;
 
 /**
  * Per-bin sums of one node for every feature: `S` float64s a bin (see MultiTreeScratch.S), the
@@ -46,13 +48,15 @@ export class MultiTreeScratch {
   readonly vec: Float64Array;
   readonly w: Float64Array;
   readonly kernel: HistVecFn | null = null;
+  /** Feature group bounds of the WebAssembly build: group g is features [groups[g], groups[g + 1]). */
+  readonly groups: number[] = [0];
   private readonly free: Hist[] = [];
 
   constructor(
     readonly X: BinnedMatrix,
     w: Float64Array,
     K: number,
-    options: { maxLeafNodes?: number; wasm?: boolean } = {},
+    options: { maxLeafNodes?: number; wasm?: boolean; groupBytes?: number } = {},
   ) {
     this.K = K;
     this.S = 2 * K + 2;
@@ -68,9 +72,9 @@ export class MultiTreeScratch {
     const histAt = vecAt + 8 * this.S * n;
     const rowsAt = histAt + histBytes * hists;
     const slotsAt = rowsAt + 4 * n;
-    const bytes = slotsAt + (wide ? 4 : 2) * n * X.cols;
-    if (histModule && options.wasm !== false && bytes <= MAX_WASM_BYTES) {
-      const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
+    const memoryBytes = slotsAt + (wide ? 4 : 2) * n * X.cols;
+    if (histModule && options.wasm !== false && memoryBytes <= MAX_WASM_BYTES) {
+      const memory = new WebAssembly.Memory({ initial: Math.ceil(memoryBytes / PAGE) });
       const buf = memory.buffer;
       this.vec = new Float64Array(buf, vecAt, this.S * n);
       this.rows = new Int32Array(buf, rowsAt, n);
@@ -84,6 +88,16 @@ export class MultiTreeScratch {
       this.slots = wide ? new Uint32Array(n * X.cols) : new Uint16Array(n * X.cols);
     }
     for (let i = 0; i < n; i++) this.vec[i * this.S + 2 * K] = w[i];
+    let bytes = 0;
+    for (let f = 0; f < X.cols; f++) {
+      const more = 8 * this.S * X.nBins[f];
+      if (bytes > 0 && bytes + more > (options.groupBytes ?? GROUP_BYTES)) {
+        this.groups.push(f);
+        bytes = 0;
+      }
+      bytes += more;
+    }
+    this.groups.push(X.cols);
     for (let f = 0; f < X.cols; f++) {
       const o = this.offsets[f];
       for (let i = 0; i < n; i++) this.slots[i * X.cols + f] = o + X.codes[f * n + i];
@@ -108,7 +122,11 @@ export class MultiTreeScratch {
   build(hist: Hist, start: number, end: number): void {
     const { rows, slots, vec, S } = this;
     const cols = this.X.cols;
-    if (this.kernel) return this.kernel(rows.byteOffset, start, end, slots.byteOffset, cols, vec.byteOffset, 8 * S, hist.byteOffset);
+    if (this.kernel) {
+      const g = this.groups;
+      for (let i = 0; i + 1 < g.length; i++) this.kernel(rows.byteOffset, start, end, slots.byteOffset, cols, vec.byteOffset, 8 * S, hist.byteOffset, g[i], g[i + 1]);
+      return;
+    }
     for (let i = start; i < end; i++) {
       const r = rows[i];
       const src = r * S;
