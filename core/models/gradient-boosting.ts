@@ -52,10 +52,12 @@ export const GradientBoostingParams = z.object({
   /** Smallest validation loss improvement that counts. Default 1e-7. */
   tol: z.number().nonnegative().default(1e-7),
   /**
-   * Multi-class trees: 'one_per_class' grows K trees a round (softmax, one score each);
-   * 'multi_output' grows one tree a round whose leaves hold all K scores (XGBoost's
-   * multi_output_tree), building the K classes' histograms in one pass. Binary problems always
-   * grow one tree. Default 'one_per_class'.
+   * Multi-class trees: 'one_per_class' grows K trees a round (one score each); 'multi_output'
+   * grows one tree a round whose leaves hold all K scores (XGBoost's multi_output_tree), building
+   * the K classes' histograms in one pass. Binary problems always grow one tree. On 100k x 10
+   * classes (100 rounds, depth 6) multi_output took about 30 % less CPU and scored macro-F1 0.593
+   * against 0.579 (XGBoost 0.581); it stays opt-in until it is measured in the small multi-class
+   * searches too (a tuning test ran slower with it). Default 'one_per_class'.
    */
   multiStrategy: z.enum(['one_per_class', 'multi_output']).default('one_per_class'),
   seed: Seed,
@@ -78,7 +80,8 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 /**
  * Histogram gradient boosting with log loss, as LightGBM and scikit-learn's
  * HistGradientBoostingClassifier: binned features, leaf-wise trees, Newton leaf values.
- * Binary problems fit one score (class 1's log-odds); K classes fit K trees a round (softmax).
+ * Binary problems fit one score (class 1's log-odds); K classes fit softmax scores, by one
+ * K-value tree a round or K trees a round (`multiStrategy`).
  * Columns named in `FitOptions.categorical` split on category sets (see growGradTree).
  */
 export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, State> implements Classifier, Staged {
