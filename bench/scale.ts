@@ -7,7 +7,8 @@
  * - ingest: `readCsv` rows/s against pandas `read_csv` (each in a fresh process, timing only the
  *   read, in alternating pairs; medians);
  * - fit: one boosting fit at XGBoost's config (`bench/boost-fit.ts --native`, when present) against
- *   ../shared/tools/scale_anchor.py's XGBoost hist and scikit-learn HistGradientBoosting;
+ *   ../shared/tools/scale_anchor.py's XGBoost hist and scikit-learn HistGradientBoosting, scored on
+ *   the anchor's test rows;
  * - train: the whole default training run as a user runs it, `threatmatrix train --follow` (stage
  *   workers embedded, families sandboxed) on a fresh artifact store and queue prefix, from ingest to
  *   a registered model: wall time and the peak RSS of its whole process tree (`--families` narrows
@@ -27,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../schema/index.js';
 import { redisConnection } from '../workers/queues.js';
 import { lastJsonLine, runChild } from './lib/child-run.js';
-import { PYTHON, pythonProblem, scaleData } from './lib/scale-data.js';
+import { anchorTestRows, PYTHON, pythonProblem, scaleData } from './lib/scale-data.js';
 import { fmt, int, table } from './lib/table.js';
 
 const STEPS = ['ingest', 'fit', 'train'] as const;
@@ -114,9 +115,12 @@ interface BoostFit {
   mode?: string;
 }
 
-async function fit(data: string, schema: string): Promise<BoostFit | { note: string }> {
+async function fit(data: string, schema: string, tag: string): Promise<BoostFit | { note: string }> {
   if (!existsSync(boostFit)) return { note: 'bench/boost-fit.ts is not in this tree' };
-  const run = await runChild(tsx, [boostFit, '--data', data, '--schema', schema, '--native'], { timeoutSeconds: trainTimeout });
+  // Scored on the anchor's own test rows when Python can name them (see anchorTestRows).
+  const testRows = pythonMissing ? undefined : anchorTestRows(data, join(outDir, `test-rows-${tag}.json`));
+  if (!testRows) log(`${tag}: boosting fit on its own split (not the anchor's test rows)`);
+  const run = await runChild(tsx, [boostFit, '--data', data, '--schema', schema, '--native', ...(testRows ? ['--test-rows', testRows] : [])], { timeoutSeconds: trainTimeout });
   return lastJsonLine<BoostFit>(run.stdout) ?? { note: `boost-fit printed no result (exit ${run.code}${run.timedOut ? ', timed out' : ''})` };
 }
 
@@ -196,7 +200,7 @@ for (const rows of rowsList) {
     }
     if (steps.includes('fit')) {
       log(`${tag}: one boosting fit at XGBoost's config`);
-      const got = await fit(files.data, files.schema);
+      const got = await fit(files.data, files.schema, tag);
       result.fit = got;
       if ('note' in got) {
         log(`${tag}: fit skipped: ${got.note}`);

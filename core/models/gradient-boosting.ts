@@ -8,9 +8,11 @@ import { type Classifier, type FitOptions, type ModelJSON, type Staged } from '.
 import { ModelBase } from './model-base.js';
 import { MaxDepth, Seed } from './params.js';
 import { Forest } from './tree/forest.js';
-import { GradTreeScratch, growGradTree, leafOfBinned } from './tree/grad-tree-builder.js';
+import { GradTreeScratch, growGradTree, leafOfBinned, type GradTreeInputs } from './tree/grad-tree-builder.js';
+import { growMultiTree, MultiTreeScratch } from './tree/multi-tree-builder.js';
 import { prepareTreeData } from './tree/tree-data.js';
-import { finishTree, type Tree } from './tree/tree-buffer.js';
+import type { BinnedMatrix } from './tree/binning.js';
+import { finishTree, type Tree, type TreeBuffer } from './tree/tree-buffer.js';
 import { TreeJSON } from './tree/tree-json.js';
 
 /** Training rows above which `earlyStopping: 'auto'` turns early stopping on (scikit-learn's rule). */
@@ -49,6 +51,15 @@ export const GradientBoostingParams = z.object({
   nIterNoChange: z.number().int().min(1).default(10),
   /** Smallest validation loss improvement that counts. Default 1e-7. */
   tol: z.number().nonnegative().default(1e-7),
+  /**
+   * Multi-class trees: 'one_per_class' grows K trees a round (one score each); 'multi_output'
+   * grows one tree a round whose leaves hold all K scores (XGBoost's multi_output_tree), building
+   * the K classes' histograms in one pass. Binary problems always grow one tree. On 100k x 10
+   * classes (100 rounds, depth 6) multi_output took 18 to 35 % less CPU and scored macro-F1 0.593
+   * against 0.579 (XGBoost 0.581); it stays opt-in until it is measured in the small multi-class
+   * searches too (a tuning test ran slower with it). Default 'one_per_class'.
+   */
+  multiStrategy: z.enum(['one_per_class', 'multi_output']).default('one_per_class'),
   seed: Seed,
 });
 export type GradientBoostingParams = z.input<typeof GradientBoostingParams>;
@@ -59,6 +70,8 @@ const State = z.object({
   /** Raw score before any tree: log-odds (binary) or log priors (multi-class). */
   baseline: z.array(z.number()),
   trees: z.array(TreeJSON),
+  /** Trees hold all nClasses scores per leaf, one tree a round (absent in older models: one score per leaf). */
+  multiOutput: z.boolean().optional(),
 });
 type State = z.infer<typeof State>;
 
@@ -67,7 +80,8 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 /**
  * Histogram gradient boosting with log loss, as LightGBM and scikit-learn's
  * HistGradientBoostingClassifier: binned features, leaf-wise trees, Newton leaf values.
- * Binary problems fit one score (class 1's log-odds); K classes fit K trees a round (softmax).
+ * Binary problems fit one score (class 1's log-odds); K classes fit softmax scores, by one
+ * K-value tree a round or K trees a round (`multiStrategy`).
  * Columns named in `FitOptions.categorical` split on category sets (see growGradTree).
  */
 export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, State> implements Classifier, Staged {
@@ -108,34 +122,25 @@ export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, S
     const val = split ? { bins: data.binner.transform(takeMatrixRows(X, split.test)), y: takeLabels(y, split.test), raw: new Float64Array(split.test.length * D) } : null;
     if (val) for (let i = 0; i < val.y.length; i++) for (let d = 0; d < D; d++) val.raw[i * D + d] = baseline[d];
     const prob = new Float64Array(n * D);
-    const scratch = new GradTreeScratch(data.X, w, { counts: p.minSamplesLeaf > 1, maxLeafNodes: p.maxLeafNodes });
-    const gh = scratch.gh;
+    const multiOutput = D > 1 && p.multiStrategy === 'multi_output';
     const trees: Tree[] = [];
     const treeParams = { ...p, l2: p.l2Regularization, minHessianToSplit: p.minChildWeight };
     const sampler = new RoundSampler(p, w, data.X.cols);
     const valScores: number[] = val ? [-logLoss(val.raw, val.y, D)] : [];
+    const grow = multiOutput ? multiOutputRound(data.X, w, D, p.maxLeafNodes) : perClassRound(data.X, w, D, p.minSamplesLeaf, p.maxLeafNodes);
     for (let it = 0; it < p.maxIter; it++) {
       computeProb(raw, prob, n, D);
       const inputs = sampler.next();
-      for (let d = 0; d < D; d++) {
-        for (let i = 0; i < n; i++) {
-          const pi = prob[i * D + d];
-          const yi = D === 1 ? data.y[i] : data.y[i] === d ? 1 : 0;
-          gh[2 * i] = w[i] * (pi - yi);
-          gh[2 * i + 1] = w[i] * Math.max(pi * (1 - pi), 1e-16);
-        }
-        const rows = scratch.rows;
-        const buf = growGradTree(
-          scratch,
-          treeParams,
-          (v, start, end) => {
-            for (let j = start; j < end; j++) raw[rows[j] * D + d] += v;
-          },
-          inputs,
-        );
-        // Rows left out of this round's sample still move by the tree's value.
-        if (sampler.outOfSample) for (const i of sampler.outOfSample) raw[i * D + d] += buf.value[leafOfBinned(buf, data.X.codes, n, i)];
-        if (val) for (let i = 0; i < val.y.length; i++) val.raw[i * D + d] += buf.value[leafOfBinned(buf, val.bins.codes, val.y.length, i)];
+      for (const buf of grow(data.y, prob, raw, treeParams, inputs)) {
+        // Rows left out of this round's sample, and held-out rows, move by the tree's leaf values.
+        const width = buf.width;
+        const d0 = width === D ? 0 : trees.length % D;
+        const move = (out: Float64Array, codes: Uint8Array, rows: number, i: number) => {
+          const at = leafOfBinned(buf, codes, rows, i) * width;
+          for (let k = 0; k < width; k++) out[i * D + d0 + k] += buf.value[at + k];
+        };
+        if (sampler.outOfSample) for (const i of sampler.outOfSample) move(raw, data.X.codes, n, i);
+        if (val) for (let i = 0; i < val.y.length; i++) move(val.raw, val.bins.codes, val.y.length, i);
         trees.push(finishTree(buf, data.binner.edges, data.binner.categories));
       }
       opts.onProgress?.(it + 1, p.maxIter);
@@ -146,20 +151,21 @@ export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, S
         if (shouldStop(valScores, p.nIterNoChange, p.tol)) break;
       }
     }
-    this.load({ nClasses: K, baseline, trees });
+    this.load(multiOutput ? { nClasses: K, baseline, trees, multiOutput } : { nClasses: K, baseline, trees });
   }
 
   /** Rounds the fit used (maxIter unless early stopping ended it sooner). */
   get roundsUsed(): number {
     const s = this.fitted();
-    return s.trees.length / (s.nClasses === 2 ? 1 : s.nClasses);
+    return s.trees.length / treesPerRound(s);
   }
 
   private load(state: State): this {
     const D = state.nClasses === 2 ? 1 : state.nClasses;
     this.state = state;
-    const outCol = Int32Array.from(state.trees, (_, t) => t % D);
-    this.forest = new Forest(state.trees, 1, outCol);
+    this.forest = state.multiOutput
+      ? new Forest(state.trees, D, new Int32Array(state.trees.length))
+      : new Forest(state.trees, 1, Int32Array.from(state.trees, (_, t) => t % D));
     return this;
   }
 
@@ -168,7 +174,7 @@ export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, S
     const D = s.nClasses === 2 ? 1 : s.nClasses;
     const raw = new Float64Array(X.rows * D);
     for (let i = 0; i < X.rows; i++) for (let d = 0; d < D; d++) raw[i * D + d] = s.baseline[d];
-    this.forest!.accumulate(X, raw, D, Math.min(upToRounds * D, this.forest!.size));
+    this.forest!.accumulate(X, raw, D, Math.min(upToRounds * treesPerRound(s), this.forest!.size));
     return { raw, D };
   }
 
@@ -187,6 +193,55 @@ export class GradientBoosting extends ModelBase<typeof GradientBoostingParams, S
   static fromJSON(json: ModelJSON): GradientBoosting {
     return new GradientBoosting(json.params as GradientBoostingParams).load(State.parse(json.state));
   }
+}
+
+const treesPerRound = (s: State) => (s.nClasses === 2 || s.multiOutput ? 1 : s.nClasses);
+
+type TreeParams = Parameters<typeof growGradTree>[1];
+/** One boosting round: grows its trees from the current probabilities, adding their leaf values to the raw scores of the rows they saw. */
+type Round = (y: Int32Array, prob: Float64Array, raw: Float64Array, p: TreeParams, inputs: GradTreeInputs) => TreeBuffer[];
+
+/** One tree per class a round (one in all when binary), each on its class's softmax gradients. */
+function perClassRound(X: BinnedMatrix, w: Float64Array, D: number, minSamplesLeaf: number, maxLeafNodes: number): Round {
+  const n = X.rows;
+  const scratch = new GradTreeScratch(X, w, { counts: minSamplesLeaf > 1, maxLeafNodes });
+  const { gh, rows } = scratch;
+  return (y, prob, raw, p, inputs) => {
+    const out: TreeBuffer[] = [];
+    for (let d = 0; d < D; d++) {
+      for (let i = 0; i < n; i++) {
+        const pi = prob[i * D + d];
+        const yi = D === 1 ? y[i] : y[i] === d ? 1 : 0;
+        gh[2 * i] = w[i] * (pi - yi);
+        gh[2 * i + 1] = w[i] * Math.max(pi * (1 - pi), 1e-16);
+      }
+      const onLeaf = (v: number, start: number, end: number) => {
+        for (let j = start; j < end; j++) raw[rows[j] * D + d] += v;
+      };
+      out.push(growGradTree(scratch, p, onLeaf, inputs));
+    }
+    return out;
+  };
+}
+
+/** One multi-output tree a round over all K classes' gradients. */
+function multiOutputRound(X: BinnedMatrix, w: Float64Array, K: number, maxLeafNodes: number): Round {
+  const n = X.rows;
+  const scratch = new MultiTreeScratch(X, w, K, { maxLeafNodes });
+  const { vec, rows, S } = scratch;
+  return (y, prob, raw, p, inputs) => {
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < K; k++) {
+        const pi = prob[i * K + k];
+        vec[i * S + 2 * k] = w[i] * (pi - (y[i] === k ? 1 : 0));
+        vec[i * S + 2 * k + 1] = w[i] * Math.max(pi * (1 - pi), 1e-16);
+      }
+    }
+    const onLeaf = (v: Float64Array, start: number, end: number) => {
+      for (let j = start; j < end; j++) for (let k = 0; k < K; k++) raw[rows[j] * K + k] += v[k];
+    };
+    return [growMultiTree(scratch, p, onLeaf, inputs)];
+  };
 }
 
 function checkCategorical(cats: CategoricalFeature[], cols: number): CategoricalFeature[] {

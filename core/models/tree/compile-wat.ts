@@ -4,7 +4,7 @@ import wabtInit from 'wabt';
 let wabt: ReturnType<typeof wabtInit> | undefined;
 
 /** WebAssembly text compiled to a module, or null where WebAssembly cannot be built here (callers fall back to JavaScript). */
-export async function compileWat(name: string, text: string, features: { threads?: boolean } = {}): Promise<WebAssembly.Module | null> {
+export async function compileWat(name: string, text: string, features: { threads?: boolean; simd?: boolean } = {}): Promise<WebAssembly.Module | null> {
   try {
     wabt ??= wabtInit();
     const parsed = (await wabt).parseWat(name, text, features);
