@@ -1,9 +1,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { swaggerUI } from '@hono/swagger-ui';
 import type { Queue } from 'bullmq';
 import type { ApiKeys } from './auth.js';
 import { frontDoor } from './front-door.js';
 import { mountBullBoard } from './bull-board.js';
+import { mountDocs } from './docs.js';
 import { errorResponse } from './errors.js';
 import { batchRoutes, type BatchControl } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
@@ -59,8 +59,7 @@ export function buildApp(o: AppOptions): OpenAPIHono {
     metrics.watchQueues(queues);
   }
   modelRoutes(app, o.models, o.registry);
-  // Swagger UI loads its assets from a public CDN: fine for people online, not used by tests.
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  mountDocs(app, { specUrl: '/openapi.json' });
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'threatmatrix', version: '0.1.0', description: 'Threat classifier serving and control' } });
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {
