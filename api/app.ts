@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
 import type { ApiKeys } from './auth.js';
 import { frontDoor } from './front-door.js';
 import { mountBullBoard } from './bull-board.js';
@@ -31,6 +32,8 @@ export interface AppOptions {
   predictionLog?: PredictionLog;
   /** Training routes, when this process can enqueue runs; their queues also get Bull Board. */
   training?: TrainingControl;
+  /** Where the access log goes (one line per request); none = no access log. */
+  log?: Pick<Logger, 'info'>;
   /** Async batch routes, when this process can queue batches. */
   batches?: BatchControl & { queue?: Queue };
 }
@@ -46,7 +49,7 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   });
   const metrics = o.metrics ?? new ApiMetrics();
   const keys = o.keys ?? { predict: [], admin: [] };
-  app.use('*', frontDoor({ keys, metrics, maxJsonBytes: o.maxJsonBytes ?? 16 * 1024 * 1024 }));
+  app.use('*', frontDoor({ keys, metrics, maxJsonBytes: o.maxJsonBytes ?? 16 * 1024 * 1024, log: o.log }));
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'An API key with the predict or admin role' });
   healthRoutes(app, o.models, o.redisOk);
   predictRoutes(app, o.models, { maxBatchRows: o.maxBatchRows ?? 10_000, metrics, log: o.predictionLog });

@@ -66,6 +66,7 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
     registry,
     redisOk,
     keys,
+    log: log.child({ component: 'http' }),
     maxBatchRows: config.TM_MAX_BATCH_ROWS,
     training,
     predictionLog,
