@@ -15,7 +15,8 @@ import { ErrorSchema } from './shared.js';
 
 /** What the training routes need: a way to enqueue and cancel runs, the stage queues, the store, defaults. */
 export interface TrainingControl {
-  enqueue(run: RunSpecInput): Promise<unknown>;
+  /** `requestId`: the HTTP request's, carried by every job of the run. */
+  enqueue(run: RunSpecInput, requestId?: string): Promise<unknown>;
   /** Cancels a run without waiting for its active jobs to stop (workers kill them on the signal). */
   cancel(runId: string): Promise<CancelOutcome>;
   queues: Record<StageName, Queue>;
@@ -102,7 +103,7 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
       // Overrides sit under `config` in the body.
       const problems = searchProblems(parsed.data.families, parsed.data.search).map((p) => (p.startsWith('search.') ? `config.${p}` : p));
       if (problems.length) throw new ApiError(422, 'invalid_request', problems[0], problems.map((p) => ({ field: p.slice(0, p.indexOf(': ')), message: p.slice(p.indexOf(': ') + 2) })));
-      await t.enqueue(parsed.data);
+      await t.enqueue(parsed.data, c.get('requestId' as never));
       return c.json({ runId: parsed.data.runId }, 202);
     },
   );
