@@ -57,7 +57,9 @@ export function runCli(argv: string[], commands: Record<string, Command>): void 
       throw err;
     }
     const { pino } = await import('pino');
-    return command.run(rest, config, pino({ name: 'threatmatrix', level: config.LOG_LEVEL }, pino.destination(2)));
+    // On a terminal, log lines go above any live progress bars (train --follow, start).
+    const destination = process.stderr.isTTY ? (await import('./bars-and-logs.js')).stderrBars().stream() : pino.destination(2);
+    return command.run(rest, config, pino({ name: 'threatmatrix', level: config.LOG_LEVEL }, destination));
   };
   main().then(
     (code) => process.exit(code),
