@@ -10,6 +10,8 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci runs `prepare` (api/bin/build.mjs --if-possible), which skips here: no source yet.
+COPY api/bin/build.mjs ./api/bin/
 RUN npm ci --omit=optional --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY api ./api
@@ -25,6 +27,7 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY api/bin/build.mjs ./api/bin/
 RUN npm ci --omit=dev --no-audit --no-fund && rm -rf node_modules/typescript && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime
@@ -34,7 +37,7 @@ ENV NODE_ENV=production \
     TM_ARTIFACTS=/data/artifacts
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-# The built product only.
+# The built product only: with no source beside it, the bin runs dist/ directly.
 COPY --from=build /app/dist/api ./dist/api
 COPY --from=build /app/dist/workers ./dist/workers
 COPY --from=build /app/dist/core ./dist/core

@@ -1,9 +1,10 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { swaggerUI } from '@hono/swagger-ui';
 import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
 import type { ApiKeys } from './auth.js';
 import { frontDoor } from './front-door.js';
 import { mountBullBoard } from './bull-board.js';
+import { mountDocs } from './docs.js';
 import { errorResponse } from './errors.js';
 import { batchRoutes, type BatchControl } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
@@ -34,6 +35,8 @@ export interface AppOptions {
   training?: TrainingControl;
   /** The retraining schedule's admin routes (with `training`, whose defaults they use). */
   schedule?: ScheduleControl;
+  /** Where the access log goes (one line per request); none = no access log. */
+  log?: Pick<Logger, 'info'>;
   /** Async batch routes, when this process can queue batches. */
   batches?: BatchControl & { queue?: Queue };
 }
@@ -49,7 +52,7 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   });
   const metrics = o.metrics ?? new ApiMetrics();
   const keys = o.keys ?? { predict: [], admin: [] };
-  app.use('*', frontDoor({ keys, metrics, maxJsonBytes: o.maxJsonBytes ?? 16 * 1024 * 1024 }));
+  app.use('*', frontDoor({ keys, metrics, maxJsonBytes: o.maxJsonBytes ?? 16 * 1024 * 1024, log: o.log }));
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'An API key with the predict or admin role' });
   healthRoutes(app, o.models, o.redisOk);
   predictRoutes(app, o.models, { maxBatchRows: o.maxBatchRows ?? 10_000, metrics, log: o.predictionLog });
@@ -63,8 +66,7 @@ export function buildApp(o: AppOptions): OpenAPIHono {
     metrics.watchQueues(queues);
   }
   modelRoutes(app, o.models, o.registry);
-  // Swagger UI loads its assets from a public CDN: fine for people online, not used by tests.
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  mountDocs(app, { specUrl: '/openapi.json' });
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'threatmatrix', version: '0.1.0', description: 'Threat classifier serving and control' } });
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {

@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { Hono } from 'hono';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { roleFor } from './auth.js';
 import { frontDoor } from './front-door.js';
@@ -7,11 +10,14 @@ import { ApiMetrics } from './metrics.js';
 function app() {
   const metrics = new ApiMetrics();
   const hono = new Hono();
-  hono.use('*', frontDoor({ keys: { predict: ['p-key'], admin: ['a-key'] }, metrics, maxJsonBytes: 1024 }));
+  const lines: string[] = [];
+  const log = pino(new Writable({ write: (chunk, _enc, done) => done(void lines.push(...String(chunk).trim().split('\n'))) }));
+  hono.use('*', frontDoor({ keys: { predict: ['p-key'], admin: ['a-key'] }, metrics, maxJsonBytes: 1024, log }));
   hono.get('/healthz', (c) => c.json({ status: 'ok' }));
   hono.post('/v1/predict', async (c) => c.json(await c.req.json()));
   hono.get('/v1/models', (c) => c.json({ versions: [] }));
-  return { hono, metrics };
+  hono.get('/v1/models/:name', (c) => c.json({ name: c.req.param('name') }));
+  return { hono, metrics, lines };
 }
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const counted = async (metrics: ApiMetrics, route: string, status: number) => {
@@ -34,6 +40,7 @@ describe('front door', () => {
     const { hono, metrics } = app();
     const none = await hono.request('/v1/predict', { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
     expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer');
     expect(((await none.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
     expect(none.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const wrongRole = await hono.request('/v1/models', { headers: bearer('p-key') });
@@ -50,5 +57,24 @@ describe('front door', () => {
     expect(await counted(metrics, '/v1/predict', 415)).toBe(1);
     expect(await counted(metrics, '/v1/predict', 200)).toBe(1);
     expect(await counted(metrics, '/v1/models', 403)).toBe(1);
+  });
+
+  it('writes one access-log line per request, with the route, status, request id and key id but never the key', async () => {
+    const { hono, lines } = app();
+    await hono.request('/v1/models/phishing', { headers: { ...bearer('a-key'), 'x-request-id': 'req-42' } });
+    await hono.request('/v1/predict', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', authorization: 'Bearer wrong-key' } });
+    await hono.request('/admin/queues', { headers: { authorization: `Basic ${Buffer.from('admin:a-key').toString('base64')}` } });
+    await hono.request('/healthz');
+    expect(lines).toHaveLength(4);
+    const [models, refused, board, health] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const idOf = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 12);
+    expect(models).toMatchObject({ msg: 'request', method: 'GET', route: '/v1/models/:name', path: '/v1/models/phishing', status: 200, requestId: 'req-42', keyId: idOf('a-key') });
+    expect(models.ms).toBeTypeOf('number');
+    expect(refused).toMatchObject({ method: 'POST', route: '/v1/predict', status: 401, keyId: idOf('wrong-key') });
+    expect(refused.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(board).toMatchObject({ status: 404, keyId: idOf('a-key') });
+    expect(health).toMatchObject({ route: '/healthz', status: 200 });
+    expect(health.keyId).toBeUndefined();
+    expect(lines.join('\n')).not.toMatch(/a-key|wrong-key|YWRtaW46YS1rZXk/);
   });
 });

@@ -1,4 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
+import type { Logger } from 'pino';
+import { logAccess } from './access-log.js';
 import { authorizer, type ApiKeys } from './auth.js';
 import { errorResponse } from './errors.js';
 import { jsonBodyGuard } from './json-body.js';
@@ -8,9 +10,10 @@ import { assignRequestId } from './request-id.js';
 /**
  * What every request goes through before its route, as one middleware (each Hono middleware step
  * costs microseconds, more than scoring a record): a request id, the API key check for the role
- * the path needs, the JSON body checks on /v1 routes, and after the route the request count and latency.
+ * the path needs, the JSON body checks on /v1 routes, and after the route the request count and
+ * latency and the access log line.
  */
-export function frontDoor(o: { keys: ApiKeys; metrics: ApiMetrics; maxJsonBytes: number }): MiddlewareHandler {
+export function frontDoor(o: { keys: ApiKeys; metrics: ApiMetrics; maxJsonBytes: number; log?: Pick<Logger, 'info'> }): MiddlewareHandler {
   const authorize = authorizer(o.keys);
   const guard = jsonBodyGuard(o.maxJsonBytes);
   return async (c, next) => {
@@ -25,5 +28,6 @@ export function frontDoor(o: { keys: ApiKeys; metrics: ApiMetrics; maxJsonBytes:
     }
     finishId?.();
     o.metrics.observe(c, started);
+    if (o.log) logAccess(o.log, c, started);
   };
 }

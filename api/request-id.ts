@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
-
-const VALID = /^[\w.:-]{1,200}$/;
+import { REQUEST_ID_PATTERN as VALID } from '../schema/jobs.js';
 
 /**
  * Gives the request an id (the caller's `X-Request-Id` when it is sane, else a new UUID),

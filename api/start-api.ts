@@ -67,6 +67,7 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
     registry,
     redisOk,
     keys,
+    log: log.child({ component: 'http' }),
     maxBatchRows: config.TM_MAX_BATCH_ROWS,
     training,
     schedule,
@@ -75,7 +76,7 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
       store,
       rowsPerChunk: config.TM_BATCH_CHUNK_ROWS,
       maxUploadBytes: config.TM_MAX_UPLOAD_BYTES,
-      enqueue: (id, chunks) => batches.enqueue(id, chunks),
+      enqueue: (id, chunks, requestId) => batches.enqueue(id, chunks, requestId),
       status: (id) => batches.status(id),
       queue: batches.predictQueue,
     },
@@ -102,7 +103,7 @@ async function trainingControl(config: Config, conn: Redis, store: ArtifactStore
   const producer = new RunProducer(conn, config.TM_QUEUE_PREFIX);
   const queues = Object.fromEntries(STAGES.map((s) => [s, new Queue(QUEUE_OF[s], { connection: conn, prefix: config.TM_QUEUE_PREFIX })])) as Record<StageName, Queue>;
   return {
-    enqueue: (run: RunSpecInput) => producer.enqueue(run),
+    enqueue: (run: RunSpecInput, requestId?: string) => producer.enqueue(run, requestId),
     cancel: (runId: string) => cancelRun(conn, config.TM_QUEUE_PREFIX, store, runId, { settleMs: 0, reason: 'DELETE /v1/training-runs' }),
     queues,
     store,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RunId } from './jobs.js';
+import { RequestId, RunId } from './jobs.js';
 
 /** The queue async prediction batches run on: one `batch` parent job, one `chunk` child per chunk. */
 export const PREDICT_QUEUE = 'predict';
@@ -30,7 +30,7 @@ export type RowError = z.infer<typeof RowError>;
 /** Unseen categories scored anyway (`unknown: ignore | other`), per column. */
 const UnknownCounts = z.record(z.string(), z.number().int()).default({});
 
-export const ChunkPayload = z.object({ batchId: BatchId, chunk: z.number().int().nonnegative(), firstRow: z.number().int().positive() });
+export const ChunkPayload = z.object({ batchId: BatchId, chunk: z.number().int().nonnegative(), firstRow: z.number().int().positive(), requestId: RequestId.optional() });
 export const ChunkResult = z.object({
   chunk: z.number().int(),
   rows: z.number().int(),
@@ -58,5 +58,5 @@ export type BatchSummary = z.infer<typeof BatchSummary>;
 /** Job names on the predict queue and their payloads. */
 export const PREDICT_JOBS = {
   chunk: { payload: ChunkPayload, result: ChunkResult },
-  batch: { payload: z.object({ batchId: BatchId }), result: BatchSummary },
+  batch: { payload: z.object({ batchId: BatchId, requestId: RequestId.optional() }), result: BatchSummary },
 } as const;

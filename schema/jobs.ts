@@ -91,14 +91,19 @@ export type TrainResult = z.infer<typeof TrainResult>;
 export type FamilyFailure = z.infer<typeof FamilyFailure>;
 export type RegisterResult = z.infer<typeof RegisterResult>;
 
+/** The characters a request id may hold (a caller's X-Request-Id is kept only when it matches). */
+export const REQUEST_ID_PATTERN = /^[\w.:-]{1,200}$/;
+/** The id of the HTTP request that enqueued a job: its worker logs carry it (absent for CLI and scheduled runs). */
+export const RequestId = z.string().regex(REQUEST_ID_PATTERN, 'letters, digits and ._:- only, at most 200');
+
 /** The job catalogue: stage name -> payload and result schemas (parsed at the worker). */
 export const JOBS = {
-  ingest: { payload: z.object({ run: RunSpec }), result: IngestResult },
-  validate: { payload: z.object({ run: RunSpec }), result: ValidateResult },
-  transform: { payload: z.object({ run: RunSpec }), result: TransformResult },
-  'train-family': { payload: z.object({ run: RunSpec, family: z.string() }), result: TrainFamilyResult },
-  train: { payload: z.object({ run: RunSpec }), result: TrainResult },
-  register: { payload: z.object({ run: RunSpec }), result: RegisterResult },
+  ingest: { payload: z.object({ run: RunSpec, requestId: RequestId.optional() }), result: IngestResult },
+  validate: { payload: z.object({ run: RunSpec, requestId: RequestId.optional() }), result: ValidateResult },
+  transform: { payload: z.object({ run: RunSpec, requestId: RequestId.optional() }), result: TransformResult },
+  'train-family': { payload: z.object({ run: RunSpec, family: z.string(), requestId: RequestId.optional() }), result: TrainFamilyResult },
+  train: { payload: z.object({ run: RunSpec, requestId: RequestId.optional() }), result: TrainResult },
+  register: { payload: z.object({ run: RunSpec, requestId: RequestId.optional() }), result: RegisterResult },
 } as const;
 export type StageName = keyof typeof JOBS;
 export type StagePayload<S extends StageName> = z.infer<(typeof JOBS)[S]['payload']>;

@@ -49,7 +49,7 @@ describe('training runs through the API', () => {
       registry,
       redisOk: async () => true,
       keys: { predict: [], admin: [ADMIN] },
-      training: { enqueue: (run) => producer.enqueue(run), cancel: (id) => cancelRun(conn, prefix, store, id, { settleMs: 0 }), queues, store, defaults: { modelName: 'attacks', source: { kind: 'csv', path: join(dir, 'attacks.csv') }, schema }, source: sourceFromArg },
+      training: { enqueue: (run, requestId) => producer.enqueue(run, requestId), cancel: (id) => cancelRun(conn, prefix, store, id, { settleMs: 0 }), queues, store, defaults: { modelName: 'attacks', source: { kind: 'csv', path: join(dir, 'attacks.csv') }, schema }, source: sourceFromArg },
     });
     server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((r) => server.once('listening', r));
@@ -69,7 +69,11 @@ describe('training runs through the API', () => {
     fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body && JSON.stringify(body) });
 
   it('enqueues a run, reports each stage while it runs, and its metrics and reports when done', async () => {
-    const res = await call('POST', '/v1/training-runs', { data: join(dir, 'attacks.csv'), families: ['decision_tree'] });
+    const res = await fetch(`${base}/v1/training-runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', 'x-request-id': 'trace-train-1' },
+      body: JSON.stringify({ data: join(dir, 'attacks.csv'), families: ['decision_tree'] }),
+    });
     expect(res.status).toBe(202);
     const { runId } = (await res.json()) as { runId: string };
     finishedRun = runId;
@@ -85,6 +89,12 @@ describe('training runs through the API', () => {
     expect(detail.stages.map((s) => s.stage)).toEqual(expect.arrayContaining(['ingest', 'validate', 'transform', 'train', 'train-family']));
     const list = (await (await call('GET', '/v1/training-runs')).json()) as { runs: { runId: string; finished: boolean; cancelled: boolean }[] };
     expect(list.runs).toContainEqual({ runId, finished: true, cancelled: false });
+    // The request id travels into every job of the run (their worker logs carry it).
+    for (const stage of STAGES) {
+      const jobs = (await queues[stage].getJobs(['completed'])).filter((j) => j.id?.startsWith(`${runId}-`));
+      expect(jobs.length, stage).toBeGreaterThan(0);
+      for (const j of jobs) expect((j.data as { requestId?: string }).requestId, j.id).toBe('trace-train-1');
+    }
   });
 
   it('refuses bad options, unknown runs, and callers without the admin key', async () => {

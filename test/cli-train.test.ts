@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -48,6 +48,23 @@ describe('threatmatrix train --follow', () => {
     expect(bad.stderr).toContain('search.knn.fixed.weights: must be one of uniform, distance');
     const soon = await cli(['--time-budget', 'soon']);
     expect(soon).toMatchObject({ code: 2, stderr: expect.stringContaining('--time-budget soon: must be seconds or a duration') });
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('names the stage that failed first and why when validation fails, not the parent it failed', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'tm-cli-invalid-'));
+    const [header, ...rows] = (await readFile(repoPath('data/phishing.csv'), 'utf8')).trim().split('\n').slice(0, 600);
+    // 5 is outside having_IP_Address's allowed values (-1, 0, 1) in one row of every ten.
+    const bad = rows.map((r, i) => (i % 10 === 0 ? `5${r.slice(r.indexOf(','))}` : r));
+    await writeFile(join(tmp, 'bad.csv'), `${header}\n${bad.join('\n')}\n`);
+    const env = { ...process.env, TM_QUEUE_PREFIX: prefix, TM_ARTIFACTS: join(tmp, 'artifacts'), REDIS_URL };
+    const failed = await run(process.execPath, [repoPath('api/bin/threatmatrix.mjs'), 'train', '--follow', '--families', 'decision_tree', '--data', join(tmp, 'bad.csv')], { cwd: repoPath(''), env, timeout: 120_000 }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^run \S+ failed at validate: .*having_IP_Address/m);
+    expect(failed.stderr).not.toMatch(/^run \S+ failed: child /m);
     await rm(tmp, { recursive: true, force: true });
   });
 });

@@ -140,7 +140,7 @@ describe('scheduled retraining', () => {
     const put = await call('PUT', { cron: '15 1 * * *', data: 'mongodb://user:hunter2@db.example:27017/tm', timeBudgetSeconds: 60 });
     const body = (await put.json()) as Record<string, unknown>;
     expect(put.status).toBe(200);
-    expect(body).toMatchObject({ cron: '15 1 * * *', tz: 'UTC', modelName: 'attacks', timeBudgetSeconds: 60, setBy: 'api' });
+    expect(body).toMatchObject({ cron: '15 1 * * *', tz: 'UTC', modelName: 'attacks', timeBudgetSeconds: 60, setBy: expect.stringMatching(/^api:[0-9a-f]{12}$/) });
     expect(JSON.stringify(body)).not.toContain('hunter2');
     expect((await scheduler.show())!.template.source).toMatchObject({ kind: 'mongodb', uri: 'mongodb://user:hunter2@db.example:27017/tm' });
     expect(await (await call('DELETE')).json()).toEqual({ removed: true });

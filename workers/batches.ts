@@ -2,6 +2,7 @@ import { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { chunkTotals } from '../core/batch/chunk-totals.js';
 import { ChunkResult, PREDICT_QUEUE, type ChunkPayload, type RowError } from '../schema/batches.js';
+import { RequestId } from '../schema/jobs.js';
 import { predictJobOptions } from './queues.js';
 
 /** Where a batch's jobs stand, read from the queue. */
@@ -32,13 +33,15 @@ export class BatchProducer {
     return this.queue;
   }
 
-  async enqueue(batchId: string, chunks: Omit<ChunkPayload, 'batchId'>[]): Promise<void> {
+  /** Queues a stored batch; `requestId` (the HTTP request that sent it) is carried by its jobs. */
+  async enqueue(batchId: string, chunks: Omit<ChunkPayload, 'batchId' | 'requestId'>[], requestId?: string): Promise<void> {
+    const tag = requestId ? { requestId: RequestId.parse(requestId) } : {};
     await this.flows.add({
       name: 'batch',
       queueName: PREDICT_QUEUE,
-      data: { batchId },
+      data: { batchId, ...tag },
       opts: predictJobOptions(batchId),
-      children: chunks.map((c) => ({ name: 'chunk', queueName: PREDICT_QUEUE, data: { batchId, ...c }, opts: predictJobOptions(batchId, c.chunk) })),
+      children: chunks.map((c) => ({ name: 'chunk', queueName: PREDICT_QUEUE, data: { batchId, ...c, ...tag }, opts: predictJobOptions(batchId, c.chunk) })),
     });
   }
 

@@ -1,6 +1,6 @@
 import { FlowProducer, type FlowJob, type JobNode } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { RunSpec, withDeadline, type RunSpecInput, type StageName } from '../schema/jobs.js';
+import { RequestId, RunSpec, withDeadline, type RunSpecInput, type StageName } from '../schema/jobs.js';
 import { QUEUE_OF, jobOptionsFor } from './queues.js';
 
 /**
@@ -8,11 +8,11 @@ import { QUEUE_OF, jobOptionsFor } from './queues.js';
  * stage deepest: register <- train <- transform <- validate <- ingest. The train job fans out one
  * train-family child per model family when it runs (see processors).
  */
-export function runFlow(run: RunSpec, prefix: string): FlowJob {
+export function runFlow(run: RunSpec, prefix: string, requestId?: string): FlowJob {
   const node = (stage: StageName, children?: FlowJob[]): FlowJob => ({
     name: stage,
     queueName: QUEUE_OF[stage],
-    data: { run },
+    data: requestId ? { run, requestId } : { run },
     prefix,
     opts: jobOptionsFor(stage, run),
     children,
@@ -30,9 +30,12 @@ export class RunProducer {
     this.flows = new FlowProducer({ connection, prefix });
   }
 
-  /** Enqueues a run, its time budget turned into a deadline carried by every job; returns the root (register) job. */
-  async enqueue(input: RunSpecInput): Promise<JobNode> {
-    return this.flows.add(runFlow(withDeadline(RunSpec.parse(input)), this.prefix));
+  /**
+   * Enqueues a run, its time budget turned into a deadline carried by every job; returns the root
+   * (register) job. `requestId`: the HTTP request that asked for it, carried by every job.
+   */
+  async enqueue(input: RunSpecInput, requestId?: string): Promise<JobNode> {
+    return this.flows.add(runFlow(withDeadline(RunSpec.parse(input)), this.prefix, requestId === undefined ? undefined : RequestId.parse(requestId)));
   }
 
   close(): Promise<void> {

@@ -30,13 +30,13 @@ export const handlers = {
  * Fans out one train-family child per model family (ids derived from the run, so a retry adds
  * nothing twice), waits for them, then gathers their results and their reported failures.
  */
-async function trainFanOut({ run }: StagePayload<'train'>, job: Job, token: string | undefined, { queue }: ProcessorContext): Promise<TrainResult> {
+async function trainFanOut({ run, requestId }: StagePayload<'train'>, job: Job, token: string | undefined, { queue }: ProcessorContext): Promise<TrainResult> {
   if (job.data.step !== 'wait') {
     const families = familiesOf(run);
     await queue(QUEUE_OF['train-family']).addBulk(
       families.map((f) => ({
         name: 'train-family',
-        data: { run, family: f.kind },
+        data: requestId ? { run, family: f.kind, requestId } : { run, family: f.kind },
         opts: { ...jobOptionsFor('train-family', run, f.kind), parent: { id: job.id!, queue: job.queueQualifiedName } },
       })),
     );

@@ -1,6 +1,7 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { jobLogger } from './job-log.js';
 import { PREDICT_QUEUE, STAGES, type Config, type StageName } from '../schema/index.js';
 import { RunProducer } from './flow.js';
 import { startPredictWorker } from './predict-worker.js';
@@ -47,8 +48,9 @@ export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptio
   await stageWorkers.ready;
   const retrain = await startRetrainScheduling(config, connection, log);
   for (const w of [...stageWorkers.workers, ...(predict ? [predict] : [])]) {
-    w.on('completed', (job) => log.info({ queue: w.name, jobId: job.id }, 'job completed'));
-    w.on('failed', (job, err) => log.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
+    w.on('active', (job) => jobLogger(log, w.name, job).info('job started'));
+    w.on('completed', (job) => jobLogger(log, w.name, job).info('job completed'));
+    w.on('failed', (job, err) => jobLogger(log, w.name, job).warn({ attempts: job?.attemptsMade, err: err.message }, 'job failed'));
   }
   log.info({ queues, redis: new URL(config.REDIS_URL).host, prefix: config.TM_QUEUE_PREFIX }, 'workers started');
   return {

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// The `threatmatrix` command. In a development checkout (tsx installed) it runs the TypeScript
-// source, so it never runs a stale build; a production install (--omit=dev) runs the build in dist/.
+// The `threatmatrix` command. It runs the compiled build in dist/ (npm ci builds it; so does
+// `npm run build`); in a development checkout whose build is missing or older than the source it
+// runs the TypeScript source through tsx instead (slower to start, never stale).
 import { existsSync } from 'node:fs';
 
 const source = new URL('../cli/main.ts', import.meta.url);
-const tsx = await import('tsx/esm/api').catch(() => undefined);
-if (tsx && existsSync(source)) {
-  tsx.register();
-  await import(source.href);
+if (existsSync(source)) {
+  const { importBuiltOrSource } = await import('../../core/runtime/fresh-build.mjs');
+  await importBuiltOrSource(source);
 } else {
   await import(new URL('../../dist/api/cli/main.js', import.meta.url).href);
 }

@@ -77,7 +77,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
         checkRecordKeys(rows, served.schema);
         body = recordsAsCsv(rows, served.schema);
       }
-      const meta = await acceptBatch(control, served, body, type.startsWith('text/csv') ? 'csv' : 'json');
+      const meta = await acceptBatch(control, served, body, type.startsWith('text/csv') ? 'csv' : 'json', c.get('requestId' as never));
       const status = `/v1/batches/${meta.batchId}`;
       c.header('location', status);
       return c.json({ batchId: meta.batchId, rows: meta.rows, chunks: meta.chunks, model: meta.modelName, modelVersion: meta.modelVersion, status }, 202);

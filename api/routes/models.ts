@@ -1,5 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AliasChange, ModelRegistry } from '../../core/ports/model-registry.js';
+import { keyIdOf } from '../access-log.js';
 import { ApiError } from '../errors.js';
 import type { ModelHolder } from '../serving/model-holder.js';
 import { ErrorSchema } from './shared.js';
@@ -54,8 +55,8 @@ const errors = {
   409: { description: 'Not possible now (no earlier version, nothing to pin)', content: { 'application/json': { schema: ErrorSchema } } },
 };
 
-/** Who made a change through the API (the key's id once keys have ids; the route otherwise). */
-const byApi = (c: { get(key: 'keyId'): unknown }) => `api:${(c.get('keyId') as string | undefined) ?? 'admin key'}`;
+/** Who made a change through the API: the key's id (as in the access log, never the key). */
+const byApi = (c: { req: { header(name: string): string | undefined } }) => `api:${keyIdOf(c.req.header('authorization')) ?? 'open'}`;
 const optionalNote = { body: { content: { 'application/json': { schema: Note } }, required: false } };
 
 /**

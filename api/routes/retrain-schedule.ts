@@ -1,6 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { cronProblem } from '../../schema/cron.js';
 import type { RetrainSchedule, RetrainTemplate } from '../../workers/retrain.js';
+import { keyIdOf } from '../access-log.js';
 import { ApiError } from '../errors.js';
 import type { TrainingControl } from './training-runs.js';
 import { errorResponses } from './shared.js';
@@ -108,7 +109,7 @@ export function retrainScheduleRoutes(app: OpenAPIHono, schedule: ScheduleContro
         families: body.families,
         timeBudgetSeconds: body.timeBudgetSeconds ?? d.timeBudgetSeconds,
       };
-      return c.json(view(await schedule.set({ cron: body.cron, tz: body.tz, template }, 'api')), 200);
+      return c.json(view(await schedule.set({ cron: body.cron, tz: body.tz, template }, `api:${keyIdOf(c.req.header('authorization')) ?? 'open'}`)), 200);
     },
   );
 

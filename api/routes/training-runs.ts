@@ -10,12 +10,14 @@ import { FamilyFailure, RunSpec, STAGES, type RunSpecInput, type SourceSpec, typ
 import { RunConfig } from '../../schema/run-config.js';
 import { newRunId } from '../../workers/cli/run-args.js';
 import type { CancelOutcome } from '../../workers/run-control.js';
+import { firstFailure } from '../../workers/run-failure.js';
 import { ApiError } from '../errors.js';
 import { ErrorSchema } from './shared.js';
 
 /** What the training routes need: a way to enqueue and cancel runs, the stage queues, the store, defaults. */
 export interface TrainingControl {
-  enqueue(run: RunSpecInput): Promise<unknown>;
+  /** `requestId`: the HTTP request's, carried by every job of the run. */
+  enqueue(run: RunSpecInput, requestId?: string): Promise<unknown>;
   /** Cancels a run without waiting for its active jobs to stop (workers kill them on the signal). */
   cancel(runId: string): Promise<CancelOutcome>;
   queues: Record<StageName, Queue>;
@@ -52,6 +54,8 @@ const RunDetail = z
     /** Families that failed and why (a partial run). */
     failures: z.array(FamilyFailure),
     cancelled: z.object({ at: z.string(), reason: z.string() }).optional(),
+    /** The failure that ended the run: its first stage that failed on its own (not a parent it failed), and why. */
+    failure: z.object({ stage: z.string(), reason: z.string() }).optional(),
     stages: z.array(StageState),
     result: z.unknown().optional(),
     validation: z.unknown().optional(),
@@ -102,7 +106,7 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
       // Overrides sit under `config` in the body.
       const problems = searchProblems(parsed.data.families, parsed.data.search).map((p) => (p.startsWith('search.') ? `config.${p}` : p));
       if (problems.length) throw new ApiError(422, 'invalid_request', problems[0], problems.map((p) => ({ field: p.slice(0, p.indexOf(': ')), message: p.slice(p.indexOf(': ') + 2) })));
-      await t.enqueue(parsed.data);
+      await t.enqueue(parsed.data, c.get('requestId' as never));
       return c.json({ runId: parsed.data.runId }, 202);
     },
   );
@@ -140,7 +144,8 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
       if (!stages.length && !validation && outcome.state !== 'cancelled') throw new ApiError(404, 'not_found', `no training run ${id}`);
       const result = 'result' in outcome ? outcome.result : undefined;
       const cancelled = outcome.state === 'cancelled' ? { at: outcome.at, reason: outcome.reason } : undefined;
-      return c.json({ runId: id, state: stateOf(outcome, stages), failures: result?.failures ?? [], cancelled, stages, result, validation, drift }, 200);
+      const failure = firstFailure(stages.flatMap((s) => (s.state === 'failed' && s.error ? [{ stage: s.stage as StageName, reason: s.error }] : [])));
+      return c.json({ runId: id, state: stateOf(outcome, stages), failures: result?.failures ?? [], cancelled, failure, stages, result, validation, drift }, 200);
     },
   );
 

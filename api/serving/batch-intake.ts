@@ -13,7 +13,8 @@ import { ApiError } from '../errors.js';
 
 export interface BatchIntakeOptions {
   store: ArtifactStore;
-  enqueue(batchId: string, chunks: Omit<ChunkPayload, 'batchId'>[]): Promise<void>;
+  /** Queues the stored chunks; `requestId` is the HTTP request's, for the jobs' logs. */
+  enqueue(batchId: string, chunks: Omit<ChunkPayload, 'batchId' | 'requestId'>[], requestId?: string): Promise<void>;
   /** Rows per chunk job. Default 50,000. */
   rowsPerChunk?: number;
   /** Upload size limit in bytes. Default 1 GiB. */
@@ -44,10 +45,10 @@ export async function* recordsAsCsv(records: Record<string, unknown>[], schema: 
  * the whole upload in memory), writes the batch metadata, then queues one job per chunk. A refused
  * upload (size, header, ragged row) leaves nothing behind.
  */
-export async function acceptBatch(o: BatchIntakeOptions, model: ServedModel, body: AsyncIterable<Uint8Array>, format: BatchMeta['format']): Promise<BatchMeta> {
+export async function acceptBatch(o: BatchIntakeOptions, model: ServedModel, body: AsyncIterable<Uint8Array>, format: BatchMeta['format'], requestId?: string): Promise<BatchMeta> {
   const batchId = randomUUID();
   const keys = batchKeys(batchId);
-  const chunks: Omit<ChunkPayload, 'batchId'>[] = [];
+  const chunks: Omit<ChunkPayload, 'batchId' | 'requestId'>[] = [];
   try {
     const csv = await chunkCsv(
       body,
@@ -70,7 +71,7 @@ export async function acceptBatch(o: BatchIntakeOptions, model: ServedModel, bod
       createdAt: new Date().toISOString(),
     };
     await putJson(o.store, keys.meta, meta);
-    await o.enqueue(batchId, chunks);
+    await o.enqueue(batchId, chunks, requestId);
     return meta;
   } catch (err) {
     await Promise.all((await o.store.list(keys.base).catch(() => [])).map((k) => o.store.delete(k).catch(() => undefined)));

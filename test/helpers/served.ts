@@ -52,7 +52,7 @@ export async function startBatchApi(
     registry,
     redisOk: async () => true,
     keys: { predict: [o.key], admin: [] },
-    batches: { store, rowsPerChunk: o.rowsPerChunk, maxUploadBytes: o.maxUploadBytes, enqueue: (id, chunks) => producer.enqueue(id, chunks), status: (id) => producer.status(id), queue: producer.predictQueue },
+    batches: { store, rowsPerChunk: o.rowsPerChunk, maxUploadBytes: o.maxUploadBytes, enqueue: (id, chunks, requestId) => producer.enqueue(id, chunks, requestId), status: (id) => producer.status(id), queue: producer.predictQueue },
   });
   const http = await listen(app.fetch);
   return {

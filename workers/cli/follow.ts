@@ -2,6 +2,7 @@ import { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { STAGES, type StageName } from '../../schema/jobs.js';
 import { QUEUE_OF } from '../queues.js';
+import { BarsAndLogs, stderrBars } from './bars-and-logs.js';
 import { progressBar } from './progress-bar.js';
 
 interface Line {
@@ -25,18 +26,15 @@ export async function followRun(
 ): Promise<unknown> {
   const lines = new Map<string, Line>();
   const tty = out.isTTY === true;
-  let drawn = 0;
+  // On stderr, log lines (the CLI logger writes there too) go above the bars, never through them.
+  const bars = out === process.stderr ? stderrBars() : new BarsAndLogs(out);
   const labelOf = (stage: StageName, jobId: string) => (stage === 'train-family' ? `train ${jobId.slice(`${runId}-train-family-`.length)}` : stage);
   const draw = (changed?: Line) => {
     if (!tty) {
       if (changed) out.write(`${changed.label}: ${changed.state}${changed.state === 'active' ? ` ${changed.percent}%` : ''}${changed.note ? ` (${changed.note})` : ''}\n`);
       return;
     }
-    if (drawn) out.write(`\x1b[${drawn}A`);
-    for (const l of lines.values()) {
-      out.write(`\x1b[2K${l.label.padEnd(28)} ${progressBar(l.percent)} ${String(l.percent).padStart(3)}% ${l.state}${l.note ? ` ${l.note}` : ''}\n`);
-    }
-    drawn = lines.size;
+    bars.setBars([...lines.values()].map((l) => `${l.label.padEnd(28)} ${progressBar(l.percent)} ${String(l.percent).padStart(3)}% ${l.state}${l.note ? ` ${l.note}` : ''}`));
   };
   const update = (stage: StageName, jobId: string, patch: Partial<Line>) => {
     if (!jobId.startsWith(`${runId}-`)) return;
@@ -73,6 +71,7 @@ export async function followRun(
       start().catch(reject);
     });
   } finally {
+    bars.release();
     await Promise.all(all.map(({ events }) => events.close()));
     for (const { conn } of all) conn.disconnect();
   }

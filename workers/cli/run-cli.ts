@@ -1,15 +1,6 @@
-import pino, { type Logger } from 'pino';
-import { ConfigError, loadConfig, SchemaFileError, type Config } from '../../schema/index.js';
-import { DataError } from '../../core/errors.js';
-import { ScheduleError } from '../retrain.js';
-import { StoreMismatchError } from '../store-marker.js';
+import type { Logger } from 'pino';
+import type { Config } from '../../schema/config.js';
 import { CliError } from './cli-error.js';
-import { importCommand } from './import-command.js';
-import { modelsCommand, runsCommand } from './list-commands.js';
-import { scheduleCommand } from './schedule-command.js';
-import { schemaCommand } from './schema-command.js';
-import { trainCommand } from './train-command.js';
-import { workerCommand } from './worker-command.js';
 
 /** A subcommand: its one-line help and what it runs (resolves with the exit code). */
 export interface Command {
@@ -17,18 +8,38 @@ export interface Command {
   run(argv: string[], config: Config, log: Logger): Promise<number>;
 }
 
-/** The commands a worker install has. */
+/**
+ * The commands a worker install has. Each loads its module when it runs: loading them all (BullMQ,
+ * the AWS SDK, TensorFlow) cost seconds before even `--help` could answer.
+ */
 export const WORKER_COMMANDS: Record<string, Command> = {
-  train: { help: 'enqueue a training run (--data, --schema, --families, --folds, --test-size, --refit-all, --allow-partial, --name, --follow, --unless-served)', run: trainCommand },
-  worker: { help: 'serve the stage and predict queues (--stages, --concurrency, --shutdown-seconds)', run: workerCommand },
-  import: { help: 'load a CSV into MongoDB after validation (<csv> --mongo uri/db --collection name)', run: (argv, _c, log) => importCommand(argv, log) },
-  runs: { help: 'list runs in the artifact store; runs cancel <id> stops one', run: (argv, config) => runsCommand(argv, config) },
-  schema: { help: 'infer a dataset schema from a CSV (infer <csv> --label col [--threat x] [-o schema.yaml])', run: (argv) => schemaCommand(argv) },
-  models: { help: 'registered model versions; models history | pin | unpin [--note why]', run: (argv, config) => modelsCommand(argv, config) },
-  schedule: { help: 'the retraining schedule: show | set --cron "0 3 * * *" [--tz] [--data] [--schema] | off', run: scheduleCommand },
+  train: {
+    help: 'enqueue a training run (--data, --schema, --families, --folds, --test-size, --refit-all, --allow-partial, --name, --follow, --unless-served)',
+    run: async (argv, config, log) => (await import('./train-command.js')).trainCommand(argv, config, log),
+  },
+  worker: { help: 'serve the stage and predict queues (--stages, --concurrency, --shutdown-seconds)', run: async (argv, config, log) => (await import('./worker-command.js')).workerCommand(argv, config, log) },
+  import: { help: 'load a CSV into MongoDB after validation (<csv> --mongo uri/db --collection name)', run: async (argv, _c, log) => (await import('./import-command.js')).importCommand(argv, log) },
+  runs: { help: 'list runs in the artifact store; runs cancel <id> stops one', run: async (argv, config) => (await import('./list-commands.js')).runsCommand(argv, config) },
+  schema: { help: 'infer a dataset schema from a CSV (infer <csv> --label col [--threat x] [-o schema.yaml])', run: async (argv) => (await import('./schema-command.js')).schemaCommand(argv) },
+  models: { help: 'registered model versions; models history | pin | unpin [--note why]', run: async (argv, config) => (await import('./list-commands.js')).modelsCommand(argv, config) },
+  schedule: { help: 'the retraining schedule: show | set --cron "0 3 * * *" [--tz] [--data] [--schema] | off', run: async (argv, config) => (await import('./schedule-command.js')).scheduleCommand(argv, config) },
 };
 
-/** Parses the configuration once, runs one command and exits with its code; input errors print one line. */
+/** Whether `err` is bad input (one line, exit 2) rather than a fault (stack, exit 1). */
+async function isInputError(err: unknown): Promise<boolean> {
+  const [{ DataError }, { SchemaFileError }, { StoreMismatchError }, { ScheduleError }] = await Promise.all([
+    import('../../core/errors.js'),
+    import('../../schema/parse-schema.js'),
+    import('../store-marker.js'),
+    import('../retrain.js'),
+  ]);
+  return err instanceof DataError || err instanceof SchemaFileError || err instanceof CliError || err instanceof StoreMismatchError || err instanceof ScheduleError;
+}
+
+/**
+ * Parses the configuration once, runs one command and exits with its code; input errors print one
+ * line. Usage is printed before anything else loads (zod and the schemas alone cost most of a second).
+ */
 export function runCli(argv: string[], commands: Record<string, Command>): void {
   const usage = `usage: threatmatrix <${Object.keys(commands).join('|')}> [options]\n${Object.entries(commands)
     .map(([name, c]) => `  ${name.padEnd(8)}${c.help}`)
@@ -40,6 +51,7 @@ export function runCli(argv: string[], commands: Record<string, Command>): void 
       process.stderr.write(`${usage}\n`);
       return name === undefined || name === '--help' ? 0 : 2;
     }
+    const { ConfigError, loadConfig } = await import('../../schema/config.js');
     let config;
     try {
       config = loadConfig();
@@ -50,13 +62,16 @@ export function runCli(argv: string[], commands: Record<string, Command>): void 
       }
       throw err;
     }
-    return command.run(rest, config, pino({ name: 'threatmatrix', level: config.LOG_LEVEL }, pino.destination(2)));
+    const { pino } = await import('pino');
+    // On a terminal, log lines go above any live progress bars (train --follow, start).
+    const destination = process.stderr.isTTY ? (await import('./bars-and-logs.js')).stderrBars().stream() : pino.destination(2);
+    return command.run(rest, config, pino({ name: 'threatmatrix', level: config.LOG_LEVEL }, destination));
   };
   main().then(
     (code) => process.exit(code),
-    (err: unknown) => {
-      if (err instanceof DataError || err instanceof SchemaFileError || err instanceof CliError || err instanceof StoreMismatchError || err instanceof ScheduleError) {
-        process.stderr.write(`${err.message}\n`);
+    async (err: unknown) => {
+      if (await isInputError(err).catch(() => false)) {
+        process.stderr.write(`${(err as Error).message}\n`);
         process.exit(2);
       }
       process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { RegisterResult } from '../../schema/jobs.js';
-import { RunConfigError, STAGES, type Config } from '../../schema/index.js';
+import { RunConfigError, STAGES, type Config, type StageName } from '../../schema/index.js';
 import { getJson } from '../../core/artifacts/json.js';
 import { runKeys } from '../../core/pipeline/run-keys.js';
 import type { ArtifactStore } from '../../core/ports/artifact-store.js';
@@ -11,6 +11,7 @@ import type { ValidationReport } from '../../core/validation/validate-dataset.js
 import { RunProducer } from '../flow.js';
 import { QUEUE_OF, redisConnection } from '../queues.js';
 import { cancelRun } from '../run-control.js';
+import { runFailure } from '../run-failure.js';
 import { startStageWorkers } from '../stage-workers.js';
 import { claimStoreMarker } from '../store-marker.js';
 import { stageDepsFrom } from '../wiring.js';
@@ -87,7 +88,9 @@ export async function trainCommand(argv: string[], config: Config, log: Logger):
       process.stderr.write(`run ${runId} was cancelled at ${outcome.at} (${outcome.reason})\n`);
       return 1;
     }
-    process.stderr.write(`run ${runId} failed: ${(err as Error).message}\n`);
+    // The headline names the stage that failed first and why, not the parent BullMQ failed after it.
+    const first = await firstFailureOf(config, conn, runId).catch(() => undefined);
+    process.stderr.write(first ? `run ${runId} failed at ${first.stage}: ${first.reason}\n` : `run ${runId} failed: ${(err as Error).message}\n`);
     await showValidationReport(config, deps.store, runId);
     return 1;
   } finally {
@@ -96,6 +99,15 @@ export async function trainCommand(argv: string[], config: Config, log: Logger):
     workerConn?.disconnect();
     await producer.close();
     conn.disconnect();
+  }
+}
+
+async function firstFailureOf(config: Config, connection: ReturnType<typeof redisConnection>, runId: string) {
+  const queues = Object.fromEntries(STAGES.map((s) => [s, new Queue(QUEUE_OF[s], { connection, prefix: config.TM_QUEUE_PREFIX })])) as Record<StageName, Queue>;
+  try {
+    return await runFailure(queues, runId);
+  } finally {
+    await Promise.all(Object.values(queues).map((q) => q.close()));
   }
 }
 

@@ -1,5 +1,6 @@
-// Entry forked for train-family jobs when running from source: loads the TypeScript child through
-// tsx (forked processes do not inherit a loader registered in code).
-const { register } = await import('tsx/esm/api');
-register();
-await import(new URL('./family-child.ts', import.meta.url).href);
+// Entry forked for train-family jobs when the parent runs from source: the compiled child when
+// dist/ is fresh, else the TypeScript child through tsx (forked processes do not inherit a loader
+// registered in code).
+import { importBuiltOrSource } from '../../core/runtime/fresh-build.mjs';
+
+await importBuiltOrSource(new URL('./family-child.ts', import.meta.url));
