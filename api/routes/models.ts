@@ -1,5 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { ModelRegistry } from '../../core/ports/model-registry.js';
+import { access } from '../auth.js';
 import { ApiError } from '../errors.js';
 import type { ModelHolder } from '../serving/model-holder.js';
 import { ErrorSchema } from './shared.js';
@@ -29,15 +30,15 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
   const name = () => models.name;
   const describe = async (production?: number) =>
     (await registry.versions(name())).map((m) => ({ name: m.name, version: m.version, production: m.version === production, family: m.family, metrics: m.metrics, runId: m.runId, createdAt: m.createdAt }));
-  const security = [{ apiKey: [] }];
+  const security = access.admin;
 
-  app.openapi(createRoute({ method: 'get', path: '/v1/models', summary: 'Versions of the served model', security, responses: { 200: { description: 'Versions', content: { 'application/json': { schema: Versions } } }, ...errors } }), async (c) => {
+  app.openapi(createRoute({ method: 'get', path: '/v1/models', operationId: 'listModelVersions', summary: 'Versions of the served model', security, responses: { 200: { description: 'Versions', content: { 'application/json': { schema: Versions } } }, ...errors } }), async (c) => {
     const production = await registry.alias(name(), 'production');
     return c.json({ versions: await describe(production), production: production ?? null }, 200);
   });
 
   app.openapi(
-    createRoute({ method: 'get', path: '/v1/models/{version}', summary: 'One version', security, request: { params: VersionParam }, responses: { 200: { description: 'The version', content: { 'application/json': { schema: Version } } }, ...errors } }),
+    createRoute({ method: 'get', path: '/v1/models/{version}', operationId: 'getModelVersion', summary: 'One version', security, request: { params: VersionParam }, responses: { 200: { description: 'The version', content: { 'application/json': { schema: Version } } }, ...errors } }),
     async (c) => {
       const { version } = c.req.valid('param');
       const found = (await describe(await registry.alias(name(), 'production'))).find((v) => v.version === version);
@@ -57,12 +58,12 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
   };
 
   app.openapi(
-    createRoute({ method: 'post', path: '/v1/models/{version}/promote', summary: 'Make a version production (served at once)', security, request: { params: VersionParam }, responses: { 200: { description: 'Switched', content: { 'application/json': { schema: Served } } }, ...errors } }),
+    createRoute({ method: 'post', path: '/v1/models/{version}/promote', operationId: 'promoteModelVersion', summary: 'Make a version production (served at once)', security, request: { params: VersionParam }, responses: { 200: { description: 'Switched', content: { 'application/json': { schema: Served } } }, ...errors } }),
     async (c) => c.json(await switchTo(c.req.valid('param').version), 200),
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/v1/models/rollback', summary: 'Serve the previous production version again', security, responses: { 200: { description: 'Switched', content: { 'application/json': { schema: Served } } }, ...errors } }),
+    createRoute({ method: 'post', path: '/v1/models/rollback', operationId: 'rollbackModel', summary: 'Serve the previous production version again', security, responses: { 200: { description: 'Switched', content: { 'application/json': { schema: Served } } }, ...errors } }),
     async (c) => {
       const history = await registry.aliasHistory(name(), 'production');
       const current = history.at(-1)?.version;
