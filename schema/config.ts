@@ -44,6 +44,8 @@ export const ConfigSchema = z.object({
   TM_MODEL_NAME: z.string().default('phishing'),
   /** API processes `threatmatrix serve` runs on its port (node:cluster). */
   TM_API_WORKERS: z.coerce.number().int().min(1).default(1),
+  /** Seconds the API waits on SIGTERM for requests in flight before it cuts connections. */
+  TM_API_SHUTDOWN_SECONDS: z.coerce.number().min(0).max(3600).default(25),
   /** Rows per synchronous batch call. */
   TM_MAX_BATCH_ROWS: z.coerce.number().int().min(1).default(10_000),
   /** Size limit of an async batch upload (POST /v1/batches, text/csv), in bytes. */
