@@ -2,6 +2,7 @@ import { FlowProducer, type FlowJob, type JobNode } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { RunSpec, withDeadline, type RunSpecInput, type StageName } from '../schema/jobs.js';
 import { QUEUE_OF, jobOptionsFor } from './queues.js';
+import { holdRunSecrets } from './run-secrets.js';
 
 /**
  * A run as one flow. Children run before their parent, so the chain is nested with the first
@@ -24,15 +25,16 @@ export function runFlow(run: RunSpec, prefix: string): FlowJob {
 export class RunProducer {
   private readonly flows: FlowProducer;
   constructor(
-    connection: Redis,
+    private readonly connection: Redis,
     private readonly prefix: string,
   ) {
     this.flows = new FlowProducer({ connection, prefix });
   }
 
-  /** Enqueues a run, its time budget turned into a deadline carried by every job; returns the root (register) job. */
+  /** Enqueues a run, its time budget turned into a deadline carried by every job, credentials in its data URI held apart; returns the root (register) job. */
   async enqueue(input: RunSpecInput): Promise<JobNode> {
-    return this.flows.add(runFlow(withDeadline(RunSpec.parse(input)), this.prefix));
+    const run = await holdRunSecrets(this.connection, this.prefix, withDeadline(RunSpec.parse(input)));
+    return this.flows.add(runFlow(run, this.prefix));
   }
 
   close(): Promise<void> {

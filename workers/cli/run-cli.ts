@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig, SchemaFileError, type Config } from '../../schema/index.js';
 import { DataError } from '../../core/errors.js';
+import { redactDeep, redactText } from '../../core/security/redact.js';
 import { StoreMismatchError } from '../store-marker.js';
 import { CliError } from './cli-error.js';
 import { importCommand } from './import-command.js';
@@ -25,6 +26,23 @@ export const WORKER_COMMANDS: Record<string, Command> = {
   models: { help: 'list registered model versions', run: (_a, config) => modelsCommand(config) },
 };
 
+/** The commands' logger, on stderr: credentials inside any URI it is given (fields, messages, errors) are masked. */
+export function cliLogger(config: Config, destination = pino.destination(2)): Logger {
+  return pino(
+    {
+      name: 'threatmatrix',
+      level: config.LOG_LEVEL,
+      formatters: { log: (record) => redactDeep(record) },
+      hooks: {
+        logMethod(args, method) {
+          return method.apply(this, args.map((a) => (typeof a === 'string' ? redactText(a) : a)) as Parameters<typeof method>);
+        },
+      },
+    },
+    destination,
+  );
+}
+
 /** Parses the configuration once, runs one command and exits with its code; input errors print one line. */
 export function runCli(argv: string[], commands: Record<string, Command>): void {
   const usage = `usage: threatmatrix <${Object.keys(commands).join('|')}> [options]\n${Object.entries(commands)
@@ -47,7 +65,7 @@ export function runCli(argv: string[], commands: Record<string, Command>): void 
       }
       throw err;
     }
-    return command.run(rest, config, pino({ name: 'threatmatrix', level: config.LOG_LEVEL }, pino.destination(2)));
+    return command.run(rest, config, cliLogger(config));
   };
   main().then(
     (code) => process.exit(code),
