@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDatasetSchema, type Config } from '../schema/index.js';
 import { RunSpec, SourceSpec } from '../schema/jobs.js';
+import { withoutCredentials } from '../core/security/redact.js';
 import { sourceFromArg } from './cli/source-arg.js';
 import type { RunProducer } from './flow.js';
 
@@ -49,17 +50,23 @@ export async function syncRetrainSchedule(
   await queue.upsertJobScheduler(
     SCHEDULER_ID,
     { pattern: schedule.cron, tz: schedule.tz },
-    { name: 'retrain', data: RetrainTemplate.parse(schedule.template), opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
+    { name: 'retrain', data: RetrainTemplate.parse(withoutCredentials(schedule.template)), opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
   );
   return 'scheduled';
 }
 
-/** Processor of kick-off jobs: one run per firing, its id from the firing time (a retry adds nothing twice). */
-export function retrainProcessor(producer: RunProducer) {
+/**
+ * Processor of kick-off jobs: one run per firing, its id from the firing time (a retry adds nothing
+ * twice). The scheduler's template is stored without the data URI's credentials; `source`, the
+ * configured one, puts them back when it is the same source (the producer then holds them apart).
+ */
+export function retrainProcessor(producer: RunProducer, o: { source?: SourceSpec } = {}) {
   return async (job: Job): Promise<{ runId: string }> => {
     const template = RetrainTemplate.parse(job.data);
     const runId = `retrain-${job.timestamp}`;
-    await producer.enqueue({ ...template, runId });
+    const real = o.source && withoutCredentials({ source: o.source }).source;
+    const source = real && JSON.stringify(real) === JSON.stringify(template.source) ? o.source! : template.source;
+    await producer.enqueue({ ...template, source, runId });
     return { runId };
   };
 }

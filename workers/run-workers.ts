@@ -68,7 +68,7 @@ async function startRetrainScheduling(config: Config, connection: Redis, log: Lo
   const state = await syncRetrainSchedule(queue, schedule);
   log.info({ retrain: state, cron: config.TM_RETRAIN_CRON, tz: config.TM_RETRAIN_TZ }, 'retraining schedule');
   const producer = new RunProducer(connection, config.TM_QUEUE_PREFIX);
-  const worker = new Worker(RETRAIN_QUEUE, retrainProcessor(producer), { connection, prefix: config.TM_QUEUE_PREFIX });
+  const worker = new Worker(RETRAIN_QUEUE, retrainProcessor(producer, { source: schedule?.template.source }), { connection, prefix: config.TM_QUEUE_PREFIX });
   return {
     async close() {
       await worker.close();
