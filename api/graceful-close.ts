@@ -27,7 +27,8 @@ export function drainable(server: Server) {
     get draining() {
       return draining;
     },
-    async close(deadlineMs: number, lingerMs = 1_000): Promise<DrainOutcome> {
+    // The linger is long enough for a busy client (or a loaded machine) to send its next request and get Connection: close.
+    async close(deadlineMs: number, lingerMs = Math.min(5_000, deadlineMs / 2)): Promise<DrainOutcome> {
       draining = true;
       active.forEach(closeAfter);
       // net.Server's close stops listening and waits for the connections, without http's idle cut.
