@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import type { ApiKeys } from './auth.js';
+import { SECURITY_SCHEME, type ApiKeys } from './auth.js';
 import { frontDoor } from './front-door.js';
 import { mountBullBoard } from './bull-board.js';
 import { mountDocs } from './docs.js';
@@ -14,6 +14,7 @@ import { modelRoutes } from './routes/models.js';
 import { predictRoutes } from './routes/predict.js';
 import { retrainScheduleRoutes, type ScheduleControl } from './routes/retrain-schedule.js';
 import { trainingRunRoutes, type TrainingControl } from './routes/training-runs.js';
+import { RouteRoles } from './route-roles.js';
 import type { ModelRegistry } from '../core/ports/model-registry.js';
 import type { ModelHolder } from './serving/model-holder.js';
 import type { PredictionLog } from './serving/prediction-log.js';
@@ -26,7 +27,7 @@ export interface AppOptions {
   maxBatchRows?: number;
   /** JSON body limit in bytes. Default 16 MiB. */
   maxJsonBytes?: number;
-  /** API keys by role; none = open (loopback only, checked by the server). */
+  /** API keys by role; none = predict routes open (loopback only, checked by the server), admin routes closed. */
   keys?: ApiKeys;
   metrics?: ApiMetrics;
   /** Sampled prediction log (drift monitoring). */
@@ -52,8 +53,14 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   });
   const metrics = o.metrics ?? new ApiMetrics();
   const keys = o.keys ?? { predict: [], admin: [] };
-  app.use('*', frontDoor({ keys, metrics, maxJsonBytes: o.maxJsonBytes ?? 16 * 1024 * 1024, log: o.log }));
-  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'An API key with the predict or admin role' });
+  // Routes declare their roles where they are defined; one a request matches without one is refused.
+  const roles = new RouteRoles(app.openAPIRegistry);
+  app.use('*', frontDoor({ keys, metrics, maxJsonBytes: o.maxJsonBytes ?? 16 * 1024 * 1024, roles, log: o.log }));
+  app.openAPIRegistry.registerComponent('securitySchemes', SECURITY_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key. Each operation names the role it needs: predict (a predict or admin key) or admin',
+  });
   healthRoutes(app, o.models, o.redisOk);
   predictRoutes(app, o.models, { maxBatchRows: o.maxBatchRows ?? 10_000, metrics, log: o.predictionLog });
   metricsRoute(app, metrics);
@@ -62,12 +69,20 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   if (o.batches) batchRoutes(app, o.models, o.batches);
   const queues = [...Object.values(o.training?.queues ?? {}), ...(o.batches?.queue ? [o.batches.queue] : [])];
   if (queues.length) {
-    mountBullBoard(app, queues, keys);
+    mountBullBoard(app, queues, roles);
     metrics.watchQueues(queues);
   }
   modelRoutes(app, o.models, o.registry);
+  roles.declare('GET', '/docs', 'public');
+  roles.declare('GET', '/docs/assets/:file', 'public');
   mountDocs(app, { specUrl: '/openapi.json' });
-  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'threatmatrix', version: '0.1.0', description: 'Threat classifier serving and control' } });
+  roles.declare('GET', '/openapi.json', 'public');
+  app.doc31('/openapi.json', (c) => ({
+    openapi: '3.1.0',
+    info: { title: 'threatmatrix', version: '0.1.0', description: 'Threat classifier serving and control', license: { name: 'Apache-2.0', identifier: 'Apache-2.0' } },
+    // The origin the document was fetched from: generated clients and Swagger UI call the same server.
+    servers: [{ url: new URL(c.req.url).origin, description: 'this server' }],
+  }));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {
     if (err instanceof Error && /Malformed JSON/i.test(err.message)) return c.json({ error: { code: 'malformed_json', message: 'the body is not valid JSON' } }, 400);

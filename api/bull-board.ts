@@ -5,8 +5,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import type { Queue } from 'bullmq';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { basicAuth } from 'hono/basic-auth';
-import { keyMatches, type ApiKeys } from './auth.js';
+import type { RouteRoles } from './route-roles.js';
 
 export const BOARD_PATH = '/admin/queues';
 
@@ -24,18 +23,13 @@ const withoutRemoteFonts: MiddlewareHandler = async (c, next) => {
 };
 
 /**
- * Bull Board for every queue at /admin/queues, behind Basic auth (user `admin`, an admin key as
- * the password): browsers cannot send Bearer tokens to it. Open only when no keys are configured
- * (loopback-only servers).
+ * Bull Board for every queue at /admin/queues, admin only: browsers cannot send Bearer tokens, so
+ * the front door also takes Basic auth (user `admin`, an admin key as the password) and asks for it.
  */
-export function mountBullBoard(app: OpenAPIHono, queues: Queue[], keys: ApiKeys): void {
+export function mountBullBoard(app: OpenAPIHono, queues: Queue[], roles: RouteRoles): void {
   const adapter = new HonoAdapter(serveStatic).setBasePath(BOARD_PATH);
   createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter: adapter });
-  if (keys.admin.length || keys.predict.length) {
-    const guard = basicAuth({ verifyUser: (user, password) => user === 'admin' && keyMatches(password, keys.admin), realm: 'threatmatrix queues' });
-    app.use(BOARD_PATH, guard);
-    app.use(`${BOARD_PATH}/*`, guard);
-  }
+  roles.declarePrefix(BOARD_PATH, 'admin', 'basic');
   app.use(BOARD_PATH, withoutRemoteFonts);
   app.use(`${BOARD_PATH}/*`, withoutRemoteFonts);
   app.route(BOARD_PATH, adapter.registerPlugin());

@@ -3,16 +3,21 @@ import { Writable } from 'node:stream';
 import { Hono } from 'hono';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { roleFor } from './auth.js';
 import { frontDoor } from './front-door.js';
 import { ApiMetrics } from './metrics.js';
+import { RouteRoles } from './route-roles.js';
 
 function app() {
   const metrics = new ApiMetrics();
   const hono = new Hono();
   const lines: string[] = [];
   const log = pino(new Writable({ write: (chunk, _enc, done) => done(void lines.push(...String(chunk).trim().split('\n'))) }));
-  hono.use('*', frontDoor({ keys: { predict: ['p-key'], admin: ['a-key'] }, metrics, maxJsonBytes: 1024, log }));
+  const roles = new RouteRoles();
+  roles.declare('GET', '/healthz', 'public');
+  roles.declare('POST', '/v1/predict', 'predict');
+  roles.declare('GET', '/v1/models', 'admin');
+  roles.declare('GET', '/v1/models/:name', 'admin');
+  hono.use('*', frontDoor({ keys: { predict: ['p-key'], admin: ['a-key'] }, metrics, maxJsonBytes: 1024, roles, log }));
   hono.get('/healthz', (c) => c.json({ status: 'ok' }));
   hono.post('/v1/predict', async (c) => c.json(await c.req.json()));
   hono.get('/v1/models', (c) => c.json({ versions: [] }));
@@ -26,14 +31,25 @@ const counted = async (metrics: ApiMetrics, route: string, status: number) => {
 };
 
 describe('front door', () => {
-  it('maps each API path to the role it needs', () => {
-    expect(roleFor('/v1/predict')).toBe('predict');
-    expect(roleFor('/v1/predict/batch')).toBe('predict');
-    expect(roleFor('/v1/batches/abc/results')).toBe('predict');
-    expect(roleFor('/v1/models/3/promote')).toBe('admin');
-    expect(roleFor('/v1/training-runs')).toBe('admin');
-    expect(roleFor('/v1/predictions')).toBeUndefined();
-    expect(roleFor('/healthz')).toBeUndefined();
+  it('refuses a route that declared no role, even with an admin key; a path with no route is a 404', async () => {
+    const { hono } = app();
+    hono.get('/v1/predictions', (c) => c.json({ open: true }));
+    hono.get('/debug', (c) => c.json({ open: true }));
+    for (const path of ['/v1/predictions', '/debug']) {
+      const res = await hono.request(path, { headers: bearer('a-key') });
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('undeclared_route');
+    }
+    expect((await hono.request('/nowhere')).status).toBe(404);
+  });
+
+  it('accepts a key as Basic auth with user admin, and challenges a refused request', async () => {
+    const { hono } = app();
+    const basic = (user: string, key: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${key}`).toString('base64')}` });
+    expect((await hono.request('/v1/models', { headers: basic('admin', 'a-key') })).status).toBe(200);
+    expect((await hono.request('/v1/models', { headers: basic('root', 'a-key') })).status).toBe(401);
+    const refused = await hono.request('/v1/models');
+    expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer/);
   });
 
   it('refuses with the error shape, a request id and a counted status; lets good requests through', async () => {

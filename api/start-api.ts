@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -15,12 +16,14 @@ import { stageDepsFrom } from '../workers/wiring.js';
 import { buildApp } from './app.js';
 import { isLoopback, type ApiKeys } from './auth.js';
 import { ModelHolder } from './serving/model-holder.js';
+import { drainable } from './graceful-close.js';
 import { PredictionLog } from './serving/prediction-log.js';
 
 export interface RunningApi {
   url: string;
   models: ModelHolder;
-  close(): Promise<void>;
+  /** Stops accepting, finishes requests in flight (up to `deadlineMs`, default TM_API_SHUTDOWN_SECONDS), closes the queues. */
+  close(deadlineMs?: number): Promise<void>;
 }
 
 const split = (v?: string) => (v ?? '').split(',').map((k) => k.trim()).filter(Boolean);
@@ -82,15 +85,17 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
     },
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
+  const drain = drainable(server as Server);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${(server.address() as AddressInfo).port}`;
   log.info({ url, model: config.TM_MODEL_NAME, version: models.model?.version ?? null }, 'API listening');
   return {
     url,
     models,
-    async close() {
+    async close(deadlineMs = config.TM_API_SHUTDOWN_SECONDS * 1000) {
       models.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const outcome = await drain.close(deadlineMs);
+      log.info({ outcome }, outcome === 'drained' ? 'API drained' : 'API shutdown deadline passed: open connections cut');
       await Promise.all([training.close(), schedule.close(), batches.close(), predictionLog.close()]);
       conn.disconnect();
       redis.disconnect();

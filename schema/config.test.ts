@@ -25,4 +25,25 @@ describe('loadConfig', () => {
   it('treats empty strings as unset', () => {
     expect(loadConfig({ S3_ENDPOINT: '', MLFLOW_TRACKING_URI: '' }).S3_ENDPOINT).toBeUndefined();
   });
+
+  // Issue 12 defect 12: these five were read with Number()/casts outside this schema, so a typo became NaN.
+  it.each([
+    ['TM_LOCK_DURATION_MS', 'abc'],
+    ['TM_LOCK_DURATION_MS', '0'],
+    ['TM_STALLED_INTERVAL_MS', '1.5'],
+    ['TM_STALLED_INTERVAL_MS', '-5'],
+    ['TM_SCORING_THREADS', 'many'],
+    ['TM_SCORING_THREADS', '0'],
+    ['TM_TF_BACKEND', 'gpu'],
+    ['TM_API_KEY', ' '],
+  ])('refuses %s=%j naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}:`));
+  });
+
+  it('parses the worker timers, scoring threads and TensorFlow backend', () => {
+    const c = loadConfig({ TM_LOCK_DURATION_MS: '2000', TM_STALLED_INTERVAL_MS: '500', TM_SCORING_THREADS: '1', TM_TF_BACKEND: 'cpu', TM_API_KEY: 'k' });
+    expect(c).toMatchObject({ TM_LOCK_DURATION_MS: 2000, TM_STALLED_INTERVAL_MS: 500, TM_SCORING_THREADS: 1, TM_TF_BACKEND: 'cpu', TM_API_KEY: 'k' });
+    expect(loadConfig({})).toMatchObject({ TM_LOCK_DURATION_MS: 30_000, TM_STALLED_INTERVAL_MS: 30_000 });
+  });
 });

@@ -48,6 +48,8 @@ export const ConfigSchema = z.object({
   TM_MODEL_NAME: z.string().default('phishing'),
   /** API processes `threatmatrix serve` runs on its port (node:cluster). */
   TM_API_WORKERS: z.coerce.number().int().min(1).default(1),
+  /** Seconds the API waits on SIGTERM for requests in flight before it cuts connections. */
+  TM_API_SHUTDOWN_SECONDS: z.coerce.number().min(0).max(3600).default(25),
   /** Rows per synchronous batch call. */
   TM_MAX_BATCH_ROWS: z.coerce.number().int().min(1).default(10_000),
   /** Size limit of an async batch upload (POST /v1/batches, text/csv), in bytes. */
@@ -64,6 +66,16 @@ export const ConfigSchema = z.object({
    * on 2 cores, the budget's 10 % tolerance included.
    */
   TM_TIME_BUDGET_SECONDS: z.coerce.number().min(0).default(DEFAULT_TIME_BUDGET_SECONDS),
+  /** BullMQ job lock of the workers, ms (a dead worker's job is retried after it expires). */
+  TM_LOCK_DURATION_MS: z.coerce.number().int().min(100).default(30_000),
+  /** How often workers look for stalled jobs, ms. */
+  TM_STALLED_INTERVAL_MS: z.coerce.number().int().min(50).default(30_000),
+  /** Threads that score big tree-ensemble batches; unset = CPU count, 1 = on the calling thread. */
+  TM_SCORING_THREADS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(256).optional()),
+  /** TensorFlow.js backend; unset = native when installed, else wasm. */
+  TM_TF_BACKEND: optional.pipe(z.enum(['tensorflow', 'wasm', 'cpu']).optional()),
+  /** The key `threatmatrix predict` sends when --key is not given. */
+  TM_API_KEY: optional.pipe(z.string().regex(/^[^\s,]+$/, 'one key, without spaces or commas').optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
@@ -79,10 +91,33 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Parses the environment once; values of secrets never appear in the error. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const r = ConfigSchema.safeParse(env);
+type Env = Record<string, string | undefined>;
+
+function parseEnv<T extends z.ZodType>(schema: T, env: Env): z.infer<T> {
+  const r = schema.safeParse(env);
   if (r.success) return r.data;
   const lines = r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
   throw new ConfigError(`bad configuration:\n${lines.join('\n')}`);
+}
+
+// The one place that reads process.env (an ESLint rule keeps it so).
+const processEnv = (): Env => process.env;
+
+/** Parses the environment once; values of secrets never appear in the error. */
+export function loadConfig(env: Env = processEnv()): Config {
+  return parseEnv(ConfigSchema, env);
+}
+
+const RuntimeSchema = ConfigSchema.pick({ TM_SCORING_THREADS: true, TM_TF_BACKEND: true });
+export type RuntimeSettings = z.infer<typeof RuntimeSchema>;
+let runtime: RuntimeSettings | undefined;
+
+/**
+ * The settings code deep in core reads wherever it runs (training child processes and threads
+ * included, which inherit the environment): parsed from the same schema once per process, so a
+ * bad value fails the same way; the CLI has already refused it at start-up through loadConfig.
+ */
+export function runtimeSettings(env?: Env): RuntimeSettings {
+  if (env) return parseEnv(RuntimeSchema, env);
+  return (runtime ??= parseEnv(RuntimeSchema, processEnv()));
 }

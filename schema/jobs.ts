@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { DEFAULT_TIME_BUDGET_SECONDS, SearchOverrides } from './run-config.js';
 
+/** True when `uri` is the redacted form and the real one is held apart (workers/run-secrets.ts). */
+const HeldSecret = z.boolean().optional();
+
 /** Where a run's rows come from. */
 export const SourceSpec = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('csv'), path: z.string().min(1) }),
-  z.object({ kind: z.literal('s3'), uri: z.string().regex(/^s3:\/\/[^/]+\/.+/, 'expected s3://bucket/key') }),
-  z.object({ kind: z.literal('mongodb'), uri: z.string().regex(/^mongodb(\+srv)?:\/\//), db: z.string().min(1), collection: z.string().min(1) }),
+  z.object({ kind: z.literal('s3'), uri: z.string().regex(/^s3:\/\/[^/]+\/.+/, 'expected s3://bucket/key'), heldSecret: HeldSecret }),
+  z.object({ kind: z.literal('mongodb'), uri: z.string().regex(/^mongodb(\+srv)?:\/\//), db: z.string().min(1), collection: z.string().min(1), heldSecret: HeldSecret }),
 ]);
 export type SourceSpec = z.infer<typeof SourceSpec>;
 

@@ -142,8 +142,49 @@ describe('scheduled retraining', () => {
     expect(put.status).toBe(200);
     expect(body).toMatchObject({ cron: '15 1 * * *', tz: 'UTC', modelName: 'attacks', timeBudgetSeconds: 60, setBy: expect.stringMatching(/^api:[0-9a-f]{12}$/) });
     expect(JSON.stringify(body)).not.toContain('hunter2');
-    expect((await scheduler.show())!.template.source).toMatchObject({ kind: 'mongodb', uri: 'mongodb://user:hunter2@db.example:27017/tm' });
+    // Stored without the password: the configured source supplies credentials when the run starts.
+    expect(JSON.stringify((await scheduler.show())!.template.source)).not.toContain('hunter2');
     expect(await (await call('DELETE')).json()).toEqual({ removed: true });
     expect(await scheduler.show()).toBeUndefined();
+  });
+});
+
+describe('scheduled retraining from a source with credentials', () => {
+  const prefix = testPrefix('retrain-secret');
+  const conn = redisConnection(REDIS_URL, 'worker');
+  const scheduler = new RetrainScheduler(conn, prefix);
+  const producer = new RunProducer(conn, prefix);
+  const SECRET = 'Retrain-pw-51d0e7';
+  const source = { kind: 'mongodb' as const, uri: `mongodb://svc:${SECRET}@db.example/tm`, db: 'tm', collection: 'attacks' };
+  const worker = new Worker(RETRAIN_QUEUE, retrainProcessor(producer, { source }), { connection: conn, prefix });
+  const template = { modelName: 'attacks', source, schema: attackDataset(1).schema as Record<string, unknown> };
+
+  afterAll(async () => {
+    await worker.close();
+    await scheduler.close();
+    await producer.close();
+    await dropPrefix(conn, prefix);
+    conn.disconnect();
+  });
+
+  it('keeps the password out of the scheduler and the run jobs, and holds it for the ingest stage', async () => {
+    await scheduler.set({ cron: '* * * * * *', tz: 'UTC', template }, 'test');
+    const ingestQueue = new Queue(QUEUE_OF.ingest, { connection: conn, prefix });
+    let ingest;
+    for (let i = 0; i < 50 && !ingest; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      [ingest] = await ingestQueue.getJobs(['waiting']);
+    }
+    await scheduler.off();
+    await ingestQueue.close();
+    expect(ingest!.data.run.source).toMatchObject({ uri: 'mongodb://svc:***@db.example/tm', heldSecret: true });
+    const values: string[] = [];
+    for (const k of await conn.keys(`${prefix}:*`)) {
+      const type = await conn.type(k);
+      if (type === 'hash') values.push(JSON.stringify(await conn.hgetall(k)));
+      else if (type === 'string') values.push(k.includes(':run-secret:') ? '' : ((await conn.get(k)) ?? ''));
+    }
+    expect(values.join(' ')).not.toContain(SECRET);
+    expect(await conn.get(`${prefix}:run-secret:${ingest!.data.run.runId}`)).toBe(source.uri);
   });
 });

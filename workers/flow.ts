@@ -2,6 +2,7 @@ import { FlowProducer, type FlowJob, type JobNode } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { RequestId, RunSpec, withDeadline, type RunSpecInput, type StageName } from '../schema/jobs.js';
 import { QUEUE_OF, jobOptionsFor } from './queues.js';
+import { holdRunSecrets } from './run-secrets.js';
 
 /**
  * A run as one flow. Children run before their parent, so the chain is nested with the first
@@ -24,18 +25,20 @@ export function runFlow(run: RunSpec, prefix: string, requestId?: string): FlowJ
 export class RunProducer {
   private readonly flows: FlowProducer;
   constructor(
-    connection: Redis,
+    private readonly connection: Redis,
     private readonly prefix: string,
   ) {
     this.flows = new FlowProducer({ connection, prefix });
   }
 
   /**
-   * Enqueues a run, its time budget turned into a deadline carried by every job; returns the root
-   * (register) job. `requestId`: the HTTP request that asked for it, carried by every job.
+   * Enqueues a run, its time budget turned into a deadline carried by every job, credentials in its
+   * data URI held apart; returns the root (register) job. `requestId`: the HTTP request that asked
+   * for it, carried by every job.
    */
   async enqueue(input: RunSpecInput, requestId?: string): Promise<JobNode> {
-    return this.flows.add(runFlow(withDeadline(RunSpec.parse(input)), this.prefix, requestId === undefined ? undefined : RequestId.parse(requestId)));
+    const run = await holdRunSecrets(this.connection, this.prefix, withDeadline(RunSpec.parse(input)));
+    return this.flows.add(runFlow(run, this.prefix, requestId === undefined ? undefined : RequestId.parse(requestId)));
   }
 
   close(): Promise<void> {

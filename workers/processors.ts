@@ -1,7 +1,7 @@
 import { Queue, WaitingChildrenError, type Job } from 'bullmq';
 import type { StageDeps } from '../core/pipeline/stage-deps.js';
 import { familiesOf, ingest, register, trainFamily, transform, validate } from '../core/pipeline/stages.js';
-import { JOBS, TrainFamilyResult, TrainResult, type FamilyResult, type SkippedFamily, type StageName, type StagePayload, type StageResult } from '../schema/jobs.js';
+import { JOBS, TrainFamilyResult, type RunSpec, TrainResult, type FamilyResult, type SkippedFamily, type StageName, type StagePayload, type StageResult } from '../schema/jobs.js';
 import { rethrowForQueue } from './job-errors.js';
 import { QUEUE_OF, jobOptionsFor } from './queues.js';
 
@@ -9,13 +9,15 @@ import { QUEUE_OF, jobOptionsFor } from './queues.js';
 export interface ProcessorContext {
   deps: StageDeps;
   queue(name: string): Queue;
+  /** The run with the real data URI when its credentials are held apart (see run-secrets); default: as is. */
+  releaseSecrets?(run: RunSpec): Promise<RunSpec>;
 }
 
 type Handler<S extends StageName> = (payload: StagePayload<S>, job: Job, token: string | undefined, ctx: ProcessorContext) => Promise<StageResult<S>>;
 
 /** One handler per stage; `satisfies` makes a missing or mistyped stage a compile error. */
 export const handlers = {
-  ingest: ({ run }, _job, _token, { deps }) => ingest(run, deps),
+  ingest: async ({ run }, _job, _token, { deps, releaseSecrets }) => ingest(releaseSecrets ? await releaseSecrets(run) : run, deps),
   validate: ({ run }, _job, _token, { deps }) => validate(run, deps),
   transform: ({ run }, _job, _token, { deps }) => transform(run, deps),
   'train-family': ({ run, family }, _job, _token, { deps }) => trainFamily(run, family, deps),

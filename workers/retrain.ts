@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { parseDatasetSchema, type Config } from '../schema/index.js';
 import { cronProblem } from '../schema/cron.js';
 import { RunSpec, SourceSpec } from '../schema/jobs.js';
+import { withoutCredentials } from '../core/security/redact.js';
 import { sourceFromArg } from './cli/source-arg.js';
 import type { RunProducer } from './flow.js';
 
@@ -74,7 +75,8 @@ export class RetrainScheduler {
   async set(s: { cron: string; tz: string; template: RetrainTemplate }, setBy: string): Promise<RetrainSchedule> {
     const problem = cronProblem(s.cron, s.tz);
     if (problem) throw new ScheduleError(problem);
-    const data = ScheduleData.parse({ ...s.template, setBy, setAt: new Date().toISOString() });
+    // Stored without the data URI's credentials: the configured source puts them back (retrainProcessor).
+    const data = ScheduleData.parse({ ...withoutCredentials(s.template), setBy, setAt: new Date().toISOString() });
     await this.queue.upsertJobScheduler(
       SCHEDULER_ID,
       { pattern: s.cron, tz: s.tz },
@@ -106,12 +108,18 @@ export class ScheduleError extends Error {
   override name = 'ScheduleError';
 }
 
-/** Processor of kick-off jobs: one run per firing, its id from the firing time (a retry adds nothing twice). */
-export function retrainProcessor(producer: RunProducer) {
+/**
+ * Processor of kick-off jobs: one run per firing, its id from the firing time (a retry adds nothing
+ * twice). The scheduler's template is stored without the data URI's credentials; `source`, the
+ * configured one, puts them back when it is the same source (the producer then holds them apart).
+ */
+export function retrainProcessor(producer: RunProducer, o: { source?: SourceSpec } = {}) {
   return async (job: Job): Promise<{ runId: string }> => {
     const template = RetrainTemplate.parse(job.data);
     const runId = `retrain-${job.timestamp}`;
-    await producer.enqueue({ ...template, runId });
+    const real = o.source && withoutCredentials({ source: o.source }).source;
+    const source = real && JSON.stringify(real) === JSON.stringify(template.source) ? o.source! : template.source;
+    await producer.enqueue({ ...template, source, runId });
     return { runId };
   };
 }

@@ -42,7 +42,7 @@ export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptio
     connection.disconnect();
     throw err;
   });
-  const timers = { lockDuration: Number(process.env.TM_LOCK_DURATION_MS ?? 30_000), stalledInterval: Number(process.env.TM_STALLED_INTERVAL_MS ?? 30_000) };
+  const timers = { lockDuration: config.TM_LOCK_DURATION_MS, stalledInterval: config.TM_STALLED_INTERVAL_MS };
   const stageWorkers = startStageWorkers({ connection, prefix: config.TM_QUEUE_PREFIX, deps, stages, concurrency: o.concurrency, familyConcurrency: o.familyConcurrency, sandbox: true, ...timers });
   const predict = queues.includes(PREDICT_QUEUE) ? startPredictWorker({ connection, prefix: config.TM_QUEUE_PREFIX, store: deps.store, ...timers }) : undefined;
   await stageWorkers.ready;
@@ -72,7 +72,7 @@ async function startRetrainScheduling(config: Config, connection: Redis, log: Lo
     log.warn({ configured: seed.cron, kept: schedule!.cron }, 'TM_RETRAIN_CRON differs from the fleet\'s schedule, which is kept: change it with `threatmatrix schedule set`');
   }
   const producer = new RunProducer(connection, config.TM_QUEUE_PREFIX);
-  const worker = new Worker(RETRAIN_QUEUE, retrainProcessor(producer), { connection, prefix: config.TM_QUEUE_PREFIX });
+  const worker = new Worker(RETRAIN_QUEUE, retrainProcessor(producer, { source: schedule?.template.source }), { connection, prefix: config.TM_QUEUE_PREFIX });
   return {
     async close() {
       await worker.close();

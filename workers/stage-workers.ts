@@ -5,6 +5,7 @@ import type { StageDeps } from '../core/pipeline/stage-deps.js';
 import { STAGES, type StageName } from '../schema/jobs.js';
 import { processorFor } from './processors.js';
 import { QUEUE_OF } from './queues.js';
+import { releaseRunSecrets } from './run-secrets.js';
 import { cancelChannel, isCancelled, runIdOf } from './run-control.js';
 import { childRunner } from './sandbox/child-runner.js';
 
@@ -69,7 +70,7 @@ export function startStageWorkers(o: StageWorkerOptions): StageWorkers {
   const stages = o.stages ?? STAGES;
   const active = new Map<string, Worker>();
   const workers = stages.map((stage) => {
-    const run: Processor = o.sandbox && stage === 'train-family' ? children.process : processorFor(stage, { deps: o.deps, queue });
+    const run: Processor = o.sandbox && stage === 'train-family' ? children.process : processorFor(stage, { deps: o.deps, queue, releaseSecrets: (r) => releaseRunSecrets(o.connection, o.prefix, r) });
     const worker = new Worker(QUEUE_OF[stage], guarded(run), {
       connection: o.connection,
       prefix: o.prefix,

@@ -37,7 +37,7 @@ export async function predictCommand(argv: string[], config: Config): Promise<nu
   }
   const host = ['0.0.0.0', '::'].includes(config.HOST) ? '127.0.0.1' : config.HOST;
   const keys = keysFrom(config);
-  const client = new BatchClient((a.url ?? `http://${host}:${config.PORT}`).replace(/\/$/, ''), a.key ?? process.env.TM_API_KEY ?? keys.predict[0] ?? keys.admin[0]);
+  const client = new BatchClient((a.url ?? `http://${host}:${config.PORT}`).replace(/\/$/, ''), a.key ?? config.TM_API_KEY ?? keys.predict[0] ?? keys.admin[0]);
   try {
     const size = (await stat(input)).size;
     const upload = progressLine('upload');

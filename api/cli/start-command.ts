@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../../schema/index.js';
 import { trainCommand } from '../../workers/cli/train-command.js';
 import { untilSignal } from '../../workers/cli/worker-command.js';
 import { runWorkers } from '../../workers/run-workers.js';
-import { keysFrom, startApi } from '../start-api.js';
+import { startApi } from '../start-api.js';
+import { adminKeyLine, withAdminKey } from './admin-key.js';
 import { redisAnswers, startPrivateRedis, type PrivateRedis } from './private-redis.js';
 
 /** The configured Redis, or a private redis-server when nothing answers and one is installed. */
@@ -19,14 +19,13 @@ async function redisFor(config: Config): Promise<{ url: string; owned?: PrivateR
 /**
  * `threatmatrix start` (`npm start`): the embedded default. API and workers in one process on the
  * local artifact store, Redis from REDIS_URL (or a private one); trains the first model when
- * none exists, then prints where everything is and the admin key.
+ * none exists, then prints where everything is, and the admin key when it generated one.
  */
 export async function startCommand(_argv: string[], configured: Config, log: Logger): Promise<number> {
   const stopped = untilSignal(log);
   const redis = await redisFor(configured);
-  const given = keysFrom(configured).admin[0];
-  const adminKey = given ?? randomBytes(18).toString('base64url');
-  const config: Config = { ...configured, REDIS_URL: redis.url, TM_API_KEYS_ADMIN: configured.TM_API_KEYS_ADMIN ?? adminKey };
+  const { config: keyed, generated } = withAdminKey(configured);
+  const config: Config = { ...keyed, REDIS_URL: redis.url };
   const workers = await runWorkers(config, log);
   const api = await startApi(config, log, { pollMs: 2_000 });
   try {
@@ -45,8 +44,8 @@ export async function startCommand(_argv: string[], configured: Config, log: Log
         `  Docs        ${api.url}/docs   (OpenAPI: ${api.url}/openapi.json)`,
         `  Bull Board  ${api.url}/admin/queues   (user admin, password: the admin key)`,
         `  Metrics     ${api.url}/metrics`,
-        `  Admin key   ${adminKey}   ${given ? '(from TM_API_KEYS_ADMIN)' : '(generated for this run: set TM_API_KEYS_ADMIN to keep one)'}`,
-        `  Try         npx threatmatrix predict data/phishing.csv -o predictions.csv --url ${api.url} --key ${adminKey}`,
+        adminKeyLine(generated),
+        `  Try         npx threatmatrix predict data/phishing.csv -o predictions.csv --url ${api.url} --key ${generated ?? '$KEY'}`,
         '',
       ].join('\n') + '\n',
     );

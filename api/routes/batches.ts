@@ -5,6 +5,7 @@ import { resultColumns } from '../../core/batch/score-chunk.js';
 import { getJson } from '../../core/artifacts/json.js';
 import { BatchMeta, BatchSummary } from '../../schema/batches.js';
 import type { BatchJobState } from '../../workers/batches.js';
+import { access } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { acceptBatch, recordsAsCsv, type BatchIntakeOptions } from '../serving/batch-intake.js';
 import type { ModelHolder } from '../serving/model-holder.js';
@@ -39,7 +40,7 @@ const Status = z
   })
   .openapi('BatchStatus');
 const IdParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' }, example: '0b6f1d2e-3c4a-4f5b-8a9c-1d2e3f4a5b6c' }) });
-const security = [{ apiKey: [] }];
+const security = access.predict;
 
 /** Async batches: CSV upload or JSON rows in, chunk jobs on the predict queue, a streamed CSV out. */
 export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: BatchControl): void {
@@ -48,6 +49,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
     createRoute({
       method: 'post',
       path: '/v1/batches',
+      operationId: 'createBatch',
       summary: 'Queue an async batch: a CSV upload (header row with every feature; other columns are carried through) or JSON rows',
       security,
       request: {
@@ -127,6 +129,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
     createRoute({
       method: 'get',
       path: '/v1/batches/{id}',
+      operationId: 'getBatch',
       summary: "A batch's state, progress, counts and first invalid rows",
       security,
       request: { params: IdParam },
@@ -139,6 +142,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
     createRoute({
       method: 'get',
       path: '/v1/batches/{id}/results',
+      operationId: 'getBatchResults',
       summary: 'The scored rows, streamed as CSV in input order: the input columns, then prediction, probability (of the predicted class), p_<class> for every class, and error',
       security,
       request: { params: IdParam },

@@ -1,4 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { access } from '../auth.js';
 import type { ApiMetrics } from '../metrics.js';
 
 export function metricsRoute(app: OpenAPIHono, metrics: ApiMetrics): void {
@@ -6,6 +7,8 @@ export function metricsRoute(app: OpenAPIHono, metrics: ApiMetrics): void {
     createRoute({
       method: 'get',
       path: '/metrics',
+      operationId: 'getMetrics',
+      security: access.public,
       summary: 'Prometheus metrics: requests and latency by route, predictions by model version and class',
       responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } },
     }),

@@ -1,6 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AliasChange, ModelRegistry } from '../../core/ports/model-registry.js';
 import { keyIdOf } from '../access-log.js';
+import { access } from '../auth.js';
 import { ApiError } from '../errors.js';
 import type { ModelHolder } from '../serving/model-holder.js';
 import { ErrorSchema } from './shared.js';
@@ -68,15 +69,15 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
   const name = () => models.name;
   const describe = async (production?: number) =>
     (await registry.versions(name())).map((m) => ({ name: m.name, version: m.version, production: m.version === production, family: m.family, metrics: m.metrics, runId: m.runId, createdAt: m.createdAt }));
-  const security = [{ apiKey: [] }];
+  const security = access.admin;
 
-  app.openapi(createRoute({ method: 'get', path: '/v1/models', summary: 'Versions of the served model', security, responses: { 200: { description: 'Versions', content: { 'application/json': { schema: Versions } } }, ...errors } }), async (c) => {
+  app.openapi(createRoute({ method: 'get', operationId: 'listModelVersions', path: '/v1/models', summary: 'Versions of the served model', security, responses: { 200: { description: 'Versions', content: { 'application/json': { schema: Versions } } }, ...errors } }), async (c) => {
     const state = await registry.aliasState(name(), 'production');
     return c.json({ versions: await describe(state.version), production: state.version ?? null, pinned: state.pinned }, 200);
   });
 
   app.openapi(
-    createRoute({ method: 'get', path: '/v1/models/history', summary: 'Every production change: who, when, from, to, why', security, responses: { 200: { description: 'The audit trail, oldest first', content: { 'application/json': { schema: History } } }, ...errors } }),
+    createRoute({ method: 'get', operationId: 'getProductionHistory', path: '/v1/models/history', summary: 'Every production change: who, when, from, to, why', security, responses: { 200: { description: 'The audit trail, oldest first', content: { 'application/json': { schema: History } } }, ...errors } }),
     async (c) => {
       const state = await registry.aliasState(name(), 'production');
       return c.json({ production: state.version ?? null, pinned: state.pinned, events: state.events }, 200);
@@ -84,7 +85,7 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/v1/models/{version}', summary: 'One version, with its lineage', security, request: { params: VersionParam }, responses: { 200: { description: 'The version', content: { 'application/json': { schema: VersionDetail } } }, ...errors } }),
+    createRoute({ method: 'get', operationId: 'getModelVersion', path: '/v1/models/{version}', summary: 'One version, with its lineage', security, request: { params: VersionParam }, responses: { 200: { description: 'The version', content: { 'application/json': { schema: VersionDetail } } }, ...errors } }),
     async (c) => {
       const { version } = c.req.valid('param');
       const found = await registry.get(name(), version);
@@ -121,7 +122,7 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
   };
 
   app.openapi(
-    createRoute({ method: 'post', path: '/v1/models/{version}/promote', summary: 'Make a version production (served at once; pins production)', security, request: { params: VersionParam, ...optionalNote }, responses: { 200: { description: 'Switched', content: { 'application/json': { schema: Served } } }, ...errors } }),
+    createRoute({ method: 'post', operationId: 'promoteModelVersion', path: '/v1/models/{version}/promote', summary: 'Make a version production (served at once; pins production)', security, request: { params: VersionParam, ...optionalNote }, responses: { 200: { description: 'Switched', content: { 'application/json': { schema: Served } } }, ...errors } }),
     async (c) => {
       const { version } = c.req.valid('param');
       return c.json(await change(version, { action: 'promote', version, by: byApi(c), why: (await note(c)) ?? 'promoted through the API' }), 200);
@@ -129,7 +130,7 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/v1/models/rollback', summary: 'Serve the production version before the current one again (walks back through history; pins production)', security, request: optionalNote, responses: { 200: { description: 'Switched', content: { 'application/json': { schema: Served } } }, ...errors } }),
+    createRoute({ method: 'post', operationId: 'rollbackModel', path: '/v1/models/rollback', summary: 'Serve the production version before the current one again (walks back through history; pins production)', security, request: optionalNote, responses: { 200: { description: 'Switched', content: { 'application/json': { schema: Served } } }, ...errors } }),
     async (c) => {
       const state = await registry.aliasState(name(), 'production');
       const target = state.stack.at(-2);
@@ -143,6 +144,7 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
       createRoute({
         method: 'post',
         path: `/v1/models/${action}`,
+        operationId: action === 'pin' ? 'pinProduction' : 'unpinProduction',
         summary: action === 'pin' ? 'Pin production: runs register candidates but do not promote' : 'Unpin production: runs promote by their rule again',
         security,
         request: optionalNote,
@@ -157,7 +159,13 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
 async function note(c: { req: { text(): Promise<string> } }): Promise<string | undefined> {
   const text = await c.req.text().catch(() => '');
   if (!text.trim()) return undefined;
-  const parsed = Note.safeParse(JSON.parse(text));
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ApiError(400, 'malformed_json', 'the body is not valid JSON');
+  }
+  const parsed = Note.safeParse(body);
   if (!parsed.success) throw new ApiError(422, 'invalid_request', parsed.error.issues[0].message, parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'body', rule: i.code, message: i.message })));
   return parsed.data.note;
 }

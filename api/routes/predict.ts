@@ -1,4 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { access } from '../auth.js';
 import { ApiError } from '../errors.js';
 import type { ApiMetrics } from '../metrics.js';
 import type { ModelHolder, ServedModel } from '../serving/model-holder.js';
@@ -28,18 +29,19 @@ const BatchPrediction = z
 const BIG_REQUEST_ROWS = 2_000;
 
 /** A JSON POST route of the predict key, documented with its schemas (validated by hand, see body-shape). */
-const jsonPost = <Req extends z.ZodType, Res extends z.ZodType>(path: string, summary: string, request: Req, answer: string, response: Res) =>
+const jsonPost = <Req extends z.ZodType, Res extends z.ZodType>(path: string, operationId: string, summary: string, request: Req, answer: string, response: Res) =>
   createRoute({
     method: 'post',
     path,
+    operationId,
     summary,
-    security: [{ apiKey: [] }],
+    security: access.predict,
     request: { body: { content: { 'application/json': { schema: request } }, required: true } },
     responses: { 200: { description: answer, content: { 'application/json': { schema: response } } }, ...errorResponses(400, 401, 413, 415, 422, 503) },
   });
 
-const predictRoute = jsonPost('/v1/predict', 'Score one record', PredictRequest, 'The verdict', Prediction);
-const batchRoute = jsonPost('/v1/predict/batch', 'Score up to the row limit synchronously', BatchRequest, 'One verdict per row, in order', BatchPrediction);
+const predictRoute = jsonPost('/v1/predict', 'predict', 'Score one record', PredictRequest, 'The verdict', Prediction);
+const batchRoute = jsonPost('/v1/predict/batch', 'predictBatch', 'Score up to the row limit synchronously', BatchRequest, 'One verdict per row, in order', BatchPrediction);
 
 export function predictRoutes(
   app: OpenAPIHono,

@@ -2,6 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { cronProblem } from '../../schema/cron.js';
 import type { RetrainSchedule, RetrainTemplate } from '../../workers/retrain.js';
 import { keyIdOf } from '../access-log.js';
+import { access } from '../auth.js';
 import { ApiError } from '../errors.js';
 import type { TrainingControl } from './training-runs.js';
 import { errorResponses } from './shared.js';
@@ -40,7 +41,7 @@ const Schedule = z
   })
   .openapi('RetrainSchedule');
 const None = z.object({ schedule: z.null() }).openapi('NoRetrainSchedule');
-const security = [{ apiKey: [] }];
+const security = access.admin;
 const PATH = '/v1/retrain-schedule';
 
 /** A mongodb:// URI without its user and password. */
@@ -76,6 +77,7 @@ export function retrainScheduleRoutes(app: OpenAPIHono, schedule: ScheduleContro
     createRoute({
       method: 'get',
       path: PATH,
+      operationId: 'getRetrainSchedule',
       summary: 'The retraining schedule, or null when there is none',
       security,
       responses: { 200: { description: 'Schedule', content: { 'application/json': { schema: z.union([Schedule, None]) } } }, ...errorResponses(401, 403) },
@@ -90,6 +92,7 @@ export function retrainScheduleRoutes(app: OpenAPIHono, schedule: ScheduleContro
     createRoute({
       method: 'put',
       path: PATH,
+      operationId: 'setRetrainSchedule',
       summary: 'Create or replace the retraining schedule',
       security,
       request: { body: { content: { 'application/json': { schema: SetSchedule } }, required: true } },
@@ -117,6 +120,7 @@ export function retrainScheduleRoutes(app: OpenAPIHono, schedule: ScheduleContro
     createRoute({
       method: 'delete',
       path: PATH,
+      operationId: 'removeRetrainSchedule',
       summary: 'Remove the retraining schedule',
       security,
       responses: { 200: { description: 'Removed (or there was none)', content: { 'application/json': { schema: z.object({ removed: z.boolean() }) } } }, ...errorResponses(401, 403) },

@@ -11,6 +11,7 @@ import { RunConfig } from '../../schema/run-config.js';
 import { newRunId } from '../../workers/cli/run-args.js';
 import type { CancelOutcome } from '../../workers/run-control.js';
 import { firstFailure } from '../../workers/run-failure.js';
+import { access } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { ErrorSchema } from './shared.js';
 
@@ -71,13 +72,14 @@ const errors = {
   404: { description: 'No such run', content: { 'application/json': { schema: ErrorSchema } } },
   422: { description: 'Invalid options', content: { 'application/json': { schema: ErrorSchema } } },
 };
-const security = [{ apiKey: [] }];
+const security = access.admin;
 
 export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
   app.openapi(
     createRoute({
       method: 'post',
       path: '/v1/training-runs',
+      operationId: 'startTrainingRun',
       summary: 'Enqueue a training run (the ingest -> register flow)',
       security,
       request: { body: { content: { 'application/json': { schema: StartRun } }, required: true } },
@@ -112,7 +114,7 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/v1/training-runs', summary: 'Runs in the artifact store', security, responses: { 200: { description: 'Runs', content: { 'application/json': { schema: RunList } } }, ...errors } }),
+    createRoute({ method: 'get', path: '/v1/training-runs', operationId: 'listTrainingRuns', summary: 'Runs in the artifact store', security, responses: { 200: { description: 'Runs', content: { 'application/json': { schema: RunList } } }, ...errors } }),
     async (c) => {
       const keys = await t.store.list('runs/');
       const ids = [...new Set(keys.map((k) => k.split('/')[1]))];
@@ -125,6 +127,7 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
     createRoute({
       method: 'get',
       path: '/v1/training-runs/{id}',
+      operationId: 'getTrainingRun',
       summary: 'Per-stage state, progress, metrics, validation and drift reports',
       security,
       request: { params: IdParam },
@@ -153,6 +156,7 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
     createRoute({
       method: 'delete',
       path: '/v1/training-runs/{id}',
+      operationId: 'cancelTrainingRun',
       summary: 'Cancel a run: its queued jobs are removed and workers stop its running ones (training processes included)',
       security,
       request: { params: IdParam },

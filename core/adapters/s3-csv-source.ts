@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { DatasetSchema } from '../../schema/index.js';
 import { readCsv, type ReadResult } from '../data/csv-reader.js';
 import type { DataSource } from '../ports/data-source.js';
+import { redactUri } from '../security/redact.js';
 import { parseS3Uri } from './s3-artifact-store.js';
 
 /** A CSV object in S3, streamed straight into the reader. */
@@ -12,7 +13,7 @@ export class S3CsvSource implements DataSource {
     private readonly uri: string,
   ) {}
   get description(): string {
-    return this.uri;
+    return redactUri(this.uri);
   }
   async read(schema: DatasetSchema, opts: { onProgress?: (rows: number) => void } = {}): Promise<ReadResult> {
     const { bucket, key } = parseS3Uri(this.uri);

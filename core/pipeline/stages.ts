@@ -21,6 +21,7 @@ import { resolveFamilies } from '../tuning/run-families.js';
 import { driftReport } from '../validation/drift/drift-report.js';
 import { assertValid, validateDataset } from '../validation/validate-dataset.js';
 import { refitOnAllRows } from './refit-all.js';
+import { withoutCredentials } from '../security/redact.js';
 import { runKeys } from './run-keys.js';
 import { track, trackedRun } from './tracking.js';
 import type { StageDeps } from './stage-deps.js';
@@ -42,7 +43,8 @@ export function familiesOf(run: RunSpec): Family[] {
 export async function ingest(run: RunSpec, deps: StageDeps): Promise<IngestResult> {
   const keys = runKeys(run.runId);
   const schema = schemaOf(run);
-  await putJson(deps.store, keys.spec, run);
+  // Stored for reading back: without the data URI's credentials (the run was handed the real one).
+  await putJson(deps.store, keys.spec, withoutCredentials(run));
   const source = deps.source(run.source);
   const { dataset, issues } = await source.read(schema, { onProgress: () => deps.onProgress?.(50) });
   // Parts are views of the dataset's columns: stored and hashed without a second copy in memory.

@@ -62,10 +62,10 @@ export function runCli(argv: string[], commands: Record<string, Command>): void 
       }
       throw err;
     }
-    const { pino } = await import('pino');
+    const { cliLogger } = await import('./cli-logger.js');
     // On a terminal, log lines go above any live progress bars (train --follow, start).
-    const destination = process.stderr.isTTY ? (await import('./bars-and-logs.js')).stderrBars().stream() : pino.destination(2);
-    return command.run(rest, config, pino({ name: 'threatmatrix', level: config.LOG_LEVEL }, destination));
+    const destination = process.stderr.isTTY ? (await import('./bars-and-logs.js')).stderrBars().stream() : undefined;
+    return command.run(rest, config, cliLogger(config, destination));
   };
   main().then(
     (code) => process.exit(code),

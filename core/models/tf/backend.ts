@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { runtimeSettings } from '../../../schema/config.js';
 
 export type TfBackend = 'tensorflow' | 'wasm' | 'cpu';
 let ready: Promise<TfBackend> | undefined;
@@ -7,7 +8,7 @@ let ready: Promise<TfBackend> | undefined;
  * Picks the TensorFlow.js backend once per process: the native `tensorflow` backend when the
  * optional @tensorflow/tfjs-node package is installed, else WebAssembly. `TM_TF_BACKEND` forces one.
  */
-export function tfReady(preferred = process.env.TM_TF_BACKEND as TfBackend | undefined): Promise<TfBackend> {
+export function tfReady(preferred: TfBackend | undefined = runtimeSettings().TM_TF_BACKEND): Promise<TfBackend> {
   ready ??= choose(preferred);
   return ready;
 }

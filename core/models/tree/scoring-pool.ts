@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { isMainThread, type Worker } from 'node:worker_threads';
 import { sibling, startWorker } from '../../runtime/worker-thread.js';
 import type { ForestLayout, Scratch } from './score-rows.js';
+import { runtimeSettings } from '../../../schema/config.js';
 import { walkModules } from './walk-module.js';
 
 /** What a scoring worker needs to hold a forest: its shared memory and where things are. */
@@ -90,7 +91,7 @@ let pool: ScoringPool | null | undefined;
  */
 export function scoringPool(): ScoringPool | null {
   if (pool !== undefined) return pool;
-  const threads = Number(process.env.TM_SCORING_THREADS ?? availableParallelism());
+  const threads = runtimeSettings().TM_SCORING_THREADS ?? availableParallelism();
   pool = isMainThread && walkModules && threads > 1 ? new ScoringPool(threads - 1, walkModules.shared) : null;
   return pool;
 }
