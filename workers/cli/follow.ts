@@ -53,6 +53,8 @@ export async function followRun(
   try {
     await Promise.all(all.map(({ events }) => events.waitUntilReady()));
     return await new Promise((resolve, reject) => {
+      // A failed stage fails its parents with "child ... failed": the run's reason is the first cause.
+      let cause: string | undefined;
       for (const { stage, events } of all) {
         events.on('active', ({ jobId }) => update(stage, jobId, { state: 'active' }));
         events.on('progress', ({ jobId, data }) => {
@@ -67,7 +69,8 @@ export async function followRun(
         });
         events.on('failed', ({ jobId, failedReason }) => {
           update(stage, jobId, { state: 'failed', note: failedReason.slice(0, 200) });
-          if (stage === 'register' && jobId === `${runId}-register`) reject(new Error(failedReason));
+          if (jobId.startsWith(`${runId}-`) && !/^child \S+ failed$/.test(failedReason)) cause ??= failedReason;
+          if (stage === 'register' && jobId === `${runId}-register`) reject(new Error(cause ?? failedReason));
         });
       }
       start().catch(reject);
