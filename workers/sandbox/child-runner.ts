@@ -23,8 +23,17 @@ export interface ChildRunner {
 export function childRunner(entry: URL, cancelledWhy: (job: Job) => Promise<string | undefined>): ChildRunner {
   const all = new Set<ChildProcess>();
   const idle: ChildProcess[] = [];
+  // Each child leads its own process group (detached), so killing the group also ends any process
+  // the child started; Ctrl-C in a terminal no longer reaches it, the worker decides (see family-child).
+  const kill = (child: ChildProcess) => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  };
   const spawnChild = () => {
-    const child = fork(entry, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(entry, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
     all.add(child);
     child.once('exit', () => {
       all.delete(child);
@@ -35,11 +44,11 @@ export function childRunner(entry: URL, cancelledWhy: (job: Job) => Promise<stri
   };
   return {
     killAll() {
-      for (const c of all) c.kill('SIGKILL');
+      for (const c of all) kill(c);
     },
     process(job, _token, signal) {
       const child = idle.pop() ?? spawnChild();
-      const stop = () => child.kill('SIGKILL');
+      const stop = () => kill(child);
       signal?.addEventListener('abort', stop, { once: true });
       return new Promise<unknown>((resolve, reject) => {
         const settle = (reuse: boolean) => {

@@ -17,7 +17,7 @@ const send = (m: FromChild) => new Promise<void>((resolve) => process.send!(m, u
 
 process.on('disconnect', () => process.exit(1));
 exitWithParent();
-// Ctrl-C in a terminal reaches the whole process group: the parent worker decides (it drains, or
+// The worker decides when this process ends (it drains, or
 // kills this process when the run is cancelled or its shutdown deadline passes). SIGTERM still ends it.
 process.on('SIGINT', () => undefined);
 process.on('message', async ({ data }: ToChild) => {
