@@ -4,6 +4,7 @@ import { DataError } from '../../core/errors.js';
 import { StoreMismatchError } from '../store-marker.js';
 import { CliError } from './cli-error.js';
 import { importCommand } from './import-command.js';
+import { keepServingOnFaults } from './process-guard.js';
 import { modelsCommand, runsCommand } from './list-commands.js';
 import { schemaCommand } from './schema-command.js';
 import { trainCommand } from './train-command.js';
@@ -12,13 +13,15 @@ import { workerCommand } from './worker-command.js';
 /** A subcommand: its one-line help and what it runs (resolves with the exit code). */
 export interface Command {
   help: string;
+  /** A long-running command (start, serve, worker): a fault that escaped every handler is logged, not fatal. */
+  serves?: boolean;
   run(argv: string[], config: Config, log: Logger): Promise<number>;
 }
 
 /** The commands a worker install has. */
 export const WORKER_COMMANDS: Record<string, Command> = {
   train: { help: 'enqueue a training run (--data, --schema, --families, --folds, --test-size, --refit-all, --allow-partial, --name, --follow, --unless-served)', run: trainCommand },
-  worker: { help: 'serve the stage and predict queues (--stages, --concurrency, --shutdown-seconds)', run: workerCommand },
+  worker: { help: 'serve the stage and predict queues (--stages, --concurrency, --shutdown-seconds)', serves: true, run: workerCommand },
   import: { help: 'load a CSV into MongoDB after validation (<csv> --mongo uri/db --collection name)', run: (argv, _c, log) => importCommand(argv, log) },
   runs: { help: 'list runs in the artifact store; runs cancel <id> stops one', run: (argv, config) => runsCommand(argv, config) },
   schema: { help: 'infer a dataset schema from a CSV (infer <csv> --label col [--threat x] [-o schema.yaml])', run: (argv) => schemaCommand(argv) },
@@ -47,7 +50,9 @@ export function runCli(argv: string[], commands: Record<string, Command>): void 
       }
       throw err;
     }
-    return command.run(rest, config, pino({ name: 'threatmatrix', level: config.LOG_LEVEL }, pino.destination(2)));
+    const log = pino({ name: 'threatmatrix', level: config.LOG_LEVEL }, pino.destination(2));
+    if (command.serves) keepServingOnFaults(log);
+    return command.run(rest, config, log);
   };
   main().then(
     (code) => process.exit(code),
