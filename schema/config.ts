@@ -25,6 +25,11 @@ export const ConfigSchema = z.object({
   MLFLOW_TRACKING_PASSWORD: optional,
   MLFLOW_TRACKING_TOKEN: optional,
   MLFLOW_EXPERIMENT_NAME: z.string().min(1).default('threatmatrix'),
+  /**
+   * Timeout of each outbound call, in ms: an MLflow request (answer and body), an S3 request's
+   * connect and idle socket, MongoDB's server selection, connect and idle socket. Retries are bounded.
+   */
+  TM_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Cron for daily retraining (e.g. "0 3 * * *"); unset = off. */
   TM_RETRAIN_CRON: optional,
   TM_RETRAIN_TZ: z.string().default('UTC'),
