@@ -2,6 +2,7 @@ import { FlowProducer, type FlowJob, type JobNode } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { RunSpec, withDeadline, type RunSpecInput, type StageName } from '../schema/jobs.js';
 import { QUEUE_OF, jobOptionsFor } from './queues.js';
+import { quietRedis } from './redis-errors.js';
 
 /**
  * A run as one flow. Children run before their parent, so the chain is nested with the first
@@ -27,7 +28,7 @@ export class RunProducer {
     connection: Redis,
     private readonly prefix: string,
   ) {
-    this.flows = new FlowProducer({ connection, prefix });
+    this.flows = quietRedis(new FlowProducer({ connection, prefix }));
   }
 
   /** Enqueues a run, its time budget turned into a deadline carried by every job; returns the root (register) job. */

@@ -5,6 +5,7 @@ import { PREDICT_QUEUE, STAGES, type Config, type StageName } from '../schema/in
 import { RunProducer } from './flow.js';
 import { startPredictWorker } from './predict-worker.js';
 import { redisConnection } from './queues.js';
+import { quietRedis } from './redis-errors.js';
 import { RETRAIN_QUEUE, retrainProcessor, retrainTemplate, syncRetrainSchedule } from './retrain.js';
 import { startStageWorkers } from './stage-workers.js';
 import { claimStoreMarker } from './store-marker.js';
@@ -62,13 +63,13 @@ export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptio
 
 /** Syncs the retraining scheduler with the configuration and serves its kick-off jobs. */
 async function startRetrainScheduling(config: Config, connection: Redis, log: Logger): Promise<{ close(): Promise<void> }> {
-  const queue = new Queue(RETRAIN_QUEUE, { connection, prefix: config.TM_QUEUE_PREFIX });
+  const queue = quietRedis(new Queue(RETRAIN_QUEUE, { connection, prefix: config.TM_QUEUE_PREFIX }));
   let schedule;
   if (config.TM_RETRAIN_CRON) schedule = { cron: config.TM_RETRAIN_CRON, tz: config.TM_RETRAIN_TZ, template: await retrainTemplate(config) };
   const state = await syncRetrainSchedule(queue, schedule);
   log.info({ retrain: state, cron: config.TM_RETRAIN_CRON, tz: config.TM_RETRAIN_TZ }, 'retraining schedule');
   const producer = new RunProducer(connection, config.TM_QUEUE_PREFIX);
-  const worker = new Worker(RETRAIN_QUEUE, retrainProcessor(producer), { connection, prefix: config.TM_QUEUE_PREFIX });
+  const worker = quietRedis(new Worker(RETRAIN_QUEUE, retrainProcessor(producer), { connection, prefix: config.TM_QUEUE_PREFIX }));
   return {
     async close() {
       await worker.close();

@@ -2,6 +2,7 @@ import { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { STAGES, type StageName } from '../../schema/jobs.js';
 import { QUEUE_OF } from '../queues.js';
+import { quietRedis } from '../redis-errors.js';
 import { progressBar } from './progress-bar.js';
 
 interface Line {
@@ -48,7 +49,7 @@ export async function followRun(
   };
   const all = STAGES.map((stage) => {
     const conn = connection();
-    return { stage, conn, events: new QueueEvents(QUEUE_OF[stage], { connection: conn, prefix }) };
+    return { stage, conn, events: quietRedis(new QueueEvents(QUEUE_OF[stage], { connection: conn, prefix })) };
   });
   try {
     await Promise.all(all.map(({ events }) => events.waitUntilReady()));

@@ -4,6 +4,7 @@ import { DataError } from '../../core/errors.js';
 import { StoreMismatchError } from '../store-marker.js';
 import { CliError } from './cli-error.js';
 import { importCommand } from './import-command.js';
+import { setRedisErrorLog } from '../redis-errors.js';
 import { keepServingOnFaults } from './process-guard.js';
 import { modelsCommand, runsCommand } from './list-commands.js';
 import { schemaCommand } from './schema-command.js';
@@ -51,6 +52,7 @@ export function runCli(argv: string[], commands: Record<string, Command>): void 
       throw err;
     }
     const log = pino({ name: 'threatmatrix', level: config.LOG_LEVEL }, pino.destination(2));
+    setRedisErrorLog(log);
     if (command.serves) keepServingOnFaults(log);
     return command.run(rest, config, log);
   };

@@ -10,6 +10,7 @@ import { runOutcome } from '../../core/pipeline/run-outcome.js';
 import type { ValidationReport } from '../../core/validation/validate-dataset.js';
 import { RunProducer } from '../flow.js';
 import { QUEUE_OF, redisConnection } from '../queues.js';
+import { quietRedis } from '../redis-errors.js';
 import { cancelRun } from '../run-control.js';
 import { startStageWorkers } from '../stage-workers.js';
 import { claimStoreMarker } from '../store-marker.js';
@@ -100,7 +101,7 @@ export async function trainCommand(argv: string[], config: Config, log: Logger):
 }
 
 async function workerCount(config: Config, connection: ReturnType<typeof redisConnection>): Promise<number> {
-  const queues = STAGES.map((s) => new Queue(QUEUE_OF[s], { connection, prefix: config.TM_QUEUE_PREFIX }));
+  const queues = STAGES.map((s) => quietRedis(new Queue(QUEUE_OF[s], { connection, prefix: config.TM_QUEUE_PREFIX })));
   try {
     const counts = await Promise.all(queues.map((q) => q.getWorkersCount()));
     return counts.reduce((a, b) => Math.min(a, b), Infinity);
