@@ -54,8 +54,13 @@ export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptio
   log.info({ queues, redis: new URL(config.REDIS_URL).host, prefix: config.TM_QUEUE_PREFIX }, 'workers started');
   return {
     async close(deadlineMs = 30_000) {
-      await Promise.all([stageWorkers.close(deadlineMs), predict?.close()]);
-      await retrain.close();
+      const closed = Promise.all([stageWorkers.close(deadlineMs), predict?.close()]).then(() => retrain.close());
+      // With Redis gone BullMQ's close waits for it forever: past the deadline (and a few seconds
+      // for the hard close, which kills training processes) the process stops all the same.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deadlineMs + 3_000)));
+      if ((await Promise.race([closed, late])) === 'late') log.warn({ deadlineMs }, 'workers did not close by the shutdown deadline (Redis unreachable?): stopping anyway');
+      clearTimeout(timer);
       connection.disconnect();
     },
   };

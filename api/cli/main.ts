@@ -10,7 +10,7 @@ import { serveCommand } from './serve-command.js';
 import { startCommand } from './start-command.js';
 
 runCli(process.argv.slice(2), {
-  start: { help: 'API and workers in one process; trains the first model when none exists (npm start)', serves: true, run: startCommand },
+  start: { help: 'API and workers in one process; trains the first model when none exists (npm start; --shutdown-seconds, default 10)', serves: true, run: startCommand },
   serve: { help: 'the HTTP API alone', serves: true, run: serveCommand },
   predict: { help: 'score a CSV through the API (<in.csv> -o <out.csv> [--url] [--key])', run: (argv, config) => predictCommand(argv, config) },
   ...WORKER_COMMANDS,

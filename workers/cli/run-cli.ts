@@ -5,6 +5,7 @@ import { StoreMismatchError } from '../store-marker.js';
 import { CliError } from './cli-error.js';
 import { importCommand } from './import-command.js';
 import { setRedisErrorLog } from '../redis-errors.js';
+import { reachableRedis, RedisUnreachableError } from '../redis-reachable.js';
 import { keepServingOnFaults } from './process-guard.js';
 import { modelsCommand, runsCommand } from './list-commands.js';
 import { schemaCommand } from './schema-command.js';
@@ -16,15 +17,17 @@ export interface Command {
   help: string;
   /** A long-running command (start, serve, worker): a fault that escaped every handler is logged, not fatal. */
   serves?: boolean;
+  /** Needs Redis: REDIS_URL, or the private one a running `threatmatrix start` recorded; else one line and exit 3. */
+  redis?: boolean | ((argv: string[]) => boolean);
   run(argv: string[], config: Config, log: Logger): Promise<number>;
 }
 
 /** The commands a worker install has. */
 export const WORKER_COMMANDS: Record<string, Command> = {
-  train: { help: 'enqueue a training run (--data, --schema, --families, --folds, --test-size, --refit-all, --allow-partial, --name, --follow, --unless-served)', run: trainCommand },
-  worker: { help: 'serve the stage and predict queues (--stages, --concurrency, --shutdown-seconds)', serves: true, run: workerCommand },
+  train: { redis: true, help: 'enqueue a training run (--data, --schema, --families, --folds, --test-size, --refit-all, --allow-partial, --name, --follow, --unless-served)', run: trainCommand },
+  worker: { help: 'serve the stage and predict queues (--stages, --concurrency, --shutdown-seconds)', serves: true, redis: true, run: workerCommand },
   import: { help: 'load a CSV into MongoDB after validation (<csv> --mongo uri/db --collection name)', run: (argv, _c, log) => importCommand(argv, log) },
-  runs: { help: 'list runs in the artifact store; runs cancel <id> stops one', run: (argv, config) => runsCommand(argv, config) },
+  runs: { redis: (argv) => argv[0] === 'cancel', help: 'list runs in the artifact store; runs cancel <id> stops one', run: (argv, config) => runsCommand(argv, config) },
   schema: { help: 'infer a dataset schema from a CSV (infer <csv> --label col [--threat x] [-o schema.yaml])', run: (argv) => schemaCommand(argv) },
   models: { help: 'list registered model versions', run: (_a, config) => modelsCommand(config) },
 };
@@ -41,7 +44,7 @@ export function runCli(argv: string[], commands: Record<string, Command>): void 
       process.stderr.write(`${usage}\n`);
       return name === undefined || name === '--help' ? 0 : 2;
     }
-    let config;
+    let config: Config;
     try {
       config = loadConfig();
     } catch (err) {
@@ -53,6 +56,17 @@ export function runCli(argv: string[], commands: Record<string, Command>): void 
     }
     const log = pino({ name: 'threatmatrix', level: config.LOG_LEVEL }, pino.destination(2));
     setRedisErrorLog(log);
+    if (typeof command.redis === 'function' ? command.redis(rest) : command.redis) {
+      try {
+        const redis = await reachableRedis(config);
+        if (redis.note) process.stderr.write(`${redis.note}\n`);
+        config = { ...config, REDIS_URL: redis.url };
+      } catch (err) {
+        if (!(err instanceof RedisUnreachableError)) throw err;
+        process.stderr.write(`${err.message}\n`);
+        return 3;
+      }
+    }
     if (command.serves) keepServingOnFaults(log);
     return command.run(rest, config, log);
   };
