@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { UnrecoverableError, type Job } from 'bullmq';
+import { PARENT_WATCH_IMPORT } from './orphan-watch.js';
 
 /** Messages between a job's parent worker and its child process. */
 export type ToChild = { type: 'start'; data: unknown };
@@ -33,7 +34,7 @@ export function childRunner(entry: URL, cancelledWhy: (job: Job) => Promise<stri
     }
   };
   const spawnChild = () => {
-    const child = fork(entry, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
+    const child = fork(entry, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true, execArgv: [...process.execArgv, '--import', PARENT_WATCH_IMPORT] });
     all.add(child);
     child.once('exit', () => {
       all.delete(child);

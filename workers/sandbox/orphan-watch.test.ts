@@ -8,7 +8,7 @@ import { childProcessesOf, processAlive } from '../../test/helpers/processes.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('exitWithParent', () => {
+describe('a training child forked by childRunner', () => {
   let dir: string;
   const leftovers: number[] = [];
   afterAll(async () => {
@@ -18,13 +18,12 @@ describe('exitWithParent', () => {
 
   it('ends a child whose main thread never yields, and the processes it started, once its parent is SIGKILLed', async () => {
     dir = await mkdtemp(join(tmpdir(), 'tm-orphan-'));
-    const watch = fileURLToPath(new URL('./orphan-watch.ts', import.meta.url));
     const runner = fileURLToPath(new URL('./child-runner.ts', import.meta.url));
     // The child starts a process of its own, then blocks its main thread for good (as a long fit
     // does): only the watch thread can end it. The parent forks it the way workers do (childRunner).
     await writeFile(
       join(dir, 'child.mts'),
-      `import { spawn } from 'node:child_process';\nimport { exitWithParent } from ${JSON.stringify(watch)};\nexitWithParent(100);\n` +
+      `import { spawn } from 'node:child_process';\n` +
         `const g = spawn('sleep', ['600'], { stdio: 'ignore' });\nprocess.send({ type: 'progress', progress: g.pid });\nfor (;;) {}\n`,
     );
     await writeFile(
