@@ -11,6 +11,7 @@ import { sourceFromArg } from '../workers/cli/source-arg.js';
 import { RunProducer } from '../workers/flow.js';
 import { QUEUE_OF, redisConnection } from '../workers/queues.js';
 import { cancelRun } from '../workers/run-control.js';
+import { quietRedis } from '../workers/redis-errors.js';
 import { RetrainScheduler, retrainTemplate } from '../workers/retrain.js';
 import { stageDepsFrom } from '../workers/wiring.js';
 import { buildApp } from './app.js';
@@ -55,6 +56,8 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
       return false;
     }
   };
+  // Readiness within a second: a Redis that went away must not hold a request.
+  const redisOkSoon = () => Promise.race([redisOk(), new Promise<boolean>((r) => setTimeout(() => r(false), 1_000).unref())]);
   const conn = redisConnection(config.REDIS_URL, 'producer');
   conn.on('error', () => undefined);
   const training = await trainingControl(config, conn, store);
@@ -79,6 +82,7 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
       store,
       rowsPerChunk: config.TM_BATCH_CHUNK_ROWS,
       maxUploadBytes: config.TM_MAX_UPLOAD_BYTES,
+      queueReady: redisOkSoon,
       enqueue: (id, chunks, requestId) => batches.enqueue(id, chunks, requestId),
       status: (id) => batches.status(id),
       queue: batches.predictQueue,
@@ -106,7 +110,7 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
 /** Lets admins start runs: a producer on the queues and defaults from the retraining settings. */
 async function trainingControl(config: Config, conn: Redis, store: ArtifactStore) {
   const producer = new RunProducer(conn, config.TM_QUEUE_PREFIX);
-  const queues = Object.fromEntries(STAGES.map((s) => [s, new Queue(QUEUE_OF[s], { connection: conn, prefix: config.TM_QUEUE_PREFIX })])) as Record<StageName, Queue>;
+  const queues = Object.fromEntries(STAGES.map((s) => [s, quietRedis(new Queue(QUEUE_OF[s], { connection: conn, prefix: config.TM_QUEUE_PREFIX }))])) as Record<StageName, Queue>;
   return {
     enqueue: (run: RunSpecInput, requestId?: string) => producer.enqueue(run, requestId),
     cancel: (runId: string) => cancelRun(conn, config.TM_QUEUE_PREFIX, store, runId, { settleMs: 0, reason: 'DELETE /v1/training-runs' }),

@@ -27,6 +27,11 @@ export const ConfigSchema = z.object({
   MLFLOW_TRACKING_TOKEN: optional,
   MLFLOW_EXPERIMENT_NAME: z.string().min(1).default('threatmatrix'),
   /**
+   * Timeout of each outbound call, in ms: an MLflow request (answer and body), an S3 request's
+   * connect and idle socket, MongoDB's server selection, connect and idle socket. Retries are bounded.
+   */
+  TM_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
    * Cron for retraining (e.g. "0 3 * * *"): a worker starting with it creates the fleet's schedule
    * when there is none; it never replaces or removes one (`threatmatrix schedule set|off` do).
    */

@@ -12,7 +12,7 @@ import { ArtifactRegistry } from '../core/registry/artifact-registry.js';
 import { RunSpec } from '../schema/jobs.js';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { putS3Object } from '../workers/wiring.js';
-import { startFakeMlflow } from './helpers/fake-mlflow.js';
+import { startFakeMlflow, startSilentServer } from './helpers/fake-mlflow.js';
 import { startS3 } from './helpers/s3.js';
 import { attackDataset } from './helpers/synthetic.js';
 
@@ -71,6 +71,24 @@ describe('a training run tracked in MLflow', () => {
     expect(result).toMatchObject({ version: 1, promoted: true });
     expect(warnings.length).toBeGreaterThan(0);
     expect(warnings[0]).toMatch(/^tracking: /);
+  });
+
+  it('trains and registers without stalling when the MLflow server accepts and never answers', { timeout: 60_000 }, async () => {
+    const silent = await startSilentServer();
+    try {
+      const { deps, run, warnings } = await setup(silent.uri);
+      // Each call times out; after one does, the client stops calling for a while (no stall per call).
+      deps.tracker = new MlflowTracker(new MlflowClient(silent.uri, { token: 'tok' }, { timeoutMs: 500 }), 'threatmatrix');
+      const started = Date.now();
+      const result = await runLocally(run, deps);
+      expect(result).toMatchObject({ version: 1, promoted: true });
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(warnings.length).toBeGreaterThan(0);
+      expect(warnings[0]).toMatch(/^tracking: .*failed/);
+      expect(silent.requests()).toBeLessThanOrEqual(3);
+    } finally {
+      await silent.stop();
+    }
   });
 
   it('writes artifacts straight to S3 when the server keeps them in a bucket', async () => {

@@ -4,6 +4,7 @@ import { chunkTotals } from '../core/batch/chunk-totals.js';
 import { ChunkResult, PREDICT_QUEUE, type ChunkPayload, type RowError } from '../schema/batches.js';
 import { RequestId } from '../schema/jobs.js';
 import { predictJobOptions } from './queues.js';
+import { quietRedis } from './redis-errors.js';
 
 /** Where a batch's jobs stand, read from the queue. */
 export interface BatchJobState {
@@ -24,8 +25,8 @@ export class BatchProducer {
   private readonly queue: Queue;
 
   constructor(connection: Redis, prefix: string) {
-    this.flows = new FlowProducer({ connection, prefix });
-    this.queue = new Queue(PREDICT_QUEUE, { connection, prefix });
+    this.flows = quietRedis(new FlowProducer({ connection, prefix }));
+    this.queue = quietRedis(new Queue(PREDICT_QUEUE, { connection, prefix }));
   }
 
   /** The predict queue (for Bull Board and metrics). */

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { RequestId, RunSpec, withDeadline, type RunSpecInput, type StageName } from '../schema/jobs.js';
 import { QUEUE_OF, jobOptionsFor } from './queues.js';
 import { holdRunSecrets } from './run-secrets.js';
+import { quietRedis } from './redis-errors.js';
 
 /**
  * A run as one flow. Children run before their parent, so the chain is nested with the first
@@ -28,7 +29,7 @@ export class RunProducer {
     private readonly connection: Redis,
     private readonly prefix: string,
   ) {
-    this.flows = new FlowProducer({ connection, prefix });
+    this.flows = quietRedis(new FlowProducer({ connection, prefix }));
   }
 
   /**

@@ -8,6 +8,7 @@ import { PermanentError } from '../core/errors.js';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
 import { BatchMeta, BatchSummary, ChunkResult, PREDICT_JOBS, PREDICT_QUEUE } from '../schema/batches.js';
 import { rethrowForQueue } from './job-errors.js';
+import { quietRedis } from './redis-errors.js';
 
 export interface PredictWorkerOptions {
   connection: Redis;
@@ -60,7 +61,7 @@ export function startPredictWorker(o: PredictWorkerOptions): Worker {
     return summary;
   };
 
-  const worker = new Worker(
+  const worker = quietRedis(new Worker(
     PREDICT_QUEUE,
     async (job: Job) => {
       try {
@@ -76,7 +77,7 @@ export function startPredictWorker(o: PredictWorkerOptions): Worker {
       lockDuration: o.lockDuration ?? 30_000,
       stalledInterval: o.stalledInterval ?? 30_000,
     },
-  );
+  ));
   worker.on('closed', () => void scorer.close());
   return worker;
 }

@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { JobsOptions } from 'bullmq';
 import type { RunSpec, StageName } from '../schema/jobs.js';
+import { onRedisError } from './redis-errors.js';
 
 /** One queue per stage. */
 export const QUEUE_OF: Record<StageName, string> = {
@@ -19,7 +20,7 @@ export const QUEUE_OF: Record<StageName, string> = {
 export function redisConnection(url: string, role: 'worker' | 'producer'): Redis {
   const opts: RedisOptions =
     role === 'worker' ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5_000 };
-  return new Redis(url, { ...opts, lazyConnect: role === 'producer' });
+  return new Redis(url, { ...opts, lazyConnect: role === 'producer' }).on('error', onRedisError);
 }
 
 const DAY = 24 * 3600;

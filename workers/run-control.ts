@@ -4,6 +4,7 @@ import { putJson } from '../core/artifacts/json.js';
 import { runKeys } from '../core/pipeline/run-keys.js';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
 import { STAGES } from '../schema/jobs.js';
+import { quietRedis } from './redis-errors.js';
 import { QUEUE_OF } from './queues.js';
 
 /**
@@ -52,7 +53,7 @@ async function jobsOf(queues: Queue[], runId: string, states: JobType[]): Promis
 
 /** Cancels a run (see above). Unknown and finished runs are left alone and said so. */
 export async function cancelRun(redis: Redis, prefix: string, store: ArtifactStore, runId: string, o: CancelOptions = {}): Promise<CancelOutcome> {
-  const queues = STAGES.map((s) => new Queue(QUEUE_OF[s], { connection: redis, prefix }));
+  const queues = STAGES.map((s) => quietRedis(new Queue(QUEUE_OF[s], { connection: redis, prefix })));
   try {
     const root = await queues[STAGES.indexOf('register')].getJob(`${runId}-register`);
     if (!root && !(await store.exists(runKeys(runId).spec))) return { state: 'unknown' };

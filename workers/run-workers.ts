@@ -6,6 +6,7 @@ import { PREDICT_QUEUE, STAGES, type Config, type StageName } from '../schema/in
 import { RunProducer } from './flow.js';
 import { startPredictWorker } from './predict-worker.js';
 import { redisConnection } from './queues.js';
+import { quietRedis } from './redis-errors.js';
 import { RETRAIN_QUEUE, RetrainScheduler, retrainProcessor, retrainTemplate } from './retrain.js';
 import { startStageWorkers } from './stage-workers.js';
 import { claimStoreMarker } from './store-marker.js';
@@ -55,8 +56,13 @@ export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptio
   log.info({ queues, redis: new URL(config.REDIS_URL).host, prefix: config.TM_QUEUE_PREFIX }, 'workers started');
   return {
     async close(deadlineMs = 30_000) {
-      await Promise.all([stageWorkers.close(deadlineMs), predict?.close()]);
-      await retrain.close();
+      const closed = Promise.all([stageWorkers.close(deadlineMs), predict?.close()]).then(() => retrain.close());
+      // With Redis gone BullMQ's close waits for it forever: past the deadline (and a few seconds
+      // for the hard close, which kills training processes) the process stops all the same.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deadlineMs + 3_000)));
+      if ((await Promise.race([closed, late])) === 'late') log.warn({ deadlineMs }, 'workers did not close by the shutdown deadline (Redis unreachable?): stopping anyway');
+      clearTimeout(timer);
       connection.disconnect();
     },
   };
@@ -65,14 +71,17 @@ export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptio
 /** Serves the retraining schedule's kick-off jobs; TM_RETRAIN_CRON creates the schedule only where none exists. */
 async function startRetrainScheduling(config: Config, connection: Redis, log: Logger): Promise<{ close(): Promise<void> }> {
   const scheduler = new RetrainScheduler(connection, config.TM_QUEUE_PREFIX);
-  const seed = config.TM_RETRAIN_CRON ? { cron: config.TM_RETRAIN_CRON, tz: config.TM_RETRAIN_TZ, template: await retrainTemplate(config) } : undefined;
+  quietRedis(scheduler.queue);
+  // The configured run: its source keeps the credentials a stored (redacted) schedule lacks.
+  const configured = await retrainTemplate(config);
+  const seed = config.TM_RETRAIN_CRON ? { cron: config.TM_RETRAIN_CRON, tz: config.TM_RETRAIN_TZ, template: configured } : undefined;
   const { state, schedule } = await scheduler.seed(seed);
   log.info({ retrain: state, cron: schedule?.cron ?? null, tz: schedule?.tz, setBy: schedule?.setBy }, 'retraining schedule');
   if (state === 'kept' && seed && (seed.cron !== schedule!.cron || seed.tz !== schedule!.tz)) {
     log.warn({ configured: seed.cron, kept: schedule!.cron }, 'TM_RETRAIN_CRON differs from the fleet\'s schedule, which is kept: change it with `threatmatrix schedule set`');
   }
   const producer = new RunProducer(connection, config.TM_QUEUE_PREFIX);
-  const worker = new Worker(RETRAIN_QUEUE, retrainProcessor(producer, { source: schedule?.template.source }), { connection, prefix: config.TM_QUEUE_PREFIX });
+  const worker = quietRedis(new Worker(RETRAIN_QUEUE, retrainProcessor(producer, { source: configured.source }), { connection, prefix: config.TM_QUEUE_PREFIX }));
   return {
     async close() {
       await worker.close();

@@ -6,6 +6,7 @@ import { STAGES, type StageName } from '../schema/jobs.js';
 import { processorFor } from './processors.js';
 import { QUEUE_OF } from './queues.js';
 import { releaseRunSecrets } from './run-secrets.js';
+import { quietRedis } from './redis-errors.js';
 import { cancelChannel, isCancelled, runIdOf } from './run-control.js';
 import { childRunner } from './sandbox/child-runner.js';
 
@@ -48,7 +49,7 @@ export function startStageWorkers(o: StageWorkerOptions): StageWorkers {
   const queues = new Map<string, Queue>();
   const queue = (name: string) => {
     let q = queues.get(name);
-    if (!q) queues.set(name, (q = new Queue(name, { connection: o.connection, prefix: o.prefix })));
+    if (!q) queues.set(name, (q = quietRedis(new Queue(name, { connection: o.connection, prefix: o.prefix }))));
     return q;
   };
   const cancelledWhy = async (job: Job) => {
@@ -71,18 +72,18 @@ export function startStageWorkers(o: StageWorkerOptions): StageWorkers {
   const active = new Map<string, Worker>();
   const workers = stages.map((stage) => {
     const run: Processor = o.sandbox && stage === 'train-family' ? children.process : processorFor(stage, { deps: o.deps, queue, releaseSecrets: (r) => releaseRunSecrets(o.connection, o.prefix, r) });
-    const worker = new Worker(QUEUE_OF[stage], guarded(run), {
+    const worker = quietRedis(new Worker(QUEUE_OF[stage], guarded(run), {
       connection: o.connection,
       prefix: o.prefix,
       concurrency: stage === 'train-family' ? (o.familyConcurrency ?? (o.sandbox ? availableParallelism() : 1)) : (o.concurrency ?? 1),
       lockDuration: o.lockDuration ?? 30_000,
       stalledInterval: o.stalledInterval ?? 30_000,
-    });
+    }));
     worker.on('active', (job) => active.set(job.id!, worker));
     for (const done of ['completed', 'failed'] as const) worker.on(done, (job?: Job) => job?.id && active.delete(job.id));
     return worker;
   });
-  const subscriber = o.connection.duplicate();
+  const subscriber = quietRedis(o.connection.duplicate());
   subscriber.on('message', (_channel: string, runId: string) => {
     for (const [jobId, worker] of active) if (jobId.startsWith(`${runId}-`)) worker.cancelJob(jobId, 'run cancelled');
   });

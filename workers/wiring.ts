@@ -14,6 +14,7 @@ import { MlflowClient } from '../core/adapters/mlflow/mlflow-client.js';
 import { MlflowTracker } from '../core/adapters/mlflow/mlflow-tracker.js';
 import type { Tracker } from '../core/ports/tracker.js';
 import type { Config, SourceSpec } from '../schema/index.js';
+import { logThrottle } from './log-throttle.js';
 
 /**
  * An S3 client from the configuration. Credentials come from the AWS SDK's default chain
@@ -24,6 +25,9 @@ export function s3ClientFrom(config: Config): S3Client {
     region: config.S3_REGION,
     endpoint: config.S3_ENDPOINT,
     forcePathStyle: config.S3_FORCE_PATH_STYLE ?? config.S3_ENDPOINT !== undefined,
+    // A dead or silent endpoint fails a request instead of hanging it; the SDK retries with backoff.
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: config.TM_CALL_TIMEOUT_MS, socketTimeout: config.TM_CALL_TIMEOUT_MS },
   });
 }
 
@@ -37,7 +41,7 @@ export function adaptersFrom(config: Config, s3 = lazy(() => s3ClientFrom(config
   const source = (spec: SourceSpec): DataSource => {
     if (spec.kind === 'csv') return new CsvFileSource(spec.path);
     if (spec.kind === 's3') return new S3CsvSource(s3(), spec.uri);
-    return new MongoSource(spec.uri, spec.db, spec.collection);
+    return new MongoSource(spec.uri, spec.db, spec.collection, { timeoutMs: config.TM_CALL_TIMEOUT_MS });
   };
   return { store, source };
 }
@@ -49,7 +53,7 @@ export function trackerFrom(config: Config, store: ArtifactStore, s3: () => S3Cl
     username: config.MLFLOW_TRACKING_USERNAME,
     password: config.MLFLOW_TRACKING_PASSWORD,
     token: config.MLFLOW_TRACKING_TOKEN,
-  });
+  }, { timeoutMs: config.TM_CALL_TIMEOUT_MS });
   return new MlflowTracker(client, config.MLFLOW_EXPERIMENT_NAME, (uri, body) => putS3Object(s3(), uri, body));
 }
 
@@ -63,13 +67,18 @@ export async function putS3Object(client: S3Client, uri: string, body: Uint8Arra
 export function stageDepsFrom(config: Config, log?: Pick<Logger, 'warn'>): StageDeps {
   const { store: makeStore, source } = adaptersFrom(config);
   const store = makeStore();
+  // A tracker that stays down would log every call of every run: one line a minute per kind.
+  const allow = logThrottle();
   return {
     store,
     registry: new ArtifactRegistry(store),
     source,
     promotion: { metric: config.TM_PROMOTION_METRIC, minDelta: config.TM_PROMOTION_MIN_DELTA },
     tracker: trackerFrom(config, store),
-    warn: (message, err) => log?.warn({ err: (err as Error)?.message }, message),
+    warn: (message, err) => {
+      const { log: now, suppressed } = allow(message.startsWith('tracking:') ? 'tracking' : message);
+      if (now) log?.warn({ err: (err as Error)?.message, ...(suppressed ? { suppressed } : {}) }, message);
+    },
   };
 }
 

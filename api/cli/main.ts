@@ -9,10 +9,11 @@ import { runCli, WORKER_COMMANDS } from '../../workers/cli/run-cli.js';
 // Command modules load when their command runs (see WORKER_COMMANDS).
 runCli(process.argv.slice(2), {
   start: {
-    help: 'API and workers in one process; trains the first model when none exists (npm start)',
+    help: 'API and workers in one process; trains the first model when none exists (npm start; --shutdown-seconds, default 10)',
+    serves: true,
     run: async (argv, config, log) => (await import('./start-command.js')).startCommand(argv, config, log),
   },
-  serve: { help: 'the HTTP API alone', run: async (argv, config, log) => (await import('./serve-command.js')).serveCommand(argv, config, log) },
+  serve: { help: 'the HTTP API alone', serves: true, run: async (argv, config, log) => (await import('./serve-command.js')).serveCommand(argv, config, log) },
   predict: { help: 'score a CSV through the API (<in.csv> -o <out.csv> [--url] [--key])', run: async (argv, config) => (await import('./predict-command.js')).predictCommand(argv, config) },
   ...WORKER_COMMANDS,
 });

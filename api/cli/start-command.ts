@@ -1,3 +1,8 @@
+import { rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { privateRedisRecord } from '../../workers/redis-reachable.js';
 import type { Logger } from 'pino';
 import type { Config } from '../../schema/index.js';
 import { trainCommand } from '../../workers/cli/train-command.js';
@@ -12,8 +17,21 @@ async function redisFor(config: Config): Promise<{ url: string; owned?: PrivateR
   if (await redisAnswers(config.REDIS_URL)) return { url: config.REDIS_URL };
   const owned = await startPrivateRedis();
   if (!owned) throw new Error(`no Redis answers at ${new URL(config.REDIS_URL).host} and redis-server is not installed: start Redis or set REDIS_URL`);
-  process.stderr.write(`no Redis answered at ${new URL(config.REDIS_URL).host}: started a private redis-server at ${owned.url} (it keeps nothing when threatmatrix stops)\n`);
-  return { url: owned.url, owned };
+  // Recorded so that train, runs and worker started beside this process find it (see reachableRedis).
+  const record = privateRedisRecord(config);
+  if (record) await mkdir(dirname(record), { recursive: true }).then(() => writeFile(record, JSON.stringify({ url: owned.url, pid: process.pid })));
+  const where = record ? `; other threatmatrix commands on this artifact store use it (recorded in ${record})` : '';
+  process.stderr.write(`no Redis answered at ${new URL(config.REDIS_URL).host}: started a private redis-server at ${owned.url} (it keeps nothing when threatmatrix stops${where})\n`);
+  return {
+    url: owned.url,
+    owned: {
+      url: owned.url,
+      stop() {
+        if (record) rmSync(record, { force: true });
+        owned.stop();
+      },
+    },
+  };
 }
 
 /**
@@ -21,7 +39,9 @@ async function redisFor(config: Config): Promise<{ url: string; owned?: PrivateR
  * local artifact store, Redis from REDIS_URL (or a private one); trains the first model when
  * none exists, then prints where everything is, and the admin key when it generated one.
  */
-export async function startCommand(_argv: string[], configured: Config, log: Logger): Promise<number> {
+export async function startCommand(argv: string[], configured: Config, log: Logger): Promise<number> {
+  const { values: a } = parseArgs({ args: argv, options: { 'shutdown-seconds': { type: 'string', default: '10' } } });
+  const shutdownMs = Number(a['shutdown-seconds']) * 1000;
   const stopped = untilSignal(log);
   const redis = await redisFor(configured);
   const { config: keyed, generated } = withAdminKey(configured);
@@ -51,8 +71,9 @@ export async function startCommand(_argv: string[], configured: Config, log: Log
     );
     await stopped;
   } finally {
-    await api.close();
-    await workers.close(10_000);
+    // api.close waits on Redis for its queues: bounded, so a lost Redis cannot hold the exit.
+    await Promise.race([api.close(), new Promise((r) => setTimeout(r, 5_000).unref())]);
+    await workers.close(shutdownMs);
     redis.owned?.stop();
   }
   return 0;

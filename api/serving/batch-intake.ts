@@ -19,6 +19,24 @@ export interface BatchIntakeOptions {
   rowsPerChunk?: number;
   /** Upload size limit in bytes. Default 1 GiB. */
   maxUploadBytes?: number;
+  /** Whether the queue (Redis) answers now: when not, a batch is refused (503) before anything is stored. */
+  queueReady?: () => Promise<boolean>;
+  /** An enqueue that takes longer is refused (503) and the batch removed. Default 5,000 ms. */
+  enqueueTimeoutMs?: number;
+}
+
+const queueDown = () => new ApiError(503, 'queue_unavailable', 'the batch queue (Redis) is not reachable: nothing was kept, retry later');
+
+/** `p`, or a 503 when it takes over `ms` (a queue that lost Redis waits for it forever). */
+async function withinMs<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(queueDown()), ms)));
+  p.catch(() => undefined); // a late failure after the 503 has nobody left to tell
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** 422 unless the header holds every feature of the model once; other columns are carried through. */
@@ -46,6 +64,7 @@ export async function* recordsAsCsv(records: Record<string, unknown>[], schema: 
  * upload (size, header, ragged row) leaves nothing behind.
  */
 export async function acceptBatch(o: BatchIntakeOptions, model: ServedModel, body: AsyncIterable<Uint8Array>, format: BatchMeta['format'], requestId?: string): Promise<BatchMeta> {
+  if (o.queueReady && !(await o.queueReady())) throw queueDown();
   const batchId = randomUUID();
   const keys = batchKeys(batchId);
   const chunks: Omit<ChunkPayload, 'batchId' | 'requestId'>[] = [];
@@ -71,7 +90,7 @@ export async function acceptBatch(o: BatchIntakeOptions, model: ServedModel, bod
       createdAt: new Date().toISOString(),
     };
     await putJson(o.store, keys.meta, meta);
-    await o.enqueue(batchId, chunks, requestId);
+    await withinMs(o.enqueue(batchId, chunks, requestId), o.enqueueTimeoutMs ?? 5_000);
     return meta;
   } catch (err) {
     await Promise.all((await o.store.list(keys.base).catch(() => [])).map((k) => o.store.delete(k).catch(() => undefined)));

@@ -18,6 +18,8 @@ export class MongoSource implements DataSource {
     private readonly uri: string,
     private readonly db: string,
     private readonly collection: string,
+    /** timeoutMs: server selection, connect and idle-socket timeout (default 10,000): a dead or silent server fails the read, never hangs it. */
+    private readonly opts: { timeoutMs?: number } = {},
   ) {}
 
   get description(): string {
@@ -26,7 +28,8 @@ export class MongoSource implements DataSource {
   }
 
   async read(schema: DatasetSchema, opts: { onProgress?: (rows: number) => void } = {}): Promise<ReadResult> {
-    const client = new MongoClient(this.uri, { serverSelectionTimeoutMS: 10_000 });
+    const timeoutMs = this.opts.timeoutMs ?? 10_000;
+    const client = new MongoClient(this.uri, { serverSelectionTimeoutMS: timeoutMs, connectTimeoutMS: timeoutMs, socketTimeoutMS: timeoutMs });
     try {
       await client.connect();
       const cursor = client.db(this.db).collection(this.collection).find({}, { projection: { _id: 0 }, batchSize: BATCH });

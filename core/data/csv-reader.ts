@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { CsvError, parse } from 'csv-parse';
 import type { DatasetSchema } from '../../schema/index.js';
 import { DataError } from '../errors.js';
@@ -70,8 +71,11 @@ class Ingest {
  * go through csv-parse.
  */
 export async function readCsv(input: string | Readable, schema: DatasetSchema, opts: ReadCsvOptions = {}): Promise<ReadResult> {
-  const sizeBytes = typeof input === 'string' ? (await stat(input)).size : opts.sizeBytes;
+  const sizeBytes = typeof input === 'string' ? await regularFileSize(input) : opts.sizeBytes;
   const stream = typeof input === 'string' ? createReadStream(input, { highWaterMark: FILE_CHUNK_BYTES }) : input;
+  // Read errors surface through the iterator below; this listener only keeps a late one (after
+  // reading stopped) from becoming an uncaught exception that ends the process.
+  stream.on('error', () => undefined);
   const ingest = new Ingest(schema, opts);
   const chunks = stream[Symbol.asyncIterator]();
   try {
@@ -92,6 +96,18 @@ export async function readCsv(input: string | Readable, schema: DatasetSchema, o
     if (typeof input === 'string') stream.destroy();
   }
   return ingest.finish();
+}
+
+/**
+ * The size of a regular file, or a DataError naming the path: a missing file, a directory or a
+ * device (/dev/zero never ends) fails the same way on every retry.
+ */
+async function regularFileSize(path: string): Promise<number> {
+  const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+    throw new DataError(`cannot read the data file ${path}: ${err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)}`, 'readable-file');
+  });
+  if (!info.isFile()) throw new DataError(`cannot read the data file ${path}: not a regular file`, 'readable-file');
+  return info.size;
 }
 
 async function scan(source: AsyncIterable<Buffer>, ingest: Ingest, sizeBytes: number | undefined): Promise<void> {
@@ -127,7 +143,10 @@ async function scan(source: AsyncIterable<Buffer>, ingest: Ingest, sizeBytes: nu
 type Info = { record: string[]; info: { lines: number } };
 
 async function parseWithCsvParse(source: AsyncIterable<Buffer>, ingest: Ingest): Promise<void> {
-  const parser = Readable.from(source).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }));
+  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true });
+  // pipeline passes a read error on to the parser (pipe() would not: the error went uncaught).
+  const piped = pipeline(Readable.from(source), parser);
+  piped.catch(() => undefined);
   try {
     for await (const { record, info } of parser as AsyncIterable<Info>) {
       const { builder } = ingest;
@@ -138,6 +157,7 @@ async function parseWithCsvParse(source: AsyncIterable<Buffer>, ingest: Ingest):
       builder.push(record, info.lines);
       ingest.counted(builder.rows);
     }
+    await piped;
   } catch (err) {
     if (err instanceof CsvError) throw new DataError(`not a readable CSV: ${err.message}`, 'csv-syntax');
     throw err;

@@ -33,7 +33,10 @@ export function profileCsv(input: string | Readable, opts: ProfileOptions = {}):
   let rows = 0;
   let raggedRows = 0;
   return new Promise((resolve, reject) => {
-    stream.once('error', reject);
+    // Every read error rejects (a second one must not go uncaught); a missing file is named.
+    stream.on('error', (err: NodeJS.ErrnoException) =>
+      reject(typeof input === 'string' && err.code ? new DataError(`cannot read ${input}: ${err.code === 'ENOENT' ? 'no such file' : err.code}`, 'readable-file') : err),
+    );
     Papa.parse<string[]>(stream, {
       skipEmptyLines: true,
       chunk: ({ data }) => {

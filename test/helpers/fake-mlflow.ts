@@ -120,3 +120,25 @@ export async function startFakeMlflow(opts: { registry?: boolean; failFirst?: nu
   const { port } = server.address() as AddressInfo;
   return { uri: `http://127.0.0.1:${port}`, requests, experiments, runs, artifacts, models, stop: () => new Promise<void>((r) => server.close(() => r())) };
 }
+
+/**
+ * A server that accepts connections and reads requests but never answers (a hung MLflow behind a
+ * proxy). Counts the requests it swallowed; `stop` drops the open sockets.
+ */
+export async function startSilentServer() {
+  let requests = 0;
+  const server: Server = createServer(() => {
+    requests++;
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    uri: `http://127.0.0.1:${port}`,
+    requests: () => requests,
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}

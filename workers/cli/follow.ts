@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { STAGES, type StageName } from '../../schema/jobs.js';
 import { QUEUE_OF } from '../queues.js';
 import { BarsAndLogs, stderrBars } from './bars-and-logs.js';
+import { quietRedis } from '../redis-errors.js';
 import { progressBar } from './progress-bar.js';
 
 interface Line {
@@ -46,11 +47,13 @@ export async function followRun(
   };
   const all = STAGES.map((stage) => {
     const conn = connection();
-    return { stage, conn, events: new QueueEvents(QUEUE_OF[stage], { connection: conn, prefix }) };
+    return { stage, conn, events: quietRedis(new QueueEvents(QUEUE_OF[stage], { connection: conn, prefix })) };
   });
   try {
     await Promise.all(all.map(({ events }) => events.waitUntilReady()));
     return await new Promise((resolve, reject) => {
+      // A failed stage fails its parents with "child ... failed": the run's reason is the first cause.
+      let cause: string | undefined;
       for (const { stage, events } of all) {
         events.on('active', ({ jobId }) => update(stage, jobId, { state: 'active' }));
         events.on('progress', ({ jobId, data }) => {
@@ -65,7 +68,8 @@ export async function followRun(
         });
         events.on('failed', ({ jobId, failedReason }) => {
           update(stage, jobId, { state: 'failed', note: failedReason.slice(0, 200) });
-          if (stage === 'register' && jobId === `${runId}-register`) reject(new Error(failedReason));
+          if (jobId.startsWith(`${runId}-`) && !/^child \S+ failed$/.test(failedReason)) cause ??= failedReason;
+          if (stage === 'register' && jobId === `${runId}-register`) reject(new Error(cause ?? failedReason));
         });
       }
       start().catch(reject);

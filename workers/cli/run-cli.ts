@@ -5,6 +5,10 @@ import { CliError } from './cli-error.js';
 /** A subcommand: its one-line help and what it runs (resolves with the exit code). */
 export interface Command {
   help: string;
+  /** A long-running command (start, serve, worker): a fault that escaped every handler is logged, not fatal. */
+  serves?: boolean;
+  /** Needs Redis: REDIS_URL, or the private one a running `threatmatrix start` recorded; else one line and exit 3. */
+  redis?: boolean | ((argv: string[]) => boolean);
   run(argv: string[], config: Config, log: Logger): Promise<number>;
 }
 
@@ -14,15 +18,21 @@ export interface Command {
  */
 export const WORKER_COMMANDS: Record<string, Command> = {
   train: {
+    redis: true,
     help: 'enqueue a training run (--data, --schema, --families, --folds, --test-size, --refit-all, --allow-partial, --name, --follow, --unless-served)',
     run: async (argv, config, log) => (await import('./train-command.js')).trainCommand(argv, config, log),
   },
-  worker: { help: 'serve the stage and predict queues (--stages, --concurrency, --shutdown-seconds)', run: async (argv, config, log) => (await import('./worker-command.js')).workerCommand(argv, config, log) },
+  worker: {
+    help: 'serve the stage and predict queues (--stages, --concurrency, --shutdown-seconds)',
+    serves: true,
+    redis: true,
+    run: async (argv, config, log) => (await import('./worker-command.js')).workerCommand(argv, config, log),
+  },
   import: { help: 'load a CSV into MongoDB after validation (<csv> --mongo uri/db --collection name)', run: async (argv, _c, log) => (await import('./import-command.js')).importCommand(argv, log) },
-  runs: { help: 'list runs in the artifact store; runs cancel <id> stops one', run: async (argv, config) => (await import('./list-commands.js')).runsCommand(argv, config) },
+  runs: { redis: (argv) => argv[0] === 'cancel', help: 'list runs in the artifact store; runs cancel <id> stops one', run: async (argv, config) => (await import('./list-commands.js')).runsCommand(argv, config) },
   schema: { help: 'infer a dataset schema from a CSV (infer <csv> --label col [--threat x] [-o schema.yaml])', run: async (argv) => (await import('./schema-command.js')).schemaCommand(argv) },
   models: { help: 'registered model versions; models history | pin | unpin [--note why]', run: async (argv, config) => (await import('./list-commands.js')).modelsCommand(argv, config) },
-  schedule: { help: 'the retraining schedule: show | set --cron "0 3 * * *" [--tz] [--data] [--schema] | off', run: async (argv, config) => (await import('./schedule-command.js')).scheduleCommand(argv, config) },
+  schedule: { redis: true, help: 'the retraining schedule: show | set --cron "0 3 * * *" [--tz] [--data] [--schema] | off', run: async (argv, config) => (await import('./schedule-command.js')).scheduleCommand(argv, config) },
 };
 
 /** Whether `err` is bad input (one line, exit 2) rather than a fault (stack, exit 1). */
@@ -52,7 +62,7 @@ export function runCli(argv: string[], commands: Record<string, Command>): void 
       return name === undefined || name === '--help' ? 0 : 2;
     }
     const { ConfigError, loadConfig } = await import('../../schema/config.js');
-    let config;
+    let config: Config;
     try {
       config = loadConfig();
     } catch (err) {
@@ -65,7 +75,22 @@ export function runCli(argv: string[], commands: Record<string, Command>): void 
     const { cliLogger } = await import('./cli-logger.js');
     // On a terminal, log lines go above any live progress bars (train --follow, start).
     const destination = process.stderr.isTTY ? (await import('./bars-and-logs.js')).stderrBars().stream() : undefined;
-    return command.run(rest, config, cliLogger(config, destination));
+    const log = cliLogger(config, destination);
+    if (command.redis || command.serves) (await import('../redis-errors.js')).setRedisErrorLog(log);
+    if (typeof command.redis === 'function' ? command.redis(rest) : command.redis) {
+      const { reachableRedis, RedisUnreachableError } = await import('../redis-reachable.js');
+      try {
+        const redis = await reachableRedis(config);
+        if (redis.note) process.stderr.write(`${redis.note}\n`);
+        config = { ...config, REDIS_URL: redis.url };
+      } catch (err) {
+        if (!(err instanceof RedisUnreachableError)) throw err;
+        process.stderr.write(`${err.message}\n`);
+        return 3;
+      }
+    }
+    if (command.serves) (await import('./process-guard.js')).keepServingOnFaults(log);
+    return command.run(rest, config, log);
   };
   main().then(
     (code) => process.exit(code),

@@ -10,6 +10,7 @@ import { runOutcome } from '../../core/pipeline/run-outcome.js';
 import type { ValidationReport } from '../../core/validation/validate-dataset.js';
 import { RunProducer } from '../flow.js';
 import { QUEUE_OF, redisConnection } from '../queues.js';
+import { quietRedis } from '../redis-errors.js';
 import { cancelRun } from '../run-control.js';
 import { runFailure } from '../run-failure.js';
 import { startStageWorkers } from '../stage-workers.js';
@@ -112,7 +113,7 @@ async function firstFailureOf(config: Config, connection: ReturnType<typeof redi
 }
 
 async function workerCount(config: Config, connection: ReturnType<typeof redisConnection>): Promise<number> {
-  const queues = STAGES.map((s) => new Queue(QUEUE_OF[s], { connection, prefix: config.TM_QUEUE_PREFIX }));
+  const queues = STAGES.map((s) => quietRedis(new Queue(QUEUE_OF[s], { connection, prefix: config.TM_QUEUE_PREFIX })));
   try {
     const counts = await Promise.all(queues.map((q) => q.getWorkersCount()));
     return counts.reduce((a, b) => Math.min(a, b), Infinity);

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { UnrecoverableError, type Job } from 'bullmq';
+import { PARENT_WATCH_IMPORT } from './orphan-watch.js';
 
 /** Messages between a job's parent worker and its child process. */
 export type ToChild = { type: 'start'; data: unknown };
@@ -23,10 +24,19 @@ export interface ChildRunner {
 export function childRunner(entry: URL, cancelledWhy: (job: Job) => Promise<string | undefined>): ChildRunner {
   const all = new Set<ChildProcess>();
   const idle: ChildProcess[] = [];
+  // Each child leads its own process group (detached), so killing the group also ends any process
+  // the child started; Ctrl-C in a terminal no longer reaches it, the worker decides (see family-child).
+  const kill = (child: ChildProcess) => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  };
   const spawnChild = () => {
     // --expose-gc: an idle child collects its last job's garbage (a dataset, folds, matrices)
     // before it waits; without allocations nothing else would, and it would hold them meanwhile.
-    const child = fork(entry, [], { execArgv: [...process.execArgv, '--expose-gc'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(entry, [], { execArgv: [...process.execArgv, '--expose-gc', '--import', PARENT_WATCH_IMPORT], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
     all.add(child);
     child.once('exit', () => {
       all.delete(child);
@@ -37,11 +47,11 @@ export function childRunner(entry: URL, cancelledWhy: (job: Job) => Promise<stri
   };
   return {
     killAll() {
-      for (const c of all) c.kill('SIGKILL');
+      for (const c of all) kill(c);
     },
     process(job, _token, signal) {
       const child = idle.pop() ?? spawnChild();
-      const stop = () => child.kill('SIGKILL');
+      const stop = () => kill(child);
       signal?.addEventListener('abort', stop, { once: true });
       return new Promise<unknown>((resolve, reject) => {
         const settle = (reuse: boolean) => {

@@ -1,7 +1,8 @@
 /**
  * Child process of train-family jobs, one at a time (see child-runner.ts): the CPU-bound grid
  * search runs here, so the worker's event loop keeps renewing job locks. Adapters come from the
- * same environment configuration as the parent worker. Exits when its parent goes.
+ * same environment configuration as the parent worker. Exits when its parent goes (the watch
+ * childRunner imports first, see orphan-watch.ts).
  */
 import pino from 'pino';
 import { trainFamily } from '../../core/pipeline/stages.js';
@@ -9,15 +10,13 @@ import { loadConfig } from '../../schema/index.js';
 import { runStage } from '../processors.js';
 import { stageDepsFrom } from '../wiring.js';
 import type { FromChild, ToChild } from './child-runner.js';
-import { exitWithParent } from './orphan-watch.js';
 
 const config = loadConfig();
 const deps = stageDepsFrom(config, pino({ name: 'threatmatrix-family', level: config.LOG_LEVEL }));
 const send = (m: FromChild) => new Promise<void>((resolve) => process.send!(m, undefined, undefined, () => resolve()));
 
 process.on('disconnect', () => process.exit(1));
-exitWithParent();
-// Ctrl-C in a terminal reaches the whole process group: the parent worker decides (it drains, or
+// The worker decides when this process ends (it drains, or
 // kills this process when the run is cancelled or its shutdown deadline passes). SIGTERM still ends it.
 process.on('SIGINT', () => undefined);
 process.on('message', async ({ data }: ToChild) => {

@@ -21,6 +21,21 @@ export class MlflowError extends Error {
   }
 }
 
+/** MLflow did not answer (timed out, refused): the client stops calling it for a while. */
+export class MlflowUnavailableError extends Error {
+  override name = 'MlflowUnavailableError';
+}
+
+export interface MlflowClientOptions {
+  /** Retries of a refused connection or a 429/5xx answer, with backoff. Default 2. */
+  retries?: number;
+  /** A call (answer and body) that takes longer fails. Default 10,000 ms. */
+  timeoutMs?: number;
+  /** After a call timed out or never connected, calls fail at once for this long. Default 60,000 ms. */
+  pauseMs?: number;
+  fetch?: typeof fetch;
+}
+
 /** The API's per-call limits for runs/log-batch. */
 export const LOG_BATCH_LIMITS = { metrics: 1000, params: 100, tags: 100 };
 
@@ -36,35 +51,64 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class MlflowClient {
   private readonly base: string;
   private readonly authHeader?: string;
+  /** Until when calls fail at once: a silent server would cost every call its full timeout. */
+  private downUntil = 0;
 
   constructor(
     trackingUri: string,
     auth: MlflowAuth = {},
-    private readonly opts: { retries?: number; fetch?: typeof fetch } = {},
+    private readonly opts: MlflowClientOptions = {},
   ) {
     this.base = trackingUri.replace(/\/+$/, '');
     if (auth.username && auth.password) this.authHeader = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
     else if (auth.token) this.authHeader = `Bearer ${auth.token}`;
   }
 
-  /** Calls an endpoint; retries network faults and 429/5xx with backoff, never 4xx. */
+  /**
+   * One request with a timeout covering the answer and its body. A timeout pauses the client at
+   * once (retrying a silent server only multiplies the wait); other network faults are retryable.
+   */
+  private async send(url: string, init: RequestInit): Promise<{ res: Response; text: string }> {
+    if (Date.now() < this.downUntil) throw new MlflowUnavailableError(`MLflow at ${this.base} did not answer: not called again for ${Math.ceil((this.downUntil - Date.now()) / 1000)} s`);
+    const timeoutMs = this.opts.timeoutMs ?? 10_000;
+    try {
+      const res = await (this.opts.fetch ?? fetch)(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      return { res, text: await res.text() };
+    } catch (err) {
+      if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') {
+        this.pause();
+        throw new MlflowUnavailableError(`MLflow at ${this.base} did not answer within ${timeoutMs} ms`);
+      }
+      throw err;
+    }
+  }
+
+  private pause(): void {
+    this.downUntil = Date.now() + (this.opts.pauseMs ?? 60_000);
+  }
+
+  /** Calls an endpoint; retries refused connections and 429/5xx with backoff, never 4xx or a timeout. */
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const url = `${this.base}/api/2.0/mlflow/${path}`;
     const attempts = (this.opts.retries ?? 2) + 1;
     for (let i = 1; ; i++) {
       let res: Response;
+      let text: string;
       try {
-        res = await (this.opts.fetch ?? fetch)(url, {
+        ({ res, text } = await this.send(url, {
           method,
           headers: { 'content-type': 'application/json', ...(this.authHeader ? { authorization: this.authHeader } : {}) },
           body: body === undefined ? undefined : JSON.stringify(body),
-        });
+        }));
       } catch (err) {
-        if (i >= attempts) throw err;
+        if (err instanceof MlflowUnavailableError) throw err;
+        if (i >= attempts) {
+          this.pause();
+          throw err;
+        }
         await sleep(200 * 2 ** i);
         continue;
       }
-      const text = await res.text();
       if (res.ok) return (text ? JSON.parse(text) : {}) as T;
       if ((res.status === 429 || res.status >= 500) && i < attempts) {
         await sleep(200 * 2 ** i);
@@ -144,12 +188,12 @@ export class MlflowClient {
     if (!artifactUri.startsWith('mlflow-artifacts:')) return false;
     const root = artifactUri.replace(/^mlflow-artifacts:\/*/, '');
     const url = `${this.base}/api/2.0/mlflow-artifacts/artifacts/${[root, path].filter(Boolean).map((p) => p.split('/').map(encodeURIComponent).join('/')).join('/')}`;
-    const res = await (this.opts.fetch ?? fetch)(url, {
+    const { res, text } = await this.send(url, {
       method: 'PUT',
       headers: { 'content-type': 'application/octet-stream', ...(this.authHeader ? { authorization: this.authHeader } : {}) },
       body: typeof body === 'string' ? body : Buffer.from(body),
     });
-    if (!res.ok) throw new MlflowError(res.status, 'ARTIFACT_UPLOAD_FAILED', (await res.text()).slice(0, 300));
+    if (!res.ok) throw new MlflowError(res.status, 'ARTIFACT_UPLOAD_FAILED', text.slice(0, 300));
     return true;
   }
 
