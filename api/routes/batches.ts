@@ -6,7 +6,7 @@ import { getJson } from '../../core/artifacts/json.js';
 import { BatchMeta, BatchSummary } from '../../schema/batches.js';
 import type { BatchJobState } from '../../workers/batches.js';
 import { ApiError } from '../errors.js';
-import { acceptBatch, recordsAsCsv, type BatchIntakeOptions } from '../serving/batch-intake.js';
+import { acceptBatch, drainRefused, recordsAsCsv, type BatchIntakeOptions } from '../serving/batch-intake.js';
 import type { ModelHolder } from '../serving/model-holder.js';
 import { checkRecordKeys } from '../serving/records.js';
 import { errorResponses, FeatureRecord } from './shared.js';
@@ -66,10 +66,11 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
       if (!served) throw new ApiError(503, 'no_model', 'no production model is loaded yet');
       const type = (c.req.header('content-type') ?? '').toLowerCase();
       let body: AsyncIterable<Uint8Array>;
+      const upload = type.startsWith('text/csv') ? c.req.raw.body : null;
       if (type.startsWith('text/csv')) {
-        if (!c.req.raw.body) throw new ApiError(422, 'invalid_csv', 'the CSV is empty', [{ field: 'body', rule: 'non-empty' }]);
-        // A web stream iterates its chunks, and cancels itself when the reader stops early (refused upload).
-        body = c.req.raw.body;
+        if (!upload) throw new ApiError(422, 'invalid_csv', 'the CSV is empty', [{ field: 'body', rule: 'non-empty' }]);
+        // Not cancelled when the reader stops early: a refused upload is drained (bounded) so the client reads the 4xx.
+        body = upload.values({ preventCancel: true });
       } else {
         const json = c.req.valid('json');
         const rows = typeof json === 'object' ? json.rows : undefined;
@@ -77,7 +78,10 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
         checkRecordKeys(rows, served.schema);
         body = recordsAsCsv(rows, served.schema);
       }
-      const meta = await acceptBatch(control, served, body, type.startsWith('text/csv') ? 'csv' : 'json');
+      const meta = await acceptBatch(control, served, body, upload ? 'csv' : 'json').catch(async (err: unknown) => {
+        if (upload) await drainRefused(upload);
+        throw err;
+      });
       const status = `/v1/batches/${meta.batchId}`;
       c.header('location', status);
       return c.json({ batchId: meta.batchId, rows: meta.rows, chunks: meta.chunks, model: meta.modelName, modelVersion: meta.modelVersion, status }, 202);

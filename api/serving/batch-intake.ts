@@ -39,6 +39,30 @@ export async function* recordsAsCsv(records: Record<string, unknown>[], schema: 
   }
 }
 
+/** Bytes of a refused upload still read (and dropped) so that the client, still sending, gets the answer. */
+const DRAIN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads and drops what is left of a refused upload, up to DRAIN_BYTES, then cancels it. Closing
+ * the connection at once makes most HTTP clients (fetch, curl) report a broken pipe instead of
+ * the 4xx that says what was wrong.
+ */
+export async function drainRefused(body: ReadableStream<Uint8Array>): Promise<void> {
+  const reader = body.getReader();
+  try {
+    for (let read = 0; read < DRAIN_BYTES; ) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.length;
+    }
+    await reader.cancel();
+  } catch {
+    // The client went away: nothing left to drain.
+  } finally {
+    reader.releaseLock();
+  }
+}
+
 /**
  * Accepts an async batch: cuts the upload into chunk objects in the store as it arrives (never
  * the whole upload in memory), writes the batch metadata, then queues one job per chunk. A refused
