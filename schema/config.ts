@@ -44,6 +44,11 @@ export const ConfigSchema = z.object({
   TM_MODEL_NAME: z.string().default('phishing'),
   /** API processes `threatmatrix serve` runs on its port (node:cluster). */
   TM_API_WORKERS: z.coerce.number().int().min(1).default(1),
+  /**
+   * Comma-separated directories whose files `POST /v1/training-runs` may train from (`data`
+   * paths, symlinks resolved); s3:// and mongodb:// need none. The CLI reads any path.
+   */
+  TM_DATA_ROOTS: z.string().min(1).default('data'),
   /** Rows per synchronous batch call. */
   TM_MAX_BATCH_ROWS: z.coerce.number().int().min(1).default(10_000),
   /** Size limit of an async batch upload (POST /v1/batches, text/csv), in bytes. */
