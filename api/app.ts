@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
 import type { ApiKeys } from './auth.js';
 import { frontDoor } from './front-door.js';
 import { mountBullBoard } from './bull-board.js';
@@ -33,6 +34,8 @@ export interface AppOptions {
   training?: TrainingControl;
   /** Async batch routes, when this process can queue batches. */
   batches?: BatchControl & { queue?: Queue };
+  /** Where 5xx answers are logged (request id, stack); none = not logged. */
+  log?: Logger;
 }
 
 /** The HTTP API: OpenAPI routes, one error shape, request ids, body limits. */
@@ -40,13 +43,13 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   const app = new OpenAPIHono({
     defaultHook: (result, c) => {
       if (result.success) return;
-      const details = result.error.issues.map((i) => ({ field: i.path.join('.'), rule: i.code, message: i.message }));
+      const details = result.error.issues.map((i) => ({ field: i.path.join('.') || 'body', rule: i.code, message: i.message }));
       return c.json({ error: { code: 'invalid_request', message: details[0]?.message ?? 'invalid request', details } }, 422);
     },
   });
   const metrics = o.metrics ?? new ApiMetrics();
   const keys = o.keys ?? { predict: [], admin: [] };
-  app.use('*', frontDoor({ keys, metrics, maxJsonBytes: o.maxJsonBytes ?? 16 * 1024 * 1024 }));
+  app.use('*', frontDoor({ keys, metrics, maxJsonBytes: o.maxJsonBytes ?? 16 * 1024 * 1024, log: o.log }));
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'An API key with the predict or admin role' });
   healthRoutes(app, o.models, o.redisOk);
   predictRoutes(app, o.models, { maxBatchRows: o.maxBatchRows ?? 10_000, metrics, log: o.predictionLog });
@@ -62,10 +65,10 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   // Swagger UI loads its assets from a public CDN: fine for people online, not used by tests.
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'threatmatrix', version: '0.1.0', description: 'Threat classifier serving and control' } });
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
-  app.onError((err, c) => {
-    if (err instanceof Error && /Malformed JSON/i.test(err.message)) return c.json({ error: { code: 'malformed_json', message: 'the body is not valid JSON' } }, 400);
-    return errorResponse(err, c);
+  app.notFound((c) => {
+    const message = `no route ${c.req.method} ${c.req.path.slice(0, 200)}`;
+    return c.json({ error: { code: 'not_found', message, details: [{ field: 'path', rule: 'route', message }] } }, 404);
   });
+  app.onError((err, c) => errorResponse(err, c, o.log));
   return app;
 }

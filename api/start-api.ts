@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -14,6 +15,7 @@ import { retrainTemplate } from '../workers/retrain.js';
 import { stageDepsFrom } from '../workers/wiring.js';
 import { buildApp } from './app.js';
 import { isLoopback, type ApiKeys } from './auth.js';
+import { answerClientErrors } from './client-errors.js';
 import { ModelHolder } from './serving/model-holder.js';
 import { PredictionLog } from './serving/prediction-log.js';
 
@@ -64,6 +66,7 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
   const app = buildApp({
     models,
     registry,
+    log,
     redisOk,
     keys,
     maxBatchRows: config.TM_MAX_BATCH_ROWS,
@@ -79,6 +82,7 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
     },
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${(server.address() as AddressInfo).port}`;
   log.info({ url, model: config.TM_MODEL_NAME, version: models.model?.version ?? null }, 'API listening');
@@ -106,6 +110,7 @@ async function trainingControl(config: Config, conn: Redis, store: ArtifactStore
     store,
     defaults: await retrainTemplate(config),
     source: sourceFromArg,
+    dataRoots: config.TM_DATA_ROOTS.split(',').map((r) => r.trim()).filter(Boolean).map((r) => resolve(r)),
     async close() {
       await producer.close();
       await Promise.all(Object.values(queues).map((q) => q.close()));
