@@ -54,6 +54,8 @@ export async function drainRefused(body: ReadableStream<Uint8Array>): Promise<vo
       const { done, value } = await reader.read();
       if (done) return;
       read += value.length;
+      // Buffered chunks resolve at once, one microtask after another: let other requests in between.
+      await new Promise((r) => setImmediate(r));
     }
     await reader.cancel();
   } catch {

@@ -24,20 +24,22 @@ export const HINT_CANDIDATES = 256;
 export function withinDistance(a: string, b: string, k: number): boolean {
   if (Math.abs(a.length - b.length) > k) return false;
   const FAR = k + 1;
-  let prev = new Array<number>(b.length + 1).fill(FAR);
-  let cur = new Array<number>(b.length + 1).fill(FAR);
+  let prev = new Int32Array(b.length + 2).fill(FAR);
+  let cur = new Int32Array(b.length + 2).fill(FAR);
   for (let j = 0; j <= Math.min(b.length, k); j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
     const from = Math.max(1, i - k);
     const to = Math.min(b.length, i + k);
-    cur.fill(FAR);
-    cur[0] = i <= k ? i : FAR;
-    let best = cur[0];
+    // Cells just outside the band stay "too far" (they may hold values from two rows back).
+    cur[from - 1] = from === 1 && i <= k ? i : FAR;
+    cur[to + 1] = FAR;
+    let best = FAR;
     for (let j = from; j <= to; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1), FAR);
-      if (cur[j] < best) best = cur[j];
+      const v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1), FAR);
+      cur[j] = v;
+      if (v < best) best = v;
     }
-    if (best > k) return false;
+    if (best > k && cur[0] > k) return false;
     [prev, cur] = [cur, prev];
   }
   return prev[b.length] <= k;
