@@ -90,7 +90,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
 
   const metaOf = async (id: string) => {
     const meta = await getJson(store, batchKeys(id).meta);
-    if (!meta) throw new ApiError(404, 'not_found', `no batch ${id}`);
+    if (!meta) throw new ApiError(404, 'not_found', `no batch ${id}`, [{ field: 'id', rule: 'exists', message: `no batch ${id}` }]);
     return BatchMeta.parse(meta);
   };
 
@@ -155,7 +155,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
       const { id } = c.req.valid('param');
       const meta = await metaOf(id);
       const status = await statusOf(id, meta);
-      if (status.state !== 'completed') throw new ApiError(409, 'not_ready', `batch ${id} is ${status.state}`, { state: status.state, progress: status.progress });
+      if (status.state !== 'completed') throw new ApiError(409, 'not_ready', `batch ${id} is ${status.state}`, [{ field: 'id', rule: 'completed', message: `batch ${id} is ${status.state}`, state: status.state, progress: status.progress }]);
       const keys = batchKeys(id);
       // Batches accepted before the p_<class> columns existed keep their first format.
       const added = resultColumns(meta.classes ?? []);

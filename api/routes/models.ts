@@ -30,6 +30,7 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
   const describe = async (production?: number) =>
     (await registry.versions(name())).map((m) => ({ name: m.name, version: m.version, production: m.version === production, family: m.family, metrics: m.metrics, runId: m.runId, createdAt: m.createdAt }));
   const security = [{ apiKey: [] }];
+  const noVersion = (version: number) => new ApiError(404, 'not_found', `${name()} has no version ${version}`, [{ field: 'version', rule: 'exists', message: `${name()} has no version ${version}` }]);
 
   app.openapi(createRoute({ method: 'get', path: '/v1/models', summary: 'Versions of the served model', security, responses: { 200: { description: 'Versions', content: { 'application/json': { schema: Versions } } }, ...errors } }), async (c) => {
     const production = await registry.alias(name(), 'production');
@@ -41,7 +42,7 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
     async (c) => {
       const { version } = c.req.valid('param');
       const found = (await describe(await registry.alias(name(), 'production'))).find((v) => v.version === version);
-      if (!found) throw new ApiError(404, 'not_found', `${name()} has no version ${version}`);
+      if (!found) throw noVersion(version);
       return c.json(found, 200);
     },
   );
@@ -49,7 +50,7 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
   // Load first: a version that cannot be served never becomes production.
   const switchTo = async (version: number) => {
     const served = await models.load(version);
-    if (!served) throw new ApiError(404, 'not_found', `${name()} has no version ${version}`);
+    if (!served) throw noVersion(version);
     const previous = (await registry.alias(name(), 'production')) ?? null;
     await registry.setAlias(name(), 'production', version);
     models.swap(served);
@@ -67,7 +68,7 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
       const history = await registry.aliasHistory(name(), 'production');
       const current = history.at(-1)?.version;
       const previous = [...history].reverse().find((h) => h.version !== current);
-      if (!previous) throw new ApiError(404, 'not_found', 'there is no earlier production version');
+      if (!previous) throw new ApiError(404, 'not_found', 'there is no earlier production version', [{ field: 'version', rule: 'earlier-production', message: 'there is no earlier production version' }]);
       return c.json(await switchTo(previous.version), 200);
     },
   );

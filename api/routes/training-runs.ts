@@ -146,7 +146,7 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
       for (const job of families) stages.push({ stage: 'train-family', job: job.id!, state: await job.getState(), progress: job.progress, attempts: job.attemptsMade, error: job.failedReason || undefined });
       const k = runKeys(id);
       const [outcome, validation, drift] = await Promise.all([runOutcome(t.store, id), getJson(t.store, k.validation), getJson(t.store, k.drift)]);
-      if (!stages.length && !validation && outcome.state !== 'cancelled') throw new ApiError(404, 'not_found', `no training run ${id}`);
+      if (!stages.length && !validation && outcome.state !== 'cancelled') throw notFound(id);
       const result = 'result' in outcome ? outcome.result : undefined;
       const cancelled = outcome.state === 'cancelled' ? { at: outcome.at, reason: outcome.reason } : undefined;
       return c.json({ runId: id, state: stateOf(outcome, stages), failures: result?.failures ?? [], cancelled, stages, result, validation, drift }, 200);
@@ -169,12 +169,14 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
     async (c) => {
       const { id } = c.req.valid('param');
       const outcome = await t.cancel(id);
-      if (outcome.state === 'unknown') throw new ApiError(404, 'not_found', `no training run ${id}`);
-      if (outcome.state === 'finished') throw new ApiError(409, 'conflict', `training run ${id} has already ended`);
+      if (outcome.state === 'unknown') throw notFound(id);
+      if (outcome.state === 'finished') throw new ApiError(409, 'conflict', `training run ${id} has already ended`, [{ field: 'id', rule: 'unfinished-run', message: 'the run has already ended' }]);
       return c.json({ runId: id, state: 'cancelled' as const, removed: outcome.removed, stopping: outcome.stillActive }, 202);
     },
   );
 }
+
+const notFound = (id: string) => new ApiError(404, 'not_found', `no training run ${id}`, [{ field: 'id', rule: 'exists', message: `no training run ${id}` }]);
 
 /** A RunSpec issue's path as the body names it: `source` is the body's `data`, `modelName` its `name`. */
 function fieldOf(path: PropertyKey[]): string {

@@ -100,7 +100,7 @@ export async function acceptBatch(o: BatchIntakeOptions, model: ServedModel, bod
     return meta;
   } catch (err) {
     await Promise.all((await o.store.list(keys.base).catch(() => [])).map((k) => o.store.delete(k).catch(() => undefined)));
-    if (err instanceof UploadTooLarge) throw new ApiError(413, 'body_too_large', err.message);
+    if (err instanceof UploadTooLarge) throw new ApiError(413, 'body_too_large', err.message, [{ field: 'body', rule: 'max-bytes', message: err.message }]);
     if (err instanceof DataError) {
       const row = err.line === undefined ? undefined : err.line - 1;
       throw new ApiError(422, 'invalid_csv', err.message, [{ field: err.column ?? 'body', rule: err.rule, ...(row ? { row } : {}) }]);
