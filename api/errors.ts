@@ -28,13 +28,13 @@ const bodyError = (status: ContentfulStatusCode, code: string, message: string, 
 /** Anything thrown, as an ApiError: known client mistakes keep their 4xx, the rest is a 500. */
 function asApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof SyntaxError || (err instanceof Error && /Malformed JSON/i.test(err.message))) return bodyError(400, 'malformed_json', 'the body is not valid JSON', 'json-syntax');
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
     if (status === 413) return bodyError(413, 'body_too_large', err.message || 'the body is too large', 'max-bytes');
     if (status === 401) return new ApiError(401, 'unauthorized', err.message || 'request refused', [{ field: 'authorization', rule: 'api-key', message: err.message || 'request refused' }]);
     if (status < 500) return new ApiError(status, `http_${status}`, err.message || 'request refused', [{ field: 'request', rule: `http-${status}`, message: err.message || 'request refused' }]);
   }
-  if (err instanceof SyntaxError || (err instanceof Error && /Malformed JSON/i.test(err.message))) return bodyError(400, 'malformed_json', 'the body is not valid JSON', 'json-syntax');
   return new ApiError(500, 'internal', 'internal error', undefined, err);
 }
 

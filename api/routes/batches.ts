@@ -79,7 +79,9 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
         body = recordsAsCsv(rows, served.schema);
       }
       const meta = await acceptBatch(control, served, body, upload ? 'csv' : 'json').catch(async (err: unknown) => {
-        if (upload) await drainRefused(upload);
+        // Past the size limit the rest is not worth reading: the stream is cancelled (as before).
+        if (upload && !(err instanceof ApiError && err.status === 413)) await drainRefused(upload);
+        else await upload?.cancel().catch(() => undefined);
         throw err;
       });
       const status = `/v1/batches/${meta.batchId}`;
