@@ -36,8 +36,8 @@ export interface AppOptions {
   training?: TrainingControl;
   /** The retraining schedule's admin routes (with `training`, whose defaults they use). */
   schedule?: ScheduleControl;
-  /** Where the access log goes (one line per request); none = no access log. */
-  log?: Pick<Logger, 'info'>;
+  /** Where the access log (one line per request) and 5xx answers (request id, stack) go; none = neither. */
+  log?: Logger;
   /** Async batch routes, when this process can queue batches. */
   batches?: BatchControl & { queue?: Queue };
 }
@@ -47,7 +47,7 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   const app = new OpenAPIHono({
     defaultHook: (result, c) => {
       if (result.success) return;
-      const details = result.error.issues.map((i) => ({ field: i.path.join('.'), rule: i.code, message: i.message }));
+      const details = result.error.issues.map((i) => ({ field: i.path.join('.') || 'body', rule: i.code, message: i.message }));
       return c.json({ error: { code: 'invalid_request', message: details[0]?.message ?? 'invalid request', details } }, 422);
     },
   });
@@ -83,10 +83,10 @@ export function buildApp(o: AppOptions): OpenAPIHono {
     // The origin the document was fetched from: generated clients and Swagger UI call the same server.
     servers: [{ url: new URL(c.req.url).origin, description: 'this server' }],
   }));
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
-  app.onError((err, c) => {
-    if (err instanceof Error && /Malformed JSON/i.test(err.message)) return c.json({ error: { code: 'malformed_json', message: 'the body is not valid JSON' } }, 400);
-    return errorResponse(err, c);
+  app.notFound((c) => {
+    const message = `no route ${c.req.method} ${c.req.path.slice(0, 200)}`;
+    return c.json({ error: { code: 'not_found', message, details: [{ field: 'path', rule: 'route', message }] } }, 404);
   });
+  app.onError((err, c) => errorResponse(err, c, o.log));
   return app;
 }

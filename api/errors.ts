@@ -1,13 +1,14 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Logger } from 'pino';
 
 /** The one error shape of every 4xx / 5xx answer. */
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
 
-/** An error with an HTTP status and a stable code; `details` names fields and rules. */
+/** An error with an HTTP status and a stable code; `details` names fields and rules; `cause` is logged, never sent. */
 export class ApiError extends Error {
   override name = 'ApiError';
   constructor(
@@ -15,26 +16,37 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
   }
 }
 
-/**
- * A 401 must say how to authenticate (RFC 9110 15.5.2): the API takes Bearer keys; Bull Board's
- * Basic challenge comes from its guard's own response, and without it browsers show no login prompt.
- */
-const challenge = (status: number, given?: string | null): Record<string, string> | undefined =>
-  status === 401 ? { 'www-authenticate': given || 'Bearer' } : undefined;
+/** A 4xx about the body as a whole: the field is `body`. */
+const bodyError = (status: ContentfulStatusCode, code: string, message: string, rule: string) => new ApiError(status, code, message, [{ field: 'body', rule, message }]);
 
-/** Maps anything thrown to the error shape; no stack traces leave the server. */
-export function errorResponse(err: unknown, c: Context): Response {
-  if (err instanceof ApiError) return c.json<ErrorBody>({ error: { code: err.code, message: err.message, details: err.details } }, err.status, challenge(err.status));
+/** Anything thrown, as an ApiError: known client mistakes keep their 4xx, the rest is a 500. */
+function asApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof SyntaxError || (err instanceof Error && /Malformed JSON/i.test(err.message))) return bodyError(400, 'malformed_json', 'the body is not valid JSON', 'json-syntax');
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
-    const code = status === 413 ? 'body_too_large' : status === 401 ? 'unauthorized' : `http_${status}`;
-    return c.json<ErrorBody>({ error: { code, message: err.message || 'request refused' } }, status, challenge(status, err.res?.headers.get('www-authenticate')));
+    if (status === 413) return bodyError(413, 'body_too_large', err.message || 'the body is too large', 'max-bytes');
+    if (status === 401) return new ApiError(401, 'unauthorized', err.message || 'request refused', [{ field: 'authorization', rule: 'api-key', message: err.message || 'request refused' }]);
+    if (status < 500) return new ApiError(status, `http_${status}`, err.message || 'request refused', [{ field: 'request', rule: `http-${status}`, message: err.message || 'request refused' }]);
   }
-  if (err instanceof SyntaxError) return c.json<ErrorBody>({ error: { code: 'malformed_json', message: 'the body is not valid JSON' } }, 400);
-  return c.json<ErrorBody>({ error: { code: 'internal', message: 'internal error' } }, 500);
+  return new ApiError(500, 'internal', 'internal error', undefined, err);
+}
+
+/**
+ * Maps anything thrown to the error shape. A 5xx is logged with the request id and the stack of
+ * what was thrown; the client only gets the code and a generic message (no stack, path or secret).
+ */
+export function errorResponse(err: unknown, c: Context, log?: Logger): Response {
+  const e = asApiError(err);
+  if (e.status >= 500 && log) {
+    const cause = e.status === 500 ? err : (e.cause ?? e);
+    log[e.status === 500 ? 'error' : 'warn']({ err: cause, reqId: c.get('requestId' as never) as string | undefined, method: c.req.method, path: c.req.path, status: e.status }, 'request failed');
+  }
+  return c.json<ErrorBody>({ error: { code: e.code, message: e.message, details: e.details } }, e.status);
 }

@@ -56,7 +56,7 @@ describe('front door', () => {
     const { hono, metrics } = app();
     const none = await hono.request('/v1/predict', { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } });
     expect(none.status).toBe(401);
-    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
     expect(((await none.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
     expect(none.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const wrongRole = await hono.request('/v1/models', { headers: bearer('p-key') });

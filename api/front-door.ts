@@ -16,7 +16,7 @@ const CHALLENGE = { bearer: 'Bearer realm="threatmatrix"', basic: 'Basic realm="
  * the matched route declares (see RouteRoles), the JSON body checks on /v1 routes, and after the
  * route the request count and latency and the access log line.
  */
-export function frontDoor(o: { keys: ApiKeys; metrics: ApiMetrics; maxJsonBytes: number; roles: RouteRoles; log?: Pick<Logger, 'info'> }): MiddlewareHandler {
+export function frontDoor(o: { keys: ApiKeys; metrics: ApiMetrics; maxJsonBytes: number; roles: RouteRoles; log?: Logger }): MiddlewareHandler {
   const authorize = authorizer(o.keys);
   const guard = jsonBodyGuard(o.maxJsonBytes);
   const door: MiddlewareHandler = async (c, next) => {
@@ -33,7 +33,7 @@ export function frontDoor(o: { keys: ApiKeys; metrics: ApiMetrics; maxJsonBytes:
       await (c.req.path.startsWith('/v1/') ? guard(c, next) : next());
     } catch (err) {
       // Refused here, before any route: answer with the error shape (routes' own errors never get here).
-      c.res = errorResponse(err, c);
+      c.res = errorResponse(err, c, o.log);
     }
     finishId?.();
     o.metrics.observe(c, started);

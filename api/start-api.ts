@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -16,6 +17,7 @@ import { RetrainScheduler, retrainTemplate } from '../workers/retrain.js';
 import { stageDepsFrom } from '../workers/wiring.js';
 import { buildApp } from './app.js';
 import { isLoopback, type ApiKeys } from './auth.js';
+import { answerClientErrors } from './client-errors.js';
 import { ModelHolder } from './serving/model-holder.js';
 import { drainable } from './graceful-close.js';
 import { PredictionLog } from './serving/prediction-log.js';
@@ -90,6 +92,7 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
   });
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
   const drain = drainable(server as Server);
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${(server.address() as AddressInfo).port}`;
   log.info({ url, model: config.TM_MODEL_NAME, version: models.model?.version ?? null }, 'API listening');
@@ -118,6 +121,7 @@ async function trainingControl(config: Config, conn: Redis, store: ArtifactStore
     store,
     defaults: await retrainTemplate(config),
     source: sourceFromArg,
+    dataRoots: config.TM_DATA_ROOTS.split(',').map((r) => r.trim()).filter(Boolean).map((r) => resolve(r)),
     async close() {
       await producer.close();
       await Promise.all(Object.values(queues).map((q) => q.close()));

@@ -55,6 +55,11 @@ export const ConfigSchema = z.object({
   TM_API_WORKERS: z.coerce.number().int().min(1).default(1),
   /** Seconds the API waits on SIGTERM for requests in flight before it cuts connections. */
   TM_API_SHUTDOWN_SECONDS: z.coerce.number().min(0).max(3600).default(25),
+  /**
+   * Comma-separated directories whose files `POST /v1/training-runs` may train from (`data`
+   * paths, symlinks resolved); s3:// and mongodb:// need none. The CLI reads any path.
+   */
+  TM_DATA_ROOTS: z.string().min(1).default('data'),
   /** Rows per synchronous batch call. */
   TM_MAX_BATCH_ROWS: z.coerce.number().int().min(1).default(10_000),
   /** Size limit of an async batch upload (POST /v1/batches, text/csv), in bytes. */

@@ -6,7 +6,8 @@ const HeldSecret = z.boolean().optional();
 
 /** Where a run's rows come from. */
 export const SourceSpec = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('csv'), path: z.string().min(1) }),
+  /** `root`: the data root the API found the file under; the worker checks again that it still is. */
+  z.object({ kind: z.literal('csv'), path: z.string().min(1), root: z.string().min(1).optional() }),
   z.object({ kind: z.literal('s3'), uri: z.string().regex(/^s3:\/\/[^/]+\/.+/, 'expected s3://bucket/key'), heldSecret: HeldSecret }),
   z.object({ kind: z.literal('mongodb'), uri: z.string().regex(/^mongodb(\+srv)?:\/\//), db: z.string().min(1), collection: z.string().min(1), heldSecret: HeldSecret }),
 ]);
@@ -15,7 +16,7 @@ export type SourceSpec = z.infer<typeof SourceSpec>;
 /** Ids that are safe as BullMQ job ids and artifact path segments: no ':' and not all digits. */
 export const RunId = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{2,80}$/)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{2,80}$/, 'a run id is 3 to 81 letters, digits, _ . or -, starting with a letter or digit')
   .refine((s) => !/^\d+$/.test(s), 'must not be all digits');
 
 /** Everything a training run needs; every stage job carries it (small: no data). */

@@ -49,7 +49,7 @@ describe('training runs through the API', () => {
       registry,
       redisOk: async () => true,
       keys: { predict: [], admin: [ADMIN] },
-      training: { enqueue: (run, requestId) => producer.enqueue(run, requestId), cancel: (id) => cancelRun(conn, prefix, store, id, { settleMs: 0 }), queues, store, defaults: { modelName: 'attacks', source: { kind: 'csv', path: join(dir, 'attacks.csv') }, schema }, source: sourceFromArg },
+      training: { enqueue: (run, requestId) => producer.enqueue(run, requestId), cancel: (id) => cancelRun(conn, prefix, store, id, { settleMs: 0 }), queues, store, defaults: { modelName: 'attacks', source: { kind: 'csv', path: join(dir, 'attacks.csv') }, schema }, source: sourceFromArg, dataRoots: [dir] },
     });
     server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise((r) => server.once('listening', r));
@@ -106,7 +106,7 @@ describe('training runs through the API', () => {
     expect(badSchema.status).toBe(422);
     const { error } = (await badSchema.json()) as { error: { code: string; details: { field: string; message: string }[] } };
     expect(error.code).toBe('invalid_schema');
-    expect(error.details).toEqual([{ field: 'schema.features[].kind', message: expect.stringMatching(/kind must be numeric or categorical \(found "number"\), in 12 features: f0, /) }]);
+    expect(error.details).toEqual([{ field: 'schema.features[].kind', rule: 'dataset-schema', message: expect.stringMatching(/kind must be numeric or categorical \(found "number"\), in 12 features: f0, /) }]);
     expect((await fetch(`${base}/v1/training-runs`)).status).toBe(401);
   });
 
@@ -157,7 +157,7 @@ describe('training runs through the API', () => {
     const bad = await call('POST', '/v1/training-runs', { config: { search: { gradient_boosting: { grid: { learningRate: [0.1, -1] } } } } });
     expect(bad.status).toBe(422);
     const { error } = (await bad.json()) as { error: { details: { field: string; message: string }[] } };
-    expect(error.details).toEqual([{ field: 'config.search.gradient_boosting.grid.learningRate[1]', message: 'must be > 0' }]);
+    expect(error.details).toEqual([{ field: 'config.search.gradient_boosting.grid.learningRate[1]', rule: 'param-rule', message: 'must be > 0' }]);
     const res = await call('POST', '/v1/training-runs', { families: ['decision_tree'], timeBudgetSeconds: 60, config: { folds: 2, search: { decision_tree: { grid: { maxDepth: [3] } } } } });
     expect(res.status).toBe(202);
     const { runId } = (await res.json()) as { runId: string };

@@ -121,6 +121,7 @@ describe('scheduled retraining', () => {
       store,
       defaults: { ...template, timeBudgetSeconds: 240 },
       source: sourceFromArg,
+      dataRoots: [repoPath('data')],
     };
     const app = buildApp({ models: new ModelHolder('attacks', registry, store), registry, redisOk: async () => true, keys: { predict: ['p-key'], admin: ['a-key'] }, training, schedule: scheduler });
     const server = await listen(app.fetch);

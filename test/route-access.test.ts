@@ -53,6 +53,7 @@ describe('route roles', () => {
         store,
         defaults: { modelName: 'phishing', source: { kind: 'csv', path: '/nonexistent.csv' }, schema: {} },
         source: sourceFromArg,
+        dataRoots: ['data'],
       },
       batches: { store, enqueue: async () => undefined, status: async () => undefined, queue: predictQueue },
     };

@@ -82,7 +82,7 @@ describe('credentials in a data URI', () => {
       registry,
       redisOk: async () => true,
       keys: { predict: [], admin: [ADMIN] },
-      training: { enqueue: (run) => producer.enqueue(run), cancel: async () => ({ state: 'unknown', removed: 0, stillActive: 0 }), queues, store, defaults: { modelName: 'attacks', source: { kind: 'csv', path: join(dir, 'attacks.csv') }, schema }, source: sourceFromArg },
+      training: { enqueue: (run) => producer.enqueue(run), cancel: async () => ({ state: 'unknown', removed: 0, stillActive: 0 }), queues, store, defaults: { modelName: 'attacks', source: { kind: 'csv', path: join(dir, 'attacks.csv') }, schema }, source: sourceFromArg, dataRoots: [dir] },
     });
     http = await listen(app.fetch);
   });

@@ -39,7 +39,7 @@ export function adaptersFrom(config: Config, s3 = lazy(() => s3ClientFrom(config
     return new S3ArtifactStore(s3(), bucket, key);
   };
   const source = (spec: SourceSpec): DataSource => {
-    if (spec.kind === 'csv') return new CsvFileSource(spec.path);
+    if (spec.kind === 'csv') return new CsvFileSource(spec.path, spec.root);
     if (spec.kind === 's3') return new S3CsvSource(s3(), spec.uri);
     return new MongoSource(spec.uri, spec.db, spec.collection, { timeoutMs: config.TM_CALL_TIMEOUT_MS });
   };

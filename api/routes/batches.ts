@@ -7,7 +7,7 @@ import { BatchMeta, BatchSummary } from '../../schema/batches.js';
 import type { BatchJobState } from '../../workers/batches.js';
 import { access } from '../auth.js';
 import { ApiError } from '../errors.js';
-import { acceptBatch, recordsAsCsv, type BatchIntakeOptions } from '../serving/batch-intake.js';
+import { acceptBatch, drainRefused, recordsAsCsv, type BatchIntakeOptions } from '../serving/batch-intake.js';
 import type { ModelHolder } from '../serving/model-holder.js';
 import { checkRecordKeys } from '../serving/records.js';
 import { errorResponses, FeatureRecord } from './shared.js';
@@ -68,10 +68,11 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
       if (!served) throw new ApiError(503, 'no_model', 'no production model is loaded yet');
       const type = (c.req.header('content-type') ?? '').toLowerCase();
       let body: AsyncIterable<Uint8Array>;
+      const upload = type.startsWith('text/csv') ? c.req.raw.body : null;
       if (type.startsWith('text/csv')) {
-        if (!c.req.raw.body) throw new ApiError(422, 'invalid_csv', 'the CSV is empty', [{ field: 'body', rule: 'non-empty' }]);
-        // A web stream iterates its chunks, and cancels itself when the reader stops early (refused upload).
-        body = c.req.raw.body;
+        if (!upload) throw new ApiError(422, 'invalid_csv', 'the CSV is empty', [{ field: 'body', rule: 'non-empty' }]);
+        // Not cancelled when the reader stops early: a refused upload is drained (bounded) so the client reads the 4xx.
+        body = upload.values({ preventCancel: true });
       } else {
         const json = c.req.valid('json');
         const rows = typeof json === 'object' ? json.rows : undefined;
@@ -79,7 +80,12 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
         checkRecordKeys(rows, served.schema);
         body = recordsAsCsv(rows, served.schema);
       }
-      const meta = await acceptBatch(control, served, body, type.startsWith('text/csv') ? 'csv' : 'json', c.get('requestId' as never));
+      const meta = await acceptBatch(control, served, body, upload ? 'csv' : 'json', c.get('requestId' as never)).catch(async (err: unknown) => {
+        // Past the size limit the rest is not worth reading: the stream is cancelled (as before).
+        if (upload && !(err instanceof ApiError && err.status === 413)) await drainRefused(upload);
+        else await upload?.cancel().catch(() => undefined);
+        throw err;
+      });
       const status = `/v1/batches/${meta.batchId}`;
       c.header('location', status);
       return c.json({ batchId: meta.batchId, rows: meta.rows, chunks: meta.chunks, model: meta.modelName, modelVersion: meta.modelVersion, status }, 202);
@@ -88,7 +94,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
 
   const metaOf = async (id: string) => {
     const meta = await getJson(store, batchKeys(id).meta);
-    if (!meta) throw new ApiError(404, 'not_found', `no batch ${id}`);
+    if (!meta) throw new ApiError(404, 'not_found', `no batch ${id}`, [{ field: 'id', rule: 'exists', message: `no batch ${id}` }]);
     return BatchMeta.parse(meta);
   };
 
@@ -155,7 +161,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
       const { id } = c.req.valid('param');
       const meta = await metaOf(id);
       const status = await statusOf(id, meta);
-      if (status.state !== 'completed') throw new ApiError(409, 'not_ready', `batch ${id} is ${status.state}`, { state: status.state, progress: status.progress });
+      if (status.state !== 'completed') throw new ApiError(409, 'not_ready', `batch ${id} is ${status.state}`, [{ field: 'id', rule: 'completed', message: `batch ${id} is ${status.state}`, state: status.state, progress: status.progress }]);
       const keys = batchKeys(id);
       // Batches accepted before the p_<class> columns existed keep their first format.
       const added = resultColumns(meta.classes ?? []);

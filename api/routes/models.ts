@@ -70,6 +70,7 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
   const describe = async (production?: number) =>
     (await registry.versions(name())).map((m) => ({ name: m.name, version: m.version, production: m.version === production, family: m.family, metrics: m.metrics, runId: m.runId, createdAt: m.createdAt }));
   const security = access.admin;
+  const noVersion = (version: number) => new ApiError(404, 'not_found', `${name()} has no version ${version}`, [{ field: 'version', rule: 'exists', message: `${name()} has no version ${version}` }]);
 
   app.openapi(createRoute({ method: 'get', operationId: 'listModelVersions', path: '/v1/models', summary: 'Versions of the served model', security, responses: { 200: { description: 'Versions', content: { 'application/json': { schema: Versions } } }, ...errors } }), async (c) => {
     const state = await registry.aliasState(name(), 'production');
@@ -89,7 +90,7 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
     async (c) => {
       const { version } = c.req.valid('param');
       const found = await registry.get(name(), version);
-      if (!found) throw new ApiError(404, 'not_found', `${name()} has no version ${version}`);
+      if (!found) throw noVersion(version);
       const m = found.manifest;
       const production = await registry.alias(name(), 'production');
       return c.json(
@@ -111,9 +112,9 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
   /** Moves production (loading the target first: a version that cannot be served never becomes production) and serves it at once. */
   const change = async (target: number | undefined, change: AliasChange) => {
     const served = target === undefined ? undefined : await models.load(target);
-    if (target !== undefined && !served) throw new ApiError(404, 'not_found', `${name()} has no version ${target}`);
+    if (target !== undefined && !served) throw noVersion(target);
     const moved = await registry.changeAlias(name(), 'production', change);
-    if (!moved.changed) throw new ApiError(409, 'conflict', moved.reason);
+    if (!moved.changed) throw new ApiError(409, 'conflict', moved.reason, [{ field: 'production', rule: change.action, message: moved.reason }]);
     const now = moved.event.to!;
     // Another change may have landed between our read and our write: serve what the log says.
     if (served && now === target) models.swap(served);
@@ -134,7 +135,7 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
     async (c) => {
       const state = await registry.aliasState(name(), 'production');
       const target = state.stack.at(-2);
-      if (target === undefined) throw new ApiError(409, 'conflict', 'there is no earlier production version');
+      if (target === undefined) throw new ApiError(409, 'conflict', 'there is no earlier production version', [{ field: 'production', rule: 'earlier-production', message: 'there is no earlier production version' }]);
       return c.json(await change(target, { action: 'rollback', by: byApi(c), why: (await note(c)) ?? 'rolled back through the API' }), 200);
     },
   );
@@ -163,7 +164,7 @@ async function note(c: { req: { text(): Promise<string> } }): Promise<string | u
   try {
     body = JSON.parse(text);
   } catch {
-    throw new ApiError(400, 'malformed_json', 'the body is not valid JSON');
+    throw new ApiError(400, 'malformed_json', 'the body is not valid JSON', [{ field: 'body', rule: 'json-syntax', message: 'the body is not valid JSON' }]);
   }
   const parsed = Note.safeParse(body);
   if (!parsed.success) throw new ApiError(422, 'invalid_request', parsed.error.issues[0].message, parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'body', rule: i.code, message: i.message })));

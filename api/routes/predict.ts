@@ -80,7 +80,10 @@ export function predictRoutes(
   app.openAPIRegistry.registerPath(batchRoute);
   app.post(batchRoute.path, async (c) => {
     const rows = rowsOf(await c.req.json());
-    if (rows.length > opts.maxBatchRows) throw new ApiError(422, 'batch_too_large', `at most ${opts.maxBatchRows} rows per call; use /v1/batches for more`, { rows: rows.length });
+    if (rows.length > opts.maxBatchRows) {
+      const message = `at most ${opts.maxBatchRows} rows per call; use /v1/batches for more`;
+      throw new ApiError(422, 'batch_too_large', message, [{ field: 'rows', rule: 'max-rows', message, rows: rows.length }]);
+    }
     return c.body(await score(rows, (v, s) => v.batch(s)), 200, json);
   });
 }

@@ -3,6 +3,7 @@ import { cronProblem } from '../../schema/cron.js';
 import type { RetrainSchedule, RetrainTemplate } from '../../workers/retrain.js';
 import { keyIdOf } from '../access-log.js';
 import { access } from '../auth.js';
+import { apiRunSource } from '../data-arg.js';
 import { ApiError } from '../errors.js';
 import type { TrainingControl } from './training-runs.js';
 import { errorResponses } from './shared.js';
@@ -108,7 +109,7 @@ export function retrainScheduleRoutes(app: OpenAPIHono, schedule: ScheduleContro
       const template = {
         modelName,
         schema,
-        source: body.data ? training.source(body.data, body.collection ?? modelName) : d.source,
+        source: body.data ? await apiRunSource(body.data, body.collection ?? modelName, training.dataRoots, training.source) : d.source,
         families: body.families,
         timeBudgetSeconds: body.timeBudgetSeconds ?? d.timeBudgetSeconds,
       };

@@ -6,12 +6,13 @@ import { runOutcome, type RunOutcome } from '../../core/pipeline/run-outcome.js'
 import type { ArtifactStore } from '../../core/ports/artifact-store.js';
 import { parseDatasetSchema, SchemaFileError } from '../../schema/parse-schema.js';
 import { searchProblems } from '../../core/tuning/run-families.js';
-import { FamilyFailure, RunSpec, STAGES, type RunSpecInput, type SourceSpec, type StageName } from '../../schema/jobs.js';
+import { FamilyFailure, RunId, RunSpec, STAGES, type RunSpecInput, type SourceSpec, type StageName } from '../../schema/jobs.js';
 import { RunConfig } from '../../schema/run-config.js';
 import { newRunId } from '../../workers/cli/run-args.js';
 import type { CancelOutcome } from '../../workers/run-control.js';
 import { firstFailure } from '../../workers/run-failure.js';
 import { access } from '../auth.js';
+import { apiRunSource } from '../data-arg.js';
 import { ApiError } from '../errors.js';
 import { ErrorSchema } from './shared.js';
 
@@ -26,11 +27,13 @@ export interface TrainingControl {
   defaults: { modelName: string; source: SourceSpec; schema: Record<string, unknown>; timeBudgetSeconds?: number };
   /** Turns a `data` argument (path, s3://, mongodb://) into a source. */
   source(data: string, collection: string): SourceSpec;
+  /** Directories the API may train from (TM_DATA_ROOTS); `data` paths outside them are refused. */
+  dataRoots: readonly string[];
 }
 
 const StartRun = z
   .object({
-    data: z.string().min(1).optional().openapi({ description: 'CSV path on the workers, s3://bucket/key or mongodb://host/db' }),
+    data: z.string().min(1).max(4096).optional().openapi({ description: 'A CSV file under a data root (TM_DATA_ROOTS) on the workers, s3://bucket/key or mongodb://host/db' }),
     collection: z.string().min(1).optional(),
     schema: z.record(z.string(), z.unknown()).optional().openapi({ description: 'Dataset schema (as in a schema file); default the configured one' }),
     families: z.array(z.string()).min(1).optional(),
@@ -65,7 +68,8 @@ const RunDetail = z
   .openapi('TrainingRun');
 const RunList = z.object({ runs: z.array(z.object({ runId: z.string(), finished: z.boolean(), cancelled: z.boolean() })) }).openapi('TrainingRuns');
 const Cancelled = z.object({ runId: z.string(), state: z.literal('cancelled'), removed: z.number().int(), stopping: z.number().int() }).openapi('TrainingRunCancelled');
-const IdParam = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) });
+// Checked as a RunId: anything else (../x, 8 KB) is a 422 naming id, before it reaches Redis or the store.
+const IdParam = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' }, example: 'run-20260101-120000-a1b2c3' }).pipe(RunId) });
 const errors = {
   401: { description: 'No or unknown API key', content: { 'application/json': { schema: ErrorSchema } } },
   403: { description: 'Not an admin key', content: { 'application/json': { schema: ErrorSchema } } },
@@ -89,12 +93,12 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
       const body = c.req.valid('json');
       const schema = body.schema ?? t.defaults.schema;
       // Checked here, so a bad schema is a 422 naming each problem once, not a failed run later.
-      if (body.schema) checkSchema(body.schema);
+      if (body.schema !== undefined) checkSchema(body.schema);
       const modelName = body.name ?? (typeof schema.name === 'string' ? schema.name : t.defaults.modelName);
       const parsed = RunSpec.safeParse({
         runId: newRunId(),
         modelName,
-        source: body.data ? t.source(body.data, body.collection ?? modelName) : t.defaults.source,
+        source: body.data ? await apiRunSource(body.data, body.collection ?? modelName, t.dataRoots, t.source) : t.defaults.source,
         schema,
         families: body.families ?? body.config?.families,
         folds: body.folds ?? body.config?.folds,
@@ -104,11 +108,16 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
         timeBudgetSeconds: body.timeBudgetSeconds ?? body.config?.timeBudget ?? t.defaults.timeBudgetSeconds,
         search: body.config?.search,
       });
-      if (!parsed.success) throw new ApiError(422, 'invalid_request', parsed.error.issues[0].message, parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })));
+      if (!parsed.success) throw new ApiError(422, 'invalid_request', parsed.error.issues[0].message, parsed.error.issues.map((i) => ({ field: fieldOf(i.path), rule: i.code, message: i.message })));
       // Overrides sit under `config` in the body.
       const problems = searchProblems(parsed.data.families, parsed.data.search).map((p) => (p.startsWith('search.') ? `config.${p}` : p));
-      if (problems.length) throw new ApiError(422, 'invalid_request', problems[0], problems.map((p) => ({ field: p.slice(0, p.indexOf(': ')), message: p.slice(p.indexOf(': ') + 2) })));
-      await t.enqueue(parsed.data, c.get('requestId' as never));
+      if (problems.length) throw new ApiError(422, 'invalid_request', problems[0], problems.map(searchProblemDetail));
+      try {
+        await t.enqueue(parsed.data, c.get('requestId' as never));
+      } catch (err) {
+        // The queues (Redis) did not take it: nothing was accepted, the caller may retry.
+        throw new ApiError(503, 'queue_unavailable', 'the run queue is unavailable; nothing was enqueued, try again later', undefined, err);
+      }
       return c.json({ runId: parsed.data.runId }, 202);
     },
   );
@@ -144,7 +153,7 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
       for (const job of families) stages.push({ stage: 'train-family', job: job.id!, state: await job.getState(), progress: job.progress, attempts: job.attemptsMade, error: job.failedReason || undefined });
       const k = runKeys(id);
       const [outcome, validation, drift] = await Promise.all([runOutcome(t.store, id), getJson(t.store, k.validation), getJson(t.store, k.drift)]);
-      if (!stages.length && !validation && outcome.state !== 'cancelled') throw new ApiError(404, 'not_found', `no training run ${id}`);
+      if (!stages.length && !validation && outcome.state !== 'cancelled') throw notFound(id);
       const result = 'result' in outcome ? outcome.result : undefined;
       const cancelled = outcome.state === 'cancelled' ? { at: outcome.at, reason: outcome.reason } : undefined;
       const failure = firstFailure(stages.flatMap((s) => (s.state === 'failed' && s.error ? [{ stage: s.stage as StageName, reason: s.error }] : [])));
@@ -169,11 +178,28 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
     async (c) => {
       const { id } = c.req.valid('param');
       const outcome = await t.cancel(id);
-      if (outcome.state === 'unknown') throw new ApiError(404, 'not_found', `no training run ${id}`);
-      if (outcome.state === 'finished') throw new ApiError(409, 'conflict', `training run ${id} has already ended`);
+      if (outcome.state === 'unknown') throw notFound(id);
+      if (outcome.state === 'finished') throw new ApiError(409, 'conflict', `training run ${id} has already ended`, [{ field: 'id', rule: 'unfinished-run', message: 'the run has already ended' }]);
       return c.json({ runId: id, state: 'cancelled' as const, removed: outcome.removed, stopping: outcome.stillActive }, 202);
     },
   );
+}
+
+const notFound = (id: string) => new ApiError(404, 'not_found', `no training run ${id}`, [{ field: 'id', rule: 'exists', message: `no training run ${id}` }]);
+
+/** A RunSpec issue's path as the body names it: `source` is the body's `data`, `modelName` its `name`. */
+function fieldOf(path: PropertyKey[]): string {
+  if (path[0] === 'source') return 'data';
+  if (path[0] === 'modelName') return 'name';
+  return `${path[0] === 'search' ? 'config.' : ''}${path.map(String).join('.')}` || 'body';
+}
+
+/** `families[0]: unknown model family ...` -> field, rule and message. */
+function searchProblemDetail(problem: string) {
+  const cut = problem.indexOf(': ');
+  const message = problem.slice(cut + 2);
+  const rule = /^unknown model family/.test(message) ? 'known-family' : /^unknown param/.test(message) ? 'known-param' : 'param-rule';
+  return { field: problem.slice(0, cut), rule, message };
 }
 
 /** A dataset schema given in the body, or a 422 with one detail per distinct problem. */
@@ -182,7 +208,7 @@ function checkSchema(schema: Record<string, unknown>): void {
     parseDatasetSchema(JSON.stringify(schema), 'schema');
   } catch (err) {
     if (!(err instanceof SchemaFileError)) throw err;
-    throw new ApiError(422, 'invalid_schema', 'schema: not a valid dataset schema', err.problems.map((p) => ({ field: `schema.${p.split(/[ :]/)[0]}`, message: p })));
+    throw new ApiError(422, 'invalid_schema', 'schema: not a valid dataset schema', err.problems.map((p) => ({ field: `schema.${p.split(/[ :]/)[0]}`, rule: 'dataset-schema', message: p })));
   }
 }
 

@@ -58,6 +58,32 @@ export async function* recordsAsCsv(records: Record<string, unknown>[], schema: 
   }
 }
 
+/** Bytes of a refused upload still read (and dropped) so that the client, still sending, gets the answer. */
+const DRAIN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads and drops what is left of a refused upload, up to DRAIN_BYTES, then cancels it. Closing
+ * the connection at once makes most HTTP clients (fetch, curl) report a broken pipe instead of
+ * the 4xx that says what was wrong.
+ */
+export async function drainRefused(body: ReadableStream<Uint8Array>): Promise<void> {
+  const reader = body.getReader();
+  try {
+    for (let read = 0; read < DRAIN_BYTES; ) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.length;
+      // Buffered chunks resolve at once, one microtask after another: let other requests in between.
+      await new Promise((r) => setImmediate(r));
+    }
+    await reader.cancel();
+  } catch {
+    // The client went away: nothing left to drain.
+  } finally {
+    reader.releaseLock();
+  }
+}
+
 /**
  * Accepts an async batch: cuts the upload into chunk objects in the store as it arrives (never
  * the whole upload in memory), writes the batch metadata, then queues one job per chunk. A refused
@@ -94,7 +120,7 @@ export async function acceptBatch(o: BatchIntakeOptions, model: ServedModel, bod
     return meta;
   } catch (err) {
     await Promise.all((await o.store.list(keys.base).catch(() => [])).map((k) => o.store.delete(k).catch(() => undefined)));
-    if (err instanceof UploadTooLarge) throw new ApiError(413, 'body_too_large', err.message);
+    if (err instanceof UploadTooLarge) throw new ApiError(413, 'body_too_large', err.message, [{ field: 'body', rule: 'max-bytes', message: err.message }]);
     if (err instanceof DataError) {
       const row = err.line === undefined ? undefined : err.line - 1;
       throw new ApiError(422, 'invalid_csv', err.message, [{ field: err.column ?? 'body', rule: err.rule, ...(row ? { row } : {}) }]);

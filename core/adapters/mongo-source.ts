@@ -8,6 +8,22 @@ import type { DataSource } from '../ports/data-source.js';
 const BATCH = 5_000;
 
 /**
+ * Null when `uri` is a MongoDB connection string the driver accepts (parsed, not connected), else
+ * why not. The reason never repeats the URI: it may hold a password.
+ */
+export function mongoUriProblem(uri: string): string | null {
+  if ([...uri].some((ch) => ch <= ' ')) return 'a MongoDB URI holds no spaces or control characters';
+  try {
+    new MongoClient(uri);
+    return null;
+  } catch (err) {
+    const secret = /^[^:]*:\/\/([^@/]*)@/.exec(uri)?.[1];
+    const why = (err as Error).message.slice(0, 200);
+    return `not a valid MongoDB connection string${secret && why.includes(secret.split(':').pop()!) ? '' : ` (${why})`}`;
+  }
+}
+
+/**
  * A MongoDB collection read with a batched cursor, `_id` projected away. The first document's
  * fields are the header (so missing, extra and renamed fields are reported like CSV columns);
  * "na"-style strings become missing values through the schema's `missingValues`, as the old
@@ -23,8 +39,9 @@ export class MongoSource implements DataSource {
   ) {}
 
   get description(): string {
-    const u = new URL(this.uri);
-    return `mongodb://${u.host}/${this.db}.${this.collection}`;
+    // Hosts only (credentials left out); a replica set lists several, which URL cannot parse.
+    const hosts = /^mongodb(?:\+srv)?:\/\/(?:[^@/]*@)?([^/?]*)/.exec(this.uri)?.[1] ?? '?';
+    return `mongodb://${hosts}/${this.db}.${this.collection}`;
   }
 
   async read(schema: DatasetSchema, opts: { onProgress?: (rows: number) => void } = {}): Promise<ReadResult> {

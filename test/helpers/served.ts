@@ -8,6 +8,7 @@ import { runLocally } from '../../core/pipeline/run-locally.js';
 import { ArtifactRegistry } from '../../core/registry/artifact-registry.js';
 import { RunSpec } from '../../schema/jobs.js';
 import { buildApp } from '../../api/app.js';
+import { answerClientErrors } from '../../api/client-errors.js';
 import { ModelHolder } from '../../api/serving/model-holder.js';
 import { BatchProducer } from '../../workers/batches.js';
 import { startPredictWorker } from '../../workers/predict-worker.js';
@@ -27,6 +28,7 @@ export async function trainPhishing(store: ArtifactStore, runId = 'test-run', fa
 /** Serves a fetch handler on a free loopback port; resolves with its base URL and server. */
 export async function listen(fetch: (req: Request) => Response | Promise<Response>): Promise<{ base: string; server: ServerType; close(): Promise<void> }> {
   const server = serve({ fetch, port: 0, hostname: '127.0.0.1' });
+  answerClientErrors(server);
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { base, server, close: () => new Promise<void>((r) => server.close(() => r())) };

@@ -8,7 +8,8 @@ import type { SourceSpec } from '../../schema/index.js';
 export function sourceFromArg(data: string, collection: string): SourceSpec {
   if (data.startsWith('s3://')) return { kind: 's3', uri: data };
   if (/^mongodb(\+srv)?:\/\//.test(data)) {
-    const db = new URL(data).pathname.replace(/^\//, '') || 'threatmatrix';
+    // The path after the host list (several hosts for a replica set, which URL cannot parse).
+    const db = (/^mongodb(?:\+srv)?:\/\/[^/?]*\/([^?]*)/.exec(data)?.[1] ?? '') || 'threatmatrix';
     return { kind: 'mongodb', uri: data, db, collection };
   }
   return { kind: 'csv', path: resolve(data) };
