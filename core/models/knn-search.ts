@@ -1,0 +1,249 @@
+/**
+ * The k nearest stored points to a query, nearest first, as squared Euclidean distances. Both
+ * searches give the same answer to the bit: the same summation (columns in order, in float64),
+ * and ties broken by the lower point index.
+ */
+export interface NeighbourSearch {
+  readonly algorithm: 'brute' | 'kd_tree';
+  /** Fills dist/idx (length >= k) with the k nearest points to q; returns how many were found. */
+  search(q: Float64Array, k: number, dist: Float64Array, idx: Int32Array): number;
+}
+
+/**
+ * Puts point j at distance d into the sorted best list when it beats the k-th, ordered by (d, j).
+ * Returns the new count.
+ */
+function offer(dist: Float64Array, idx: Int32Array, found: number, k: number, d: number, j: number): number {
+  if (found === k && (d > dist[k - 1] || (d === dist[k - 1] && j > idx[k - 1]))) return found;
+  let at = found < k ? found++ : k - 1;
+  while (at > 0 && (dist[at - 1] > d || (dist[at - 1] === d && idx[at - 1] > j))) {
+    dist[at] = dist[at - 1];
+    idx[at] = idx[at - 1];
+    at--;
+  }
+  dist[at] = d;
+  idx[at] = j;
+  return found;
+}
+
+/** Every point, in index order; a distance stops summing once it passes the current k-th best. */
+export class BruteSearch implements NeighbourSearch {
+  readonly algorithm = 'brute';
+  constructor(
+    private readonly points: Float64Array,
+    private readonly cols: number,
+  ) {}
+
+  search(q: Float64Array, k: number, dist: Float64Array, idx: Int32Array): number {
+    const { points: pts, cols } = this;
+    const m = pts.length / cols;
+    let found = 0;
+    let worst = Infinity;
+    for (let j = 0; j < m; j++) {
+      let d = 0;
+      const o = j * cols;
+      for (let c = 0; c < cols && d <= worst; c++) {
+        const diff = q[c] - pts[o + c];
+        d += diff * diff;
+      }
+      if (d > worst) continue;
+      found = offer(dist, idx, found, k, d, j);
+      if (found === k) worst = dist[k - 1];
+    }
+    return found;
+  }
+}
+
+/** Points per leaf (scikit-learn's default leaf_size is 30). */
+const LEAF_SIZE = 32;
+
+/**
+ * A KD-tree (scikit-learn's KDTree): nodes split at the median of their widest column, each with
+ * the bounding box of its points. A node is skipped when its box's distance to the query exceeds
+ * the k-th best; that bound sums the per-column gaps in the same order and rounding as a point's
+ * distance, so it never exceeds the distance computed for any point inside (exact pruning).
+ */
+export class KdTree implements NeighbourSearch {
+  readonly algorithm = 'kd_tree';
+  /** Points in tree order (each leaf's points together). */
+  private readonly pts: Float64Array;
+  /** Original index of each point in tree order. */
+  private readonly perm: Int32Array;
+  private readonly start: Int32Array;
+  private readonly end: Int32Array;
+  /** Children; -1 for a leaf. */
+  private readonly left: Int32Array;
+  private readonly right: Int32Array;
+  private readonly lo: Float64Array;
+  private readonly hi: Float64Array;
+  /** Points and boxes looked at by the last searches (for choosing between the searches). */
+  work = 0;
+
+  constructor(
+    points: Float64Array,
+    private readonly cols: number,
+    leafSize = LEAF_SIZE,
+  ) {
+    const m = points.length / cols;
+    const perm = Int32Array.from({ length: m }, (_, i) => i);
+    const start: number[] = [];
+    const end: number[] = [];
+    const left: number[] = [];
+    const right: number[] = [];
+    const lo: number[] = [];
+    const hi: number[] = [];
+    const boxLo = new Float64Array(cols);
+    const boxHi = new Float64Array(cols);
+    const build = (s: number, e: number): number => {
+      const node = start.length;
+      start.push(s);
+      end.push(e);
+      left.push(-1);
+      right.push(-1);
+      boxLo.fill(Infinity);
+      boxHi.fill(-Infinity);
+      for (let i = s; i < e; i++) {
+        const o = perm[i] * cols;
+        for (let c = 0; c < cols; c++) {
+          const v = points[o + c];
+          if (v < boxLo[c]) boxLo[c] = v;
+          if (v > boxHi[c]) boxHi[c] = v;
+        }
+      }
+      for (let c = 0; c < cols; c++) lo.push(boxLo[c]);
+      for (let c = 0; c < cols; c++) hi.push(boxHi[c]);
+      if (e - s <= leafSize) return node;
+      let dim = 0;
+      for (let c = 1; c < cols; c++) if (boxHi[c] - boxLo[c] > boxHi[dim] - boxLo[dim]) dim = c;
+      if (!(boxHi[dim] > boxLo[dim])) return node;
+      const mid = (s + e) >> 1;
+      selectNth(perm, s, e, mid, (i) => points[i * cols + dim]);
+      left[node] = build(s, mid);
+      right[node] = build(mid, e);
+      return node;
+    };
+    build(0, m);
+    this.perm = perm;
+    this.start = Int32Array.from(start);
+    this.end = Int32Array.from(end);
+    this.left = Int32Array.from(left);
+    this.right = Int32Array.from(right);
+    this.lo = Float64Array.from(lo);
+    this.hi = Float64Array.from(hi);
+    this.pts = new Float64Array(points.length);
+    for (let i = 0; i < m; i++) this.pts.set(points.subarray(perm[i] * cols, (perm[i] + 1) * cols), i * cols);
+  }
+
+  /** Squared distance from q to node's box, summed like a point's distance. */
+  private bound(q: Float64Array, node: number): number {
+    const { cols, lo, hi } = this;
+    const o = node * cols;
+    let d = 0;
+    for (let c = 0; c < cols; c++) {
+      const v = q[c];
+      const l = lo[o + c];
+      const h = hi[o + c];
+      const gap = v < l ? l - v : v > h ? v - h : 0;
+      d += gap * gap;
+    }
+    return d;
+  }
+
+  search(q: Float64Array, k: number, dist: Float64Array, idx: Int32Array): number {
+    const { cols, pts, perm, start, end, left, right } = this;
+    let found = 0;
+    let work = 0;
+    const visit = (node: number, nodeBound: number): void => {
+      if (found === k && nodeBound > dist[k - 1]) return;
+      const l = left[node];
+      if (l < 0) {
+        for (let i = start[node]; i < end[node]; i++) {
+          const worst = found === k ? dist[k - 1] : Infinity;
+          let d = 0;
+          const o = i * cols;
+          for (let c = 0; c < cols && d <= worst; c++) {
+            const diff = q[c] - pts[o + c];
+            d += diff * diff;
+          }
+          if (d <= worst) found = offer(dist, idx, found, k, d, perm[i]);
+        }
+        work += end[node] - start[node];
+        return;
+      }
+      const r = right[node];
+      const bl = this.bound(q, l);
+      const br = this.bound(q, r);
+      work += 2;
+      if (bl <= br) {
+        visit(l, bl);
+        visit(r, br);
+      } else {
+        visit(r, br);
+        visit(l, bl);
+      }
+    };
+    visit(0, 0);
+    this.work += work;
+    return found;
+  }
+}
+
+/** Moves the element of rank n (by key) of perm[s, e) to position n, smaller keys before it (quickselect). */
+function selectNth(perm: Int32Array, s: number, e: number, n: number, key: (i: number) => number): void {
+  let a = s;
+  let b = e - 1;
+  while (b > a) {
+    const pivot = key(perm[(a + b) >> 1]);
+    let i = a;
+    let j = b;
+    while (i <= j) {
+      while (key(perm[i]) < pivot) i++;
+      while (key(perm[j]) > pivot) j--;
+      if (i <= j) {
+        const t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (n <= j) b = j;
+    else if (n >= i) a = i;
+    else return;
+  }
+}
+
+/** Probe queries `auto` runs on the tree. */
+const PROBES = 32;
+/**
+ * `auto` keeps the tree when a probe query looks at most this share of the points (points plus
+ * boxes, each costing about one distance). Measured in bench/knn.ts: see chooseSearch.
+ */
+const TREE_MAX_WORK_SHARE = 0.5;
+
+/**
+ * The search for `algorithm`. `auto` plays scikit-learn's algorithm='auto' by measurement rather
+ * than by dimension: it builds the tree and runs a few probe queries (midpoints of stored point
+ * pairs, seeded by position only, so the choice is deterministic); when they look at most of the
+ * points anyway, brute force is cheaper (no boxes, a cache-friendly scan).
+ */
+export function chooseSearch(points: Float64Array, cols: number, k: number, algorithm: 'auto' | 'kd_tree' | 'brute'): NeighbourSearch {
+  const m = points.length / cols;
+  if (algorithm === 'brute' || (algorithm === 'auto' && m <= 4 * LEAF_SIZE)) return new BruteSearch(points, cols);
+  const tree = new KdTree(points, cols);
+  if (algorithm === 'kd_tree') return tree;
+  const kk = Math.min(k, m);
+  const dist = new Float64Array(kk);
+  const idx = new Int32Array(kk);
+  const q = new Float64Array(cols);
+  const step = m / PROBES;
+  for (let p = 0; p < PROBES; p++) {
+    const a = Math.floor(p * step) * cols;
+    const b = Math.floor(((p + PROBES / 2) % PROBES) * step + step / 2) * cols;
+    for (let c = 0; c < cols; c++) q[c] = (points[a + c] + points[b + c]) / 2;
+    tree.search(q, kk, dist, idx);
+  }
+  const share = tree.work / (PROBES * m);
+  tree.work = 0;
+  return share <= TREE_MAX_WORK_SHARE ? tree : new BruteSearch(points, cols);
+}
