@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../data/rng.js';
 import { matrix } from '../data/matrix.js';
 import { BruteSearch, chooseSearch, KdTree, type NeighbourSearch } from './knn-search.js';
+import { distanceModule } from './knn-kernel.js';
 import { Knn } from './knn.js';
 
 /** Points on a coarse integer grid (many equal distances), some repeated, plus float32-rounded normals. */
@@ -29,12 +30,19 @@ function answers(s: NeighbourSearch, queries: Float64Array, cols: number, k: num
   return out;
 }
 
+const pad = (xs: number[], k: number) => xs.concat(new Array<number>(k - xs.length).fill(0));
+
 describe('neighbour searches', () => {
+  it('has the WebAssembly distance kernel here', () => {
+    expect(distanceModule).not.toBeNull();
+  });
+
   const cases = [
     { m: 700, cols: 3, grid: true },
     { m: 900, cols: 8, grid: true },
     { m: 600, cols: 5, grid: false },
     { m: 400, cols: 40, grid: false },
+    { m: 300, cols: 7, grid: false },
     { m: 50, cols: 4, grid: true },
   ];
   for (const [n, { m, cols, grid }] of cases.entries()) {
@@ -47,13 +55,17 @@ describe('neighbour searches', () => {
       queries.set(points(rng, 40, cols, grid), 40 * cols);
       for (let i = 80; i < 120; i++) for (let c = 0; c < cols; c++) queries[i * cols + c] = (pts[rng.int(m) * cols + c] + pts[rng.int(m) * cols + c]) / 2;
       const brute = new BruteSearch(pts, cols);
-      for (const leaf of [1, 4, 32]) {
-        const tree = new KdTree(pts, cols, leaf);
-        for (const k of [1, 3, 9, 60, m + 5]) {
-          const want = answers(brute, queries, cols, k);
-          expect(want[0].found).toBe(Math.min(k, m));
-          expect(answers(tree, queries, cols, k)).toEqual(want);
-        }
+      const trees = [1, 4, 32].map((leaf) => new KdTree(pts, cols, leaf));
+      for (const k of [1, 3, 9, 60, m + 5]) {
+        const want = answers(brute, queries, cols, k);
+        expect(want[0].found).toBe(Math.min(k, m));
+        for (const tree of trees) expect(answers(tree, queries, cols, k)).toEqual(want);
+        // Many rows at once: brute force through the WebAssembly kernel (4 rows a call, a partial last block).
+        const rows = queries.length / cols - 3;
+        const many = brute.searchRows(queries, rows, k);
+        expect(Array.from(many.found)).toEqual(want.slice(0, rows).map((w) => w.found));
+        expect(Array.from(many.dist)).toEqual(want.slice(0, rows).flatMap((w) => pad(w.dist, k)));
+        expect(Array.from(many.idx)).toEqual(want.slice(0, rows).flatMap((w) => pad(w.idx, k)));
       }
     });
   }

@@ -1,22 +1,58 @@
+import { BLOCK, DistanceKernel } from './knn-kernel.js';
+
 /**
- * The k nearest stored points to a query, nearest first, as squared Euclidean distances. Both
- * searches give the same answer to the bit: the same summation (columns in order, in float64),
- * and ties broken by the lower point index.
+ * The k nearest stored points to a query, nearest first, as squared Euclidean distances. Every
+ * search gives the same answer to the bit: distances are summed the one way `squaredDistance`
+ * does, and ties go to the lower point index.
  */
 export interface NeighbourSearch {
   readonly algorithm: 'brute' | 'kd_tree';
   /** Fills dist/idx (length >= k) with the k nearest points to q; returns how many were found. */
   search(q: Float64Array, k: number, dist: Float64Array, idx: Int32Array): number;
+  /**
+   * The k nearest points to each row of Q (rows x cols, row-major): row r's neighbours in
+   * dist/idx[r * k, r * k + found[r]).
+   */
+  searchRows(Q: ArrayLike<number>, rows: number, k: number): Neighbours;
+}
+
+export interface Neighbours {
+  dist: Float64Array;
+  idx: Int32Array;
+  found: Int32Array;
+}
+
+/**
+ * Squared distance of q to the point at pts[o], summing even and odd columns apart (the two lanes
+ * of the WebAssembly kernel) and adding them at the end. Stops once the sum passes `limit` (the
+ * partial sum returned is then above it too: both halves only grow).
+ */
+export function squaredDistance(q: Float64Array, pts: Float64Array, o: number, cols: number, limit: number): number {
+  let even = 0;
+  let odd = 0;
+  let c = 0;
+  for (; c + 1 < cols && even + odd <= limit; c += 2) {
+    const a = q[c] - pts[o + c];
+    const b = q[c + 1] - pts[o + c + 1];
+    even += a * a;
+    odd += b * b;
+  }
+  if (c + 1 === cols) {
+    const a = q[c] - pts[o + c];
+    even += a * a;
+  }
+  return even + odd;
 }
 
 /**
  * Puts point j at distance d into the sorted best list when it beats the k-th, ordered by (d, j).
  * Returns the new count.
  */
-function offer(dist: Float64Array, idx: Int32Array, found: number, k: number, d: number, j: number): number {
-  if (found === k && (d > dist[k - 1] || (d === dist[k - 1] && j > idx[k - 1]))) return found;
-  let at = found < k ? found++ : k - 1;
-  while (at > 0 && (dist[at - 1] > d || (dist[at - 1] === d && idx[at - 1] > j))) {
+function offer(dist: Float64Array, idx: Int32Array, at0: number, found: number, k: number, d: number, j: number): number {
+  const last = at0 + k - 1;
+  if (found === k && (d > dist[last] || (d === dist[last] && j > idx[last]))) return found;
+  let at = at0 + (found < k ? found++ : k - 1);
+  while (at > at0 && (dist[at - 1] > d || (dist[at - 1] === d && idx[at - 1] > j))) {
     dist[at] = dist[at - 1];
     idx[at] = idx[at - 1];
     at--;
@@ -26,9 +62,26 @@ function offer(dist: Float64Array, idx: Int32Array, found: number, k: number, d:
   return found;
 }
 
-/** Every point, in index order; a distance stops summing once it passes the current k-th best. */
+/** Runs a one-query search over every row of Q. */
+function eachRow(s: NeighbourSearch, cols: number, Q: ArrayLike<number>, rows: number, k: number): Neighbours {
+  const out = { dist: new Float64Array(rows * k), idx: new Int32Array(rows * k), found: new Int32Array(rows) };
+  const q = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) q[c] = Q[r * cols + c];
+    out.found[r] = s.search(q, k, out.dist.subarray(r * k, (r + 1) * k), out.idx.subarray(r * k, (r + 1) * k));
+  }
+  return out;
+}
+
+/**
+ * Every point, in index order. Many rows go through the WebAssembly kernel four at a time (SIMD,
+ * no early stop); one row, or every row where the kernel cannot be built, through JavaScript,
+ * whose sums stop once past the current k-th best.
+ */
 export class BruteSearch implements NeighbourSearch {
   readonly algorithm = 'brute';
+  private kernel?: DistanceKernel | null;
+
   constructor(
     private readonly points: Float64Array,
     private readonly cols: number,
@@ -40,17 +93,41 @@ export class BruteSearch implements NeighbourSearch {
     let found = 0;
     let worst = Infinity;
     for (let j = 0; j < m; j++) {
-      let d = 0;
-      const o = j * cols;
-      for (let c = 0; c < cols && d <= worst; c++) {
-        const diff = q[c] - pts[o + c];
-        d += diff * diff;
-      }
+      const d = squaredDistance(q, pts, j * cols, cols, worst);
       if (d > worst) continue;
-      found = offer(dist, idx, found, k, d, j);
+      found = offer(dist, idx, 0, found, k, d, j);
       if (found === k) worst = dist[k - 1];
     }
     return found;
+  }
+
+  searchRows(Q: ArrayLike<number>, rows: number, k: number): Neighbours {
+    // Built on first use: a model only fitted for its JSON never needs the kernel's copy of the points.
+    if (this.kernel === undefined) this.kernel = rows > 1 ? DistanceKernel.over(this.points, this.cols) : undefined;
+    const kernel = this.kernel;
+    if (!kernel || rows === 1) return eachRow(this, this.cols, Q, rows, k);
+    const { cols } = this;
+    const m = this.points.length / cols;
+    const out = { dist: new Float64Array(rows * k), idx: new Int32Array(rows * k), found: new Int32Array(rows) };
+    for (let r0 = 0; r0 < rows; r0 += BLOCK) {
+      const n = Math.min(BLOCK, rows - r0);
+      for (let s = 0; s < BLOCK; s++) kernel.setQuery(s, Q, (r0 + Math.min(s, n - 1)) * cols);
+      kernel.run();
+      const d = kernel.out;
+      for (let s = 0; s < n; s++) {
+        const at = (r0 + s) * k;
+        let found = 0;
+        let worst = Infinity;
+        for (let j = 0, o = s * m; j < m; j++) {
+          const dj = d[o + j];
+          if (dj > worst) continue;
+          found = offer(out.dist, out.idx, at, found, k, dj, j);
+          if (found === k) worst = out.dist[at + k - 1];
+        }
+        out.found[r0 + s] = found;
+      }
+    }
+    return out;
   }
 }
 
@@ -134,19 +211,21 @@ export class KdTree implements NeighbourSearch {
     for (let i = 0; i < m; i++) this.pts.set(points.subarray(perm[i] * cols, (perm[i] + 1) * cols), i * cols);
   }
 
-  /** Squared distance from q to node's box, summed like a point's distance. */
+  /** Squared distance from q to node's box, summed as `squaredDistance` sums (so never above a point's inside). */
   private bound(q: Float64Array, node: number): number {
     const { cols, lo, hi } = this;
     const o = node * cols;
-    let d = 0;
+    let even = 0;
+    let odd = 0;
     for (let c = 0; c < cols; c++) {
       const v = q[c];
       const l = lo[o + c];
       const h = hi[o + c];
       const gap = v < l ? l - v : v > h ? v - h : 0;
-      d += gap * gap;
+      if (c & 1) odd += gap * gap;
+      else even += gap * gap;
     }
-    return d;
+    return even + odd;
   }
 
   search(q: Float64Array, k: number, dist: Float64Array, idx: Int32Array): number {
@@ -159,13 +238,8 @@ export class KdTree implements NeighbourSearch {
       if (l < 0) {
         for (let i = start[node]; i < end[node]; i++) {
           const worst = found === k ? dist[k - 1] : Infinity;
-          let d = 0;
-          const o = i * cols;
-          for (let c = 0; c < cols && d <= worst; c++) {
-            const diff = q[c] - pts[o + c];
-            d += diff * diff;
-          }
-          if (d <= worst) found = offer(dist, idx, found, k, d, perm[i]);
+          const d = squaredDistance(q, pts, i * cols, cols, worst);
+          if (d <= worst) found = offer(dist, idx, 0, found, k, d, perm[i]);
         }
         work += end[node] - start[node];
         return;
@@ -185,6 +259,10 @@ export class KdTree implements NeighbourSearch {
     visit(0, 0);
     this.work += work;
     return found;
+  }
+
+  searchRows(Q: ArrayLike<number>, rows: number, k: number): Neighbours {
+    return eachRow(this, this.cols, Q, rows, k);
   }
 }
 

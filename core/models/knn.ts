@@ -72,14 +72,12 @@ export class Knn extends ModelBase<typeof KnnParams, State> implements Classifie
     const cnt = this.counts!;
     const k = stages.reduce((a, b) => Math.max(a, b));
     // The k nearest distinct rows always hold the k nearest neighbours (each stands for >= 1 row).
-    const bestD = new Float64Array(k);
-    const bestI = new Int32Array(k);
+    const { dist, idx, found } = index.searchRows(X.data, X.rows, k);
     const outs = stages.map(() => new Float64Array(X.rows * K));
-    const q = new Float64Array(cols);
     for (let r = 0; r < X.rows; r++) {
-      for (let c = 0; c < cols; c++) q[c] = X.data[r * cols + c];
-      const found = index.search(q, k, bestD, bestI);
-      stages.forEach((kk, i) => this.vote(bestD, bestI, found, kk, cnt, K, outs[i].subarray(r * K, (r + 1) * K)));
+      const bestD = dist.subarray(r * k, (r + 1) * k);
+      const bestI = idx.subarray(r * k, (r + 1) * k);
+      stages.forEach((kk, i) => this.vote(bestD, bestI, found[r], kk, cnt, K, outs[i].subarray(r * K, (r + 1) * K)));
     }
     return outs;
   }
