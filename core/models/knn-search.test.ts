@@ -81,12 +81,15 @@ describe('neighbour searches', () => {
     expect(Array.from(dist)).toEqual([1, 1]);
   });
 
-  it('auto keeps the tree in few dimensions and scans in many', () => {
+  it('auto keeps the tree where probe queries look at few points, and scans otherwise', () => {
     const rng = new Rng(7);
     const low = new Float64Array(4000 * 3).map(() => rng.normal());
+    const wide = new Float64Array(4000 * 12).map(() => rng.normal());
     const high = new Float64Array(4000 * 60).map(() => rng.normal());
     expect(chooseSearch(low, 3, 5, 'auto').algorithm).toBe('kd_tree');
+    expect(chooseSearch(wide, 12, 5, 'auto').algorithm).toBe('brute');
     expect(chooseSearch(high, 60, 5, 'auto').algorithm).toBe('brute');
+    expect(chooseSearch(low.subarray(0, 100 * 3), 3, 5, 'auto').algorithm).toBe('brute');
     expect(chooseSearch(low, 3, 5, 'brute').algorithm).toBe('brute');
     expect(chooseSearch(high, 60, 5, 'kd_tree').algorithm).toBe('kd_tree');
   });

@@ -295,19 +295,24 @@ function selectNth(perm: Int32Array, s: number, e: number, n: number, key: (i: n
 const PROBES = 32;
 /**
  * `auto` keeps the tree when a probe query looks at most this share of the points (points plus
- * boxes, each costing about one distance). Measured in bench/knn.ts: see chooseSearch.
+ * boxes). bench:knn: the kernel's brute force costs about a fifth of the tree's per point looked at.
  */
-const TREE_MAX_WORK_SHARE = 0.5;
+const TREE_MAX_WORK_SHARE = 0.2;
+/**
+ * Beyond this many columns `auto` scans without trying the tree (scikit-learn's bound too).
+ * bench:knn: the tree lost 4x to the kernel on the phishing data (30 columns) and 5x at 225.
+ */
+const TREE_MAX_COLS = 15;
 
 /**
- * The search for `algorithm`. `auto` plays scikit-learn's algorithm='auto' by measurement rather
- * than by dimension: it builds the tree and runs a few probe queries (midpoints of stored point
- * pairs, seeded by position only, so the choice is deterministic); when they look at most of the
- * points anyway, brute force is cheaper (no boxes, a cache-friendly scan).
+ * The search for `algorithm`. `auto` is scikit-learn's algorithm='auto' checked by measurement:
+ * brute force for few points or many columns; otherwise it builds the tree and runs probe queries
+ * (midpoints of stored point pairs, picked by position, so the choice is deterministic), and keeps
+ * it only when they look at few of the points.
  */
 export function chooseSearch(points: Float64Array, cols: number, k: number, algorithm: 'auto' | 'kd_tree' | 'brute'): NeighbourSearch {
   const m = points.length / cols;
-  if (algorithm === 'brute' || (algorithm === 'auto' && m <= 4 * LEAF_SIZE)) return new BruteSearch(points, cols);
+  if (algorithm === 'brute' || (algorithm === 'auto' && (m <= 4 * LEAF_SIZE || cols > TREE_MAX_COLS))) return new BruteSearch(points, cols);
   const tree = new KdTree(points, cols);
   if (algorithm === 'kd_tree') return tree;
   const kk = Math.min(k, m);

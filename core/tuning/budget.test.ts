@@ -67,6 +67,6 @@ describe('a time budget shared by families', () => {
     const state = (r.pipeline.toJSON().state as { model: { state: { counts: number[] } } }).model.state;
     // Each distinct kept row counts its training rows per class: 300 in all.
     expect(state.counts.reduce((a, b) => a + b, 0)).toBe(300);
-    expect(KNN_MAX_ROWS).toBe(20_000);
+    expect(KNN_MAX_ROWS).toBe(50_000);
   });
 });
