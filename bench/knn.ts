@@ -5,7 +5,7 @@
  * first `cap` rows of a stratified order of make_scale_data.py's data (44 columns, one-hot and
  * scaled as the search does: 225 model columns), scoring `--score` other rows of it; and on the
  * phishing training split (30 ternary columns), scoring its test split. Per search (brute, kd_tree,
- * auto): fit seconds (distinct rows + index build), scoring CPU seconds and rows/s, and whether the
+ * auto, and the JavaScript scan used where WebAssembly cannot be built): fit seconds (distinct rows + index build), scoring CPU seconds and rows/s, and whether the
  * probabilities equal brute force's to the bit. scikit-learn's KNeighborsClassifier (n_jobs=1, one
  * BLAS thread) scores the same matrices in the same run unless --skip-anchor.
  */
@@ -19,6 +19,8 @@ import { readCsv } from '../core/data/csv-reader.js';
 import { takeDataset, type Dataset } from '../core/data/frame.js';
 import type { Matrix } from '../core/data/matrix.js';
 import { stratifiedOrder } from '../core/data/stratified-order.js';
+import { distinctRows } from '../core/data/distinct-rows.js';
+import { BruteSearch } from '../core/models/knn-search.js';
 import { Knn } from '../core/models/knn.js';
 import { loadSchema } from '../core/training/load-dataset.js';
 import { Preprocessor } from '../core/transform/preprocessor.js';
@@ -102,6 +104,21 @@ async function measure(c: Case): Promise<Row[]> {
     out.push({ case: c.name, trainRows: c.train.rows, cols: c.train.cols, search, fitSeconds, scoreCpuSeconds, scoreWallSeconds, rowsPerSecond: c.test.rows / scoreCpuSeconds, sameAsBrute: algorithm === 'brute' ? null : same });
     log(`${c.name} ${search}: ${int(c.test.rows / scoreCpuSeconds)} rows/s`);
   }
+  // The JavaScript scan (where WebAssembly cannot be built): neighbours only, checked against the kernel's.
+  const points = Float64Array.from(distinctRows(c.train, c.labels, c.nClasses).X.data);
+  const js = new BruteSearch(points, c.train.cols, { wasm: false });
+  const t = cpu();
+  const wall = performance.now();
+  const got = js.searchRows(c.test.data, c.test.rows, k);
+  const scoreWallSeconds = (performance.now() - wall) / 1000;
+  const scoreCpuSeconds = cpu() - t;
+  const want = new BruteSearch(points, c.train.cols).searchRows(c.test.data, c.test.rows, k);
+  const same = ['dist', 'idx', 'found'].every((f) => {
+    const x = got[f as keyof typeof got];
+    const y = want[f as keyof typeof want];
+    return x.length === y.length && x.every((v, i) => v === y[i]);
+  });
+  out.push({ case: c.name, trainRows: c.train.rows, cols: c.train.cols, search: 'brute, JavaScript (neighbours only)', fitSeconds: NaN, scoreCpuSeconds, scoreWallSeconds, rowsPerSecond: c.test.rows / scoreCpuSeconds, sameAsBrute: same });
   return out;
 }
 

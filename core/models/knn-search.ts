@@ -74,26 +74,38 @@ function eachRow(s: NeighbourSearch, cols: number, Q: ArrayLike<number>, rows: n
 }
 
 /**
- * Every point, in index order. Many rows go through the WebAssembly kernel four at a time (SIMD,
- * no early stop); one row, or every row where the kernel cannot be built, through JavaScript,
- * whose sums stop once past the current k-th best.
+ * Every point, in index order, through the WebAssembly kernel four query rows a call (SIMD, no
+ * early stop), which holds the only copy of the points; where the kernel cannot be built, in
+ * JavaScript, each sum stopping once past the current k-th best.
  */
 export class BruteSearch implements NeighbourSearch {
   readonly algorithm = 'brute';
-  private kernel?: DistanceKernel | null;
+  private readonly kernel: DistanceKernel | null;
+  private readonly points?: Float64Array;
+  private readonly m: number;
 
   constructor(
-    private readonly points: Float64Array,
+    points: Float64Array,
     private readonly cols: number,
-  ) {}
+    { wasm = true }: { wasm?: boolean } = {},
+  ) {
+    this.m = points.length / cols;
+    this.kernel = wasm ? DistanceKernel.over(points, cols) : null;
+    if (!this.kernel) this.points = points;
+  }
 
   search(q: Float64Array, k: number, dist: Float64Array, idx: Int32Array): number {
-    const { points: pts, cols } = this;
-    const m = pts.length / cols;
+    if (this.kernel) {
+      const r = this.searchRows(q, 1, k);
+      dist.set(r.dist);
+      idx.set(r.idx);
+      return r.found[0];
+    }
+    const { points: pts, cols, m } = this;
     let found = 0;
     let worst = Infinity;
     for (let j = 0; j < m; j++) {
-      const d = squaredDistance(q, pts, j * cols, cols, worst);
+      const d = squaredDistance(q, pts!, j * cols, cols, worst);
       if (d > worst) continue;
       found = offer(dist, idx, 0, found, k, d, j);
       if (found === k) worst = dist[k - 1];
@@ -102,12 +114,8 @@ export class BruteSearch implements NeighbourSearch {
   }
 
   searchRows(Q: ArrayLike<number>, rows: number, k: number): Neighbours {
-    // Built on first use: a model only fitted for its JSON never needs the kernel's copy of the points.
-    if (this.kernel === undefined) this.kernel = rows > 1 ? DistanceKernel.over(this.points, this.cols) : undefined;
-    const kernel = this.kernel;
-    if (!kernel || rows === 1) return eachRow(this, this.cols, Q, rows, k);
-    const { cols } = this;
-    const m = this.points.length / cols;
+    const { kernel, cols, m } = this;
+    if (!kernel) return eachRow(this, cols, Q, rows, k);
     const out = { dist: new Float64Array(rows * k), idx: new Int32Array(rows * k), found: new Int32Array(rows) };
     for (let r0 = 0; r0 < rows; r0 += BLOCK) {
       const n = Math.min(BLOCK, rows - r0);
