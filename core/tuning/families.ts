@@ -28,10 +28,10 @@ export const LARGE_ROWS = 100_000;
  * KNN's row cap: the model keeps a stratified sample of at most this many training rows. Scoring
  * costs (rows x kept rows x columns) at the dimensions seen here (brute force: the KD-tree only
  * pays in few columns), so the cap bounds each prediction's cost and the model file's size (rows x
- * columns numbers). Raised from 20,000 when scoring moved to the WebAssembly kernel, 5x faster:
- * bench:knn scores 266 rows/s against 50,000 rows x 225 columns, twice the 123 rows/s the
- * JavaScript brute force gave against 20,000, and a fold at 50,000 rows costs about what one at
- * 20,000 did (6.25x the pairs at a fifth of the cost each: 1.2x). The search's deadline still decides
+ * columns numbers). Raised from 20,000 when scoring moved to the WebAssembly kernel: in one
+ * bench:knn run (225 columns) it scored 322-474 rows/s against 50,000 rows, 2-3x the 151 rows/s
+ * the JavaScript scan gave against 20,000, and it is 6-8x that scan per pair, so a fold at 50,000
+ * rows (6.25x the pairs of one at 20,000) costs about what one at 20,000 did. The search's deadline still decides
  * how many of them it reaches.
  */
 export const KNN_MAX_ROWS = 50_000;
