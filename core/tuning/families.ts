@@ -31,8 +31,8 @@ export const LARGE_ROWS = 100_000;
  * columns numbers). Raised from 20,000 when scoring moved to the WebAssembly kernel: in one
  * bench:knn run (225 columns) it scored 322-474 rows/s against 50,000 rows, 2-3x the 151 rows/s
  * the JavaScript scan gave against 20,000, and it is 6-8x that scan per pair, so a fold at 50,000
- * rows (6.25x the pairs of one at 20,000) costs about what one at 20,000 did. The search's deadline still decides
- * how many of them it reaches.
+ * rows (6.25x the pairs of one at 20,000) costs about what one at 20,000 did. The search's
+ * deadline still decides how many of them it reaches.
  */
 export const KNN_MAX_ROWS = 50_000;
 
