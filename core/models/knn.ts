@@ -3,12 +3,15 @@ import { distinctRows } from '../data/distinct-rows.js';
 import type { Matrix } from '../data/matrix.js';
 import { type Classifier, type FitOptions, type ModelJSON, type Staged } from './model.js';
 import { ModelBase } from './model-base.js';
+import { chooseSearch, type NeighbourSearch } from './knn-search.js';
 
 export const KnnParams = z.object({
   /** Neighbours that vote. Default 5. */
   nNeighbors: z.number().int().min(1).max(1000).default(5),
   /** `distance` weighs votes by 1/d (exact matches alone decide when any exist). Default uniform. */
   weights: z.enum(['uniform', 'distance']).default('uniform'),
+  /** Neighbour search: `kd_tree`, `brute`, or `auto` (see chooseSearch). Same neighbours either way. Default auto. */
+  algorithm: z.enum(['auto', 'kd_tree', 'brute']).default('auto'),
 });
 export type KnnParams = z.input<typeof KnnParams>;
 
@@ -23,15 +26,15 @@ const State = z.object({
 type State = z.infer<typeof State>;
 
 /**
- * k-nearest-neighbours classifier, Euclidean distance, brute force. Identical training rows are
- * stored once with per-class counts and still count as that many neighbours. The distance sum
- * stops early once it exceeds the current k-th best, which prunes most of the work.
+ * k-nearest-neighbours classifier, Euclidean distance. Identical training rows are stored once with
+ * per-class counts and still count as that many neighbours. The neighbour index (KD-tree or brute
+ * force, see knn-search.ts) is built when the model is fitted or loaded, not stored.
  */
 export class Knn extends ModelBase<typeof KnnParams, State> implements Classifier, Staged {
   static readonly kind = 'knn';
   readonly stageParam = 'nNeighbors';
-  private points?: Float64Array;
   private counts?: Float64Array;
+  private index?: NeighbourSearch;
 
   constructor(params: KnnParams = {}) {
     super(Knn.kind, KnnParams, params);
@@ -45,9 +48,15 @@ export class Knn extends ModelBase<typeof KnnParams, State> implements Classifie
 
   private load(s: State): this {
     this.state = s;
-    this.points = Float64Array.from(s.points);
     this.counts = Float64Array.from(s.counts);
+    this.index = chooseSearch(Float64Array.from(s.points), s.cols, this.params.nNeighbors, this.params.algorithm);
     return this;
+  }
+
+  /** Which neighbour search scoring uses. */
+  get algorithm(): NeighbourSearch['algorithm'] {
+    this.fitted();
+    return this.index!.algorithm;
   }
 
   predictProba(X: Matrix): Float64Array {
@@ -59,38 +68,16 @@ export class Knn extends ModelBase<typeof KnnParams, State> implements Classifie
     const s = this.fitted();
     const { nClasses: K, cols } = s;
     if (X.cols !== cols) throw new Error(`knn: expected ${cols} columns, got ${X.cols}`);
-    const pts = this.points!;
+    const index = this.index!;
     const cnt = this.counts!;
-    const m = pts.length / cols;
     const k = stages.reduce((a, b) => Math.max(a, b));
     // The k nearest distinct rows always hold the k nearest neighbours (each stands for >= 1 row).
-    const bestD = new Float64Array(k + 1);
-    const bestI = new Int32Array(k + 1);
+    const { dist, idx, found } = index.searchRows(X.data, X.rows, k);
     const outs = stages.map(() => new Float64Array(X.rows * K));
-    const q = new Float64Array(cols);
     for (let r = 0; r < X.rows; r++) {
-      for (let c = 0; c < cols; c++) q[c] = X.data[r * cols + c];
-      let found = 0;
-      let worst = Infinity;
-      for (let j = 0; j < m; j++) {
-        let d = 0;
-        const o = j * cols;
-        for (let c = 0; c < cols && d <= worst; c++) {
-          const diff = q[c] - pts[o + c];
-          d += diff * diff;
-        }
-        if (d > worst || (d === worst && found === k)) continue;
-        let at = found < k ? found++ : k - 1;
-        while (at > 0 && bestD[at - 1] > d) {
-          bestD[at] = bestD[at - 1];
-          bestI[at] = bestI[at - 1];
-          at--;
-        }
-        bestD[at] = d;
-        bestI[at] = j;
-        if (found === k) worst = bestD[k - 1];
-      }
-      stages.forEach((kk, i) => this.vote(bestD, bestI, found, kk, cnt, K, outs[i].subarray(r * K, (r + 1) * K)));
+      const bestD = dist.subarray(r * k, (r + 1) * k);
+      const bestI = idx.subarray(r * k, (r + 1) * k);
+      stages.forEach((kk, i) => this.vote(bestD, bestI, found[r], kk, cnt, K, outs[i].subarray(r * K, (r + 1) * K)));
     }
     return outs;
   }

@@ -26,7 +26,12 @@ export const LARGE_ROWS = 100_000;
 
 /**
  * KNN's row cap: the model keeps a stratified sample of at most this many training rows. Scoring
- * is brute force (rows x kept rows x columns), so the cap bounds each prediction's cost.
+ * costs (rows x kept rows x columns) at the dimensions seen here (brute force: the KD-tree only
+ * pays in few columns), so the cap bounds each prediction's cost and the model file's size (rows x
+ * columns numbers). The WebAssembly kernel would score 50,000 rows about as fast as the JavaScript
+ * scan scored 20,000 (bench:knn), but at 225 columns that model is 11M numbers, a JSON file of
+ * about 100 MB that every API process parses and holds twice: the cap stays at 20,000 (about
+ * 45 MB) and the kernel's speed goes to the search's folds and to scoring.
  */
 export const KNN_MAX_ROWS = 20_000;
 
