@@ -57,14 +57,16 @@ describe('threatmatrix train --follow', () => {
     // 5 is outside having_IP_Address's allowed values (-1, 0, 1) in one row of every ten.
     const bad = rows.map((r, i) => (i % 10 === 0 ? `5${r.slice(r.indexOf(','))}` : r));
     await writeFile(join(tmp, 'bad.csv'), `${header}\n${bad.join('\n')}\n`);
-    const env = { ...process.env, TM_QUEUE_PREFIX: prefix, TM_ARTIFACTS: join(tmp, 'artifacts'), REDIS_URL };
+    // A queue prefix of its own: its artifact store differs from the first test's (see store-marker).
+    const own = testPrefix('cli-invalid');
+    const env = { ...process.env, TM_QUEUE_PREFIX: own, TM_ARTIFACTS: join(tmp, 'artifacts'), REDIS_URL };
     const failed = await run(process.execPath, [repoPath('api/bin/threatmatrix.mjs'), 'train', '--follow', '--families', 'decision_tree', '--data', join(tmp, 'bad.csv')], { cwd: repoPath(''), env, timeout: 120_000 }).then(
       () => ({ code: 0, stderr: '' }),
       (e: { code: number; stderr: string }) => e,
     );
-    expect(failed.code).toBe(1);
+    expect(failed.code, failed.stderr).toBe(1);
     expect(failed.stderr).toMatch(/^run \S+ failed at validate: .*having_IP_Address/m);
     expect(failed.stderr).not.toMatch(/^run \S+ failed: child /m);
-    await rm(tmp, { recursive: true, force: true });
+    await dropTestState(own, tmp);
   });
 });

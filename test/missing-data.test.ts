@@ -34,7 +34,7 @@ describe('a training run on data that is not there', () => {
     const code = await new Promise<number | null>((resolve) => train.once('exit', resolve));
     expect(code).toBe(1);
     const runId = /run (run-\S+) failed/.exec(stderr)?.[1];
-    expect(stderr).toContain(`run ${runId} failed: DataError: cannot read the data file ${missing}: no such file`);
+    expect(stderr).toContain(`run ${runId} failed at ingest: DataError: cannot read the data file ${missing}: no such file`);
     expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
 
     // Retrying cannot bring the file: one attempt, failed for good.

@@ -42,7 +42,7 @@ describe('artifacts and data in S3 (s3rver)', () => {
     expect(result).toMatchObject({ version: 1, promoted: true });
     const keys = await store.list('');
     const k = runKeys('run-s3');
-    expect(keys).toEqual(expect.arrayContaining([k.dataset, k.validation, k.drift, k.train, k.test, k.familyPipeline('knn'), k.metrics, 'models/attacks/v1/model.json', 'models/attacks/v1/manifest.json', 'models/attacks/aliases/production.json']));
+    expect(keys).toEqual(expect.arrayContaining([k.dataset, k.validation, k.drift, k.train, k.test, k.familyPipeline('knn'), k.metrics, 'models/attacks/v1/model.json', 'models/attacks/v1/manifest.json', 'models/attacks/aliases/production/00000001.json']));
     expect((await getJson<{ rows: number }>(store, k.validation))?.rows).toBe(700);
   });
 });

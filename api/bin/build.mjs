@@ -23,9 +23,12 @@ if (missing) {
   process.stderr.write(`build: ${missing}\n`);
   process.exit(1);
 }
+// Other arguments go to tsc (`npm run build -- --outDir elsewhere`); only dist/ itself is stamped.
+const tscArgs = process.argv.slice(2).filter((a) => a !== '--if-possible');
+const elsewhere = tscArgs.includes('--outDir');
 const { stampBuild, unstampBuild } = await import(freshBuild.href);
-unstampBuild(root);
+if (!elsewhere) unstampBuild(root);
 const started = Date.now();
-const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', ...tscArgs], { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
-stampBuild(started, root);
+if (!elsewhere) stampBuild(started, root);

@@ -69,10 +69,11 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
       const type = (c.req.header('content-type') ?? '').toLowerCase();
       let body: AsyncIterable<Uint8Array>;
       const upload = type.startsWith('text/csv') ? c.req.raw.body : null;
+      let uploadReader: AsyncIterableIterator<Uint8Array> | undefined;
       if (type.startsWith('text/csv')) {
         if (!upload) throw new ApiError(422, 'invalid_csv', 'the CSV is empty', [{ field: 'body', rule: 'non-empty' }]);
         // Not cancelled when the reader stops early: a refused upload is drained (bounded) so the client reads the 4xx.
-        body = upload.values({ preventCancel: true });
+        body = uploadReader = upload.values({ preventCancel: true });
       } else {
         const json = c.req.valid('json');
         const rows = typeof json === 'object' ? json.rows : undefined;
@@ -81,6 +82,8 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
         body = recordsAsCsv(rows, served.schema);
       }
       const meta = await acceptBatch(control, served, body, upload ? 'csv' : 'json', c.get('requestId' as never)).catch(async (err: unknown) => {
+        // Refused before (or while) reading: let go of the reader the chunker held, without cancelling.
+        await uploadReader?.return?.().catch(() => undefined);
         // Past the size limit the rest is not worth reading: the stream is cancelled (as before).
         if (upload && !(err instanceof ApiError && err.status === 413)) await drainRefused(upload);
         else await upload?.cancel().catch(() => undefined);

@@ -67,6 +67,7 @@ const DRAIN_BYTES = 16 * 1024 * 1024;
  * the 4xx that says what was wrong.
  */
 export async function drainRefused(body: ReadableStream<Uint8Array>): Promise<void> {
+  if (body.locked) return; // someone still reads it: nothing to drain from here
   const reader = body.getReader();
   try {
     for (let read = 0; read < DRAIN_BYTES; ) {
