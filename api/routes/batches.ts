@@ -104,8 +104,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
   const statusOf = async (id: string, meta?: BatchMeta): Promise<z.infer<typeof Status>> => {
     meta ??= await metaOf(id);
     const base = { batchId: id, model: meta.modelName, modelVersion: meta.modelVersion, rows: meta.rows, createdAt: meta.createdAt };
-    const summary = await getJson(store, batchKeys(id).summary);
-    if (summary) {
+    const completed = (summary: unknown): z.infer<typeof Status> => {
       const s = BatchSummary.parse(summary);
       return {
         ...base,
@@ -119,12 +118,18 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
         finishedAt: s.finishedAt,
         results: `/v1/batches/${id}/results`,
       };
-    }
+    };
+    const summary = await getJson(store, batchKeys(id).summary);
+    if (summary) return completed(summary);
     const jobs = await control.status(id);
     if (!jobs) return { ...base, state: 'expired', progress: 0, chunks: { total: meta.chunks, done: 0 }, counts: { scored: 0, invalid: 0 }, errors: [], unknown: {} };
+    // The batch job writes the summary before it completes: one that completed between the two
+    // reads above has it now.
+    const late = jobs.state === 'completed' ? await getJson(store, batchKeys(id).summary) : undefined;
+    if (late) return completed(late);
     return {
       ...base,
-      state: jobs.state,
+      state: jobs.state === 'completed' ? 'running' : jobs.state,
       progress: jobs.chunks.done / meta.chunks,
       chunks: { total: meta.chunks, done: jobs.chunks.done },
       counts: { scored: jobs.scored, invalid: jobs.invalid },
