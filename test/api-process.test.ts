@@ -46,9 +46,11 @@ describe('the API process', () => {
     const out = { stdout: '', stderr: '' };
     child.stdout!.on('data', (d: Buffer) => (out.stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out.stderr += d.toString()));
+    // The log (stderr) and the banner (stdout) are separate pipes: wait for both.
+    const banner = command === 'start' ? /threatmatrix is up/ : command === 'serve' && !env.TM_API_KEYS_ADMIN ? /Admin key/ : undefined;
     for (let i = 0; i < 1200; i++) {
       const url = /"url":"(http:\/\/[^"]+)"/.exec(out.stderr)?.[1];
-      if (url && (command !== 'start' || /threatmatrix is up/.test(out.stdout))) return { child, url, out };
+      if (url && (!banner || banner.test(out.stdout))) return { child, url, out };
       if (child.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -67,7 +69,13 @@ describe('the API process', () => {
       });
       req.on('error', reject);
       const part = Math.ceil(body.length / 4);
-      for (let i = 0; i < 4; i++) setTimeout(() => (i === 3 ? req.end(body.subarray(i * part)) : req.write(body.subarray(i * part, (i + 1) * part))), (i * ms) / 3);
+      // Each part after the one before it: timers set all at once can fire out of order on a busy machine.
+      const send = (i: number): void => {
+        if (i === 3) return void req.end(body.subarray(i * part));
+        req.write(body.subarray(i * part, (i + 1) * part));
+        setTimeout(() => send(i + 1), ms / 3);
+      };
+      send(0);
     });
   }
 
