@@ -1,4 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { withoutCredentials } from '../../core/security/redact.js';
 import { cronProblem } from '../../schema/cron.js';
 import type { RetrainSchedule, RetrainTemplate } from '../../workers/retrain.js';
 import { keyIdOf } from '../access-log.js';
@@ -45,26 +46,15 @@ const None = z.object({ schedule: z.null() }).openapi('NoRetrainSchedule');
 const security = access.admin;
 const PATH = '/v1/retrain-schedule';
 
-/** A mongodb:// URI without its user and password. */
-function withoutCredentials(uri: string): string {
-  try {
-    const u = new URL(uri);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '(unparsable URI)';
-  }
-}
-
 function view(s: RetrainSchedule): z.infer<typeof Schedule> {
-  const { source, modelName, families, timeBudgetSeconds } = s.template;
+  // Stored without credentials already (RetrainScheduler.set); redacted again in case of an older entry.
+  const { source, modelName, families, timeBudgetSeconds } = withoutCredentials(s.template);
   return {
     cron: s.cron,
     tz: s.tz,
     next: s.next ? new Date(s.next).toISOString() : null,
     modelName,
-    source: source.kind === 'mongodb' ? { ...source, uri: withoutCredentials(source.uri) } : source,
+    source,
     families,
     timeBudgetSeconds,
     setBy: s.setBy,

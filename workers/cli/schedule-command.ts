@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import { redactUri } from '../../core/security/redact.js';
 import { parseDatasetSchema, TimeBudget, type Config } from '../../schema/index.js';
 import { redisConnection } from '../queues.js';
 import { RetrainScheduler, retrainTemplate, type RetrainSchedule, type RetrainTemplate } from '../retrain.js';
@@ -19,21 +20,13 @@ change it; data and schema default to TM_RETRAIN_DATA and TM_RETRAIN_SCHEMA.
 /** One schedule, as `schedule show` prints it. */
 export function describeSchedule(s: RetrainSchedule): string {
   const t = s.template;
-  // Never the MongoDB URI itself: it may hold credentials.
-  const source = t.source.kind === 'csv' ? t.source.path : t.source.kind === 's3' ? t.source.uri : `mongodb ${hostOf(t.source.uri)}/${t.source.db}.${t.source.collection}`;
+  // URIs without credentials, whatever the stored entry holds.
+  const source = t.source.kind === 'csv' ? t.source.path : t.source.kind === 's3' ? redactUri(t.source.uri) : `${redactUri(t.source.uri)} ${t.source.db}.${t.source.collection}`;
   return [
     `cron "${s.cron}" (${s.tz}), next ${s.next ? new Date(s.next).toISOString() : 'unknown'}`,
     `trains ${t.modelName} on ${source}${t.families ? `, families ${t.families.join(',')}` : ''}${t.timeBudgetSeconds !== undefined ? `, budget ${t.timeBudgetSeconds} s` : ''}`,
     `set by ${s.setBy} at ${s.setAt}`,
   ].join('\n');
-}
-
-function hostOf(uri: string): string {
-  try {
-    return new URL(uri).host;
-  } catch {
-    return '(unparsable URI)';
-  }
 }
 
 /** `threatmatrix schedule show|set|off`. */
