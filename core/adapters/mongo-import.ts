@@ -18,6 +18,8 @@ export interface ImportTarget {
   digest?: string;
   /** Reload even when the digest matches (and record it). Default false. */
   force?: boolean;
+  /** Connect, server selection and socket timeout in ms: a stalled server fails the import instead of hanging it. Default 10,000. */
+  timeoutMs?: number;
   /** Documents per insertMany. Default 5,000. */
   batch?: number;
   onProgress?: (rows: number) => void;
@@ -36,7 +38,8 @@ export interface ImportResult {
  * source is not reloaded.
  */
 export async function importToMongo(data: Dataset, schema: DatasetSchema, target: ImportTarget): Promise<ImportResult> {
-  const client = new MongoClient(target.uri, { serverSelectionTimeoutMS: 10_000 });
+  const timeoutMs = target.timeoutMs ?? 10_000;
+  const client = new MongoClient(target.uri, { serverSelectionTimeoutMS: timeoutMs, connectTimeoutMS: timeoutMs, socketTimeoutMS: timeoutMs });
   try {
     await client.connect();
     const db = client.db(target.db);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { importToMongo } from '../../core/adapters/mongo-import.js';
 import { canonicalJson, fileSha256 } from '../../core/artifacts/digest.js';
 import { loadSchema, loadValidatedCsv } from '../../core/training/load-dataset.js';
+import { loadConfig } from '../../schema/config.js';
 
 /**
  * `threatmatrix import <csv> --mongo <uri/db> [--collection c] [--schema file] [--append] [--force]`:
@@ -39,6 +40,7 @@ export async function importCommand(argv: string[], log: Logger): Promise<number
     append: a.append,
     digest,
     force: a.force,
+    timeoutMs: loadConfig().TM_CALL_TIMEOUT_MS,
     onProgress: (n) => log.info({ rows: n, of: dataset.features.nRows }, 'imported'),
   });
   log.info({ rows, db, collection, host: url.host, skipped }, skipped ? 'import skipped: the collection already holds this file (--force reloads)' : 'import done');
