@@ -129,6 +129,13 @@ describe('importXgboost', () => {
     expect(cases.proba.length).toBeGreaterThan(0);
   });
 
+  it('reads base_score written as a one-element vector (XGBoost 3)', () => {
+    const { text, schema, cases } = fixture('binary-missing');
+    const { pipeline } = importXgboost(text.replace('"base_score":"5E-1"', '"base_score":"[5E-1]"'), schema);
+    expect(text).toContain('"base_score":"5E-1"');
+    expect(maxDiff(pipeline.predictProba(new RecordEncoder(schema).encode(cases.rows).frame), cases.proba)).toBeLessThan(1e-6);
+  });
+
   it('cannot be trained here', async () => {
     await expect(new XgboostModel().fit()).rejects.toThrow(/imported models are trained in XGBoost/);
   });

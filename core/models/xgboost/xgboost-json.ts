@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { DataError } from '../../errors.js';
 
-/** A number XGBoost may write as a string ("5E-1") in `learner_model_param`. */
+/** A number XGBoost writes as a string in `learner_model_param`: "5E-1", or "[5E-1]" (one-element vector, XGBoost 3). */
 const NumberText = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const n = Number(v);
+  const n = Number(typeof v === 'string' ? v.replace(/^\[(.*)\]$/, '$1') : v);
   if (!Number.isFinite(n)) ctx.addIssue({ code: 'custom', message: `not a number: ${String(v)}` });
   return n;
 });
