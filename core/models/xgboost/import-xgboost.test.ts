@@ -14,6 +14,8 @@ interface Cases {
   features: string[];
   rows: Record<string, number | string | null>[];
   proba: number[][];
+  /** pred_contribs=True: rows x (features + 1), or rows x classes x (features + 1); the last entry is the bias. */
+  contribs: number[][] | number[][][];
 }
 
 function fixture(name: string) {
@@ -43,6 +45,24 @@ describe('importXgboost', () => {
       expect(maxDiff(proba, cases.proba)).toBeLessThan(1e-6);
       const again = await Pipeline.fromJSON(JSON.parse(JSON.stringify(pipeline.toJSON())));
       expect(maxDiff(again.predictProba(encoded.frame), cases.proba)).toBeLessThan(1e-6);
+    });
+  }
+
+  for (const name of FIXTURES) {
+    it(`gives margins and a base value (root means) that match XGBoost's pred_contribs on ${name}`, () => {
+      const { text, schema, cases } = fixture(name);
+      const { model, pipeline } = importXgboost(text, schema);
+      const X = pipeline.preprocessor.transform(new RecordEncoder(schema).encode(cases.rows).frame);
+      const margin = model.predictMargin(X);
+      const state = model.toJSON().state as { baseMargin: number; treeClass: number[]; nClasses: number };
+      const K = state.nClasses === 2 ? 1 : state.nClasses;
+      const perClass = (row: number, k: number) => (K === 1 ? (cases.contribs as number[][])[row] : (cases.contribs as number[][][])[row][k]);
+      for (let k = 0; k < K; k++) {
+        let bias = state.baseMargin;
+        model.trees.forEach((t, i) => state.treeClass[i] === k && (bias += t.value[0]));
+        expect(bias).toBeCloseTo(perClass(0, k).at(-1)!, 5);
+        cases.rows.forEach((_, r) => expect(margin[r * K + k]).toBeCloseTo(perClass(r, k).reduce((a, b) => a + b, 0), 4));
+      }
     });
   }
 
