@@ -88,6 +88,11 @@ describe('convertTree and the Forest kernel', () => {
     expect(tree.defaultLeft!.filter((d, i) => tree.feature[i] >= 0).length).toBeGreaterThan(0);
   });
 
+  it('refuses trees with vector leaves (multi_output_tree)', () => {
+    const t = { ...randomTree(new Rng(5), 2), tree_param: { size_leaf_vector: 3 } };
+    expect(() => convertTree(t, { column: Int32Array.from([0, 1, 2, 3]), categories: new Int32Array(4).fill(-1) }, 'trees.1')).toThrow(/trees\.1: its leaves hold vectors/);
+  });
+
   it('refuses a tree whose children loop back, naming the tree', () => {
     const t = randomTree(new Rng(5), 3);
     t.right_children[0] = 0;

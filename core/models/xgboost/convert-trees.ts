@@ -24,6 +24,7 @@ export function convertTree(t: XgbTree, map: ColumnMap, where: string): Tree {
   const n = t.left_children.length;
   const fields = [t.split_indices, t.split_conditions, t.right_children, t.default_left, t.sum_hessian];
   if (!n || fields.some((f) => f.length !== n)) throw bad(where, `its node arrays differ in length (left_children has ${n})`);
+  if ((t.tree_param?.size_leaf_vector ?? 0) > 1) throw bad(where, 'its leaves hold vectors (multi_strategy="multi_output_tree"): train with the default one_output_per_tree');
   const catAt = new Map<number, number[]>();
   t.categories_nodes.forEach((node, k) => {
     const start = t.categories_segments[k];

@@ -26,6 +26,8 @@ export const XgbTree = z.object({
   categories_nodes: z.array(Int).default([]),
   categories_segments: z.array(Int).default([]),
   categories_sizes: z.array(Int).default([]),
+  /** Above 1: leaves hold vectors (multi_strategy="multi_output_tree"), which the import refuses. */
+  tree_param: z.object({ size_leaf_vector: NumberText.optional() }).optional(),
 });
 export type XgbTree = z.infer<typeof XgbTree>;
 
