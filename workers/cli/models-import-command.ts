@@ -2,8 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { registerXgboost } from '../../core/models/xgboost/register-xgboost.js';
-import { loadSchema } from '../../core/training/load-dataset.js';
-import type { Config } from '../../schema/index.js';
+import { parseDatasetSchema, type Config } from '../../schema/index.js';
 import { CliError } from './cli-error.js';
 import { stageDepsFrom } from '../wiring.js';
 
@@ -27,10 +26,12 @@ export async function modelsImportCommand(argv: string[], config: Config): Promi
     },
   });
   if (positionals.length || !a.xgboost || !a.schema) throw new CliError(USAGE);
-  const text = await readFile(a.xgboost, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new CliError(`cannot read ${a.xgboost}: ${err.code ?? err.message}`);
-  });
-  const schema = await loadSchema(a.schema);
+  const read = (path: string) =>
+    readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new CliError(`cannot read ${path}: ${err.code ?? err.message}`);
+    });
+  const text = await read(a.xgboost);
+  const schema = parseDatasetSchema(await read(a.schema), a.schema);
   const { registry } = stageDepsFrom(config);
   const r = await registerXgboost(registry, { text, schema, name: a.name!, by: `cli:${userInfo().username}`, promote: a.promote, note: a.note });
   const s = r.summary;
