@@ -127,6 +127,18 @@ describe('importXgboost', () => {
     expect(() => importXgboost(text, numeric)).toThrow(/feature "town" is categorical in the model but numeric in the schema/);
   });
 
+  it('reads a categorical schema feature with encoding: ordinal as its code when the model saw codes as numbers', () => {
+    const { text, schema } = fixture('multi-synthetic');
+    const values = ['c0', 'c1', 'c2', 'c3'];
+    const ordinal = { ...schema, features: schema.features.map((f, i) => (i === 0 ? { name: f.name, kind: 'categorical' as const, nullable: false, values, encoding: 'ordinal' as const, unknown: 'ignore' as const } : f)) };
+    const rows = [-1, 0, 1, 2, 3].flatMap((code) => [0.5, -1.2].map((v) => ({ code, rest: { f1: v, f2: -v, f3: 0.3, f4: v * 2 } })));
+    const asNumbers = importXgboost(text, schema).pipeline.predictProba(new RecordEncoder(schema).encode(rows.filter((r) => r.code >= 0).map((r) => ({ f0: r.code, ...r.rest }))).frame);
+    const asCodes = importXgboost(text, ordinal).pipeline.predictProba(new RecordEncoder(ordinal).encode(rows.filter((r) => r.code >= 0).map((r) => ({ f0: values[r.code], ...r.rest }))).frame);
+    expect(Array.from(asCodes)).toEqual(Array.from(asNumbers));
+    const onehot = { ...ordinal, features: ordinal.features.map((f, i) => (i === 0 ? { ...f, encoding: 'onehot' as const } : f)) };
+    expect(() => importXgboost(text, onehot)).toThrow(/feature "f0" is a number \(float\) in the model but categorical in the schema: give it encoding: ordinal/);
+  });
+
   it('refuses a label whose class count differs from the model', () => {
     const { text, schema } = fixture('multi-synthetic');
     const two = { ...schema, label: { ...schema.label, classes: ['a', 'c'] } };
