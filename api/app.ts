@@ -10,6 +10,7 @@ import { batchRoutes, type BatchControl } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
 import { ApiMetrics } from './metrics.js';
 import { metricsRoute } from './routes/metrics.js';
+import { modelImportRoutes } from './routes/model-import.js';
 import { modelRoutes } from './routes/models.js';
 import { predictRoutes } from './routes/predict.js';
 import { retrainScheduleRoutes, type ScheduleControl } from './routes/retrain-schedule.js';
@@ -72,6 +73,7 @@ export function buildApp(o: AppOptions): OpenAPIHono {
     mountBullBoard(app, queues, roles);
     metrics.watchQueues(queues);
   }
+  modelImportRoutes(app, o.models, o.registry);
   modelRoutes(app, o.models, o.registry);
   roles.declare('GET', '/docs', 'public');
   roles.declare('GET', '/docs/assets/:file', 'public');

@@ -18,7 +18,7 @@ export interface OffLoopScoringOptions {
  * on one core: when slow timings on a loaded machine sent them there, bench:api's 1,000-row batches
  * fell from 26 % to 17 % of the bare server's rate.
  */
-const TREES = new Set(['decision_tree', 'random_forest', 'gradient_boosting']);
+const TREES = new Set(['decision_tree', 'random_forest', 'gradient_boosting', 'xgboost']);
 
 /**
  * Scores a request inline when that is short, else on a scoring thread, so that a 10,000-row

@@ -7,6 +7,7 @@ import { Mlp } from './mlp.js';
 import type { Classifier, ModelJSON } from './model.js';
 import { RandomForest } from './random-forest.js';
 import { tfReady } from './tf/backend.js';
+import { XgboostModel } from './xgboost/xgboost-model.js';
 
 interface ModelClass {
   kind: string;
@@ -17,7 +18,9 @@ interface ModelClass {
 const classes = [LogisticRegression, Mlp, DecisionTree, RandomForest, GradientBoosting, Knn] as const satisfies readonly ModelClass[];
 export type ModelKind = (typeof classes)[number]['kind'];
 export const MODEL_KINDS = classes.map((c) => c.kind) as ModelKind[];
-const byKind = new Map<string, ModelClass>(classes.map((c) => [c.kind, c as unknown as ModelClass]));
+/** Kinds that are imported (trained elsewhere), not families a run trains. */
+const imported = [XgboostModel] as const satisfies readonly ModelClass[];
+const byKind = new Map<string, ModelClass>([...classes, ...imported].map((c) => [c.kind, c as unknown as ModelClass]));
 const usesTf = new Set<string>([LogisticRegression.kind, Mlp.kind]);
 
 function classOf(kind: string): ModelClass {

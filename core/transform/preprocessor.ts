@@ -19,6 +19,8 @@ export const PreprocessorOptions = z.object({
    * (`native`) for tree models that split on category sets, instead of one-hot. Default false.
    */
   nativeCategoricals: z.boolean().default(false),
+  /** Leave missing values NaN when scoring (models that route them, e.g. imported XGBoost), instead of filling them. Default false. */
+  keepMissing: z.boolean().default(false),
 });
 export type PreprocessorOptions = z.input<typeof PreprocessorOptions>;
 
@@ -114,7 +116,7 @@ export class Preprocessor {
   transform(frame: Frame, into?: Float32Array): Matrix {
     if (!this.encoder || !this.means) throw new ModelError('preprocessor is not fitted');
     let X = this.encoder.transform(frame, into);
-    if (X.hasMissing ?? hasNaN(X.data)) X = this.imputer ? this.imputer.transform(X, { inPlace: true }) : fillMeans(X, this.means);
+    if (!this.options.keepMissing && (X.hasMissing ?? hasNaN(X.data))) X = this.imputer ? this.imputer.transform(X, { inPlace: true }) : fillMeans(X, this.means);
     return this.scaler ? this.scaler.transform(X, { inPlace: true }) : X;
   }
 

@@ -42,7 +42,7 @@ export async function listen(fetch: (req: Request) => Response | Promise<Respons
 export async function startBatchApi(
   store: ArtifactStore,
   registry: ArtifactRegistry,
-  o: { prefix: string; key: string; rowsPerChunk?: number; maxUploadBytes?: number; model?: string; lockDuration?: number; stalledInterval?: number },
+  o: { prefix: string; key: string; adminKey?: string; rowsPerChunk?: number; maxUploadBytes?: number; model?: string; lockDuration?: number; stalledInterval?: number },
 ) {
   const models = new ModelHolder(o.model ?? 'phishing', registry, store);
   await models.refresh();
@@ -53,7 +53,7 @@ export async function startBatchApi(
     models,
     registry,
     redisOk: async () => true,
-    keys: { predict: [o.key], admin: [] },
+    keys: { predict: [o.key], admin: o.adminKey ? [o.adminKey] : [] },
     batches: { store, rowsPerChunk: o.rowsPerChunk, maxUploadBytes: o.maxUploadBytes, enqueue: (id, chunks, requestId) => producer.enqueue(id, chunks, requestId), status: (id) => producer.status(id), queue: producer.predictQueue },
   });
   const http = await listen(app.fetch);

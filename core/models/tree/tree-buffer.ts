@@ -81,6 +81,10 @@ export interface Tree {
   value: number[];
   /** Per node, its category set when it splits a categorical feature (absent: no categorical node). */
   categories?: (CategorySplit | null)[];
+  /** Per node, the hessian sum of the training rows that reached it (XGBoost's sum_hessian; TreeSHAP weights). */
+  cover?: number[];
+  /** Per node, whether a missing value (NaN) goes left (XGBoost's default_left); absent: always left. */
+  defaultLeft?: boolean[];
 }
 
 export function finishTree(buf: TreeBuffer, edges: Float64Array[], categories: (CategoryBins | null)[] = []): Tree {
