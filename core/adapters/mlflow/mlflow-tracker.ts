@@ -58,6 +58,12 @@ export class MlflowTracker implements Tracker {
    */
   async registerModel(name: string, run: TrackedRun, model: RegisteredModelInfo): Promise<void> {
     if (!(await this.hasRegistry())) return;
+    // A retried register stage finds its version already mirrored: no second MLflow version.
+    const known = this.store ? await getJson<MlflowVersionRecord>(this.store, mlflowVersionKey(name, model.version)) : undefined;
+    if (known?.runId === run.id) {
+      if (model.production) await this.client.setAlias(name, 'production', known.mlflowVersion);
+      return;
+    }
     const files = { runId: run.id, schema: model.schema, example: model.example, version: model.version };
     await run.logArtifact('model/input_example.json', inputExampleJson(files));
     await run.logArtifact('model/MLmodel', mlmodelYaml(files));
