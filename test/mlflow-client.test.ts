@@ -69,7 +69,7 @@ describe('MLflow REST client against an MLflow-shaped HTTP server', () => {
     expect(await client.registerVersion('phishing', `runs:/${runs[0].runId}/model`, runs[0].runId, { alias: 'production', tags: { 'threatmatrix.version': '1' } })).toBe('1');
     expect(await client.registerVersion('phishing', `runs:/${runs[1].runId}/model`, runs[1].runId)).toBe('2');
     expect(server.models.get('phishing')?.aliases).toEqual({ production: '1' });
-    expect(server.models.get('phishing')?.versions[0].tags).toEqual({});
+    expect(server.models.get('phishing')?.versions.map((v) => v.tags)).toEqual([{ 'threatmatrix.version': '1' }, {}]);
     expect(server.rejected).toEqual([]);
     await server.stop();
     server = await startFakeMlflow({ registry: false });
@@ -97,6 +97,12 @@ describe('MLflow REST client against an MLflow-shaped HTTP server', () => {
     const split = splitBatch(Array.from({ length: 2500 }, (_, i) => i), [1, 2], []);
     expect(split.map((c) => c.metrics.length)).toEqual([998, 1000, 502]);
     expect(split.flatMap((c) => c.metrics)).toEqual(Array.from({ length: 2500 }, (_, i) => i));
+    // And within MLflow's 1 MB per request: 100 params of 6,000 characters and 100 tags of 5,000 do not fit in one.
+    const big = splitBatch([], Array.from({ length: 100 }, (_, i) => ({ key: `p${i}`, value: 'x'.repeat(6000) })), Array.from({ length: 100 }, (_, i) => ({ key: `t${i}`, value: 'y'.repeat(5000) })));
+    expect(big.length).toBe(2);
+    for (const c of big) expect(JSON.stringify(c).length).toBeLessThan(1_000_000);
+    expect(big.flatMap((c) => c.params)).toHaveLength(100);
+    expect(big.flatMap((c) => c.tags)).toHaveLength(100);
   });
 
   it('sends NaN and infinite metric values as protobuf JSON strings, never as null', async () => {

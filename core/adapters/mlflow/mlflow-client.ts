@@ -68,16 +68,32 @@ export function metricValue(v: number): number | string {
   return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
 }
 
-/** Splits a batch into calls within the limits: params and tags first, metrics fill the rest. */
-export function splitBatch<M, P, T>(metrics: M[], params: P[], tags: T[], limits = LOG_BATCH_LIMITS): { metrics: M[]; params: P[]; tags: T[] }[] {
+/**
+ * Splits a batch into calls within the limits: at most 100 params, 100 tags and 1,000 items in all
+ * per call, and at most `maxBytes` of JSON (MLflow takes up to 1 MB per request). Params and tags
+ * go first, metrics fill the rest; every item once, in order.
+ */
+export function splitBatch<M, P, T>(metrics: M[], params: P[], tags: T[], limits = LOG_BATCH_LIMITS, maxBytes = 900_000): { metrics: M[]; params: P[]; tags: T[] }[] {
+  const size = (item: unknown) => Buffer.byteLength(JSON.stringify(item)) + 1;
   const calls: { metrics: M[]; params: P[]; tags: T[] }[] = [];
   let [m, p, t] = [0, 0, 0];
   while (m < metrics.length || p < params.length || t < tags.length) {
-    const ps = params.slice(p, p + limits.params);
-    const ts = tags.slice(t, t + Math.min(limits.tags, limits.total - ps.length));
-    const ms = metrics.slice(m, m + Math.min(limits.metrics, limits.total - ps.length - ts.length));
-    calls.push({ metrics: ms, params: ps, tags: ts });
-    [m, p, t] = [m + ms.length, p + ps.length, t + ts.length];
+    const call = { metrics: [] as M[], params: [] as P[], tags: [] as T[] };
+    let bytes = 100;
+    let items = 0;
+    // Each call takes at least one item, so a single oversized item still goes (and MLflow judges it).
+    const take = <X>(from: X[], at: number, into: X[], max: number): number => {
+      while (at < from.length && into.length < max && items < limits.total && (items === 0 || bytes + size(from[at]) <= maxBytes)) {
+        bytes += size(from[at]);
+        into.push(from[at++]);
+        items++;
+      }
+      return at;
+    };
+    p = take(params, p, call.params, limits.params);
+    t = take(tags, t, call.tags, limits.tags);
+    m = take(metrics, m, call.metrics, limits.metrics);
+    calls.push(call);
   }
   return calls;
 }
