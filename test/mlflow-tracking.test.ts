@@ -12,6 +12,7 @@ import { runLocally } from '../core/pipeline/run-locally.js';
 import { trackedDataset } from '../core/pipeline/tracking.js';
 import type { StageDeps } from '../core/pipeline/stage-deps.js';
 import { ArtifactRegistry } from '../core/registry/artifact-registry.js';
+import { parseDatasetSchema } from '../schema/index.js';
 import { RunSpec } from '../schema/jobs.js';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { putS3Object } from '../workers/wiring.js';
@@ -152,7 +153,7 @@ describe('a training run tracked in MLflow', () => {
     expect(await getJson(deps.store, mlflowVersionKey('attacks', 2))).toMatchObject({ mlflowVersion: '3', runId: expect.any(String) });
     // A retried register stage (same run, same version) does not make a second MLflow version.
     const parent2 = [...server.runs.entries()].find(([, r]) => r.name === 'run-ml-2')![0];
-    await tracker.registerModel('attacks', tracker.attach(parent2), { version: 2, production: false, schema: { features: [], label: { classes: [0, 1] } }, example: [] });
+    await tracker.registerModel('attacks', tracker.attach(parent2), { version: 2, production: false, schema: { features: [], label: { name: 'y', classes: [0, 1] } }, example: [] });
     expect(m.versions).toHaveLength(3);
     expect(warnings).toEqual([]);
     expect(server.rejected).toEqual([]);
@@ -209,7 +210,7 @@ describe('the dataset a tracked run records', () => {
   it('names its source without credentials, whatever the source description holds', () => {
     const { schema } = attackDataset(10, 1);
     const run = RunSpec.parse({ runId: 'run-db', modelName: 'm', source: { kind: 'mongodb', uri: 'mongodb://ana:s3cret@db:27017', db: 'd', collection: 'c' }, schema });
-    const d = trackedDataset(run, 'mongodb://ana:s3cret@db:27017/d.c', 'ab'.repeat(32), { rows: 10, readIssues: 0 });
+    const d = trackedDataset(run, parseDatasetSchema(JSON.stringify(schema), 'test'), 'mongodb://ana:s3cret@db:27017/d.c', 'ab'.repeat(32), { rows: 10, readIssues: 0 });
     expect(d).toMatchObject({ sourceType: 'mongodb', digest: 'ab'.repeat(16), context: 'training' });
     expect(d.source).not.toContain('s3cret');
     expect(JSON.parse(d.source)).toEqual({ uri: 'mongodb://ana:***@db:27017/d.c' });

@@ -56,7 +56,7 @@ export async function ingest(run: RunSpec, deps: StageDeps): Promise<IngestResul
   await track(deps, 'ingest params', async () => {
     await tracked?.logParams({ source: source.description, families: familiesOf(run).map((f) => f.kind).join(','), folds: run.folds, testSize: run.testSize, seed: run.seed });
     await tracked?.logMetrics({ rows: dataset.features.nRows, readIssues: issues.length });
-    await tracked?.logDatasets?.([trackedDataset(run, source.description, result.dataDigest, { rows: result.rows, readIssues: issues.length })]);
+    await tracked?.logDatasets?.([trackedDataset(run, schema, source.description, result.dataDigest, { rows: result.rows, readIssues: issues.length })]);
   });
   // Kept for the register stage, which records the digest without reading the dataset again.
   await putJson(deps.store, keys.ingestSummary, result);

@@ -1,3 +1,4 @@
+import type { DatasetSchema } from '../../schema/index.js';
 import type { RunSpec } from '../../schema/jobs.js';
 import { getJson, putJson } from '../artifacts/json.js';
 import type { Frame } from '../data/frame.js';
@@ -53,18 +54,16 @@ const SOURCE_TYPES: Record<RunSpec['source']['kind'], string> = { csv: 'local', 
 /**
  * The run's dataset as a tracker records it: named after the schema, the data digest (cut to 32
  * hex digits: MLflow keeps at most 36 characters), the source's description (which never holds
- * credentials), the schema as MLflow ColSpec JSON and a small profile.
+ * credentials; redacted again all the same), the schema's features and label, a small profile.
  */
-export function trackedDataset(run: RunSpec, sourceDescription: string, dataDigest: string, profile: { rows: number; readIssues: number }): TrackedDataset {
-  const schema = run.schema as { name: string; features: { name: string; kind: string }[]; label: { name: string } };
-  const colspec = [...schema.features.map((f) => ({ type: f.kind === 'numeric' ? 'double' : 'string', name: f.name, required: false })), { type: 'string', name: schema.label.name, required: true }];
+export function trackedDataset(run: RunSpec, schema: DatasetSchema, sourceDescription: string, dataDigest: string, profile: { rows: number; readIssues: number }): TrackedDataset {
   return {
     name: schema.name,
     digest: dataDigest.slice(0, 32),
     sourceType: SOURCE_TYPES[run.source.kind],
     source: JSON.stringify({ uri: redactUri(sourceDescription) }),
-    schema: JSON.stringify({ mlflow_colspec: colspec }),
-    profile: JSON.stringify({ num_rows: profile.rows, read_issues: profile.readIssues }),
+    schema: { features: schema.features.map((f) => ({ name: f.name, kind: f.kind })), label: { name: schema.label.name, classes: schema.label.classes } },
+    profile: { num_rows: profile.rows, read_issues: profile.readIssues },
     context: 'training',
   };
 }

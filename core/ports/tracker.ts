@@ -17,11 +17,17 @@ export interface Tracker {
   moveAlias?(name: string, alias: string, version: number | null, pinned: boolean): Promise<void>;
 }
 
+/** The parts of a dataset schema a tracker records: feature names and kinds, the label. */
+export interface TrackedSchema {
+  features: { name: string; kind: 'numeric' | 'categorical' }[];
+  label: { name: string; classes: (string | number)[] };
+}
+
 export interface RegisteredModelInfo {
   /** Our version number. */
   version: number;
   production: boolean;
-  schema: { features: { name: string; kind: 'numeric' | 'categorical' }[]; label: { classes: (string | number)[] } };
+  schema: TrackedSchema;
   /** A few input rows, feature name -> value. */
   example: Record<string, string | number>[];
 }
@@ -34,9 +40,9 @@ export interface TrackedDataset {
   digest: string;
   sourceType: string;
   source: string;
-  /** JSON text. */
-  schema?: string;
-  profile?: string;
+  schema: TrackedSchema;
+  /** Summary figures (rows, read issues). */
+  profile: Record<string, number>;
   /** `training`, `evaluation`... */
   context: string;
 }

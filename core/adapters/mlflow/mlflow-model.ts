@@ -1,19 +1,30 @@
 import { randomUUID } from 'node:crypto';
+import type { TrackedSchema } from '../../ports/tracker.js';
 
 /** What an MLflow Model directory (`model/`) needs from a registered version. */
 export interface ModelFiles {
   runId: string;
   /** The dataset schema the model was trained on (features and label). */
-  schema: { features: { name: string; kind: 'numeric' | 'categorical' }[]; label: { classes: (string | number)[] } };
+  schema: TrackedSchema;
   /** A few input rows, feature name -> value (missing cells left out). */
   example: Record<string, string | number>[];
   /** Our own version number, recorded in the flavor. */
   version: number;
 }
 
-/** MLflow ColSpec JSON: numeric features are doubles, categorical ones strings. */
-export function signatureOf(schema: ModelFiles['schema']): { inputs: string; outputs: string } {
-  const inputs = schema.features.map((f) => ({ type: f.kind === 'numeric' ? 'double' : 'string', name: f.name, required: false }));
+/** MLflow ColSpecs of the features: numeric ones are doubles, categorical ones strings; cells may be missing. */
+export function featureColSpecs(schema: TrackedSchema): { type: string; name: string; required: boolean }[] {
+  return schema.features.map((f) => ({ type: f.kind === 'numeric' ? 'double' : 'string', name: f.name, required: false }));
+}
+
+/** A dataset's schema as runs/log-inputs takes it: `{"mlflow_colspec": [...]}`, the label last. */
+export function datasetSchemaJson(schema: TrackedSchema): string {
+  return JSON.stringify({ mlflow_colspec: [...featureColSpecs(schema), { type: 'string', name: schema.label.name, required: true }] });
+}
+
+/** The model signature as MLflow ColSpec JSON: features in; label, threat flag and class probabilities out. */
+export function signatureOf(schema: TrackedSchema): { inputs: string; outputs: string } {
+  const inputs = featureColSpecs(schema);
   const outputs = [
     { type: 'string', name: 'label', required: true },
     { type: 'boolean', name: 'threat', required: true },

@@ -2,7 +2,7 @@ import { getJson, putJson } from '../../artifacts/json.js';
 import type { ArtifactStore } from '../../ports/artifact-store.js';
 import type { RegisteredModelInfo, RunStatus, TrackedRun, Tracker } from '../../ports/tracker.js';
 import type { MlflowClient } from './mlflow-client.js';
-import { inputExampleJson, mlmodelYaml } from './mlflow-model.js';
+import { datasetSchemaJson, inputExampleJson, mlmodelYaml } from './mlflow-model.js';
 
 /** Which MLflow version mirrors our version `version` of `name` (kept in the artifact store). */
 export interface MlflowVersionRecord {
@@ -119,7 +119,7 @@ export class MlflowTracker implements Tracker {
       async logDatasets(datasets) {
         await client.logInputs(
           id,
-          datasets.map(({ context, ...dataset }) => ({ dataset, context })),
+          datasets.map(({ context, schema, profile, ...d }) => ({ dataset: { ...d, schema: datasetSchemaJson(schema), profile: JSON.stringify(profile) }, context })),
         );
       },
       async end(status: RunStatus) {
