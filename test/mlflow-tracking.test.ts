@@ -97,6 +97,17 @@ describe('a training run tracked in MLflow', () => {
     expect(example.data[0]).toHaveLength(features.length);
   });
 
+  it('writes the MLflow Model and finishes the run on a server without a model registry', async () => {
+    server = await startFakeMlflow({ registry: false });
+    const { deps, run, warnings } = await setup(server.uri);
+    await runLocally(run, deps);
+    expect(warnings).toEqual([]);
+    const [parentId, parent] = [...server.runs.entries()].find(([, r]) => r.name === 'run-ml')!;
+    expect(parent.status).toBe('FINISHED');
+    expect([...server.artifacts.keys()].filter((k) => k.includes(parentId) && k.includes('/model/')).map((k) => k.split('/artifacts/')[1]).sort()).toEqual(['model/MLmodel', 'model/input_example.json', 'model/model.json']);
+    expect(server.requests.filter((r) => /registered-models|model-versions/.test(r.path)).map((r) => r.path.split('?')[0])).toEqual(['/api/2.0/mlflow/registered-models/search']);
+  });
+
   it('logs the dataset through runs/log-inputs: name, digest, source without credentials, schema', async () => {
     server = await startFakeMlflow();
     const { deps, run } = await setup(server.uri);

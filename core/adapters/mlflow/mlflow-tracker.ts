@@ -57,6 +57,10 @@ export class MlflowTracker implements Tracker {
    * tagged with our version number, points `production` at it when promoted and records the mapping.
    */
   async registerModel(name: string, run: TrackedRun, model: RegisteredModelInfo): Promise<void> {
+    // The run's model/ is an MLflow Model whether or not the server has a registry (DagsHub may not).
+    const files = { runId: run.id, schema: model.schema, example: model.example, version: model.version };
+    await run.logArtifact('model/input_example.json', inputExampleJson(files));
+    await run.logArtifact('model/MLmodel', mlmodelYaml(files));
     if (!(await this.hasRegistry())) return;
     // A retried register stage finds its version already mirrored: no second MLflow version.
     const known = this.store ? await getJson<MlflowVersionRecord>(this.store, mlflowVersionKey(name, model.version)) : undefined;
@@ -64,9 +68,6 @@ export class MlflowTracker implements Tracker {
       if (model.production) await this.client.setAlias(name, 'production', known.mlflowVersion);
       return;
     }
-    const files = { runId: run.id, schema: model.schema, example: model.example, version: model.version };
-    await run.logArtifact('model/input_example.json', inputExampleJson(files));
-    await run.logArtifact('model/MLmodel', mlmodelYaml(files));
     const source = `runs:/${run.id}/model`;
     const mlflowVersion = await this.client.registerVersion(name, source, run.id, { alias: model.production ? 'production' : undefined, tags: { 'threatmatrix.version': String(model.version) } });
     const record: MlflowVersionRecord = { name, version: model.version, mlflowVersion, runId: run.id, source };
