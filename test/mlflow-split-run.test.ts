@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { startApi, type RunningApi } from '../api/start-api.js';
 import { runKeys } from '../core/pipeline/run-keys.js';
 import { loadConfig } from '../schema/config.js';
 import { RunSpec } from '../schema/jobs.js';
 import { stageDepsFrom } from '../workers/wiring.js';
 import { startFakeMlflow } from './helpers/fake-mlflow.js';
+import { dropTestState, REDIS_URL, testPrefix } from './helpers/redis.js';
 import { attackDataset } from './helpers/synthetic.js';
 
 const run = promisify(execFile);
@@ -16,7 +19,11 @@ const run = promisify(execFile);
 describe('a run split across two worker processes, tracked in MLflow', () => {
   let dir: string;
   let server: Awaited<ReturnType<typeof startFakeMlflow>> | undefined;
+  const prefix = testPrefix('mlflow-split');
+  let api: RunningApi | undefined;
   afterEach(async () => {
+    await api?.close().catch(() => undefined);
+    await dropTestState(prefix);
     await server?.stop();
     await rm(dir, { recursive: true, force: true });
   });
@@ -67,5 +74,18 @@ describe('a run split across two worker processes, tracked in MLflow', () => {
     const deps = stageDepsFrom(loadConfig(env));
     await deps.registry.changeAlias('attacks', 'production', { action: 'pin', by: 'cli:test', why: 'freeze' });
     expect(server.models.get('attacks')!.tags['threatmatrix.production.pinned']).toBe('true');
+
+    // And through the API's routes: a promote (after someone moved MLflow's alias away) and an unpin.
+    const m = server.models.get('attacks')!;
+    delete m.aliases.production;
+    const admin = 'admin-key-for-mlflow-test';
+    api = await startApi(loadConfig({ ...env, REDIS_URL, TM_QUEUE_PREFIX: prefix, TM_MODEL_NAME: 'attacks', HOST: '127.0.0.1', PORT: '0', TM_API_KEYS_ADMIN: admin, LOG_LEVEL: 'silent' }), pino({ level: 'silent' }));
+    const post = (path: string) => fetch(`${api!.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+    expect((await post('/v1/models/unpin')).status).toBe(200);
+    expect(m.tags['threatmatrix.production.pinned']).toBe('false');
+    expect((await post('/v1/models/1/promote')).status).toBe(200);
+    expect(m.aliases.production).toBe('1');
+    expect(m.tags['threatmatrix.production.pinned']).toBe('true');
+    expect(server.rejected).toEqual([]);
   });
 });
