@@ -108,6 +108,19 @@ describe('a training run tracked in MLflow', () => {
     expect(server.requests.filter((r) => /registered-models|model-versions/.test(r.path)).map((r) => r.path.split('?')[0])).toEqual(['/api/2.0/mlflow/registered-models/search']);
   });
 
+  it('asks runs/get once for the artifact URI of a run attached without one (an older pointer), never guessing it', async () => {
+    server = await startFakeMlflow();
+    dir = await mkdtemp(join(tmpdir(), 'tm-mlflow-'));
+    const client = new MlflowClient(server.uri, {}, { retries: 0 });
+    const started = await new MlflowTracker(client, 'threatmatrix').startRun({ runName: 'elsewhere' });
+    const attached = new MlflowTracker(new MlflowClient(server.uri, {}, { retries: 0 }), 'threatmatrix').attach(started.id);
+    await attached.logArtifact('a.json', '{}');
+    await attached.logArtifact('b/c.json', '{}');
+    const root = server.runs.get(started.id)!.artifactUri.replace('mlflow-artifacts:/', '');
+    expect([...server.artifacts.keys()].sort()).toEqual([`${root}/a.json`, `${root}/b/c.json`]);
+    expect(server.requests.filter((r) => r.path.includes('runs/get'))).toHaveLength(1);
+  });
+
   it('logs the dataset through runs/log-inputs: name, digest, source without credentials, schema', async () => {
     server = await startFakeMlflow();
     const { deps, run } = await setup(server.uri);
