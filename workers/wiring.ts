@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { ArtifactTracker } from '../core/adapters/artifact-tracker.js';
 import { MlflowClient } from '../core/adapters/mlflow/mlflow-client.js';
 import { MlflowTracker } from '../core/adapters/mlflow/mlflow-tracker.js';
+import { mirrorAliases } from '../core/adapters/mlflow/alias-mirror.js';
 import type { Tracker } from '../core/ports/tracker.js';
 import type { Config, SourceSpec } from '../schema/index.js';
 import { logThrottle } from './log-throttle.js';
@@ -54,7 +55,7 @@ export function trackerFrom(config: Config, store: ArtifactStore, s3: () => S3Cl
     password: config.MLFLOW_TRACKING_PASSWORD,
     token: config.MLFLOW_TRACKING_TOKEN,
   }, { timeoutMs: config.TM_CALL_TIMEOUT_MS });
-  return new MlflowTracker(client, config.MLFLOW_EXPERIMENT_NAME, (uri, body) => putS3Object(s3(), uri, body));
+  return new MlflowTracker(client, config.MLFLOW_EXPERIMENT_NAME, (uri, body) => putS3Object(s3(), uri, body), store);
 }
 
 /** Writes one object to an s3:// URI. */
@@ -69,16 +70,19 @@ export function stageDepsFrom(config: Config, log?: Pick<Logger, 'warn'>): Stage
   const store = makeStore();
   // A tracker that stays down would log every call of every run: one line a minute per kind.
   const allow = logThrottle();
+  const warn = (message: string, err: unknown) => {
+    const { log: now, suppressed } = allow(message.startsWith('tracking:') ? 'tracking' : message);
+    if (now) log?.warn({ err: (err as Error)?.message, ...(suppressed ? { suppressed } : {}) }, message);
+  };
+  const tracker = trackerFrom(config, store);
   return {
     store,
-    registry: new ArtifactRegistry(store),
+    // Promotions, rollbacks and pins from the API and the CLI reach MLflow's alias too.
+    registry: mirrorAliases(new ArtifactRegistry(store), tracker, warn),
     source,
     promotion: { metric: config.TM_PROMOTION_METRIC, minDelta: config.TM_PROMOTION_MIN_DELTA },
-    tracker: trackerFrom(config, store),
-    warn: (message, err) => {
-      const { log: now, suppressed } = allow(message.startsWith('tracking:') ? 'tracking' : message);
-      if (now) log?.warn({ err: (err as Error)?.message, ...(suppressed ? { suppressed } : {}) }, message);
-    },
+    tracker,
+    warn,
   };
 }
 

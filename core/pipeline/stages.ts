@@ -23,7 +23,7 @@ import { assertValid, validateDataset } from '../validation/validate-dataset.js'
 import { refitOnAllRows } from './refit-all.js';
 import { withoutCredentials } from '../security/redact.js';
 import { runKeys } from './run-keys.js';
-import { track, trackedRun } from './tracking.js';
+import { exampleRows, track, trackedDataset, trackedRun } from './tracking.js';
 import type { StageDeps } from './stage-deps.js';
 
 const schemaOf = (run: RunSpec): DatasetSchema => parseDatasetSchema(JSON.stringify(run.schema), `run ${run.runId} schema`);
@@ -51,12 +51,13 @@ export async function ingest(run: RunSpec, deps: StageDeps): Promise<IngestResul
   const bytes = encodeDatasetParts(dataset);
   await deps.store.put(keys.dataset, bytes);
   await putJson(deps.store, keys.ingestIssues, issues);
+  const result: IngestResult = { rows: dataset.features.nRows, dataDigest: sha256(bytes), issues: issues.length };
   const tracked = await trackedRun(run, deps);
   await track(deps, 'ingest params', async () => {
     await tracked?.logParams({ source: source.description, families: familiesOf(run).map((f) => f.kind).join(','), folds: run.folds, testSize: run.testSize, seed: run.seed });
     await tracked?.logMetrics({ rows: dataset.features.nRows, readIssues: issues.length });
+    await tracked?.logDatasets?.([trackedDataset(run, schema, source.description, result.dataDigest, { rows: result.rows, readIssues: issues.length })]);
   });
-  const result: IngestResult = { rows: dataset.features.nRows, dataDigest: sha256(bytes), issues: issues.length };
   // Kept for the register stage, which records the digest without reading the dataset again.
   await putJson(deps.store, keys.ingestSummary, result);
   deps.onProgress?.(100);
@@ -91,7 +92,11 @@ export async function validate(run: RunSpec, deps: StageDeps): Promise<ValidateR
   const drift = driftReport(trainSet.features, testSet.features);
   await putJson(deps.store, keys.drift, drift);
   const tracked = await trackedRun(run, deps);
-  await track(deps, 'validate metrics', async () => tracked?.logMetrics({ trainRows: train.length, testRows: test.length, driftedColumns: drift.driftedColumns }));
+  await track(deps, 'validate metrics', async () => {
+    await tracked?.logMetrics({ trainRows: train.length, testRows: test.length, driftedColumns: drift.driftedColumns });
+    await tracked?.logArtifact('validate/report.json', JSON.stringify(report, null, 2));
+    await tracked?.logArtifact('validate/drift.json', JSON.stringify(drift, null, 2));
+  });
   deps.onProgress?.(100);
   return { trainRows: train.length, testRows: test.length, driftedColumns: drift.driftedColumns, drifted: drift.drifted };
 }
@@ -162,11 +167,12 @@ export async function trainFamily(run: RunSpec, kind: string, deps: StageDeps, s
   await putJson(deps.store, keys.familyPipeline(kind), r.pipeline.toJSON());
   await putJson(deps.store, keys.familyResult(kind), { ...result, rows: r.rows, refitRows: r.refitRows, stoppedEarly: r.stoppedEarly, configs: r.configs });
   const tracked = await trackedRun(run, deps, kind);
-  await track(deps, `${kind} results`, async () => {
+  const logged = await track(deps, `${kind} results`, async () => {
     await tracked?.logParams(Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, JSON.stringify(v)])));
     await tracked?.logMetrics({ cvF1: r.cvF1, cvF1Sd: r.cvF1Sd, searchSeconds: r.searchSeconds, configs: r.configs.length, refitRows: r.refitRows });
-    await tracked?.end('FINISHED');
+    return true;
   });
+  await track(deps, `end ${kind}`, async () => tracked?.end(logged ? 'FINISHED' : 'FAILED'));
   return result;
 }
 
@@ -179,6 +185,17 @@ export async function trainFamily(run: RunSpec, kind: string, deps: StageDeps, s
  * evaluation; the recorded metrics stay the held-out ones and the manifest says so.
  */
 export async function register(run: RunSpec, trained: TrainResult, deps: StageDeps): Promise<RegisterResult> {
+  try {
+    return await registerBest(run, trained, deps);
+  } catch (err) {
+    // A failed registry call (ours or the tracker's) must not leave the tracked run RUNNING.
+    const tracked = await trackedRun(run, deps);
+    await track(deps, 'failed register', async () => tracked?.end('FAILED'));
+    throw err;
+  }
+}
+
+async function registerBest(run: RunSpec, trained: TrainResult, deps: StageDeps): Promise<RegisterResult> {
   const keys = runKeys(run.runId);
   if (!trained.families.length) {
     const tracked = await trackedRun(run, deps);
@@ -229,7 +246,8 @@ export async function register(run: RunSpec, trained: TrainResult, deps: StageDe
   const record = { ...result, productionMetrics, families: trained.families, allowPartial: run.allowPartial };
   await putJson(deps.store, keys.metrics, record);
   const tracked = await trackedRun(run, deps);
-  await track(deps, 'register', async () => {
+  // The tracked run ends whatever happens to the calls before: a failed one ends it FAILED.
+  const logged = await track(deps, 'register', async () => {
     if (!tracked) return;
     await tracked.logMetrics(Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`test_${k}`, v])));
     await tracked.setTags({
@@ -241,9 +259,10 @@ export async function register(run: RunSpec, trained: TrainResult, deps: StageDe
     });
     await tracked.logArtifact('evaluate/metrics.json', JSON.stringify(record, null, 2));
     await tracked.logArtifact('model/model.json', JSON.stringify(modelJson));
-    await deps.tracker?.registerModel?.(run.modelName, tracked, promoted);
-    await tracked.end('FINISHED');
+    await deps.tracker?.registerModel?.(run.modelName, tracked, { version: manifest.version, production: promoted, schema: schemaOf(run), example: exampleRows(test.features) });
+    return true;
   });
+  await track(deps, 'end run', async () => tracked?.end(logged ? 'FINISHED' : 'FAILED'));
   deps.onProgress?.(100);
   return result;
 }

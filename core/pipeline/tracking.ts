@@ -1,6 +1,9 @@
+import type { DatasetSchema } from '../../schema/index.js';
 import type { RunSpec } from '../../schema/jobs.js';
 import { getJson, putJson } from '../artifacts/json.js';
-import type { TrackedRun } from '../ports/tracker.js';
+import type { Frame } from '../data/frame.js';
+import type { TrackedDataset, TrackedRun } from '../ports/tracker.js';
+import { redactUri } from '../security/redact.js';
 import { runKeys } from './run-keys.js';
 import type { StageDeps } from './stage-deps.js';
 
@@ -15,9 +18,18 @@ export async function track<T>(deps: StageDeps, what: string, fn: () => Promise<
   }
 }
 
+/** What the run's artifacts keep of its tracked run: a stage in any process attaches to it from this. */
+export interface TrackingPointer {
+  id: string;
+  tracker: string;
+  /** Where the tracked run's files go (MLflow's `artifact_uri`): never guessed from the id. */
+  artifactUri?: string;
+}
+
 /**
- * The tracked run of a training run, or of one of its families (nested), started once: its id is
- * kept in the run's artifacts, so a retried stage logs into the same tracked run.
+ * The tracked run of a training run, or of one of its families (nested), started once: its id and
+ * artifact URI are kept in the run's artifacts, so a stage in another process or a retried stage
+ * logs into the same tracked run and uploads under its own artifact URI.
  */
 export async function trackedRun(run: RunSpec, deps: StageDeps, family?: string): Promise<TrackedRun | undefined> {
   const tracker = deps.tracker;
@@ -25,13 +37,45 @@ export async function trackedRun(run: RunSpec, deps: StageDeps, family?: string)
   const keys = runKeys(run.runId);
   const pointer = family ? keys.familyTracking(family) : keys.tracking;
   return track(deps, `start ${family ?? run.runId}`, async () => {
-    const known = await getJson<{ id: string }>(deps.store, pointer);
-    if (known) return tracker.attach(known.id);
+    const known = await getJson<TrackingPointer>(deps.store, pointer);
+    if (known) return tracker.attach(known.id, known.artifactUri);
     const parent = family ? await trackedRun(run, deps) : undefined;
     const tags: Record<string, string> = { 'threatmatrix.run': run.runId, 'threatmatrix.model': run.modelName };
     if (run.gitCommit) tags['mlflow.source.git.commit'] = run.gitCommit;
     const started = await tracker.startRun({ runName: family ?? run.runId, tags, parentRunId: parent?.id });
-    await putJson(deps.store, pointer, { id: started.id, tracker: tracker.kind });
+    const kept: TrackingPointer = { id: started.id, tracker: tracker.kind, ...(started.artifactUri ? { artifactUri: started.artifactUri } : {}) };
+    await putJson(deps.store, pointer, kept);
     return started;
+  });
+}
+
+const SOURCE_TYPES: Record<RunSpec['source']['kind'], string> = { csv: 'local', s3: 's3', mongodb: 'mongodb' };
+
+/**
+ * The run's dataset as a tracker records it: named after the schema, the data digest (cut to 32
+ * hex digits: MLflow keeps at most 36 characters), the source's description (which never holds
+ * credentials; redacted again all the same), the schema's features and label, a small profile.
+ */
+export function trackedDataset(run: RunSpec, schema: DatasetSchema, sourceDescription: string, dataDigest: string, profile: { rows: number; readIssues: number }): TrackedDataset {
+  return {
+    name: schema.name,
+    digest: dataDigest.slice(0, 32),
+    sourceType: SOURCE_TYPES[run.source.kind],
+    source: JSON.stringify({ uri: redactUri(sourceDescription) }),
+    schema: { features: schema.features.map((f) => ({ name: f.name, kind: f.kind })), label: { name: schema.label.name, classes: schema.label.classes } },
+    profile: { num_rows: profile.rows, read_issues: profile.readIssues },
+    context: 'training',
+  };
+}
+
+/** The first `n` rows of a frame as records (missing cells left out): a model's input example. */
+export function exampleRows(frame: Frame, n = 5): Record<string, string | number>[] {
+  return Array.from({ length: Math.min(n, frame.nRows) }, (_, row) => {
+    const out: Record<string, string | number> = {};
+    for (const c of frame.columns) {
+      if (c.kind === 'numeric' && !Number.isNaN(c.values[row])) out[c.name] = c.values[row];
+      else if (c.kind === 'categorical' && c.codes[row] >= 0) out[c.name] = c.categories[c.codes[row]];
+    }
+    return out;
   });
 }

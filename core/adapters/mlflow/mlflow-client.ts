@@ -1,3 +1,5 @@
+import { proxiedArtifactUrl } from './artifact-uri.js';
+
 /**
  * A small typed client for the MLflow REST API 2.0 (self-hosted MLflow, DagsHub). No maintained npm
  * client exists. Covers what threatmatrix needs: experiments, runs, batched logging, artifact
@@ -36,14 +38,64 @@ export interface MlflowClientOptions {
   fetch?: typeof fetch;
 }
 
-/** The API's per-call limits for runs/log-batch. */
-export const LOG_BATCH_LIMITS = { metrics: 1000, params: 100, tags: 100 };
+/** The API's per-call limits for runs/log-batch (service.proto): per kind, and 1,000 items in all. */
+export const LOG_BATCH_LIMITS = { metrics: 1000, params: 100, tags: 100, total: 1000 };
 
 export interface Metric {
   key: string;
   value: number;
   timestamp: number;
   step: number;
+}
+
+/** A dataset as runs/log-inputs takes it (service.proto `Dataset`): schema and profile are JSON strings. */
+export interface DatasetInfo {
+  name: string;
+  digest: string;
+  sourceType: string;
+  /** Where it came from, as a JSON string, never with credentials. */
+  source: string;
+  schema?: string;
+  profile?: string;
+}
+
+/**
+ * A metric value as protobuf's JSON mapping writes a double: NaN and the infinities are the strings
+ * "NaN", "Infinity", "-Infinity" (JSON.stringify would send null, which MLflow refuses).
+ */
+export function metricValue(v: number): number | string {
+  if (Number.isFinite(v)) return v;
+  return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+}
+
+/**
+ * Splits a batch into calls within the limits: at most 100 params, 100 tags and 1,000 items in all
+ * per call, and at most `maxBytes` of JSON (MLflow takes up to 1 MB per request). Params and tags
+ * go first, metrics fill the rest; every item once, in order.
+ */
+export function splitBatch<M, P, T>(metrics: M[], params: P[], tags: T[], limits = LOG_BATCH_LIMITS, maxBytes = 900_000): { metrics: M[]; params: P[]; tags: T[] }[] {
+  const size = (item: unknown) => Buffer.byteLength(JSON.stringify(item)) + 1;
+  const calls: { metrics: M[]; params: P[]; tags: T[] }[] = [];
+  let [m, p, t] = [0, 0, 0];
+  while (m < metrics.length || p < params.length || t < tags.length) {
+    const call = { metrics: [] as M[], params: [] as P[], tags: [] as T[] };
+    let bytes = 100;
+    let items = 0;
+    // Each call takes at least one item, so a single oversized item still goes (and MLflow judges it).
+    const take = <X>(from: X[], at: number, into: X[], max: number): number => {
+      while (at < from.length && into.length < max && items < limits.total && (items === 0 || bytes + size(from[at]) <= maxBytes)) {
+        bytes += size(from[at]);
+        into.push(from[at++]);
+        items++;
+      }
+      return at;
+    };
+    p = take(params, p, call.params, limits.params);
+    t = take(tags, t, call.tags, limits.tags);
+    m = take(metrics, m, call.metrics, limits.metrics);
+    calls.push(call);
+  }
+  return calls;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -88,7 +140,7 @@ export class MlflowClient {
   }
 
   /** Calls an endpoint; retries refused connections and 429/5xx with backoff, never 4xx or a timeout. */
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const url = `${this.base}/api/2.0/mlflow/${path}`;
     const attempts = (this.opts.retries ?? 2) + 1;
     for (let i = 1; ; i++) {
@@ -158,22 +210,34 @@ export class MlflowClient {
     return { runId: r.run.info.run_id, artifactUri: r.run.info.artifact_uri };
   }
 
-  /** Logs in as many calls as the API's limits need (1000 metrics, 100 params, 100 tags, ~1 MB each). */
+  /** The run's artifact URI and status (another process created the run). */
+  async getRun(runId: string): Promise<{ artifactUri: string; status: string }> {
+    const r = await this.call<{ run: { info: { artifact_uri: string; status: string } } }>('GET', `runs/get?run_id=${encodeURIComponent(runId)}`);
+    return { artifactUri: r.run.info.artifact_uri, status: r.run.info.status };
+  }
+
+  /**
+   * Logs in as many calls as the API's limits need (at most 1,000 items per call, of which at most
+   * 100 params and 100 tags; values cut to 6,000 characters for params, 5,000 for tags).
+   */
   async logBatch(runId: string, batch: { metrics?: Metric[]; params?: Record<string, string>; tags?: Record<string, string> }): Promise<number> {
-    const metrics = batch.metrics ?? [];
+    const metrics = (batch.metrics ?? []).map((m) => ({ key: m.key, value: metricValue(m.value), timestamp: m.timestamp, step: m.step }));
     const params = Object.entries(batch.params ?? {}).map(([key, value]) => ({ key, value: value.slice(0, 6000) }));
-    const tags = Object.entries(batch.tags ?? {}).map(([key, value]) => ({ key, value }));
-    let calls = 0;
-    for (let i = 0; i * LOG_BATCH_LIMITS.metrics < metrics.length || i * LOG_BATCH_LIMITS.params < params.length || i * LOG_BATCH_LIMITS.tags < tags.length; i++) {
-      await this.call('POST', 'runs/log-batch', {
-        run_id: runId,
-        metrics: metrics.slice(i * LOG_BATCH_LIMITS.metrics, (i + 1) * LOG_BATCH_LIMITS.metrics),
-        params: params.slice(i * LOG_BATCH_LIMITS.params, (i + 1) * LOG_BATCH_LIMITS.params),
-        tags: tags.slice(i * LOG_BATCH_LIMITS.tags, (i + 1) * LOG_BATCH_LIMITS.tags),
-      });
-      calls++;
-    }
-    return calls;
+    const tags = Object.entries(batch.tags ?? {}).map(([key, value]) => ({ key, value: value.slice(0, 5000) }));
+    const calls = splitBatch(metrics, params, tags);
+    for (const c of calls) await this.call('POST', 'runs/log-batch', { run_id: runId, ...c });
+    return calls.length;
+  }
+
+  /** Records the datasets a run used (runs/log-inputs), each with a `context` tag such as `training`. */
+  async logInputs(runId: string, datasets: { dataset: DatasetInfo; context: string }[]): Promise<void> {
+    await this.call('POST', 'runs/log-inputs', {
+      run_id: runId,
+      datasets: datasets.map(({ dataset: d, context }) => ({
+        tags: [{ key: 'mlflow.data.context', value: context }],
+        dataset: { name: d.name, digest: d.digest, source_type: d.sourceType, source: d.source, ...(d.schema ? { schema: d.schema } : {}), ...(d.profile ? { profile: d.profile } : {}) },
+      })),
+    });
   }
 
   async updateRun(runId: string, status: 'FINISHED' | 'FAILED' | 'KILLED'): Promise<void> {
@@ -185,9 +249,8 @@ export class MlflowClient {
    * returns false for other artifact locations (s3://..., which the caller writes directly).
    */
   async uploadArtifact(artifactUri: string, path: string, body: Uint8Array | string): Promise<boolean> {
-    if (!artifactUri.startsWith('mlflow-artifacts:')) return false;
-    const root = artifactUri.replace(/^mlflow-artifacts:\/*/, '');
-    const url = `${this.base}/api/2.0/mlflow-artifacts/artifacts/${[root, path].filter(Boolean).map((p) => p.split('/').map(encodeURIComponent).join('/')).join('/')}`;
+    const url = proxiedArtifactUrl(this.base, artifactUri, path);
+    if (!url) return false;
     const { res, text } = await this.send(url, {
       method: 'PUT',
       headers: { 'content-type': 'application/octet-stream', ...(this.authHeader ? { authorization: this.authHeader } : {}) },
@@ -208,20 +271,34 @@ export class MlflowClient {
     }
   }
 
-  /** Registers a version of `name` from a run's artifact and points `alias` at it when given. */
-  async registerVersion(name: string, source: string, runId: string, alias?: string): Promise<string> {
+  /**
+   * Registers a version of `name` from a run's artifact (waiting until it is READY; a version that
+   * fails or stays pending is an error) with tags, and points `alias` at it when given.
+   */
+  async registerVersion(name: string, source: string, runId: string, opts: { alias?: string; tags?: Record<string, string>; pollMs?: number; polls?: number } = {}): Promise<string> {
     try {
       await this.call('POST', 'registered-models/create', { name });
     } catch (err) {
       if (!(err instanceof MlflowError && err.errorCode === 'RESOURCE_ALREADY_EXISTS')) throw err;
     }
-    const { model_version: mv } = await this.call<{ model_version: { version: string; status: string } }>('POST', 'model-versions/create', { name, source, run_id: runId });
-    for (let i = 0, status = mv.status; status !== 'READY' && i < 30; i++) {
-      if (status === 'FAILED_REGISTRATION') throw new MlflowError(500, 'FAILED_REGISTRATION', `${name} v${mv.version}`);
-      await sleep(500);
-      status = (await this.call<{ model_version: { status: string } }>('GET', `model-versions/get?name=${encodeURIComponent(name)}&version=${mv.version}`)).model_version.status;
+    const tags = Object.entries(opts.tags ?? {}).map(([key, value]) => ({ key, value }));
+    const { model_version: mv } = await this.call<{ model_version: { version: string; status: string } }>('POST', 'model-versions/create', { name, source, run_id: runId, ...(tags.length ? { tags } : {}) });
+    let status = mv.status;
+    for (let i = 0; status === 'PENDING_REGISTRATION' && i < (opts.polls ?? 30); i++) {
+      await sleep(i === 0 ? 50 : (opts.pollMs ?? 500));
+      status = (await this.call<{ model_version: { status: string } }>('GET', `model-versions/get?name=${encodeURIComponent(name)}&version=${encodeURIComponent(mv.version)}`)).model_version.status;
     }
-    if (alias) await this.call('POST', 'registered-models/alias', { name, alias, version: mv.version });
+    if (status !== 'READY') throw new MlflowError(500, status === 'FAILED_REGISTRATION' ? 'FAILED_REGISTRATION' : 'REGISTRATION_PENDING', `${name} v${mv.version} from ${source}: ${status}`);
+    if (opts.alias) await this.setAlias(name, opts.alias, mv.version);
     return mv.version;
+  }
+
+  /** Points a registered model's alias at one of its versions. */
+  async setAlias(name: string, alias: string, version: string): Promise<void> {
+    await this.call('POST', 'registered-models/alias', { name, alias, version });
+  }
+
+  async setRegisteredModelTag(name: string, key: string, value: string): Promise<void> {
+    await this.call('POST', 'registered-models/set-tag', { name, key, value });
   }
 }
