@@ -14,7 +14,7 @@ import { QUEUE_OF, redisConnection } from '../workers/queues.js';
 import { cancelRun } from '../workers/run-control.js';
 import { quietRedis } from '../workers/redis-errors.js';
 import { RetrainScheduler, retrainTemplate } from '../workers/retrain.js';
-import { stageDepsFrom } from '../workers/wiring.js';
+import { stageDepsFrom, trackerFrom } from '../workers/wiring.js';
 import { buildApp } from './app.js';
 import { isLoopback, type ApiKeys } from './auth.js';
 import { answerClientErrors } from './client-errors.js';
@@ -116,7 +116,7 @@ async function trainingControl(config: Config, conn: Redis, store: ArtifactStore
   const queues = Object.fromEntries(STAGES.map((s) => [s, quietRedis(new Queue(QUEUE_OF[s], { connection: conn, prefix: config.TM_QUEUE_PREFIX }))])) as Record<StageName, Queue>;
   return {
     enqueue: (run: RunSpecInput, requestId?: string) => producer.enqueue(run, requestId),
-    cancel: (runId: string) => cancelRun(conn, config.TM_QUEUE_PREFIX, store, runId, { settleMs: 0, reason: 'DELETE /v1/training-runs' }),
+    cancel: (runId: string) => cancelRun(conn, config.TM_QUEUE_PREFIX, store, runId, { settleMs: 0, reason: 'DELETE /v1/training-runs', tracker: trackerFrom(config, store) }),
     queues,
     store,
     defaults: await retrainTemplate(config),

@@ -9,6 +9,10 @@ import { mirrorAliases } from '../core/adapters/mlflow/alias-mirror.js';
 import { MlflowTracker, mlflowVersionKey } from '../core/adapters/mlflow/mlflow-tracker.js';
 import { getJson } from '../core/artifacts/json.js';
 import { runLocally } from '../core/pipeline/run-locally.js';
+import { ingest } from '../core/pipeline/stages.js';
+import { Redis } from 'ioredis';
+import { cancelRun } from '../workers/run-control.js';
+import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
 import { trackedDataset } from '../core/pipeline/tracking.js';
 import type { StageDeps } from '../core/pipeline/stage-deps.js';
 import { ArtifactRegistry } from '../core/registry/artifact-registry.js';
@@ -153,6 +157,23 @@ describe('a training run tracked in MLflow', () => {
     deps.registry = Object.assign(Object.create(deps.registry) as typeof deps.registry, { register: () => Promise.reject(new Error('disk full')) });
     await expect(runLocally(run, deps)).rejects.toThrow('disk full');
     expect([...server.runs.values()].find((r) => r.name === 'run-ml')!.status).toBe('FAILED');
+  });
+
+  it('ends the parent run KILLED when the run is cancelled before its later stages ran', async () => {
+    server = await startFakeMlflow();
+    const { deps, run } = await setup(server.uri);
+    // Ingest started the tracked run; the rest of the run never runs.
+    await ingest(run, deps);
+    const redis = new Redis(REDIS_URL);
+    const prefix = testPrefix('mlflow-cancel');
+    try {
+      const outcome = await cancelRun(redis, prefix, deps.store, run.runId, { settleMs: 0, tracker: deps.tracker });
+      expect(outcome.state).toBe('cancelled');
+    } finally {
+      await dropPrefix(redis, prefix);
+      redis.disconnect();
+    }
+    expect([...server.runs.values()].find((r) => r.name === 'run-ml')!.status).toBe('KILLED');
   });
 
   it('mirrors promotions, rollbacks and pins to the MLflow alias through the version mapping', async () => {

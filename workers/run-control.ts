@@ -2,7 +2,9 @@ import { Queue, type Job, type JobType } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { putJson } from '../core/artifacts/json.js';
 import { runKeys } from '../core/pipeline/run-keys.js';
+import { endTrackedRun } from '../core/pipeline/tracking.js';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
+import type { Tracker } from '../core/ports/tracker.js';
 import { STAGES } from '../schema/jobs.js';
 import { quietRedis } from './redis-errors.js';
 import { QUEUE_OF } from './queues.js';
@@ -36,6 +38,8 @@ export interface CancelOptions {
   settleMs?: number;
   /** Recorded with the cancellation (who or why). Default 'cancelled'. */
   reason?: string;
+  /** The run's tracker: its tracked run is ended KILLED (jobs removed before they ran end nothing themselves). */
+  tracker?: Tracker;
 }
 
 export type CancelOutcome =
@@ -64,6 +68,7 @@ export async function cancelRun(redis: Redis, prefix: string, store: ArtifactSto
     await redis.set(cancelKey(prefix, runId), JSON.stringify({ at, reason: o.reason ?? 'cancelled' }), 'EX', KEEP_SECONDS);
     await putJson(store, runKeys(runId).cancelled, { at, reason: o.reason ?? 'cancelled' });
     await redis.publish(cancelChannel(prefix), runId);
+    await endTrackedRun(runId, { store, tracker: o.tracker }, 'KILLED');
     let removed = 0;
     const deadline = Date.now() + (o.settleMs ?? 15_000);
     for (;;) {

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { StageDeps } from '../core/pipeline/stage-deps.js';
+import { endTrackedRun } from '../core/pipeline/tracking.js';
 import { STAGES, type StageName } from '../schema/jobs.js';
 import { processorFor } from './processors.js';
 import { QUEUE_OF } from './queues.js';
@@ -68,6 +69,11 @@ export function startStageWorkers(o: StageWorkerOptions): StageWorkers {
       const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => void cancelledWhy(job).then((w) => reject(new UnrecoverableError(w ?? 'cancelled'))), { once: true }));
       return Promise.race([run(job, token, signal), aborted]);
     };
+  const endIfFinal = async (job: Job | undefined, err: Error) => {
+    if (!job || (err.name !== 'UnrecoverableError' && job.attemptsMade < (job.opts.attempts ?? 1))) return;
+    const runId = runIdOf(job);
+    if (runId) await endTrackedRun(runId, o.deps, (await cancelledWhy(job)) ? 'KILLED' : 'FAILED');
+  };
   const stages = o.stages ?? STAGES;
   const active = new Map<string, Worker>();
   const workers = stages.map((stage) => {
@@ -81,6 +87,8 @@ export function startStageWorkers(o: StageWorkerOptions): StageWorkers {
     }));
     worker.on('active', (job) => active.set(job.id!, worker));
     for (const done of ['completed', 'failed'] as const) worker.on(done, (job?: Job) => job?.id && active.delete(job.id));
+    // A chain stage that failed for good ends the run's tracked run (register ends its own).
+    if (stage !== 'train-family') worker.on('failed', (job, err) => void endIfFinal(job, err));
     return worker;
   });
   const subscriber = quietRedis(o.connection.duplicate());

@@ -2,13 +2,13 @@ import type { DatasetSchema } from '../../schema/index.js';
 import type { RunSpec } from '../../schema/jobs.js';
 import { getJson, putJson } from '../artifacts/json.js';
 import type { Frame } from '../data/frame.js';
-import type { TrackedDataset, TrackedRun } from '../ports/tracker.js';
+import type { RunStatus, TrackedDataset, TrackedRun } from '../ports/tracker.js';
 import { redactUri } from '../security/redact.js';
 import { runKeys } from './run-keys.js';
 import type { StageDeps } from './stage-deps.js';
 
 /** Runs a tracking call; a failure is reported and swallowed: tracking never fails training. */
-export async function track<T>(deps: StageDeps, what: string, fn: () => Promise<T>): Promise<T | undefined> {
+export async function track<T>(deps: Pick<StageDeps, 'tracker' | 'warn'>, what: string, fn: () => Promise<T>): Promise<T | undefined> {
   if (!deps.tracker) return undefined;
   try {
     return await fn();
@@ -46,6 +46,19 @@ export async function trackedRun(run: RunSpec, deps: StageDeps, family?: string)
     const kept: TrackingPointer = { id: started.id, tracker: tracker.kind, ...(started.artifactUri ? { artifactUri: started.artifactUri } : {}) };
     await putJson(deps.store, pointer, kept);
     return started;
+  });
+}
+
+/**
+ * Ends the tracked run of a training run that stopped for good outside `register` (a stage out of
+ * retries, a cancelled run), so it is not left RUNNING. Attaches only to a run already started.
+ */
+export async function endTrackedRun(runId: string, deps: Pick<StageDeps, 'store' | 'tracker' | 'warn'>, status: RunStatus): Promise<void> {
+  const tracker = deps.tracker;
+  if (!tracker) return;
+  await track(deps, `end ${runId}`, async () => {
+    const known = await getJson<TrackingPointer>(deps.store, runKeys(runId).tracking);
+    if (known) await tracker.attach(known.id, known.artifactUri).end(status);
   });
 }
 

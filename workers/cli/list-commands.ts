@@ -5,6 +5,7 @@ import type { ModelRegistry } from '../../core/ports/model-registry.js';
 import { runOutcome, type RunOutcome } from '../../core/pipeline/run-outcome.js';
 import type { ArtifactStore } from '../../core/ports/artifact-store.js';
 import { redisConnection } from '../queues.js';
+import { trackerFrom } from '../wiring.js';
 import { cancelRun } from '../run-control.js';
 import { stageDepsFrom } from '../wiring.js';
 
@@ -88,7 +89,7 @@ async function cancelCommand(runId: string | undefined, config: Config, store: A
   const conn = redisConnection(config.REDIS_URL, 'producer');
   await conn.connect();
   try {
-    const c = await cancelRun(conn, config.TM_QUEUE_PREFIX, store, runId, { reason: 'threatmatrix runs cancel' });
+    const c = await cancelRun(conn, config.TM_QUEUE_PREFIX, store, runId, { reason: 'threatmatrix runs cancel', tracker: trackerFrom(config, store) });
     if (c.state === 'unknown') process.stderr.write(`no run ${runId} in queue prefix ${config.TM_QUEUE_PREFIX} or the artifact store\n`);
     else if (c.state === 'finished') process.stderr.write(`run ${runId} has already ended: nothing to cancel\n`);
     else process.stdout.write(`cancelled run ${runId}: ${c.removed} queued job(s) removed${c.stillActive ? `, ${c.stillActive} still stopping` : ', none left running'}\n`);

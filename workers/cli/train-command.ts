@@ -69,7 +69,7 @@ export async function trainCommand(argv: string[], config: Config, log: Logger):
     const outcome = await Promise.race([followRun(runId, () => redisConnection(config.REDIS_URL, 'worker'), config.TM_QUEUE_PREFIX, () => producer.enqueue(run)), interrupted]);
     if (outcome === 'interrupted') {
       process.stderr.write(`\nCtrl-C: cancelling run ${runId}\n`);
-      const c = await cancelRun(conn, config.TM_QUEUE_PREFIX, deps.store, runId, { reason: 'Ctrl-C on train --follow' });
+      const c = await cancelRun(conn, config.TM_QUEUE_PREFIX, deps.store, runId, { reason: 'Ctrl-C on train --follow', tracker: deps.tracker });
       const left = c.state === 'cancelled' && c.stillActive ? `; ${c.stillActive} job(s) still stopping` : '';
       process.stderr.write(c.state === 'cancelled' ? `cancelled run ${runId}: its jobs are stopped${left}\n` : `run ${runId} was not cancelled (${c.state})\n`);
       return 130;
