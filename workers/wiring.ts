@@ -73,7 +73,7 @@ export function stageDepsFrom(config: Config, log?: Pick<Logger, 'warn'>): Stage
     store,
     registry: new ArtifactRegistry(store),
     source,
-    promotion: { metric: config.TM_PROMOTION_METRIC, minDelta: config.TM_PROMOTION_MIN_DELTA },
+    promotion: { metric: config.TM_PROMOTION_METRIC, minDelta: config.TM_PROMOTION_MIN_DELTA, confidence: config.TM_PROMOTION_CONFIDENCE, minRows: config.TM_PROMOTION_MIN_ROWS },
     tracker: trackerFrom(config, store),
     warn: (message, err) => {
       const { log: now, suppressed } = allow(message.startsWith('tracking:') ? 'tracking' : message);

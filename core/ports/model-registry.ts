@@ -28,10 +28,12 @@ export interface ModelManifest {
 /** Versioned models with aliases (`production`); the artifact store is the source of truth. */
 export interface ModelRegistry {
   /**
-   * Registers the model of run `runId` as the next version of `name`. Idempotent per run: a
-   * retried run gets the version it already has.
+   * Registers the model of run `runId` as the next version of `name`, with the hashes of the rows
+   * it was fitted on. Idempotent per run: a retried run gets the version it already has.
    */
-  register(name: string, model: ModelJSON, manifest: Omit<ModelManifest, 'name' | 'version' | 'createdAt'>): Promise<ModelManifest>;
+  register(name: string, model: ModelJSON, manifest: Omit<ModelManifest, 'name' | 'version' | 'createdAt'>, trainingRows?: Float64Array): Promise<ModelManifest>;
+  /** Content hashes of the rows `version` was fitted on, sorted (core/registry/training-rows.ts); undefined when not recorded. */
+  trainingRows(name: string, version: number): Promise<Float64Array | undefined>;
   versions(name: string): Promise<ModelManifest[]>;
   get(name: string, ref: number | string): Promise<{ manifest: ModelManifest; model: ModelJSON } | undefined>;
   /**
@@ -56,7 +58,9 @@ interface Audit {
  * rule) is refused while it is pinned; `pin` / `unpin` change only the pin.
  */
 export type AliasChange =
-  | (Audit & { action: 'promote' | 'auto-promote'; version: number })
+  | (Audit & { action: 'promote'; version: number })
+  /** `expected`: the production version the run compared against; refused if production moved since. */
+  | (Audit & { action: 'auto-promote'; version: number; expected?: number | null })
   | (Audit & { action: 'rollback' | 'pin' | 'unpin' });
 
 /** One change of an alias, as kept in its append-only log. */

@@ -24,6 +24,10 @@ function decide(state: AliasState, change: AliasChange): Omit<AliasEvent, 'seq' 
       // A person chose this version: scheduled runs leave it alone until someone unpins.
       return { ...base, to: change.version, pinned: true };
     case 'auto-promote':
+      // The run compared its model with `expected`: a later change (a person's promote, another run) was not beaten.
+      if (change.expected !== undefined && (state.version ?? null) !== change.expected) {
+        return { refused: `production moved from ${change.expected === null ? 'none' : `v${change.expected}`} to v${state.version} since v${change.version} was compared with it` };
+      }
       if (state.pinned) return { refused: `${change.version === state.version ? '' : `v${change.version} not promoted: `}pinned at v${state.version} by ${state.events.at(-1)?.by ?? 'someone'}; unpin to let runs promote` };
       return { ...base, to: change.version, pinned: false };
     case 'rollback': {
