@@ -74,12 +74,19 @@ export interface AliasEvent extends Audit {
   at: string;
 }
 
-export interface AliasState {
+/** The alias after its event number `seq` (0: none yet). */
+export interface AliasSnapshot {
+  seq: number;
   version: number | undefined;
   pinned: boolean;
   /** Production versions in the order they were promoted, the current one last: rollback pops. */
   stack: number[];
+  /** Who made the last change. */
+  lastBy: string | undefined;
+}
+
+export interface AliasState extends AliasSnapshot {
   events: AliasEvent[];
 }
 
-export type AliasChangeResult = { changed: true; event: AliasEvent; state: AliasState } | { changed: false; reason: string; state: AliasState };
+export type AliasChangeResult = { changed: true; event: AliasEvent; state: AliasSnapshot } | { changed: false; reason: string; state: AliasSnapshot };

@@ -112,6 +112,27 @@ describe('ArtifactRegistry', () => {
     expect(await reg.changeAlias('phishing', 'production', { action: 'auto-promote', version: 3, expected: 2, by: 'run:c', why: '' })).toMatchObject({ changed: true });
   });
 
+  it('starts a change from the head snapshot, reading only the events after it, even when the head is behind', async () => {
+    for (const r of ['a', 'b', 'c']) await reg.register('phishing', model, info(r));
+    const auto = (version: number, by = 'run') => reg.changeAlias('phishing', 'production', { action: 'auto-promote', version, by, why: '' });
+    await auto(1);
+    const stale = await store.get('models/phishing/aliases/production.head.json');
+    for (let i = 0; i < 20; i++) await auto((i % 2) + 2);
+    const read: string[] = [];
+    const counting = Object.assign(Object.create(store) as LocalArtifactStore, { get: (k: string) => (read.push(k), store.get(k)) });
+    const r = await new ArtifactRegistry(counting).changeAlias('phishing', 'production', { action: 'rollback', by: 'ops', why: '' });
+    expect(r).toMatchObject({ changed: true, event: { seq: 22, from: 3, to: 2 } });
+    expect(read.filter((k) => /\/\d+\.json$/.test(k))).toEqual([]);
+    // A racing writer's late head write leaves the head behind the log: the events after it are replayed.
+    await store.put('models/phishing/aliases/production.head.json', stale!);
+    read.length = 0;
+    expect(await new ArtifactRegistry(counting).changeAlias('phishing', 'production', { action: 'rollback', by: 'ops', why: '' })).toMatchObject({ changed: true, event: { seq: 23, from: 2, to: 3 } });
+    expect(read.filter((k) => /\/\d+\.json$/.test(k))).toHaveLength(21);
+    const state = await reg.aliasState('phishing', 'production');
+    expect(state).toMatchObject({ seq: 23, version: 3, pinned: true });
+    expect(state.events).toHaveLength(23);
+  });
+
   it('reads the history a store kept before the audit log', async () => {
     for (const r of ['a', 'b']) await reg.register('phishing', model, info(r));
     await putJson(store, 'models/phishing/aliases/production.history.json', [{ version: 1, at: 't1' }, { version: 2, at: 't2' }]);
