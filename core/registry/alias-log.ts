@@ -127,7 +127,7 @@ export class AliasLog {
       const seq = s.seq + 1;
       const event: AliasEvent = { ...d, seq, at: new Date().toISOString() };
       const { created } = await putJson(this.store, this.eventKey(name, alias, seq), event, { ifAbsent: true });
-      if (created) {
+      if (created || (await this.isOurs(name, alias, event))) {
         // Exact: this writer holds number `seq`, decided on every event before it.
         const after = apply(s, event);
         await putJson(this.store, this.headKey(name, alias), { seq, version: event.to, snapshot: after } satisfies Head);
@@ -137,6 +137,16 @@ export class AliasLog {
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 + attempt * 2)));
     }
     throw new Error(`alias ${name}/${alias} is changing too often: gave up after ${MAX_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * Whether the event at `event.seq` is this very one: an S3 client that retried a create whose
+   * first attempt succeeded but whose answer was lost gets 412 from its own write. Taking that as a
+   * lost race would append the same change twice.
+   */
+  private async isOurs(name: string, alias: string, event: AliasEvent): Promise<boolean> {
+    const there = await getJson<AliasEvent>(this.store, this.eventKey(name, alias, event.seq));
+    return JSON.stringify(there) === JSON.stringify(event);
   }
 
   /** Stores from before the log kept `<alias>.history.json` (every version, oldest first): read as promotions. */

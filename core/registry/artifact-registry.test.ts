@@ -133,6 +133,19 @@ describe('ArtifactRegistry', () => {
     expect(state.events).toHaveLength(23);
   });
 
+  it('takes a create whose answer was lost (a client retry meets its own write: 412) as done, not as a lost race', async () => {
+    await reg.register('phishing', model, info('a'));
+    const retrying = Object.assign(Object.create(store) as LocalArtifactStore, {
+      put: async (k: string, body: string, opts?: { ifAbsent?: boolean }) => {
+        const r = await store.put(k, body, opts);
+        return opts?.ifAbsent && /\/\d+\.json$/.test(k) ? { created: false } : r;
+      },
+    });
+    const r = await new ArtifactRegistry(retrying).changeAlias('phishing', 'production', { action: 'promote', version: 1, by: 'ops', why: '' });
+    expect(r).toMatchObject({ changed: true, event: { seq: 1 } });
+    expect((await reg.aliasState('phishing', 'production')).events).toHaveLength(1);
+  });
+
   it('reads the history a store kept before the audit log', async () => {
     for (const r of ['a', 'b']) await reg.register('phishing', model, info(r));
     await putJson(store, 'models/phishing/aliases/production.history.json', [{ version: 1, at: 't1' }, { version: 2, at: 't2' }]);
