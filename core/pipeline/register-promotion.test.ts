@@ -60,6 +60,18 @@ describe('register: promotion against production', () => {
     expect(third).toMatchObject({ promoted: false, reason: `not promoted: only ${unseen} of 180 test rows lie outside production v1's training rows (at least 100 needed to compare)` });
   });
 
+  it("reads an older production's training rows from its run's train split, and refuses when that is gone too", async () => {
+    await runLocally(spec('run-one'), deps);
+    await deps.store.delete('models/attacks/v1/training-rows.bin');
+    await runLocally(spec('run-two', { seed: 7 }), { ...deps, promotion: { ...deps.promotion, minRows: 10 } });
+    const trainOne = decodeDataset((await deps.store.get(runKeys('run-one').train))!);
+    const testTwo = decodeDataset((await deps.store.get(runKeys('run-two').test))!);
+    expect(await comparisonOf('run-two')).toMatchObject({ rows: rowsOutside(rowHashes(testTwo), Float64Array.from(rowHashes(trainOne)).sort()).length });
+    await deps.store.delete(runKeys('run-one').train);
+    const third = await runLocally(spec('run-three'), deps);
+    expect(third).toMatchObject({ promoted: false, reason: expect.stringContaining('production v1 has no record of its training rows') });
+  });
+
   it('finds no fair rows against a production refitted on every row of the same data', async () => {
     await runLocally(spec('run-one', { refitAll: true }), deps);
     expect((await deps.registry.trainingRows('attacks', 1))!.length).toBe(900);

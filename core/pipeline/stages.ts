@@ -22,6 +22,7 @@ import { searchInTurn } from '../tuning/grid-search.js';
 import { resolveFamilies } from '../tuning/run-families.js';
 import { driftReport } from '../validation/drift/drift-report.js';
 import { assertValid, validateDataset } from '../validation/validate-dataset.js';
+import { championTrainingRows } from './champion-rows.js';
 import { refitOnAllRows } from './refit-all.js';
 import { withoutCredentials } from '../security/redact.js';
 import { runKeys } from './run-keys.js';
@@ -201,7 +202,7 @@ export async function register(run: RunSpec, trained: TrainResult, deps: StageDe
   const comparison = production && compareWithChampion(deps.promotion, test, rowHashes(test), candidateProba, {
     version: production.manifest.version,
     predictProba: (frame) => champion!.predictProba(frame),
-    trainingRows: await deps.registry.trainingRows(run.modelName, production.manifest.version),
+    trainingRows: await championTrainingRows(deps, production.manifest),
   }, run.seed);
   const decision = partialRunRule(run, trained, decidePromotion(deps.promotion, metrics, comparison));
   const ingested = await getJson<IngestResult>(deps.store, keys.ingestSummary);

@@ -20,7 +20,7 @@ export function compareWithChampion(rule: PromotionRule, test: Dataset, testHash
   const testRows = test.labels.length;
   const { version } = champion;
   if (!champion.trainingRows) {
-    return { version, testRows, rows: 0, refused: `production v${version} has no record of its training rows (registered before they were kept), so it cannot be scored fairly; promote by hand` };
+    return { version, testRows, rows: 0, refused: `production v${version} has no record of its training rows (registered before they were kept, and its run's train split is gone), so it cannot be scored fairly; promote by hand` };
   }
   const rows = rowsOutside(testHashes, champion.trainingRows);
   const minRows = rule.minRows ?? DEFAULT_MIN_ROWS;
