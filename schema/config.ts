@@ -43,6 +43,10 @@ export const ConfigSchema = z.object({
   /** Promote a new model when it beats production on this test metric by at least the delta. */
   TM_PROMOTION_METRIC: z.enum(['f1', 'macroF1', 'rocAuc', 'prAuc', 'accuracy']).default('f1'),
   TM_PROMOTION_MIN_DELTA: z.coerce.number().min(0).default(0),
+  /** ... and the lower bound of its one-sided paired-bootstrap interval at this confidence is above 0 (0 = difference only). */
+  TM_PROMOTION_CONFIDENCE: z.coerce.number().min(0).max(0.999).default(0.95),
+  /** Fewest test rows outside production's training rows a comparison may use. */
+  TM_PROMOTION_MIN_ROWS: z.coerce.number().int().min(1).default(100),
   /** API listen address and port. */
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),

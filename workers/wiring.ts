@@ -80,7 +80,7 @@ export function stageDepsFrom(config: Config, log?: Pick<Logger, 'warn'>): Stage
     // Promotions, rollbacks and pins from the API and the CLI reach MLflow's alias too.
     registry: mirrorAliases(new ArtifactRegistry(store), tracker, warn),
     source,
-    promotion: { metric: config.TM_PROMOTION_METRIC, minDelta: config.TM_PROMOTION_MIN_DELTA },
+    promotion: { metric: config.TM_PROMOTION_METRIC, minDelta: config.TM_PROMOTION_MIN_DELTA, confidence: config.TM_PROMOTION_CONFIDENCE, minRows: config.TM_PROMOTION_MIN_ROWS },
     tracker,
     warn,
   };

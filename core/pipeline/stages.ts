@@ -11,7 +11,9 @@ import { PermanentError } from '../errors.js';
 import { classificationReport } from '../metrics/classification-report.js';
 import type { ModelJSON } from '../models/model.js';
 import { Pipeline } from '../models/pipeline.js';
+import { compareWithChampion } from '../registry/champion-comparison.js';
 import { decidePromotion, type PromotionDecision } from '../registry/promotion.js';
+import { rowHashes } from '../registry/training-rows.js';
 import { Preprocessor } from '../transform/preprocessor.js';
 import { familyDeadline, NoTimeLeftError, registerReserveMs } from '../tuning/budget.js';
 import type { Family } from '../tuning/families.js';
@@ -20,6 +22,7 @@ import { searchInTurn } from '../tuning/grid-search.js';
 import { resolveFamilies } from '../tuning/run-families.js';
 import { driftReport } from '../validation/drift/drift-report.js';
 import { assertValid, validateDataset } from '../validation/validate-dataset.js';
+import { championTrainingRows } from './champion-rows.js';
 import { refitOnAllRows } from './refit-all.js';
 import { withoutCredentials } from '../security/redact.js';
 import { runKeys } from './run-keys.js';
@@ -204,23 +207,28 @@ async function registerBest(run: RunSpec, trained: TrainResult, deps: StageDeps)
   }
   const best = trained.families.reduce((a, b) => (b.cvF1 > a.cvF1 ? b : a));
   const test = await loadDataset(deps, keys.test);
-  const scoreOn = (p: Pipeline) => {
-    const r = classificationReport(test.labels, p.predictProba(test.features), test.classes, test.positiveClass);
-    return { accuracy: r.accuracy, precision: r.precision, recall: r.recall, f1: r.f1, macroF1: r.macroF1, rocAuc: r.rocAuc, prAuc: r.prAuc };
-  };
   const evaluated = await getJson<ModelJSON>(deps.store, best.pipelineKey);
   if (!evaluated) throw new Error(`missing artifact ${best.pipelineKey}`);
-  const metrics = scoreOn(await Pipeline.fromJSON(evaluated));
+  const candidateProba = (await Pipeline.fromJSON(evaluated)).predictProba(test.features);
+  const r = classificationReport(test.labels, candidateProba, test.classes, test.positiveClass);
+  const metrics = { accuracy: r.accuracy, precision: r.precision, recall: r.recall, f1: r.f1, macroF1: r.macroF1, rocAuc: r.rocAuc, prAuc: r.prAuc };
   deps.onProgress?.(40);
+  // Production is scored only on test rows it was not trained on (core/registry/champion-comparison.ts).
   const production = await deps.registry.get(run.modelName, 'production');
-  const productionMetrics = production ? scoreOn(await Pipeline.fromJSON(production.model)) : undefined;
-  const decision = partialRunRule(run, trained, decidePromotion(deps.promotion, metrics, productionMetrics));
+  const champion = production && (await Pipeline.fromJSON(production.model));
+  const comparison = production && compareWithChampion(deps.promotion, test, rowHashes(test), candidateProba, {
+    version: production.manifest.version,
+    predictProba: (frame) => champion!.predictProba(frame),
+    trainingRows: await championTrainingRows(deps, production.manifest),
+  }, run.seed);
+  const decision = partialRunRule(run, trained, decidePromotion(deps.promotion, metrics, comparison));
   const ingested = await getJson<IngestResult>(deps.store, keys.ingestSummary);
   const dataDigest = ingested?.dataDigest ?? sha256((await deps.store.get(keys.dataset)) ?? new Uint8Array());
   const testRows = test.labels.length;
   let modelJson = evaluated;
+  const fittedOn = await loadDataset(deps, run.refitAll ? keys.dataset : keys.train);
   if (run.refitAll) {
-    modelJson = await refitOnAllRows(familiesOf({ ...run, families: [best.family] })[0], best.params, await loadDataset(deps, keys.dataset));
+    modelJson = await refitOnAllRows(familiesOf({ ...run, families: [best.family] })[0], best.params, fittedOn);
     deps.onProgress?.(80);
   }
   const manifest = await deps.registry.register(run.modelName, modelJson, {
@@ -235,15 +243,15 @@ async function registerBest(run: RunSpec, trained: TrainResult, deps: StageDeps)
     failures: trained.failures,
     allowPartial: run.allowPartial,
     gitCommit: run.gitCommit,
-  });
+  }, rowHashes(fittedOn));
   let promoted = decision.promote;
   let reason = decision.reason;
   if (decision.promote) {
-    const moved = await deps.registry.changeAlias(run.modelName, 'production', { action: 'auto-promote', version: manifest.version, by: `run:${run.runId}`, why: decision.reason });
+    const moved = await deps.registry.changeAlias(run.modelName, 'production', { action: 'auto-promote', version: manifest.version, expected: production?.manifest.version ?? null, by: `run:${run.runId}`, why: decision.reason });
     if (!moved.changed) [promoted, reason] = [false, `${decision.reason}, but ${moved.reason}`];
   }
   const result: RegisterResult = { best: best.family, metrics, version: manifest.version, promoted, reason, failures: trained.failures, skipped: trained.skipped, refitAll: run.refitAll };
-  const record = { ...result, productionMetrics, families: trained.families, allowPartial: run.allowPartial };
+  const record = { ...result, comparison, families: trained.families, allowPartial: run.allowPartial };
   await putJson(deps.store, keys.metrics, record);
   const tracked = await trackedRun(run, deps);
   // The tracked run ends whatever happens to the calls before: a failed one ends it FAILED.

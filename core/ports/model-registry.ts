@@ -28,10 +28,12 @@ export interface ModelManifest {
 /** Versioned models with aliases (`production`); the artifact store is the source of truth. */
 export interface ModelRegistry {
   /**
-   * Registers the model of run `runId` as the next version of `name`. Idempotent per run: a
-   * retried run gets the version it already has.
+   * Registers the model of run `runId` as the next version of `name`, with the hashes of the rows
+   * it was fitted on. Idempotent per run: a retried run gets the version it already has.
    */
-  register(name: string, model: ModelJSON, manifest: Omit<ModelManifest, 'name' | 'version' | 'createdAt'>): Promise<ModelManifest>;
+  register(name: string, model: ModelJSON, manifest: Omit<ModelManifest, 'name' | 'version' | 'createdAt'>, trainingRows?: Float64Array): Promise<ModelManifest>;
+  /** Content hashes of the rows `version` was fitted on, sorted (core/registry/training-rows.ts); undefined when not recorded. */
+  trainingRows(name: string, version: number): Promise<Float64Array | undefined>;
   versions(name: string): Promise<ModelManifest[]>;
   get(name: string, ref: number | string): Promise<{ manifest: ModelManifest; model: ModelJSON } | undefined>;
   /**
@@ -56,7 +58,9 @@ interface Audit {
  * rule) is refused while it is pinned; `pin` / `unpin` change only the pin.
  */
 export type AliasChange =
-  | (Audit & { action: 'promote' | 'auto-promote'; version: number })
+  | (Audit & { action: 'promote'; version: number })
+  /** `expected`: the production version the run compared against; refused if production moved since. */
+  | (Audit & { action: 'auto-promote'; version: number; expected?: number | null })
   | (Audit & { action: 'rollback' | 'pin' | 'unpin' });
 
 /** One change of an alias, as kept in its append-only log. */
@@ -70,12 +74,19 @@ export interface AliasEvent extends Audit {
   at: string;
 }
 
-export interface AliasState {
+/** The alias after its event number `seq` (0: none yet). */
+export interface AliasSnapshot {
+  seq: number;
   version: number | undefined;
   pinned: boolean;
   /** Production versions in the order they were promoted, the current one last: rollback pops. */
   stack: number[];
+  /** Who made the last change. */
+  lastBy: string | undefined;
+}
+
+export interface AliasState extends AliasSnapshot {
   events: AliasEvent[];
 }
 
-export type AliasChangeResult = { changed: true; event: AliasEvent; state: AliasState } | { changed: false; reason: string; state: AliasState };
+export type AliasChangeResult = { changed: true; event: AliasEvent; state: AliasSnapshot } | { changed: false; reason: string; state: AliasSnapshot };

@@ -5,7 +5,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalArtifactStore } from '../adapters/local-artifact-store.js';
 import { putJson } from '../artifacts/json.js';
 import { ArtifactRegistry } from './artifact-registry.js';
-import { decidePromotion } from './promotion.js';
 
 const model = { kind: 'pipeline', version: 1, params: {}, state: { x: 1 } };
 const info = (runId: string) => ({ runId, family: 'gradient_boosting', params: {}, metrics: { f1: 0.97 }, schemaHash: 'h', dataDigest: 'd' });
@@ -94,23 +93,64 @@ describe('ArtifactRegistry', () => {
     expect(await reg.alias('phishing', 'production')).toBe(state.events.at(-1)!.to);
   });
 
+  it('keeps the hashes of the rows a version was fitted on, sorted', async () => {
+    await reg.register('phishing', model, info('a'), Float64Array.of(30, 10, 20));
+    await reg.register('phishing', model, info('b'));
+    expect(Array.from((await reg.trainingRows('phishing', 1))!)).toEqual([10, 20, 30]);
+    expect(await reg.trainingRows('phishing', 2)).toBeUndefined();
+  });
+
+  it("refuses a run's promotion when production moved after the run compared with it", async () => {
+    for (const r of ['a', 'b', 'c']) await reg.register('phishing', model, info(r));
+    await reg.changeAlias('phishing', 'production', { action: 'auto-promote', version: 1, expected: null, by: 'run:a', why: '' });
+    // A person promotes v2 while run c (compared with v1) is finishing.
+    await reg.changeAlias('phishing', 'production', { action: 'promote', version: 2, by: 'api:ops', why: '' });
+    await reg.changeAlias('phishing', 'production', { action: 'unpin', by: 'api:ops', why: '' });
+    const late = await reg.changeAlias('phishing', 'production', { action: 'auto-promote', version: 3, expected: 1, by: 'run:c', why: '' });
+    expect(late).toMatchObject({ changed: false, reason: 'production moved from v1 to v2 since v3 was compared with it' });
+    expect(await reg.alias('phishing', 'production')).toBe(2);
+    expect(await reg.changeAlias('phishing', 'production', { action: 'auto-promote', version: 3, expected: 2, by: 'run:c', why: '' })).toMatchObject({ changed: true });
+  });
+
+  it('starts a change from the head snapshot, reading only the events after it, even when the head is behind', async () => {
+    for (const r of ['a', 'b', 'c']) await reg.register('phishing', model, info(r));
+    const auto = (version: number, by = 'run') => reg.changeAlias('phishing', 'production', { action: 'auto-promote', version, by, why: '' });
+    await auto(1);
+    const stale = await store.get('models/phishing/aliases/production.head.json');
+    for (let i = 0; i < 20; i++) await auto((i % 2) + 2);
+    const read: string[] = [];
+    const counting = Object.assign(Object.create(store) as LocalArtifactStore, { get: (k: string) => (read.push(k), store.get(k)) });
+    const r = await new ArtifactRegistry(counting).changeAlias('phishing', 'production', { action: 'rollback', by: 'ops', why: '' });
+    expect(r).toMatchObject({ changed: true, event: { seq: 22, from: 3, to: 2 } });
+    expect(read.filter((k) => /\/\d+\.json$/.test(k))).toEqual([]);
+    // A racing writer's late head write leaves the head behind the log: the events after it are replayed.
+    await store.put('models/phishing/aliases/production.head.json', stale!);
+    read.length = 0;
+    expect(await new ArtifactRegistry(counting).changeAlias('phishing', 'production', { action: 'rollback', by: 'ops', why: '' })).toMatchObject({ changed: true, event: { seq: 23, from: 2, to: 3 } });
+    expect(read.filter((k) => /\/\d+\.json$/.test(k))).toHaveLength(21);
+    const state = await reg.aliasState('phishing', 'production');
+    expect(state).toMatchObject({ seq: 23, version: 3, pinned: true });
+    expect(state.events).toHaveLength(23);
+  });
+
+  it('takes a create whose answer was lost (a client retry meets its own write: 412) as done, not as a lost race', async () => {
+    await reg.register('phishing', model, info('a'));
+    const retrying = Object.assign(Object.create(store) as LocalArtifactStore, {
+      put: async (k: string, body: string, opts?: { ifAbsent?: boolean }) => {
+        const r = await store.put(k, body, opts);
+        return opts?.ifAbsent && /\/\d+\.json$/.test(k) ? { created: false } : r;
+      },
+    });
+    const r = await new ArtifactRegistry(retrying).changeAlias('phishing', 'production', { action: 'promote', version: 1, by: 'ops', why: '' });
+    expect(r).toMatchObject({ changed: true, event: { seq: 1 } });
+    expect((await reg.aliasState('phishing', 'production')).events).toHaveLength(1);
+  });
+
   it('reads the history a store kept before the audit log', async () => {
     for (const r of ['a', 'b']) await reg.register('phishing', model, info(r));
     await putJson(store, 'models/phishing/aliases/production.history.json', [{ version: 1, at: 't1' }, { version: 2, at: 't2' }]);
     expect(await reg.alias('phishing', 'production')).toBe(2);
     expect(await reg.changeAlias('phishing', 'production', { action: 'rollback', by: 'x', why: '' })).toMatchObject({ changed: true, event: { from: 2, to: 1 } });
     expect(await reg.alias('phishing', 'production')).toBe(1);
-  });
-});
-
-describe('promotion rule', () => {
-  const rule = { metric: 'f1', minDelta: 0.001 };
-  it('promotes the first model and one that beats production by the margin', () => {
-    expect(decidePromotion(rule, { f1: 0.9 }).promote).toBe(true);
-    expect(decidePromotion(rule, { f1: 0.972 }, { f1: 0.97 }).promote).toBe(true);
-  });
-  it('keeps a model that does not beat production as a candidate', () => {
-    const d = decidePromotion(rule, { f1: 0.9705 }, { f1: 0.97 });
-    expect(d).toMatchObject({ promote: false, reason: expect.stringContaining('kept as a candidate') });
   });
 });

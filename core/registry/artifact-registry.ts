@@ -3,6 +3,9 @@ import type { ModelJSON } from '../models/model.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { AliasChange, AliasChangeResult, AliasState, ModelManifest, ModelRegistry } from '../ports/model-registry.js';
 import { AliasLog } from './alias-log.js';
+import { decodeRowSet, encodeRowSet } from './training-rows.js';
+
+const TRAINING_ROWS = 'training-rows.bin';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
@@ -15,6 +18,7 @@ function checkName(name: string): string {
  * Model versions kept in the artifact store:
  *   models/<name>/v<N>/claim.json     which run took version N (created only if absent)
  *   models/<name>/v<N>/model.json     the pipeline
+ *   models/<name>/v<N>/training-rows.bin  hashes of the rows it was fitted on (training-rows.ts)
  *   models/<name>/v<N>/manifest.json  written last: a version without it is not visible
  *   models/<name>/aliases/<alias>/<seq>.json  the alias's append-only change log (alias-log.ts)
  * A run that retries after a crash finds its claim and finishes the same version.
@@ -25,13 +29,14 @@ export class ArtifactRegistry implements ModelRegistry {
     this.aliases = new AliasLog(store);
   }
 
-  async register(name: string, model: ModelJSON, info: Omit<ModelManifest, 'name' | 'version' | 'createdAt'>): Promise<ModelManifest> {
+  async register(name: string, model: ModelJSON, info: Omit<ModelManifest, 'name' | 'version' | 'createdAt'>, trainingRows?: Float64Array): Promise<ModelManifest> {
     checkName(name);
     const version = await this.claim(name, info.runId);
     const dir = `models/${name}/v${version}`;
     const existing = await getJson<ModelManifest>(this.store, `${dir}/manifest.json`);
     if (existing) return existing;
     await putJson(this.store, `${dir}/model.json`, model);
+    if (trainingRows) await this.store.put(`${dir}/${TRAINING_ROWS}`, encodeRowSet(trainingRows));
     const manifest: ModelManifest = { ...info, name, version, createdAt: new Date().toISOString() };
     await putJson(this.store, `${dir}/manifest.json`, manifest, { ifAbsent: true });
     return (await getJson<ModelManifest>(this.store, `${dir}/manifest.json`))!;
@@ -58,6 +63,11 @@ export class ArtifactRegistry implements ModelRegistry {
       keys.map(async (k) => ({ version: Number(/\/v(\d+)\//.exec(k)![1]), runId: (await getJson<{ runId: string }>(this.store, k))!.runId })),
     );
     return out.sort((a, b) => a.version - b.version);
+  }
+
+  async trainingRows(name: string, version: number): Promise<Float64Array | undefined> {
+    const bytes = await this.store.get(`models/${checkName(name)}/v${version}/${TRAINING_ROWS}`);
+    return bytes && decodeRowSet(bytes);
   }
 
   async versions(name: string): Promise<ModelManifest[]> {

@@ -14,6 +14,7 @@ export function mirrorAliases(registry: ModelRegistry, tracker: Tracker, warn?: 
     register: (...a) => registry.register(...a),
     versions: (name) => registry.versions(name),
     get: (name, ref) => registry.get(name, ref),
+    trainingRows: (name, version) => registry.trainingRows(name, version),
     alias: (name, alias) => registry.alias(name, alias),
     aliasState: (name, alias) => registry.aliasState(name, alias),
     names: () => registry.names(),
