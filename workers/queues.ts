@@ -1,7 +1,8 @@
-import { Redis, type RedisOptions } from 'ioredis';
 import type { JobsOptions } from 'bullmq';
 import type { RunSpec, StageName } from '../schema/jobs.js';
-import { onRedisError } from './redis-errors.js';
+
+// Connections live in redis-connection.ts; re-exported for the call sites that import them from here.
+export { redisConnection, type RedisClient } from './redis-connection.js';
 
 /** One queue per stage. */
 export const QUEUE_OF: Record<StageName, string> = {
@@ -12,16 +13,6 @@ export const QUEUE_OF: Record<StageName, string> = {
   train: 'train',
   register: 'register',
 };
-
-/**
- * A Redis connection for BullMQ. Workers block on Redis and must retry forever
- * (`maxRetriesPerRequest: null`); producers (CLI, API) fail fast when Redis is down.
- */
-export function redisConnection(url: string, role: 'worker' | 'producer'): Redis {
-  const opts: RedisOptions =
-    role === 'worker' ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5_000 };
-  return new Redis(url, { ...opts, lazyConnect: role === 'producer' }).on('error', onRedisError);
-}
 
 const DAY = 24 * 3600;
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Queue, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDatasetSchema, type Config } from '../schema/index.js';
@@ -59,7 +59,7 @@ const ScheduleData = RetrainTemplate.extend({ setBy: z.string(), setAt: z.string
  */
 export class RetrainScheduler {
   readonly queue: Queue;
-  constructor(connection: Redis, prefix: string) {
+  constructor(connection: RedisClient, prefix: string) {
     this.queue = new Queue(RETRAIN_QUEUE, { connection, prefix });
   }
 

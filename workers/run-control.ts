@@ -1,5 +1,5 @@
 import { Queue, type Job, type JobType } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import { putJson } from '../core/artifacts/json.js';
 import { runKeys } from '../core/pipeline/run-keys.js';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
@@ -21,7 +21,7 @@ const KEEP_SECONDS = 30 * 24 * 3600;
 const UNFINISHED: JobType[] = ['waiting', 'delayed', 'prioritized'];
 
 /** Whether a run was cancelled (what stage processors check before they start). */
-export async function isCancelled(redis: Redis, prefix: string, runId: string): Promise<boolean> {
+export async function isCancelled(redis: RedisClient, prefix: string, runId: string): Promise<boolean> {
   return (await redis.exists(cancelKey(prefix, runId))) === 1;
 }
 
@@ -52,7 +52,7 @@ async function jobsOf(queues: Queue[], runId: string, states: JobType[]): Promis
 }
 
 /** Cancels a run (see above). Unknown and finished runs are left alone and said so. */
-export async function cancelRun(redis: Redis, prefix: string, store: ArtifactStore, runId: string, o: CancelOptions = {}): Promise<CancelOutcome> {
+export async function cancelRun(redis: RedisClient, prefix: string, store: ArtifactStore, runId: string, o: CancelOptions = {}): Promise<CancelOutcome> {
   const queues = STAGES.map((s) => quietRedis(new Queue(QUEUE_OF[s], { connection: redis, prefix })));
   try {
     const root = await queues[STAGES.indexOf('register')].getJob(`${runId}-register`);

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import type { StageDeps } from '../core/pipeline/stage-deps.js';
 import { STAGES, type StageName } from '../schema/jobs.js';
 import { processorFor } from './processors.js';
@@ -11,7 +11,7 @@ import { cancelChannel, isCancelled, runIdOf } from './run-control.js';
 import { childRunner } from './sandbox/child-runner.js';
 
 export interface StageWorkerOptions {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   deps: StageDeps;
   /** Stages this process serves. Default all. */

@@ -1,5 +1,5 @@
 import { QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-connection.js';
 import { STAGES, type StageName } from '../../schema/jobs.js';
 import { QUEUE_OF } from '../queues.js';
 import { BarsAndLogs, stderrBars } from './bars-and-logs.js';
@@ -20,7 +20,7 @@ interface Line {
  */
 export async function followRun(
   runId: string,
-  connection: () => Redis,
+  connection: () => RedisClient,
   prefix: string,
   start: () => Promise<unknown>,
   out: NodeJS.WriteStream = process.stderr,

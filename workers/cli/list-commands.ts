@@ -83,7 +83,7 @@ async function cancelCommand(runId: string | undefined, config: Config, store: A
     process.stderr.write('usage: threatmatrix runs cancel <run id>\n');
     return 2;
   }
-  const conn = redisConnection(config.REDIS_URL, 'producer');
+  const conn = redisConnection(config, 'producer');
   await conn.connect();
   try {
     const c = await cancelRun(conn, config.TM_QUEUE_PREFIX, store, runId, { reason: 'threatmatrix runs cancel' });

@@ -37,7 +37,7 @@ export async function scheduleCommand(argv: string[], config: Config): Promise<n
     return 2;
   }
   const template = verb === 'set' ? await templateFromArgs(rest, config) : undefined;
-  const conn = redisConnection(config.REDIS_URL, 'producer');
+  const conn = redisConnection(config, 'producer');
   await conn.connect();
   const scheduler = new RetrainScheduler(conn, config.TM_QUEUE_PREFIX);
   try {
