@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { ConfigError, STAGES, type Config, type RunSpecInput, type StageName } from '../schema/index.js';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
 import { BatchProducer } from '../workers/batches.js';
-import { sourceFromArg } from '../workers/cli/source-arg.js';
+import { sourceFromArg } from '../schema/source-arg.js';
 import { RunProducer } from '../workers/flow.js';
 import { QUEUE_OF } from '../workers/queues.js';
 import { redisConnection, type RedisClient } from '../workers/redis-connection.js';

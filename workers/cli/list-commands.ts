@@ -6,6 +6,7 @@ import { runOutcome, type RunOutcome } from '../../core/pipeline/run-outcome.js'
 import type { ArtifactStore } from '../../core/ports/artifact-store.js';
 import { redisConnection } from '../queues.js';
 import { cancelRun } from '../run-control.js';
+import { storedRunIds } from '../run-jobs.js';
 import { stageDepsFrom } from '../wiring.js';
 
 /** One line of `threatmatrix runs`. */
@@ -27,8 +28,7 @@ export async function runsCommand(argv: string[], config: Config): Promise<numbe
     process.stderr.write('usage: threatmatrix runs [cancel <run id>]\n');
     return 2;
   }
-  const ids = [...new Set((await store.list('runs/')).map((k) => k.split('/')[1]))];
-  for (const id of ids) process.stdout.write(`${id}  ${describeOutcome(await runOutcome(store, id))}\n`);
+  for (const id of await storedRunIds(store)) process.stdout.write(`${id}  ${describeOutcome(await runOutcome(store, id))}\n`);
   return 0;
 }
 

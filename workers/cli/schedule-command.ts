@@ -7,7 +7,7 @@ import { parseDatasetSchema, TimeBudget, type Config } from '../../schema/index.
 import { redisConnection } from '../queues.js';
 import { RetrainScheduler, retrainTemplate, type RetrainSchedule, type RetrainTemplate } from '../retrain.js';
 import { CliError } from './cli-error.js';
-import { sourceFromArg } from './source-arg.js';
+import { sourceFromArg } from '../../schema/source-arg.js';
 
 const USAGE = `usage: threatmatrix schedule show
        threatmatrix schedule set --cron "0 3 * * *" [--tz UTC] [--data d] [--collection c] [--schema f]
