@@ -26,6 +26,7 @@ describe.skipIf(unavailable)('threatmatrix on a local 3-master Redis Cluster', (
   let config: Config;
   let workers: RunningWorkers;
   let api: RunningApi;
+  let saved: Record<string, string | undefined> = {};
 
   beforeAll(async () => {
     cluster = await startLocalCluster(3);
@@ -47,6 +48,7 @@ describe.skipIf(unavailable)('threatmatrix on a local 3-master Redis Cluster', (
       LOG_LEVEL: 'silent',
     };
     // Training children read their configuration from the environment, as in a worker process.
+    saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
     Object.assign(process.env, env);
     config = loadConfig(env);
     const log = pino({ level: 'warn' });
@@ -59,6 +61,10 @@ describe.skipIf(unavailable)('threatmatrix on a local 3-master Redis Cluster', (
     await workers?.close(5_000);
     await cluster?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   });
 
   const call = (path: string, key: string, init: RequestInit = {}) =>
@@ -127,5 +133,17 @@ describe.skipIf(unavailable)('threatmatrix on a local 3-master Redis Cluster', (
     } finally {
       client.disconnect();
     }
+  });
+
+  // Last: it breaks the cluster. A master gone with no replica leaves its slots unserved.
+  it('reports not ready on /readyz once the cluster fails', { timeout: 60_000 }, async () => {
+    expect((await fetch(`${api.url}/readyz`)).status).toBe(200);
+    await cluster.killNode(0);
+    let status = 200;
+    for (let i = 0; i < 300 && status === 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await fetch(`${api.url}/readyz`)).status;
+    }
+    expect(status).toBe(503);
   });
 });

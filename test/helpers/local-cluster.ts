@@ -28,6 +28,8 @@ export interface LocalCluster {
   /** TM_REDIS_CLUSTER's value: `127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3`. */
   nodes: string;
   ports: number[];
+  /** Kills one master outright (SIGKILL): with no replica its slots go unserved. */
+  killNode(index: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,10 +42,9 @@ export async function startLocalCluster(masters = 3): Promise<LocalCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'tm-redis-cluster-'));
   const children: ChildProcess[] = [];
   const ports: number[] = [];
+  const kill = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => (c.once('exit', r), c.kill('SIGKILL'))));
   const stop = async () => {
-    await Promise.all(
-      children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => (c.once('exit', r), c.kill('SIGKILL'))))),
-    );
+    await Promise.all(children.map(kill));
     await rm(dir, { recursive: true, force: true });
   };
   try {
@@ -67,7 +68,7 @@ export async function startLocalCluster(masters = 3): Promise<LocalCluster> {
       if (!ok) await new Promise((r) => setTimeout(r, 100));
     }
     if (!ok) throw new Error(`the cluster on ${nodes.join(', ')} did not reach cluster_state:ok`);
-    return { nodes: nodes.join(','), ports, stop };
+    return { nodes: nodes.join(','), ports, killNode: async (i) => void (await kill(children[i])), stop };
   } catch (err) {
     await stop();
     throw err;
