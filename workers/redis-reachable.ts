@@ -9,7 +9,7 @@ import { clusterSeedsOf, describeRedis, redisConnection, type RedisClient, type 
  */
 async function serves(redis: RedisClient, connect: () => Promise<void>, prefix?: string): Promise<boolean> {
   if (redis.status !== 'ready') await connect();
-  if (!('nodes' in redis)) return (await redis.ping()) === 'PONG';
+  if (!redis.isCluster) return (await redis.ping()) === 'PONG';
   const info = String(await redis.cluster('INFO'));
   if (!/^cluster_state:ok\s*$/m.test(info)) return false;
   if (prefix !== undefined) await redis.exists(`${prefix}:readiness`);
