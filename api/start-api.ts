@@ -3,14 +3,15 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ConfigError, STAGES, type Config, type RunSpecInput, type StageName } from '../schema/index.js';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
 import { BatchProducer } from '../workers/batches.js';
-import { sourceFromArg } from '../workers/cli/source-arg.js';
+import { sourceFromArg } from '../schema/source-arg.js';
 import { RunProducer } from '../workers/flow.js';
-import { QUEUE_OF, redisConnection } from '../workers/queues.js';
+import { QUEUE_OF } from '../workers/queues.js';
+import { redisConnection, type RedisClient } from '../workers/redis-connection.js';
+import { redisReadiness } from '../workers/redis-reachable.js';
 import { cancelRun } from '../workers/run-control.js';
 import { quietRedis } from '../workers/redis-errors.js';
 import { RetrainScheduler, retrainTemplate } from '../workers/retrain.js';
@@ -48,19 +49,9 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
   const models = new ModelHolder(config.TM_MODEL_NAME, registry, store);
   await models.refresh().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'no production model loaded yet'));
   models.startPolling(o.pollMs ?? 5_000, (err) => log.warn({ err: (err as Error).message }, 'model refresh failed'));
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  redis.on('error', () => undefined);
-  const redisOk = async () => {
-    try {
-      if (redis.status !== 'ready') await redis.connect().catch(() => undefined);
-      return (await redis.ping()) === 'PONG';
-    } catch {
-      return false;
-    }
-  };
   // Readiness within a second: a Redis that went away must not hold a request.
-  const redisOkSoon = () => Promise.race([redisOk(), new Promise<boolean>((r) => setTimeout(() => r(false), 1_000).unref())]);
-  const conn = redisConnection(config.REDIS_URL, 'producer');
+  const readiness = redisReadiness(config, config.TM_QUEUE_PREFIX);
+  const conn = redisConnection(config, 'producer');
   conn.on('error', () => undefined);
   const training = await trainingControl(config, conn, store);
   const schedule = new RetrainScheduler(conn, config.TM_QUEUE_PREFIX);
@@ -73,7 +64,7 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
   const app = buildApp({
     models,
     registry,
-    redisOk,
+    redisOk: readiness.ok,
     keys,
     log: log.child({ component: 'http' }),
     maxBatchRows: config.TM_MAX_BATCH_ROWS,
@@ -84,7 +75,7 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
       store,
       rowsPerChunk: config.TM_BATCH_CHUNK_ROWS,
       maxUploadBytes: config.TM_MAX_UPLOAD_BYTES,
-      queueReady: redisOkSoon,
+      queueReady: readiness.ok,
       enqueue: (id, chunks, requestId) => batches.enqueue(id, chunks, requestId),
       status: (id) => batches.status(id),
       queue: batches.predictQueue,
@@ -105,13 +96,13 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
       log.info({ outcome }, outcome === 'drained' ? 'API drained' : 'API shutdown deadline passed: open connections cut');
       await Promise.all([training.close(), schedule.close(), batches.close(), predictionLog.close()]);
       conn.disconnect();
-      redis.disconnect();
+      readiness.close();
     },
   };
 }
 
 /** Lets admins start runs: a producer on the queues and defaults from the retraining settings. */
-async function trainingControl(config: Config, conn: Redis, store: ArtifactStore) {
+async function trainingControl(config: Config, conn: RedisClient, store: ArtifactStore) {
   const producer = new RunProducer(conn, config.TM_QUEUE_PREFIX);
   const queues = Object.fromEntries(STAGES.map((s) => [s, quietRedis(new Queue(QUEUE_OF[s], { connection: conn, prefix: config.TM_QUEUE_PREFIX }))])) as Record<StageName, Queue>;
   return {

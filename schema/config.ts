@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CronPattern, TimeZone } from './cron.js';
 import { DEFAULT_TIME_BUDGET_SECONDS } from './run-config.js';
+import { parseClusterSeeds } from './redis-cluster.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -13,8 +14,13 @@ const optional = z
 /** Every environment variable threatmatrix reads, with its default. */
 export const ConfigSchema = z.object({
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  /** BullMQ key prefix (one per deployment or test). */
-  TM_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('tm'),
+  /** BullMQ key prefix (one per deployment or test); `{name}` (a hash tag) on a Redis Cluster. */
+  TM_QUEUE_PREFIX: z.string().regex(/^(\{[A-Za-z0-9_-]+\}|[A-Za-z0-9_-]+)$/, 'letters, digits, _ and -, or those in braces ({tm}) for a Redis Cluster').default('tm'),
+  /** Redis Cluster seed nodes (host:port,... or redis://...); set, it replaces REDIS_URL. */
+  TM_REDIS_CLUSTER: optional.superRefine((v, ctx) => {
+    const seeds = v === undefined ? undefined : parseClusterSeeds(v);
+    if (seeds && 'error' in seeds) ctx.addIssue({ code: 'custom', message: seeds.error });
+  }),
   /** Artifact store: a directory, or s3://bucket[/prefix]. */
   TM_ARTIFACTS: z.string().min(1).default('.threatmatrix'),
   S3_ENDPOINT: optional.pipe(z.string().url().optional()),
@@ -107,6 +113,16 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+// BullMQ runs multi-key scripts over a queue's keys, and a flow's over every stage queue: on a
+// Redis Cluster they must share one slot, so the whole prefix is a hash tag ({tm}). Checked apart
+// from ConfigSchema, which must stay pickable.
+const CheckedConfigSchema = ConfigSchema.superRefine((c, ctx) => {
+  // Only a well-formed prefix gets this message (a malformed one already has its own).
+  if (c.TM_REDIS_CLUSTER && /^[A-Za-z0-9_-]+$/.test(c.TM_QUEUE_PREFIX ?? '')) {
+    ctx.addIssue({ code: 'custom', path: ['TM_QUEUE_PREFIX'], message: `with TM_REDIS_CLUSTER it must be a hash tag such as {${c.TM_QUEUE_PREFIX}}, so each flow's keys share one cluster slot` });
+  }
+});
+
 function parseEnv<T extends z.ZodType>(schema: T, env: Env): z.infer<T> {
   const r = schema.safeParse(env);
   if (r.success) return r.data;
@@ -119,7 +135,7 @@ const processEnv = (): Env => process.env;
 
 /** Parses the environment once; values of secrets never appear in the error. */
 export function loadConfig(env: Env = processEnv()): Config {
-  return parseEnv(ConfigSchema, env);
+  return parseEnv(CheckedConfigSchema, env);
 }
 
 const RuntimeSchema = ConfigSchema.pick({ TM_SCORING_THREADS: true, TM_TF_BACKEND: true });

@@ -14,7 +14,7 @@ import { getJson } from '../core/artifacts/json.js';
 import { runKeys } from '../core/pipeline/run-keys.js';
 import { ArtifactRegistry } from '../core/registry/artifact-registry.js';
 import { STAGES, type StageName } from '../schema/jobs.js';
-import { sourceFromArg } from '../workers/cli/source-arg.js';
+import { sourceFromArg } from '../schema/source-arg.js';
 import { RunProducer } from '../workers/flow.js';
 import { QUEUE_OF, redisConnection } from '../workers/queues.js';
 import { cancelRun } from '../workers/run-control.js';

@@ -7,7 +7,7 @@ import { fitPipeline } from '../core/tuning/grid-search.js';
 import { phishingSchema, repoPath } from './helpers/datasets.js';
 import { startMongo } from './helpers/mongo.js';
 import { loadConfig } from '../schema/index.js';
-import { sourceFromArg } from '../workers/cli/source-arg.js';
+import { sourceFromArg } from '../schema/source-arg.js';
 import { adaptersFrom } from '../workers/wiring.js';
 
 describe('MongoDB: import, then read as a data source', () => {

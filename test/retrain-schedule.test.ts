@@ -15,7 +15,7 @@ import { RunProducer } from '../workers/flow.js';
 import { QUEUE_OF, redisConnection } from '../workers/queues.js';
 import { RETRAIN_QUEUE, RetrainScheduler, retrainProcessor, ScheduleError } from '../workers/retrain.js';
 import { runWorkers } from '../workers/run-workers.js';
-import { sourceFromArg } from '../workers/cli/source-arg.js';
+import { sourceFromArg } from '../schema/source-arg.js';
 import { repoPath } from './helpers/datasets.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
 import { listen } from './helpers/served.js';

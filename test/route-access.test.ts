@@ -16,7 +16,7 @@ import { STAGES, type StageName } from '../schema/jobs.js';
 import { buildApp, type AppOptions } from '../api/app.js';
 import type { ApiKeys } from '../api/auth.js';
 import { ModelHolder } from '../api/serving/model-holder.js';
-import { sourceFromArg } from '../workers/cli/source-arg.js';
+import { sourceFromArg } from '../schema/source-arg.js';
 import { QUEUE_OF, redisConnection } from '../workers/queues.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
 import { listen } from './helpers/served.js';

@@ -17,7 +17,7 @@ import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
 import { runKeys } from '../core/pipeline/run-keys.js';
 import { ArtifactRegistry } from '../core/registry/artifact-registry.js';
 import { STAGES, type SourceSpec, type StageName } from '../schema/jobs.js';
-import { sourceFromArg } from '../workers/cli/source-arg.js';
+import { sourceFromArg } from '../schema/source-arg.js';
 import { RunProducer } from '../workers/flow.js';
 import { QUEUE_OF, redisConnection } from '../workers/queues.js';
 import { startStageWorkers, type StageWorkers } from '../workers/stage-workers.js';

@@ -1,5 +1,5 @@
 import { FlowProducer, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import { chunkTotals } from '../core/batch/chunk-totals.js';
 import { ChunkResult, PREDICT_QUEUE, type ChunkPayload, type RowError } from '../schema/batches.js';
 import { RequestId } from '../schema/jobs.js';
@@ -24,7 +24,7 @@ export class BatchProducer {
   private readonly flows: FlowProducer;
   private readonly queue: Queue;
 
-  constructor(connection: Redis, prefix: string) {
+  constructor(connection: RedisClient, prefix: string) {
     this.flows = quietRedis(new FlowProducer({ connection, prefix }));
     this.queue = quietRedis(new Queue(PREDICT_QUEUE, { connection, prefix }));
   }

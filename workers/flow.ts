@@ -1,5 +1,5 @@
 import { FlowProducer, type FlowJob, type JobNode } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import { RequestId, RunSpec, withDeadline, type RunSpecInput, type StageName } from '../schema/jobs.js';
 import { QUEUE_OF, jobOptionsFor } from './queues.js';
 import { holdRunSecrets } from './run-secrets.js';
@@ -26,7 +26,7 @@ export function runFlow(run: RunSpec, prefix: string, requestId?: string): FlowJ
 export class RunProducer {
   private readonly flows: FlowProducer;
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     private readonly prefix: string,
   ) {
     this.flows = quietRedis(new FlowProducer({ connection, prefix }));

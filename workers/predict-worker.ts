@@ -1,5 +1,5 @@
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import { batchKeys } from '../core/batch/batch-keys.js';
 import { chunkTotals } from '../core/batch/chunk-totals.js';
 import { ThreadScorer } from '../core/batch/thread-scorer.js';
@@ -11,7 +11,7 @@ import { rethrowForQueue } from './job-errors.js';
 import { quietRedis } from './redis-errors.js';
 
 export interface PredictWorkerOptions {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   /** Batches' chunks and results, and the model registry the scoring threads load versions from. */
   store: ArtifactStore;

@@ -4,6 +4,7 @@ import { familiesOf, ingest, register, trainFamily, transform, validate } from '
 import { JOBS, TrainFamilyResult, type RunSpec, TrainResult, type FamilyResult, type SkippedFamily, type StageName, type StagePayload, type StageResult } from '../schema/jobs.js';
 import { rethrowForQueue } from './job-errors.js';
 import { QUEUE_OF, jobOptionsFor } from './queues.js';
+import { familyOfJob } from './run-jobs.js';
 
 /** What a processor may use besides the job: the stage dependencies and the queues it adds jobs to. */
 export interface ProcessorContext {
@@ -53,7 +54,7 @@ async function trainFanOut({ run, requestId }: StagePayload<'train'>, job: Job, 
   });
   return {
     families: results.filter((r): r is FamilyResult => !('skipped' in r)),
-    failures: Object.entries(failed).map(([key, error]) => ({ family: /-train-family-(.+)$/.exec(key)?.[1] ?? key, error })),
+    failures: Object.entries(failed).map(([key, error]) => ({ family: familyOfJob(key) ?? key, error })),
     skipped: results.filter((r): r is SkippedFamily => 'skipped' in r),
   };
 }

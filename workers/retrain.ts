@@ -1,14 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { Queue, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDatasetSchema, type Config } from '../schema/index.js';
 import { cronProblem } from '../schema/cron.js';
 import { RunSpec, SourceSpec } from '../schema/jobs.js';
 import { withoutCredentials } from '../core/security/redact.js';
-import { sourceFromArg } from './cli/source-arg.js';
+import { sourceFromArg } from '../schema/source-arg.js';
 import type { RunProducer } from './flow.js';
+import { scheduledRunId } from './run-jobs.js';
 
 export const RETRAIN_QUEUE = 'retrain';
 const SCHEDULER_ID = 'scheduled-retrain';
@@ -59,7 +60,7 @@ const ScheduleData = RetrainTemplate.extend({ setBy: z.string(), setAt: z.string
  */
 export class RetrainScheduler {
   readonly queue: Queue;
-  constructor(connection: Redis, prefix: string) {
+  constructor(connection: RedisClient, prefix: string) {
     this.queue = new Queue(RETRAIN_QUEUE, { connection, prefix });
   }
 
@@ -116,7 +117,7 @@ export class ScheduleError extends Error {
 export function retrainProcessor(producer: RunProducer, o: { source?: SourceSpec } = {}) {
   return async (job: Job): Promise<{ runId: string }> => {
     const template = RetrainTemplate.parse(job.data);
-    const runId = `retrain-${job.timestamp}`;
+    const runId = scheduledRunId(job.timestamp);
     const real = o.source && withoutCredentials({ source: o.source }).source;
     const source = real && JSON.stringify(real) === JSON.stringify(template.source) ? o.source! : template.source;
     await producer.enqueue({ ...template, source, runId });

@@ -1,13 +1,14 @@
 import { Queue, type Job, type JobType } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import { putJson } from '../core/artifacts/json.js';
 import { runKeys } from '../core/pipeline/run-keys.js';
 import { endTrackedRun } from '../core/pipeline/tracking.js';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
 import type { Tracker } from '../core/ports/tracker.js';
-import { STAGES } from '../schema/jobs.js';
+import { STAGES, type StageName } from '../schema/jobs.js';
 import { quietRedis } from './redis-errors.js';
 import { QUEUE_OF } from './queues.js';
+import { runJobs, stageJobId } from './run-jobs.js';
 
 /**
  * Cancelling a run from any process. BullMQ's Worker.cancelJob only reaches jobs the calling
@@ -23,7 +24,7 @@ const KEEP_SECONDS = 30 * 24 * 3600;
 const UNFINISHED: JobType[] = ['waiting', 'delayed', 'prioritized'];
 
 /** Whether a run was cancelled (what stage processors check before they start). */
-export async function isCancelled(redis: Redis, prefix: string, runId: string): Promise<boolean> {
+export async function isCancelled(redis: RedisClient, prefix: string, runId: string): Promise<boolean> {
   return (await redis.exists(cancelKey(prefix, runId))) === 1;
 }
 
@@ -49,17 +50,18 @@ export type CancelOutcome =
   /** `removed` jobs no worker held; `stillActive` ones did not stop within `settleMs`. */
   | { state: 'cancelled'; removed: number; stillActive: number };
 
-/** The run's jobs in the stage queues that are in one of `states`. */
-async function jobsOf(queues: Queue[], runId: string, states: JobType[]): Promise<Job[]> {
-  const found = await Promise.all(queues.map((q) => q.getJobs(states)));
-  return found.flat().filter((j) => j?.id?.startsWith(`${runId}-`) && runIdOf(j) === runId);
+/** The run's jobs in the stage queues that are in one of `states` (looked up by id, no queue scan). */
+async function jobsOf(queues: Record<StageName, Queue>, runId: string, states: JobType[]): Promise<Job[]> {
+  const jobs = (await runJobs(queues, runId)).map((j) => j.job).filter((j) => runIdOf(j) === runId);
+  const inState = await Promise.all(jobs.map(async (j) => states.includes((await j.getState()) as JobType)));
+  return jobs.filter((_, i) => inState[i]);
 }
 
 /** Cancels a run (see above). Unknown and finished runs are left alone and said so. */
-export async function cancelRun(redis: Redis, prefix: string, store: ArtifactStore, runId: string, o: CancelOptions = {}): Promise<CancelOutcome> {
-  const queues = STAGES.map((s) => quietRedis(new Queue(QUEUE_OF[s], { connection: redis, prefix })));
+export async function cancelRun(redis: RedisClient, prefix: string, store: ArtifactStore, runId: string, o: CancelOptions = {}): Promise<CancelOutcome> {
+  const queues = Object.fromEntries(STAGES.map((s) => [s, quietRedis(new Queue(QUEUE_OF[s], { connection: redis, prefix }))])) as Record<StageName, Queue>;
   try {
-    const root = await queues[STAGES.indexOf('register')].getJob(`${runId}-register`);
+    const root = await queues.register.getJob(stageJobId(runId, 'register'));
     if (!root && !(await store.exists(runKeys(runId).spec))) return { state: 'unknown' };
     // A run that already ended, registered or failed, has nothing to stop.
     const ended = root && ((await root.isCompleted()) || (await root.isFailed()));
@@ -83,6 +85,6 @@ export async function cancelRun(redis: Redis, prefix: string, store: ArtifactSto
       await new Promise((r) => setTimeout(r, 200));
     }
   } finally {
-    await Promise.all(queues.map((q) => q.close()));
+    await Promise.all(Object.values(queues).map((q) => q.close()));
   }
 }

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import { STAGES, type StageName } from '../schema/jobs.js';
-import { jobOptionsFor } from './queues.js';
+import { stageJobId } from './run-jobs.js';
 
 /** A stage job of a run that failed, and why. */
 export interface StageFailure {
@@ -29,7 +29,7 @@ export const failureText = (f: StageFailure) => `${f.stage} failed: ${f.reason}`
 /** The failure that ended run `runId`, read from its chain jobs (undefined while none failed, or once retention dropped them). */
 export async function runFailure(queues: Record<StageName, Pick<Queue, 'getJob'>>, runId: string): Promise<StageFailure | undefined> {
   const chain = STAGES.filter((s) => s !== 'train-family');
-  const jobs = await Promise.all(chain.map((stage) => queues[stage].getJob(jobOptionsFor(stage, { runId }).jobId!)));
+  const jobs = await Promise.all(chain.map((stage) => queues[stage].getJob(stageJobId(runId, stage))));
   const failures = chain.flatMap((stage, i) => (jobs[i]?.failedReason ? [{ stage, reason: jobs[i].failedReason }] : []));
   return firstFailure(failures);
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import { redactUri, uriHasSecret } from '../core/security/redact.js';
 import type { RunSpec } from '../schema/jobs.js';
 
@@ -12,7 +12,7 @@ const keyOf = (prefix: string, runId: string) => `${prefix}:run-secret:${runId}`
 const DAY_S = 86_400;
 
 /** The run as jobs may carry it; the real URI stored apart when it holds credentials. */
-export async function holdRunSecrets(conn: Redis, prefix: string, run: RunSpec): Promise<RunSpec> {
+export async function holdRunSecrets(conn: RedisClient, prefix: string, run: RunSpec): Promise<RunSpec> {
   const source = run.source;
   if (source.kind === 'csv' || !uriHasSecret(source.uri)) return run;
   await conn.set(keyOf(prefix, run.runId), source.uri, 'EX', Math.ceil((run.timeBudgetSeconds || 7 * DAY_S) + DAY_S));
@@ -20,7 +20,7 @@ export async function holdRunSecrets(conn: Redis, prefix: string, run: RunSpec):
 }
 
 /** The run with its real URI back (for the stage that reads the source); fails when the secret expired. */
-export async function releaseRunSecrets(conn: Redis, prefix: string, run: RunSpec): Promise<RunSpec> {
+export async function releaseRunSecrets(conn: RedisClient, prefix: string, run: RunSpec): Promise<RunSpec> {
   const source = run.source;
   if (source.kind === 'csv' || !source.heldSecret) return run;
   const uri = await conn.get(keyOf(prefix, run.runId));

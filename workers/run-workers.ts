@@ -1,11 +1,11 @@
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import type { Logger } from 'pino';
 import { jobLogger } from './job-log.js';
 import { PREDICT_QUEUE, STAGES, type Config, type StageName } from '../schema/index.js';
 import { RunProducer } from './flow.js';
 import { startPredictWorker } from './predict-worker.js';
-import { redisConnection } from './queues.js';
+import { describeRedis, redisConnection } from './redis-connection.js';
 import { quietRedis } from './redis-errors.js';
 import { RETRAIN_QUEUE, RetrainScheduler, retrainProcessor, retrainTemplate } from './retrain.js';
 import { startStageWorkers } from './stage-workers.js';
@@ -36,7 +36,7 @@ export interface RunningWorkers {
 export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptions = {}): Promise<RunningWorkers> {
   const queues = o.queues ?? WORKER_QUEUES;
   const stages = queues.filter((s): s is StageName => s !== PREDICT_QUEUE);
-  const connection = redisConnection(config.REDIS_URL, 'worker');
+  const connection = redisConnection(config, 'worker');
   const deps = stageDepsFrom(config, log);
   // Before taking any job: a worker on another artifact store than its prefix's refuses to start.
   await claimStoreMarker(connection, config.TM_QUEUE_PREFIX, deps.store).catch((err: unknown) => {
@@ -53,7 +53,7 @@ export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptio
     w.on('completed', (job) => jobLogger(log, w.name, job).info('job completed'));
     w.on('failed', (job, err) => jobLogger(log, w.name, job).warn({ attempts: job?.attemptsMade, err: err.message }, 'job failed'));
   }
-  log.info({ queues, redis: new URL(config.REDIS_URL).host, prefix: config.TM_QUEUE_PREFIX }, 'workers started');
+  log.info({ queues, redis: describeRedis(config), prefix: config.TM_QUEUE_PREFIX }, 'workers started');
   return {
     async close(deadlineMs = 30_000) {
       const closed = Promise.all([stageWorkers.close(deadlineMs), predict?.close()]).then(() => retrain.close());
@@ -69,7 +69,7 @@ export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptio
 }
 
 /** Serves the retraining schedule's kick-off jobs; TM_RETRAIN_CRON creates the schedule only where none exists. */
-async function startRetrainScheduling(config: Config, connection: Redis, log: Logger): Promise<{ close(): Promise<void> }> {
+async function startRetrainScheduling(config: Config, connection: RedisClient, log: Logger): Promise<{ close(): Promise<void> }> {
   const scheduler = new RetrainScheduler(connection, config.TM_QUEUE_PREFIX);
   quietRedis(scheduler.queue);
   // The configured run: its source keeps the credentials a stored (redacted) schedule lacks.

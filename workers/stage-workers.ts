@@ -1,18 +1,19 @@
 import { availableParallelism } from 'node:os';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import type { StageDeps } from '../core/pipeline/stage-deps.js';
 import { endTrackedRun } from '../core/pipeline/tracking.js';
 import { STAGES, type StageName } from '../schema/jobs.js';
 import { processorFor } from './processors.js';
 import { QUEUE_OF } from './queues.js';
+import { isJobOfRun } from './run-jobs.js';
 import { releaseRunSecrets } from './run-secrets.js';
 import { quietRedis } from './redis-errors.js';
 import { cancelChannel, isCancelled, runIdOf } from './run-control.js';
 import { childRunner } from './sandbox/child-runner.js';
 
 export interface StageWorkerOptions {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   deps: StageDeps;
   /** Stages this process serves. Default all. */
@@ -93,7 +94,7 @@ export function startStageWorkers(o: StageWorkerOptions): StageWorkers {
   });
   const subscriber = quietRedis(o.connection.duplicate());
   subscriber.on('message', (_channel: string, runId: string) => {
-    for (const [jobId, worker] of active) if (jobId.startsWith(`${runId}-`)) worker.cancelJob(jobId, 'run cancelled');
+    for (const [jobId, worker] of active) if (isJobOfRun(jobId, runId)) worker.cancelJob(jobId, 'run cancelled');
   });
   const ready = subscriber.subscribe(cancelChannel(o.prefix)).then(() => undefined);
   return {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
 import { storeIdentity } from '../core/registry/store-identity.js';
 
@@ -17,7 +17,7 @@ export const storeMarkerKey = (prefix: string) => `${prefix}:threatmatrix:artifa
  * credentials: locations are paths and s3:// URIs); a later one with another id gets a
  * StoreMismatchError that says how to fix or reset it.
  */
-export async function claimStoreMarker(redis: Redis, prefix: string, store: ArtifactStore): Promise<void> {
+export async function claimStoreMarker(redis: RedisClient, prefix: string, store: ArtifactStore): Promise<void> {
   const id = await storeIdentity(store);
   const key = storeMarkerKey(prefix);
   await redis.set(key, JSON.stringify({ id, location: store.location, at: new Date().toISOString() }), 'NX');

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { privateRedisRecord } from '../../workers/redis-reachable.js';
+import { privateRedisRecord, reachableRedis } from '../../workers/redis-reachable.js';
 import type { Logger } from 'pino';
 import type { Config } from '../../schema/index.js';
 import { trainCommand } from '../../workers/cli/train-command.js';
@@ -14,6 +14,8 @@ import { redisAnswers, startPrivateRedis, type PrivateRedis } from './private-re
 
 /** The configured Redis, or a private redis-server when nothing answers and one is installed. */
 async function redisFor(config: Config): Promise<{ url: string; owned?: PrivateRedis }> {
+  // A configured cluster is used as it is (a private single node would not be what was asked for).
+  if (config.TM_REDIS_CLUSTER) return { url: (await reachableRedis(config)).url };
   if (await redisAnswers(config.REDIS_URL)) return { url: config.REDIS_URL };
   const owned = await startPrivateRedis();
   if (!owned) throw new Error(`no Redis answers at ${new URL(config.REDIS_URL).host} and redis-server is not installed: start Redis or set REDIS_URL`);

@@ -6,11 +6,11 @@ import { runOutcome, type RunOutcome } from '../../core/pipeline/run-outcome.js'
 import type { ArtifactStore } from '../../core/ports/artifact-store.js';
 import { parseDatasetSchema, SchemaFileError } from '../../schema/parse-schema.js';
 import { searchProblems } from '../../core/tuning/run-families.js';
-import { FamilyFailure, RunId, RunSpec, STAGES, type RunSpecInput, type SourceSpec, type StageName } from '../../schema/jobs.js';
+import { FamilyFailure, RunId, RunSpec, type RunSpecInput, type SourceSpec, type StageName } from '../../schema/jobs.js';
 import { RunConfig } from '../../schema/run-config.js';
-import { newRunId } from '../../workers/cli/run-args.js';
 import type { CancelOutcome } from '../../workers/run-control.js';
 import { firstFailure } from '../../workers/run-failure.js';
+import { listRuns, newRunId, runJobs } from '../../workers/run-jobs.js';
 import { access } from '../auth.js';
 import { apiRunSource } from '../data-arg.js';
 import { ApiError } from '../errors.js';
@@ -124,12 +124,7 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
 
   app.openapi(
     createRoute({ method: 'get', path: '/v1/training-runs', operationId: 'listTrainingRuns', summary: 'Runs in the artifact store', security, responses: { 200: { description: 'Runs', content: { 'application/json': { schema: RunList } } }, ...errors } }),
-    async (c) => {
-      const keys = await t.store.list('runs/');
-      const ids = [...new Set(keys.map((k) => k.split('/')[1]))];
-      const present = new Set(keys);
-      return c.json({ runs: ids.map((runId) => ({ runId, finished: present.has(runKeys(runId).metrics), cancelled: present.has(runKeys(runId).cancelled) })) }, 200);
-    },
+    async (c) => c.json({ runs: await listRuns(t.store) }, 200),
   );
 
   app.openapi(
@@ -144,13 +139,10 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const stages: z.infer<typeof StageState>[] = [];
-      for (const stage of STAGES.filter((s) => s !== 'train-family')) {
-        const job = await t.queues[stage].getJob(`${id}-${stage}`);
-        if (job) stages.push({ stage, job: job.id!, state: await job.getState(), progress: job.progress, attempts: job.attemptsMade, error: job.failedReason || undefined });
-      }
-      const families = (await t.queues['train-family'].getJobs(['waiting', 'active', 'completed', 'failed', 'delayed'])).filter((j) => j.id?.startsWith(`${id}-train-family-`));
-      for (const job of families) stages.push({ stage: 'train-family', job: job.id!, state: await job.getState(), progress: job.progress, attempts: job.attemptsMade, error: job.failedReason || undefined });
+      const jobs = await runJobs(t.queues, id);
+      const stages: z.infer<typeof StageState>[] = await Promise.all(
+        jobs.map(async ({ stage, job }) => ({ stage, job: job.id!, state: await job.getState(), progress: job.progress, attempts: job.attemptsMade, error: job.failedReason || undefined })),
+      );
       const k = runKeys(id);
       const [outcome, validation, drift] = await Promise.all([runOutcome(t.store, id), getJson(t.store, k.validation), getJson(t.store, k.drift)]);
       if (!stages.length && !validation && outcome.state !== 'cancelled') throw notFound(id);

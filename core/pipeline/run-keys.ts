@@ -13,7 +13,6 @@ export function runKeys(runId: string) {
     train: `${base}/validate/train.tmds`,
     test: `${base}/validate/test.tmds`,
     transform: `${base}/transform/summary.json`,
-    preprocessor: (scaled: boolean) => `${base}/transform/preprocessor-${scaled ? 'scaled' : 'plain'}.json`,
     familyPipeline: (family: string) => `${base}/train/${family}/pipeline.json`,
     familyResult: (family: string) => `${base}/train/${family}/result.json`,
     trainSummary: `${base}/train/summary.json`,

@@ -38,9 +38,11 @@ describe('training stages, run in process', () => {
     expect(r).toMatchObject({ version: 1, promoted: true });
     expect(r.metrics.macroF1).toBeGreaterThan(0.7);
     const keys = runKeys('run-one');
-    for (const k of [keys.dataset, keys.validation, keys.drift, keys.train, keys.test, keys.preprocessor(true), keys.familyPipeline('random_forest'), keys.metrics]) {
+    for (const k of [keys.dataset, keys.validation, keys.drift, keys.train, keys.test, keys.transform, keys.familyPipeline('random_forest'), keys.metrics]) {
       expect(await deps.store.exists(k), k).toBe(true);
     }
+    // The transform stage profiles the preprocessing and stores only that: families fit their own per fold and refit.
+    expect(await deps.store.list('runs/run-one/transform/')).toEqual([keys.transform]);
     expect(await deps.registry.alias('attacks', 'production')).toBe(1);
     const [manifest] = await deps.registry.versions('attacks');
     expect(manifest).toMatchObject({ runId: 'run-one', schemaHash: expect.stringMatching(/^[0-9a-f]{64}$/), dataDigest: expect.stringMatching(/^[0-9a-f]{64}$/) });

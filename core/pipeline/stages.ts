@@ -14,7 +14,7 @@ import { Pipeline } from '../models/pipeline.js';
 import { compareWithChampion } from '../registry/champion-comparison.js';
 import { decidePromotion, type PromotionDecision } from '../registry/promotion.js';
 import { rowHashes } from '../registry/training-rows.js';
-import { Preprocessor } from '../transform/preprocessor.js';
+import { FeatureEncoder } from '../transform/feature-encoder.js';
 import { familyDeadline, NoTimeLeftError, registerReserveMs } from '../tuning/budget.js';
 import type { Family } from '../tuning/families.js';
 import { FoldCache } from '../tuning/fold-cache.js';
@@ -104,26 +104,25 @@ export async function validate(run: RunSpec, deps: StageDeps): Promise<ValidateR
   return { trainRows: train.length, testRows: test.length, driftedColumns: drift.driftedColumns, drifted: drift.drifted };
 }
 
-/** Fits the preprocessing (encoding, KNN imputation, scaling) on the training rows and stores it. */
+/**
+ * Profiles the preprocessing the families will fit on the training rows: the one-hot matrix's
+ * width and the missing cells to impute. Nothing fitted is stored: each family fits its own
+ * preprocessing per CV fold (one fitted on all training rows would leak into the folds) and on
+ * its refit rows (a sample when time is short), so a stored one was never read.
+ */
 export async function transform(run: RunSpec, deps: StageDeps): Promise<TransformResult> {
   const keys = runKeys(run.runId);
   const train = await loadDataset(deps, keys.train);
-  let outputColumns = 0;
+  const outputColumns = new FeatureEncoder().fit(train.features).outputNames.length;
+  deps.onProgress?.(50);
   let imputedCells = 0;
-  for (const scale of [false, true]) {
-    // Only the fitted state is kept: fitted in row blocks, never the whole (one-hot) matrix, and
-    // between blocks the worker renews its job lock.
-    const pre = await new Preprocessor({ scale }).fitInBlocks(train.features);
-    outputColumns = pre.outputNames.length;
-    await putJson(deps.store, keys.preprocessor(scale), pre.toJSON());
-    deps.onProgress?.(scale ? 100 : 50);
-  }
   for (const c of train.features.columns) {
     const values = c.kind === 'numeric' ? c.values : c.codes;
     for (const v of values) if (c.kind === 'numeric' ? Number.isNaN(v) : v < 0) imputedCells++;
   }
   const summary = { outputColumns, imputedCells };
   await putJson(deps.store, keys.transform, summary);
+  deps.onProgress?.(100);
   return summary;
 }
 

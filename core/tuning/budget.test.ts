@@ -4,7 +4,8 @@ import { readCsvText, schemaOf } from '../../test/helpers/datasets.js';
 import { familyDeadline, MIN_FAMILY_SECONDS, NoTimeLeftError } from './budget.js';
 import { KNN_MAX_ROWS, type Family } from './families.js';
 import { FoldCache } from './fold-cache.js';
-import { searchAll, searchFamily } from './grid-search.js';
+import { searchFamily } from './grid-search.js';
+import { searchAll } from '../../bench/lib/search-all.js';
 
 const dataset = async (rows: number, seed: number) => {
   const { csv, schema } = attackDataset(rows, seed);

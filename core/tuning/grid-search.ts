@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import type { Dataset } from '../data/frame.js';
 import { selectionScore } from '../metrics/selection-score.js';
 import { isStaged, type Classifier } from '../models/model.js';
@@ -11,7 +10,6 @@ import { FitCost } from './fit-cost.js';
 import { FoldCache } from './fold-cache.js';
 import { expandGrid, groupByStage, type Params } from './grid.js';
 import { halvingRounds, type HalvingOptions, type HalvingRound } from './halving.js';
-import { searchInThreads, type SearchOutcome } from './parallel-search.js';
 
 export interface ConfigScore {
   params: Params;
@@ -54,12 +52,10 @@ export interface SearchProgress {
 export interface SearchOptions {
   /** CV folds. Default 3 (as the old system). */
   folds?: number;
-  /** Worker threads searching families side by side; 1 searches in this thread. Default: the CPU count. */
-  threads?: number;
   seed?: number;
   /**
    * Epoch ms by which the search must be done (searchFamily: this family's search and refit;
-   * searchAll: every family's, shared out by weight). Default: no limit.
+   * searchInTurn: every family's, shared out by weight). Default: no limit.
    */
   deadline?: number;
   halving?: HalvingOptions;
@@ -324,31 +320,11 @@ export async function fitPipeline(family: Pick<Family, 'kind' | 'scale'>, params
 /**
  * Searches one family of `families` (the rest are the ones that start after it, in order) within
  * its share of a search deadline shared by `slots` families at a time (the `first` always gets a
- * minimal share): how training runs (one train-family job per family) and searchAll search.
+ * minimal share): how training runs (one train-family job per family) search, and the benchmark's searchAll.
  */
 export async function searchInTurn(family: Family, pending: Family[], first: boolean, data: Dataset, cache: FoldCache, slots: number, opts: SearchOptions): Promise<FamilyResult> {
   if (opts.deadline === undefined) return searchFamily(family, data, cache, opts);
   const deadline = familyDeadline(Date.now(), opts.deadline, [family, ...pending], slots, first);
   if (deadline === undefined) throw new NoTimeLeftError(family.kind);
   return searchFamily(family, data, cache, { ...opts, deadline });
-}
-
-/**
- * Searches every family on the same folds, on `threads` worker threads when more than one.
- * A family that fails is reported and the rest go on; one with no time left is reported skipped.
- */
-export async function searchAll(families: Family[], data: Dataset, opts: SearchOptions = {}): Promise<SearchOutcome> {
-  const threads = Math.min(opts.threads ?? availableParallelism(), families.length);
-  if (threads > 1) return searchInThreads(families, data, threads, opts);
-  const cache = new FoldCache(data, opts.folds ?? 3, opts.seed ?? 42);
-  const outcome: SearchOutcome = { results: [], failures: [], skipped: [] };
-  for (const [i, family] of families.entries()) {
-    try {
-      outcome.results.push(await searchInTurn(family, families.slice(i + 1), i === 0, data, cache, 1, opts));
-    } catch (err) {
-      if (err instanceof NoTimeLeftError) outcome.skipped.push({ family: family.kind, reason: 'no time left' });
-      else outcome.failures.push({ family: family.kind, error: (err as Error).message });
-    }
-  }
-  return outcome;
 }

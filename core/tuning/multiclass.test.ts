@@ -5,7 +5,8 @@ import { takeDataset } from '../data/frame.js';
 import { stratifiedSplit } from '../data/split.js';
 import { classificationReport } from '../metrics/classification-report.js';
 import { DEFAULT_FAMILIES, type Family } from './families.js';
-import { fitPipeline, searchAll } from './grid-search.js';
+import { fitPipeline } from './grid-search.js';
+import { searchAll } from '../../bench/lib/search-all.js';
 
 describe('a three-class dataset with categorical string features', () => {
   it('trains every family to a macro-F1 far above chance', async () => {

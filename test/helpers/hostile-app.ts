@@ -11,7 +11,7 @@ import { LocalArtifactStore } from '../../core/adapters/local-artifact-store.js'
 import type { ModelRegistry } from '../../core/ports/model-registry.js';
 import { STAGES, type StageName } from '../../schema/jobs.js';
 import { BatchProducer } from '../../workers/batches.js';
-import { sourceFromArg } from '../../workers/cli/source-arg.js';
+import { sourceFromArg } from '../../schema/source-arg.js';
 import { RunProducer } from '../../workers/flow.js';
 import { QUEUE_OF, redisConnection } from '../../workers/queues.js';
 import { cancelRun } from '../../workers/run-control.js';

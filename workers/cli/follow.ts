@@ -1,7 +1,8 @@
 import { QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-connection.js';
 import { STAGES, type StageName } from '../../schema/jobs.js';
 import { QUEUE_OF } from '../queues.js';
+import { familyOfJob, isJobOfRun, stageJobId } from '../run-jobs.js';
 import { BarsAndLogs, stderrBars } from './bars-and-logs.js';
 import { quietRedis } from '../redis-errors.js';
 import { progressBar } from './progress-bar.js';
@@ -20,7 +21,7 @@ interface Line {
  */
 export async function followRun(
   runId: string,
-  connection: () => Redis,
+  connection: () => RedisClient,
   prefix: string,
   start: () => Promise<unknown>,
   out: NodeJS.WriteStream = process.stderr,
@@ -29,7 +30,7 @@ export async function followRun(
   const tty = out.isTTY === true;
   // On stderr, log lines (the CLI logger writes there too) go above the bars, never through them.
   const bars = out === process.stderr ? stderrBars() : new BarsAndLogs(out);
-  const labelOf = (stage: StageName, jobId: string) => (stage === 'train-family' ? `train ${jobId.slice(`${runId}-train-family-`.length)}` : stage);
+  const labelOf = (stage: StageName, jobId: string) => (stage === 'train-family' ? `train ${familyOfJob(jobId)}` : stage);
   const draw = (changed?: Line) => {
     if (!tty) {
       if (changed) out.write(`${changed.label}: ${changed.state}${changed.state === 'active' ? ` ${changed.percent}%` : ''}${changed.note ? ` (${changed.note})` : ''}\n`);
@@ -38,7 +39,7 @@ export async function followRun(
     bars.setBars([...lines.values()].map((l) => `${l.label.padEnd(28)} ${progressBar(l.percent)} ${String(l.percent).padStart(3)}% ${l.state}${l.note ? ` ${l.note}` : ''}`));
   };
   const update = (stage: StageName, jobId: string, patch: Partial<Line>) => {
-    if (!jobId.startsWith(`${runId}-`)) return;
+    if (!isJobOfRun(jobId, runId)) return;
     const key = `${stage}:${jobId}`;
     const line = { ...(lines.get(key) ?? { label: labelOf(stage, jobId), percent: 0, state: 'waiting' as const }), ...patch };
     const before = lines.get(key);
@@ -64,12 +65,12 @@ export async function followRun(
         events.on('completed', ({ jobId, returnvalue }) => {
           const skipped = stage === 'train-family' ? (returnvalue as { skipped?: string } | undefined)?.skipped : undefined;
           update(stage, jobId, { percent: 100, state: 'done', note: skipped ? `skipped: ${skipped}` : undefined });
-          if (stage === 'register' && jobId === `${runId}-register`) resolve(returnvalue);
+          if (stage === 'register' && jobId === stageJobId(runId, 'register')) resolve(returnvalue);
         });
         events.on('failed', ({ jobId, failedReason }) => {
           update(stage, jobId, { state: 'failed', note: failedReason.slice(0, 200) });
-          if (jobId.startsWith(`${runId}-`) && !/^child \S+ failed$/.test(failedReason)) cause ??= failedReason;
-          if (stage === 'register' && jobId === `${runId}-register`) reject(new Error(cause ?? failedReason));
+          if (isJobOfRun(jobId, runId) && !/^child \S+ failed$/.test(failedReason)) cause ??= failedReason;
+          if (stage === 'register' && jobId === stageJobId(runId, 'register')) reject(new Error(cause ?? failedReason));
         });
       }
       start().catch(reject);

@@ -7,6 +7,7 @@ import type { ArtifactStore } from '../../core/ports/artifact-store.js';
 import { redisConnection } from '../queues.js';
 import { trackerFrom } from '../wiring.js';
 import { cancelRun } from '../run-control.js';
+import { storedRunIds } from '../run-jobs.js';
 import { stageDepsFrom } from '../wiring.js';
 
 /** One line of `threatmatrix runs`. */
@@ -28,8 +29,7 @@ export async function runsCommand(argv: string[], config: Config): Promise<numbe
     process.stderr.write('usage: threatmatrix runs [cancel <run id>]\n');
     return 2;
   }
-  const ids = [...new Set((await store.list('runs/')).map((k) => k.split('/')[1]))];
-  for (const id of ids) process.stdout.write(`${id}  ${describeOutcome(await runOutcome(store, id))}\n`);
+  for (const id of await storedRunIds(store)) process.stdout.write(`${id}  ${describeOutcome(await runOutcome(store, id))}\n`);
   return 0;
 }
 
@@ -86,7 +86,7 @@ async function cancelCommand(runId: string | undefined, config: Config, store: A
     process.stderr.write('usage: threatmatrix runs cancel <run id>\n');
     return 2;
   }
-  const conn = redisConnection(config.REDIS_URL, 'producer');
+  const conn = redisConnection(config, 'producer');
   await conn.connect();
   try {
     const c = await cancelRun(conn, config.TM_QUEUE_PREFIX, store, runId, { reason: 'threatmatrix runs cancel', tracker: trackerFrom(config, store) });

@@ -1,17 +1,11 @@
 import { execSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { searchProblems } from '../../core/tuning/run-families.js';
 import { parseDatasetSchema, parseRunConfig, RunConfigError, RunSpec, TimeBudget } from '../../schema/index.js';
+import { newRunId } from '../run-jobs.js';
 import { CliError } from './cli-error.js';
-import { sourceFromArg } from './source-arg.js';
-
-/** A new run id: prefix, UTC time, a random suffix (no ':' and never all digits, as BullMQ needs). */
-export function newRunId(prefix = 'run'): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${prefix}-${stamp}-${randomUUID().slice(0, 6)}`;
-}
+import { sourceFromArg } from '../../schema/source-arg.js';
 
 /** The command-line options that describe a training run (parseArgs form). */
 export const RUN_OPTIONS = {

@@ -7,7 +7,7 @@ import { parseDatasetSchema, TimeBudget, type Config } from '../../schema/index.
 import { redisConnection } from '../queues.js';
 import { RetrainScheduler, retrainTemplate, type RetrainSchedule, type RetrainTemplate } from '../retrain.js';
 import { CliError } from './cli-error.js';
-import { sourceFromArg } from './source-arg.js';
+import { sourceFromArg } from '../../schema/source-arg.js';
 
 const USAGE = `usage: threatmatrix schedule show
        threatmatrix schedule set --cron "0 3 * * *" [--tz UTC] [--data d] [--collection c] [--schema f]
@@ -37,7 +37,7 @@ export async function scheduleCommand(argv: string[], config: Config): Promise<n
     return 2;
   }
   const template = verb === 'set' ? await templateFromArgs(rest, config) : undefined;
-  const conn = redisConnection(config.REDIS_URL, 'producer');
+  const conn = redisConnection(config, 'producer');
   await conn.connect();
   const scheduler = new RetrainScheduler(conn, config.TM_QUEUE_PREFIX);
   try {

@@ -45,11 +45,11 @@ export async function trainCommand(argv: string[], config: Config, log: Logger):
       return 0;
     }
   }
-  const conn = redisConnection(config.REDIS_URL, 'producer');
+  const conn = redisConnection(config, 'producer');
   await conn.connect();
   const producer = new RunProducer(conn, config.TM_QUEUE_PREFIX);
   const local = a['local-worker'] === 'always' || (a['local-worker'] === 'auto' && (await workerCount(config, conn)) === 0);
-  const workerConn = local ? redisConnection(config.REDIS_URL, 'worker') : undefined;
+  const workerConn = local ? redisConnection(config, 'worker') : undefined;
   if (workerConn) await claimStoreMarker(workerConn, config.TM_QUEUE_PREFIX, deps.store);
   const embedded = workerConn ? startStageWorkers({ connection: workerConn, prefix: config.TM_QUEUE_PREFIX, deps, sandbox: true }) : undefined;
   if (embedded) {
@@ -66,7 +66,7 @@ export async function trainCommand(argv: string[], config: Config, log: Logger):
     process.stderr.write(`run ${runId}: ${run.source.kind} ${'path' in run.source ? run.source.path : ''}, time budget ${run.timeBudgetSeconds ? `${run.timeBudgetSeconds} s` : 'none'}\n`);
     // Ctrl-C cancels the run this command started (a second Ctrl-C exits at once).
     const interrupted = new Promise<'interrupted'>((resolve) => process.once('SIGINT', (interrupt = () => resolve('interrupted'))));
-    const outcome = await Promise.race([followRun(runId, () => redisConnection(config.REDIS_URL, 'worker'), config.TM_QUEUE_PREFIX, () => producer.enqueue(run)), interrupted]);
+    const outcome = await Promise.race([followRun(runId, () => redisConnection(config, 'worker'), config.TM_QUEUE_PREFIX, () => producer.enqueue(run)), interrupted]);
     if (outcome === 'interrupted') {
       process.stderr.write(`\nCtrl-C: cancelling run ${runId}\n`);
       const c = await cancelRun(conn, config.TM_QUEUE_PREFIX, deps.store, runId, { reason: 'Ctrl-C on train --follow', tracker: deps.tracker });

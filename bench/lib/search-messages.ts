@@ -1,6 +1,6 @@
-import type { ModelJSON } from '../models/model.js';
-import type { Family } from './families.js';
-import type { FamilyResult, SearchProgress } from './grid-search.js';
+import type { ModelJSON } from '../../core/models/model.js';
+import type { Family } from '../../core/tuning/families.js';
+import type { FamilyResult, SearchProgress } from '../../core/tuning/grid-search.js';
 
 export interface SearchRequest {
   family: Family;

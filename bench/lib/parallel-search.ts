@@ -1,11 +1,12 @@
 import type { Worker } from 'node:worker_threads';
-import type { Dataset } from '../data/frame.js';
-import { Pipeline } from '../models/pipeline.js';
-import type { Family } from './families.js';
-import { familyDeadline } from './budget.js';
-import type { FamilyResult, SearchOptions } from './grid-search.js';
+import type { Dataset } from '../../core/data/frame.js';
+import { Pipeline } from '../../core/models/pipeline.js';
+import type { Family } from '../../core/tuning/families.js';
+import { familyDeadline } from '../../core/tuning/budget.js';
+import type { FamilyResult } from '../../core/tuning/grid-search.js';
+import type { SearchAllOptions } from './search-all.js';
 import type { SearchReply } from './search-messages.js';
-import { sibling, startWorker } from '../runtime/worker-thread.js';
+import { sibling, startWorker } from '../../core/runtime/worker-thread.js';
 
 export interface SearchOutcome {
   results: FamilyResult[];
@@ -19,7 +20,7 @@ export interface SearchOutcome {
  * the given order (put the slowest first). Results come back in family order; a family whose
  * search throws, or whose thread dies, is reported as a failure and the others go on.
  */
-export async function searchInThreads(families: Family[], data: Dataset, threads: number, opts: SearchOptions): Promise<SearchOutcome> {
+export async function searchInThreads(families: Family[], data: Dataset, threads: number, opts: SearchAllOptions): Promise<SearchOutcome> {
   const queue = families.map((family, index) => ({ family, index }));
   const results: (FamilyResult | undefined)[] = [];
   const failures: { family: string; error: string; index: number }[] = [];

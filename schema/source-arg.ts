@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { SourceSpec } from '../../schema/index.js';
+import type { SourceSpec } from './jobs.js';
 
 /**
  * `--data` as a source: s3://bucket/key, mongodb://host/db (collection from `collection`, default

@@ -1,11 +1,11 @@
 /** Worker-thread side of the parallel grid search: searches the families it is sent on its own copy of the data. */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Dataset } from '../data/frame.js';
-import { NoTimeLeftError } from './budget.js';
-import type { Family } from './families.js';
-import { FoldCache } from './fold-cache.js';
-import { searchFamily } from './grid-search.js';
-import type { HalvingOptions } from './halving.js';
+import type { Dataset } from '../../core/data/frame.js';
+import { NoTimeLeftError } from '../../core/tuning/budget.js';
+import type { Family } from '../../core/tuning/families.js';
+import { FoldCache } from '../../core/tuning/fold-cache.js';
+import { searchFamily } from '../../core/tuning/grid-search.js';
+import type { HalvingOptions } from '../../core/tuning/halving.js';
 import type { SearchReply, SearchRequest } from './search-messages.js';
 
 const { data, folds, seed, halving } = workerData as { data: Dataset; folds: number; seed: number; halving?: HalvingOptions };
