@@ -1,7 +1,11 @@
 import { ThreadScorer } from '../../core/batch/thread-scorer.js';
 import type { Frame } from '../../core/data/frame.js';
 import type { ArtifactStore } from '../../core/ports/artifact-store.js';
+import { PipelineExplainer, type ExplainedRows } from '../../core/explain/explainer.js';
 import type { ServedModel } from './model-holder.js';
+
+/** Explained requests of at most this many rows run inline; bigger ones on the scoring thread. */
+const EXPLAIN_INLINE_ROWS = 16;
 
 export interface OffLoopScoringOptions {
   /** The artifact store of the served registry: the scoring thread loads the versions it scores from it. */
@@ -60,6 +64,22 @@ export class OffLoopScoring {
     const { proba, ms } = await this.threads.predictProba(served, frame);
     this.learn(served, rows, ms);
     return proba;
+  }
+
+  /**
+   * Probabilities and SHAP values of the frame's rows: inline up to EXPLAIN_INLINE_ROWS rows (a
+   * single prediction stays on the fast path), on the scoring thread above, whatever the family:
+   * explaining costs hundreds of times a tree walk.
+   */
+  async explain(served: ServedModel, frame: Frame): Promise<{ proba: Float64Array; explained: ExplainedRows }> {
+    if (frame.nRows <= EXPLAIN_INLINE_ROWS) {
+      const explainer = PipelineExplainer.for(served.pipeline);
+      const proba = served.pipeline.predictProba(frame);
+      return { proba, explained: explainer.explain(frame, proba) };
+    }
+    // Refuse a family that cannot be explained here, before the thread loads the model.
+    PipelineExplainer.for(served.pipeline);
+    return this.threads.explain(served, frame);
   }
 
   private learn(served: ServedModel, rows: number, ms: number): void {
