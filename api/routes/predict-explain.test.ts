@@ -27,6 +27,7 @@ async function serveFamily(family: string) {
   const post = (path: string, body: object) => fetch(`${http.base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k' }, body: JSON.stringify(body) });
   return {
     post,
+    registry,
     async close() {
       await http.close();
       await rm(dir, { recursive: true, force: true });
@@ -77,6 +78,14 @@ describe('POST /v1/predict with explain', () => {
     expect(plain.explanation).toBeUndefined();
   });
 
+  it('the run stored the version\'s global importance (mean |SHAP| on its test rows) in the manifest', async () => {
+    const [v] = await served.registry.versions('phishing');
+    expect(v.importance?.output).toBe('margin');
+    expect(v.importance?.rows).toBe(2000);
+    expect(v.importance?.features).toHaveLength(30);
+    expect(v.importance!.features[0].meanAbs).toBeGreaterThan(v.importance!.features[29].meanAbs);
+  });
+
   it('rejects a bad explain option with a 422 naming the field and rule', async () => {
     for (const explain of [{ top: 0 }, { top: 2.5 }, 'yes', { top: 3, extra: 1 }]) {
       const res = await served.post('/v1/predict', { features: rows[0], explain });
@@ -104,5 +113,6 @@ describe('POST /v1/predict explain on a family that is not explained', () => {
     expect(body.error.message).toMatch(/knn/);
     expect(body.error.details[0]).toMatchObject({ field: 'explain', rule: 'explainable-model' });
     expect((await served.post('/v1/predict', { features: row })).status).toBe(200);
+    expect((await served.registry.versions('phishing'))[0].importance).toBeUndefined();
   });
 });
