@@ -1,9 +1,9 @@
 import { LEAF, PackedTrees, type PackOptions, type ShapTree } from './packed-trees.js';
 
-/** Leaves with at most this many distinct features on their path get a precomputed table (2^d numbers). */
-const TABLE_MAX_FEATURES = 11;
+/** Leaves with at most this many distinct features on their path get a precomputed table (2^d numbers; measured on phishing boosting: 8 runs as fast as 11 and builds in a third of the time). */
+const TABLE_MAX_FEATURES = 8;
 /** Table numbers per explainer at most (8 bytes each); later leaves compute per row. */
-const TABLE_BUDGET = 1 << 22;
+const TABLE_BUDGET = 1 << 21;
 
 /**
  * Path-dependent TreeSHAP, the same values as Algorithm 2 (`TreeShap`), computed per leaf.
