@@ -1,11 +1,8 @@
 import { ThreadScorer } from '../../core/batch/thread-scorer.js';
 import type { Frame } from '../../core/data/frame.js';
 import type { ArtifactStore } from '../../core/ports/artifact-store.js';
-import { PipelineExplainer, type ExplainedRows } from '../../core/explain/explainer.js';
+import { assertExplainable, type ExplainedRows } from '../../core/explain/explainer.js';
 import type { ServedModel } from './model-holder.js';
-
-/** Explained requests of at most this many rows run inline; bigger ones on the scoring thread. */
-const EXPLAIN_INLINE_ROWS = 16;
 
 export interface OffLoopScoringOptions {
   /** The artifact store of the served registry: the scoring thread loads the versions it scores from it. */
@@ -67,18 +64,13 @@ export class OffLoopScoring {
   }
 
   /**
-   * Probabilities and SHAP values of the frame's rows: inline up to EXPLAIN_INLINE_ROWS rows (a
-   * single prediction stays on the fast path), on the scoring thread above, whatever the family:
-   * explaining costs hundreds of times a tree walk.
+   * Probabilities and SHAP values of the frame's rows, always on the scoring thread: building a
+   * model's explainer takes hundreds of ms and explaining a row hundreds of times a tree walk, so
+   * neither may hold the event loop (plain predictions keep it; the thread uses the other core).
+   * A family that is never explained is refused here, before the thread loads the model.
    */
   async explain(served: ServedModel, frame: Frame): Promise<{ proba: Float64Array; explained: ExplainedRows }> {
-    if (frame.nRows <= EXPLAIN_INLINE_ROWS) {
-      const explainer = PipelineExplainer.for(served.pipeline);
-      const proba = served.pipeline.predictProba(frame);
-      return { proba, explained: explainer.explain(frame, proba) };
-    }
-    // Refuse a family that cannot be explained here, before the thread loads the model.
-    PipelineExplainer.for(served.pipeline);
+    assertExplainable(served.pipeline.model.kind);
     return this.threads.explain(served, frame);
   }
 

@@ -52,6 +52,13 @@ export const EXPLAINED_FAMILIES = ['decision_tree', 'random_forest', 'gradient_b
 
 const cache = new WeakMap<Pipeline, PipelineExplainer>();
 
+/** Throws ExplainError for a family that is never explained (MLP, KNN), without building anything. */
+export function assertExplainable(kind: string): void {
+  if (!(EXPLAINED_FAMILIES as readonly string[]).includes(kind)) {
+    throw new ExplainError(`${kind} models are not explained (explained: ${EXPLAINED_FAMILIES.join(', ')})`, kind);
+  }
+}
+
 /**
  * Per-prediction SHAP values of a fitted pipeline, folded back to the features the user sent:
  * exact path-dependent TreeSHAP for trees and forests (probability) and gradient boosting
@@ -67,9 +74,7 @@ export class PipelineExplainer {
 
   private constructor(private readonly pipeline: Pipeline) {
     const kind = pipeline.model.kind;
-    if (!(EXPLAINED_FAMILIES as readonly string[]).includes(kind)) {
-      throw new ExplainError(`${kind} models are not explained (explained: ${EXPLAINED_FAMILIES.join(', ')})`, kind);
-    }
+    assertExplainable(kind);
     this.output = kind === 'decision_tree' || kind === 'random_forest' ? 'probability' : 'margin';
     ({ features: this.features, featureOf: this.featureOf } = featureColumns(pipeline.preprocessor));
     this.K = pipeline.classes.length;
