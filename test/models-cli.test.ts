@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
-import { repoPath } from './helpers/datasets.js';
 import { registerFitted } from './helpers/fitted-model.js';
 import { attackDataset } from './helpers/synthetic.js';
+import { readCsvText, repoPath, schemaOf } from './helpers/datasets.js';
+import { globalImportance } from '../core/explain/global-importance.js';
 
 describe('threatmatrix models history | pin | unpin', () => {
   let dir: string;
@@ -32,5 +33,27 @@ describe('threatmatrix models history | pin | unpin', () => {
     expect(history.stdout).toMatch(/auto-promote\s+- -> v1\s+by test: fitted model/);
     expect(history.stdout).toMatch(/pin\s+v1 -> v1 \(pinned\)\s+by cli:\S+: incident 42/);
     expect(history.stdout).toContain('production: v1, pinned');
+  }, 240_000);
+
+  it('models show <v> prints the version with its global importance, largest first', async () => {
+    const store = new LocalArtifactStore(join(dir, 'show-store'));
+    const { csv, schema } = attackDataset(300, 3);
+    await writeFile(join(dir, 'b.csv'), csv);
+    const { registry, pipeline } = await registerFitted(store, { name: 'attacks', csv: join(dir, 'b.csv'), schema, kind: 'random_forest', runId: 'r1', params: { nEstimators: 5 } });
+    const v1 = (await registry.get('attacks', 1))!;
+    const { dataset } = await readCsvText(csv, schemaOf(schema));
+    const importance = globalImportance(pipeline, dataset.features)!;
+    await registry.register('attacks', v1.model, { ...v1.manifest, runId: 'r2', importance });
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [repoPath('api/bin/threatmatrix.mjs'), 'models', ...args, '--name', 'attacks'], { cwd: repoPath(''), env: { ...process.env, TM_ARTIFACTS: join(dir, 'show-store'), LOG_LEVEL: 'silent' }, encoding: 'utf8' });
+    const shown = cli('show', '2');
+    expect(shown.status, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain('attacks v2  random_forest');
+    expect(shown.stdout).toContain('importance: mean |SHAP| (probability) on 300 test rows');
+    const listed = shown.stdout.split('\n').filter((l) => /^ {2}\S+\s+\d\.\d{4}$/.test(l)).map((l) => l.trim().split(/\s+/)[0]);
+    expect(listed).toEqual(importance.features.map((f) => f.feature));
+    expect(cli('show', '1').stdout).toContain('importance: none');
+    expect(cli('show', '9').status).toBe(1);
+    expect(cli('show').status).toBe(2);
   }, 240_000);
 });

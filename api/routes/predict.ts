@@ -4,19 +4,36 @@ import { ApiError } from '../errors.js';
 import type { ApiMetrics } from '../metrics.js';
 import type { ModelHolder, ServedModel } from '../serving/model-holder.js';
 import type { PredictionLog } from '../serving/prediction-log.js';
-import { featuresOf, rowsOf } from '../serving/body-shape.js';
+import { DEFAULT_TOP, explanationOf, frameColumnsOf } from '../../core/explain/explanation.js';
+import { explainOf, featuresOf, MAX_TOP, rowsOf } from '../serving/body-shape.js';
 import { OffLoopScoring } from '../serving/off-loop-scoring.js';
 import { recordsToFrame } from '../serving/records.js';
+import type { Frame } from '../../core/data/frame.js';
 import { Verdicts, type Scored } from '../serving/verdicts.js';
 import { errorResponses, FeatureRecord } from './shared.js';
 
-const PredictRequest = z.object({ features: FeatureRecord }).strict().openapi('PredictRequest');
-const BatchRequest = z.object({ rows: z.array(FeatureRecord).min(1) }).strict().openapi('BatchPredictRequest');
+const ExplainOption = z
+  .union([z.boolean(), z.object({ top: z.number().int().min(1).max(MAX_TOP).optional() }).strict()])
+  .optional()
+  .openapi({ description: `true: add the ${DEFAULT_TOP} largest contributions; {"top": k}: the k largest. See README "Reading an explanation".` });
+const PredictRequest = z.object({ features: FeatureRecord, explain: ExplainOption }).strict().openapi('PredictRequest');
+const BatchRequest = z.object({ rows: z.array(FeatureRecord).min(1), explain: ExplainOption }).strict().openapi('BatchPredictRequest');
+const Explanation = z
+  .object({
+    output: z.enum(['margin', 'probability']).openapi({ description: 'margin: log-odds (softmax score when multi-class) for boosting and logistic regression; probability for trees and forests' }),
+    class: z.string().openapi({ description: 'The class explained: the threat class when binary, the predicted class when multi-class' }),
+    baseValue: z.number(),
+    outputValue: z.number().openapi({ description: 'baseValue + sum: the model output explained' }),
+    sum: z.number().openapi({ description: 'Sum of every feature contribution, listed or not' }),
+    contributions: z.array(z.object({ feature: z.string(), value: z.union([z.number(), z.string()]).nullable(), contribution: z.number() })),
+  })
+  .openapi('Explanation');
 const Prediction = z
   .object({
     label: z.string(),
     threat: z.boolean(),
     probabilities: z.record(z.string(), z.number()),
+    explanation: Explanation.optional(),
     model: z.string(),
     modelVersion: z.number().int(),
   })
@@ -52,7 +69,7 @@ export function predictRoutes(
   const verdictsOf = new WeakMap<ServedModel, Verdicts>();
   const scoring = opts.scoring ?? new OffLoopScoring({ store: models.store });
   /** Scores the rows with the production model; counts and samples them; returns the JSON answer. */
-  const score = async (rows: Record<string, unknown>[], answer: (v: Verdicts, s: Scored) => string) => {
+  const score = async (rows: Record<string, unknown>[], top: number | undefined, answer: (v: Verdicts, s: Scored, extra?: (i: number) => string) => string) => {
     const served = models.model;
     if (!served) throw new ApiError(503, 'no_model', 'no production model is loaded yet');
     let verdicts = verdictsOf.get(served);
@@ -61,7 +78,17 @@ export function predictRoutes(
     if (rows.length >= BIG_REQUEST_ROWS) await new Promise((r) => setImmediate(r));
     const { frame, unknown } = recordsToFrame(rows, served.schema);
     // Small or fast requests score inline; big slow ones on a scoring thread (the event loop stays free).
-    const scored = verdicts.scored(rows.length === 1 ? served.pipeline.predictProba(frame) : await scoring.predictProba(served, frame));
+    let extra: ((i: number) => string) | undefined;
+    let proba: Float64Array;
+    if (top === undefined) proba = rows.length === 1 ? served.pipeline.predictProba(frame) : await scoring.predictProba(served, frame);
+    else {
+      const got = await explained(served, frame);
+      proba = got.proba;
+      const cols = frameColumnsOf(frame, got.explained.features);
+      const classes = served.pipeline.classes;
+      extra = (i) => `,"explanation":${JSON.stringify(explanationOf(got.explained, i, frame, cols, classes, top))}`;
+    }
+    const scored = verdicts.scored(proba);
     opts.metrics.countPredictions(served.name, served.version, verdicts.classes, verdicts.counts(scored));
     opts.metrics.countUnknown(served.name, served.version, unknown);
     if (opts.log) {
@@ -69,21 +96,36 @@ export function predictRoutes(
       const v = verdicts;
       opts.log.record(rows.length, (i) => ({ at, model: served.name, version: served.version, features: rows[i], label: v.classes[scored.best[i]], probabilities: v.probabilities(scored, i) }));
     }
-    return answer(verdicts, scored);
+    return answer(verdicts, scored, extra);
+  };
+  /** Probabilities and SHAP values; a family or model file that cannot be explained is a 422 naming it. */
+  const explained = async (served: ServedModel, frame: Frame) => {
+    try {
+      return await scoring.explain(served, frame);
+    } catch (err) {
+      if ((err as Error)?.name !== 'ExplainError') throw err;
+      const message = (err as Error).message;
+      throw new ApiError(422, 'not_explainable', message, [{ field: 'explain', rule: 'explainable-model', message }]);
+    }
   };
   const json = { 'content-type': 'application/json' };
 
   // Documented with their schemas, validated by hand (see body-shape), answered as JSON text (see Verdicts).
   app.openAPIRegistry.registerPath(predictRoute);
-  app.post(predictRoute.path, async (c) => c.body(await score([featuresOf(await c.req.json())], (v, s) => v.one(s)), 200, json));
+  app.post(predictRoute.path, async (c) => {
+    const body: unknown = await c.req.json();
+    return c.body(await score([featuresOf(body)], explainOf(body, DEFAULT_TOP), (v, s, extra) => v.one(s, extra)), 200, json);
+  });
 
   app.openAPIRegistry.registerPath(batchRoute);
   app.post(batchRoute.path, async (c) => {
-    const rows = rowsOf(await c.req.json());
+    const body: unknown = await c.req.json();
+    const rows = rowsOf(body);
+    const top = explainOf(body, DEFAULT_TOP);
     if (rows.length > opts.maxBatchRows) {
       const message = `at most ${opts.maxBatchRows} rows per call; use /v1/batches for more`;
       throw new ApiError(422, 'batch_too_large', message, [{ field: 'rows', rule: 'max-rows', message, rows: rows.length }]);
     }
-    return c.body(await score(rows, (v, s) => v.batch(s)), 200, json);
+    return c.body(await score(rows, top, (v, s, extra) => v.batch(s, extra)), 200, json);
   });
 }

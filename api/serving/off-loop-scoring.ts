@@ -1,6 +1,7 @@
 import { ThreadScorer } from '../../core/batch/thread-scorer.js';
 import type { Frame } from '../../core/data/frame.js';
 import type { ArtifactStore } from '../../core/ports/artifact-store.js';
+import { assertExplainable, type ExplainedRows } from '../../core/explain/explainer.js';
 import type { ServedModel } from './model-holder.js';
 
 export interface OffLoopScoringOptions {
@@ -60,6 +61,17 @@ export class OffLoopScoring {
     const { proba, ms } = await this.threads.predictProba(served, frame);
     this.learn(served, rows, ms);
     return proba;
+  }
+
+  /**
+   * Probabilities and SHAP values of the frame's rows, always on the scoring thread: building a
+   * model's explainer takes hundreds of ms and explaining a row hundreds of times a tree walk, so
+   * neither may hold the event loop (plain predictions keep it; the thread uses the other core).
+   * A family that is never explained is refused here, before the thread loads the model.
+   */
+  async explain(served: ServedModel, frame: Frame): Promise<{ proba: Float64Array; explained: ExplainedRows }> {
+    assertExplainable(served.pipeline.model.kind);
+    return this.threads.explain(served, frame);
   }
 
   private learn(served: ServedModel, rows: number, ms: number): void {

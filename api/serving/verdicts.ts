@@ -48,15 +48,15 @@ export class Verdicts {
     return `${out}}`;
   }
 
-  /** One row: `{label, threat, probabilities, model, modelVersion}`. */
-  one(s: Scored): string {
-    return `${this.verdict(s, 0)}${this.tail}}`;
+  /** One row: `{label, threat, probabilities, model, modelVersion}`; `extra`: more members (`,"k":v`). */
+  one(s: Scored, extra?: (i: number) => string): string {
+    return `${this.verdict(s, 0)}${extra?.(0) ?? ''}${this.tail}}`;
   }
 
   /** Every row, in order: `{predictions: [{label, threat, probabilities}...], model, modelVersion}`. */
-  batch(s: Scored): string {
+  batch(s: Scored, extra?: (i: number) => string): string {
     const parts = new Array<string>(s.best.length);
-    for (let i = 0; i < parts.length; i++) parts[i] = `${this.verdict(s, i)}}`;
+    for (let i = 0; i < parts.length; i++) parts[i] = `${this.verdict(s, i)}${extra?.(i) ?? ''}}`;
     return `{"predictions":[${parts.join(',')}]${this.tail}}`;
   }
 

@@ -1,4 +1,5 @@
 import type { Frame } from '../data/frame.js';
+import type { ExplainedRows } from '../explain/explainer.js';
 import type { ScoredChunk } from './score-chunk.js';
 
 /** A registered model version, as threads name it. */
@@ -11,6 +12,8 @@ export interface ModelRef {
 export type ScoringRequest =
   | { type: 'chunk'; seq: number; model: ModelRef; header: string[]; bytes: Uint8Array; firstRow: number; maxErrors: number }
   | { type: 'proba'; seq: number; model: ModelRef; frame: Frame }
+  /** Probabilities and SHAP values of the frame's rows (see PipelineExplainer). */
+  | { type: 'explain'; seq: number; model: ModelRef; frame: Frame }
   /** The answer to a thread's `read`: the object's bytes, or undefined when there is none. */
   | { type: 'read'; seq: number; bytes?: Uint8Array; error?: string };
 
@@ -18,7 +21,10 @@ export type ScoringRequest =
  * A scored chunk (its CSV as UTF-8 bytes, moved rather than copied: the main thread only stores
  * them) or a frame's probabilities; `ms`: time spent scoring (model loading excluded).
  */
-export type ScoringResult = { type: 'chunk'; chunk: Omit<ScoredChunk, 'csv'> & { bytes: Uint8Array }; ms: number } | { type: 'proba'; proba: Float64Array; ms: number };
+export type ScoringResult =
+  | { type: 'chunk'; chunk: Omit<ScoredChunk, 'csv'> & { bytes: Uint8Array }; ms: number }
+  | { type: 'proba'; proba: Float64Array; ms: number }
+  | { type: 'explain'; proba: Float64Array; explained: ExplainedRows; ms: number };
 
 /** An error as it crosses back: enough to rebuild a DataError (rule, column, line) on the main thread. */
 export interface ThrownError {

@@ -8,6 +8,7 @@ import type { ArtifactStore } from '../ports/artifact-store.js';
 import { ArtifactRegistry } from '../registry/artifact-registry.js';
 import { loadServedModel, type ServedModel } from '../registry/served-model.js';
 import { PermanentError } from '../errors.js';
+import { PipelineExplainer } from '../explain/explainer.js';
 import { scoreCsvChunk } from './score-chunk.js';
 import type { ModelRef, ScoringReply, ScoringRequest, ScoringResult, ThrownError } from './scoring-messages.js';
 
@@ -58,10 +59,22 @@ async function run(m: Exclude<ScoringRequest, { type: 'read' }>): Promise<Scorin
     return { type: 'chunk', chunk: { ...counts, bytes }, ms: performance.now() - t0 };
   }
   const out = served.pipeline.predictProba(m.frame);
+  if (m.type === 'explain') {
+    const explained = PipelineExplainer.for(served.pipeline).explain(m.frame, out);
+    return { type: 'explain', proba: out.slice(), explained, ms: performance.now() - t0 };
+  }
   const ms = performance.now() - t0;
   // Sent by transfer: a view on a shared or bigger buffer is copied into its own first.
   const own = out.buffer instanceof ArrayBuffer && out.byteOffset === 0 && out.byteLength === out.buffer.byteLength;
   return { type: 'proba', proba: own ? out : out.slice(), ms };
+}
+
+/** The buffers a result moves instead of copying. */
+function transferOf(r: ScoringResult): ArrayBuffer[] {
+  if (r.type === 'chunk') return [r.chunk.bytes.buffer as ArrayBuffer];
+  if (r.type === 'proba') return [r.proba.buffer as ArrayBuffer];
+  const e = r.explained;
+  return [r.proba.buffer, e.base.buffer, e.phi.buffer, e.classOf.buffer] as ArrayBuffer[];
 }
 
 const thrown = (err: unknown): ThrownError => {
@@ -78,7 +91,7 @@ parentPort!.on('message', (m: ScoringRequest) => {
     return;
   }
   run(m).then(
-    (result) => send({ type: 'done', seq: m.seq, ok: true, result }, [(result.type === 'proba' ? result.proba.buffer : result.chunk.bytes.buffer) as ArrayBuffer]),
+    (result) => send({ type: 'done', seq: m.seq, ok: true, result }, transferOf(result)),
     (err: unknown) => send({ type: 'done', seq: m.seq, ok: false, error: thrown(err) }),
   );
 });

@@ -15,7 +15,7 @@ export interface ThreadScorerOptions {
 }
 
 /** A scoring request before its reply id is added. */
-type Job = Omit<Extract<ScoringRequest, { type: 'chunk' }>, 'seq'> | Omit<Extract<ScoringRequest, { type: 'proba' }>, 'seq'>;
+type Job = Omit<Extract<ScoringRequest, { type: 'chunk' }>, 'seq'> | Omit<Extract<ScoringRequest, { type: 'proba' }>, 'seq'> | Omit<Extract<ScoringRequest, { type: 'explain' }>, 'seq'>;
 
 /** Only the name and version cross (a ServedModel passed as a ref would be cloned whole). */
 const refOf = (m: ModelRef): ModelRef => ({ name: m.name, version: m.version });
@@ -127,6 +127,13 @@ export class ThreadScorer {
   async predictProba(model: ModelRef, frame: Frame): Promise<{ proba: Float64Array; ms: number }> {
     const r = await this.slot().run({ type: 'proba', model: refOf(model), frame });
     if (r.type !== 'proba') throw new Error('scoring thread answered probabilities with a chunk');
+    return r;
+  }
+
+  /** Probabilities and SHAP values (`PipelineExplainer.explain`) of version `model` on a thread. */
+  async explain(model: ModelRef, frame: Frame): Promise<Extract<ScoringResult, { type: 'explain' }>> {
+    const r = await this.slot().run({ type: 'explain', model: refOf(model), frame });
+    if (r.type !== 'explain') throw new Error('scoring thread answered an explanation with something else');
     return r;
   }
 

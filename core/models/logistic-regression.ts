@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { distinctRows } from '../data/distinct-rows.js';
-import type { Matrix } from '../data/matrix.js';
+import { columnMeans, type Matrix } from '../data/matrix.js';
 import { type Classifier, type FitOptions, type ModelJSON } from './model.js';
 import { ModelBase } from './model-base.js';
 import { tf, tfReady } from './tf/backend.js';
@@ -26,6 +26,8 @@ const State = z.object({
   weights: z.array(z.number()),
   bias: z.array(z.number()),
   cols: z.number().int().min(1),
+  /** Training column means: linear SHAP's reference point (absent in format-1 models). */
+  means: z.array(z.number()).optional(),
 });
 type State = z.infer<typeof State>;
 
@@ -96,7 +98,7 @@ export class LogisticRegression extends ModelBase<typeof LogisticRegressionParam
         if (delta < p.tol) break;
       }
     }
-    this.state = { nClasses: K, weights: Array.from(w.dataSync()), bias: Array.from(b.dataSync()), cols: X.cols };
+    this.state = { nClasses: K, weights: Array.from(w.dataSync()), bias: Array.from(b.dataSync()), cols: X.cols, means: Array.from(columnMeans(X)) };
     tf.dispose([x, xT, t, sw, w, b, wPrev, bPrev]);
   }
 
@@ -108,6 +110,12 @@ export class LogisticRegression extends ModelBase<typeof LogisticRegressionParam
       const logits = toTensor(X).matMul(tf.tensor2d(s.weights, [s.cols, D])).add(tf.tensor1d(s.bias));
       return (D === 1 ? tf.sigmoid(logits) : tf.softmax(logits)) as tf.Tensor2D;
     });
+  }
+
+  /** Weights ((cols) x D, row-major; D = 1 when binary), bias and training means (absent in old models). */
+  get linearTerms(): { weights: number[]; bias: number[]; cols: number; D: number; means?: number[] } {
+    const s = this.fitted();
+    return { weights: s.weights, bias: s.bias, cols: s.cols, D: s.nClasses === 2 ? 1 : s.nClasses, means: s.means };
   }
 
   static fromJSON(json: ModelJSON): LogisticRegression {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { assertFitted, type ModelJSON } from './model.js';
+import { assertFitted, MODEL_FORMAT_VERSION, type ModelJSON } from './model.js';
 import { parseParams } from './params.js';
 
 /**
@@ -24,6 +24,6 @@ export abstract class ModelBase<P extends z.ZodType, State> {
   }
 
   toJSON(): ModelJSON {
-    return { kind: this.kind, version: 1, params: this.params, state: this.fitted() };
+    return { kind: this.kind, version: MODEL_FORMAT_VERSION, params: this.params, state: this.fitted() };
   }
 }

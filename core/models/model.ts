@@ -1,6 +1,12 @@
 import type { Matrix } from '../data/matrix.js';
 import type { CategoricalFeature } from '../transform/feature-encoder.js';
 
+/**
+ * Model file format written by `toJSON()`. 2: tree nodes carry their cover and logistic regression
+ * its training means (what explanations need); 1 (still loaded): without them.
+ */
+export const MODEL_FORMAT_VERSION = 2;
+
 /** Serialised model: a kind discriminator, a format version, the params it was built with, its fitted state. */
 export interface ModelJSON<P = unknown, S = unknown> {
   kind: string;

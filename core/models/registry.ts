@@ -4,7 +4,7 @@ import { GradientBoosting } from './gradient-boosting.js';
 import { Knn } from './knn.js';
 import { LogisticRegression } from './logistic-regression.js';
 import { Mlp } from './mlp.js';
-import type { Classifier, ModelJSON } from './model.js';
+import { MODEL_FORMAT_VERSION, type Classifier, type ModelJSON } from './model.js';
 import { RandomForest } from './random-forest.js';
 import { tfReady } from './tf/backend.js';
 import { XgboostModel } from './xgboost/xgboost-model.js';
@@ -39,7 +39,7 @@ export function createModel(kind: string, params: Record<string, unknown> = {}):
 export async function loadModel(json: ModelJSON): Promise<Classifier> {
   if (!json || typeof json !== 'object' || typeof json.kind !== 'string') throw new ModelError('not a model: expected { kind, version, params, state }');
   const cls = classOf(json.kind);
-  if (json.version !== 1) throw new ModelError(`${json.kind}: unsupported format version ${String(json.version)}`);
+  if (json.version !== 1 && json.version !== MODEL_FORMAT_VERSION) throw new ModelError(`${json.kind}: unsupported format version ${String(json.version)}`);
   if (usesTf.has(json.kind)) await tfReady();
   return cls.fromJSON(json);
 }

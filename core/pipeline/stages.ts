@@ -8,6 +8,7 @@ import { takeDataset, type Dataset } from '../data/frame.js';
 import type { DataIssue } from '../data/read-issues.js';
 import { stratifiedSplit } from '../data/split.js';
 import { PermanentError } from '../errors.js';
+import { globalImportance } from '../explain/global-importance.js';
 import { classificationReport } from '../metrics/classification-report.js';
 import type { ModelJSON } from '../models/model.js';
 import { Pipeline } from '../models/pipeline.js';
@@ -230,6 +231,7 @@ async function registerBest(run: RunSpec, trained: TrainResult, deps: StageDeps)
     modelJson = await refitOnAllRows(familiesOf({ ...run, families: [best.family] })[0], best.params, fittedOn);
     deps.onProgress?.(80);
   }
+  const importance = globalImportance(await Pipeline.fromJSON(modelJson), test.features);
   const manifest = await deps.registry.register(run.modelName, modelJson, {
     runId: run.runId,
     family: best.family,
@@ -242,6 +244,7 @@ async function registerBest(run: RunSpec, trained: TrainResult, deps: StageDeps)
     failures: trained.failures,
     allowPartial: run.allowPartial,
     gitCommit: run.gitCommit,
+    ...(importance && { importance }),
   }, rowHashes(fittedOn));
   let promoted = decision.promote;
   let reason = decision.reason;
@@ -266,6 +269,7 @@ async function registerBest(run: RunSpec, trained: TrainResult, deps: StageDeps)
     });
     await tracked.logArtifact('evaluate/metrics.json', JSON.stringify(record, null, 2));
     await tracked.logArtifact('model/model.json', JSON.stringify(modelJson));
+    if (importance) await tracked.logArtifact('explain/importance.json', JSON.stringify(importance, null, 2));
     await deps.tracker?.registerModel?.(run.modelName, tracked, { version: manifest.version, production: promoted, schema: schemaOf(run), example: exampleRows(test.features) });
     return true;
   });

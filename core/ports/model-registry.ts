@@ -18,6 +18,8 @@ export interface ModelManifest {
    * pipeline was fitted again on every row afterwards (so the metrics describe its 80 % twin).
    */
   evaluation?: { metricsOn: 'held-out test rows'; trainRows: number; testRows: number; refitOnAllRows: boolean };
+  /** Mean |SHAP| per feature on the test rows (at most 2,000), largest first; absent for MLP and KNN. */
+  importance?: { output: 'margin' | 'probability'; rows: number; features: { feature: string; meanAbs: number }[] };
   /** Families of the run that failed; `allowPartial` whether the run accepted that. */
   failures?: { family: string; error: string }[];
   allowPartial?: boolean;

@@ -35,12 +35,13 @@ export async function runsCommand(argv: string[], config: Config): Promise<numbe
 
 const MODELS_USAGE = `usage: threatmatrix models                    registered versions, production marked
        threatmatrix models history [--name m]   every production change: when, who, from -> to, why
+       threatmatrix models show <v> [--name m]  one version: params, metrics, global importance (mean |SHAP|)
        threatmatrix models pin|unpin [--name m] [--note why]
        threatmatrix models import --xgboost model.json --schema s.yaml [--name m] [--promote] [--note why]
 (--name defaults to TM_MODEL_NAME)
 `;
 
-/** `threatmatrix models [history | pin | unpin | import]`. */
+/** `threatmatrix models [history | show <v> | pin | unpin | import]`. */
 export async function modelsCommand(argv: string[], config: Config): Promise<number> {
   if (argv[0] === 'import') return (await import('./models-import-command.js')).modelsImportCommand(argv.slice(1), config);
   const { values: a, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string', default: config.TM_MODEL_NAME }, note: { type: 'string' } } });
@@ -53,6 +54,7 @@ export async function modelsCommand(argv: string[], config: Config): Promise<num
     process.stdout.write(`production: ${state.version === undefined ? 'none' : `v${state.version}`}${state.pinned ? ', pinned' : ''}\n`);
     return 0;
   }
+  if (verb === 'show') return showModel(registry, a.name!, positionals[1]);
   if (verb === 'pin' || verb === 'unpin') {
     const r = await registry.changeAlias(a.name!, 'production', { action: verb, by: `cli:${userInfo().username}`, why: a.note ?? `${verb}ned with the CLI` });
     if (!r.changed) {
@@ -64,6 +66,31 @@ export async function modelsCommand(argv: string[], config: Config): Promise<num
   }
   process.stderr.write(MODELS_USAGE);
   return 2;
+}
+
+/** `threatmatrix models show <v>`: one version's family, metrics and global importance (mean |SHAP| on its test rows). */
+async function showModel(registry: ModelRegistry, name: string, ref: string | undefined): Promise<number> {
+  const version = ref?.replace(/^v/, '');
+  if (!version || !/^\d+$/.test(version)) {
+    process.stderr.write('usage: threatmatrix models show <version> [--name model]\n');
+    return 2;
+  }
+  const entry = await registry.get(name, Number(version));
+  if (!entry) {
+    process.stderr.write(`no version ${version} of ${name}\n`);
+    return 1;
+  }
+  const m = entry.manifest;
+  process.stdout.write(`${name} v${m.version}  ${m.family}  run ${m.runId}  ${m.createdAt}\n`);
+  process.stdout.write(`params   ${JSON.stringify(m.params)}\n`);
+  process.stdout.write(`metrics  ${Object.entries(m.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}\n`);
+  if (!m.importance) {
+    process.stdout.write('importance: none (MLP and KNN versions, and versions registered before explanations, have none)\n');
+    return 0;
+  }
+  process.stdout.write(`importance: mean |SHAP| (${m.importance.output}) on ${m.importance.rows} test rows\n`);
+  for (const f of m.importance.features) process.stdout.write(`  ${f.feature.padEnd(32)} ${f.meanAbs.toFixed(4)}\n`);
+  return 0;
 }
 
 async function listModels(registry: ModelRegistry): Promise<number> {

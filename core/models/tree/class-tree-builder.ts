@@ -64,6 +64,7 @@ export function growClassTree(X: BinnedMatrix, y: Int32Array, w: Float64Array, K
       if (total[k] > 0) nonZero++;
     }
     const base = node * K;
+    tree.cover[node] = n;
     for (let k = 0; k < K; k++) tree.value[base + k] = total[k] / n;
     if (nonZero <= 1 || (p.maxDepth > 0 && depth >= p.maxDepth) || n < p.minSamplesSplit || n < 2 * p.minSamplesLeaf) continue;
 

@@ -335,8 +335,10 @@ export function growGradTree(
     return leaf;
   };
 
-  const newLeaf = (node: number, start: number, end: number, depth: number, g: number, h: number, c: number, hist: Hist): Leaf =>
-    evaluate({ node, start, end, depth, G: g, H: h, C: c, hist, gain: 0, feature: -1, bin: 0, binsLeft: null });
+  const newLeaf = (node: number, start: number, end: number, depth: number, g: number, h: number, c: number, hist: Hist): Leaf => {
+    tree.cover[node] = h;
+    return evaluate({ node, start, end, depth, G: g, H: h, C: c, hist, gain: 0, feature: -1, bin: 0, binsLeft: null });
+  };
 
   const open: Leaf[] = [newLeaf(tree.add(), 0, n, 0, G, H, C, rootHist)];
   const done: Leaf[] = [];

@@ -286,8 +286,13 @@ export function growMultiTree(
     return leaf;
   };
 
-  const newLeaf = (node: number, start: number, end: number, depth: number, sum: Float64Array, hist: Hist): Leaf =>
-    evaluate({ node, start, end, depth, sum, hist, gain: 0, feature: -1, bin: 0, binsLeft: null });
+  const newLeaf = (node: number, start: number, end: number, depth: number, sum: Float64Array, hist: Hist): Leaf => {
+    // One cover for the K scores: the hessian summed over the classes.
+    let h = 0;
+    for (let k = 0; k < K; k++) h += sum[2 * k + 1];
+    tree.cover[node] = h;
+    return evaluate({ node, start, end, depth, sum, hist, gain: 0, feature: -1, bin: 0, binsLeft: null });
+  };
 
   const rootHist = s.newHist();
   s.build(rootHist, 0, n);

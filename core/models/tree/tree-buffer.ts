@@ -10,6 +10,8 @@ export class TreeBuffer {
   bin: Int32Array;
   left: Int32Array;
   value: Float64Array;
+  /** Per node: the weighted training rows (class trees) or hessian sum (boosting) that reached it (TreeSHAP's cover). */
+  cover: Float64Array;
   size = 0;
   /** Categorical split nodes: 1 for each bin of the feature whose rows go left. */
   readonly binsLeft = new Map<number, Uint8Array>();
@@ -22,6 +24,7 @@ export class TreeBuffer {
     this.bin = new Int32Array(capacity);
     this.left = new Int32Array(capacity);
     this.value = new Float64Array(capacity * width);
+    this.cover = new Float64Array(capacity);
   }
 
   /** Appends a leaf and returns its index. */
@@ -60,6 +63,7 @@ export class TreeBuffer {
     this.bin = copy(this.bin, cap);
     this.left = copy(this.left, cap);
     this.value = copy(this.value, cap * this.width);
+    this.cover = copy(this.cover, cap);
   }
 }
 
@@ -81,7 +85,10 @@ export interface Tree {
   value: number[];
   /** Per node, its category set when it splits a categorical feature (absent: no categorical node). */
   categories?: (CategorySplit | null)[];
-  /** Per node, the hessian sum of the training rows that reached it (XGBoost's sum_hessian; TreeSHAP weights). */
+  /**
+   * Per node, the training weight that reached it: rows (class trees), hessian sum (boosting, and
+   * XGBoost's sum_hessian for imported trees). Absent in models fitted before format 2; TreeSHAP needs it.
+   */
   cover?: number[];
   /** Per node, whether a missing value (NaN) goes left (XGBoost's default_left); absent: always left. */
   defaultLeft?: boolean[];
@@ -95,6 +102,7 @@ export function finishTree(buf: TreeBuffer, edges: Float64Array[], categories: (
     threshold: feature.map((f, i) => (f < 0 || buf.binsLeft.has(i) ? 0 : edges[f][buf.bin[i]])),
     left: Array.from(buf.left.subarray(0, n)),
     value: Array.from(buf.value.subarray(0, n * buf.width)),
+    cover: Array.from(buf.cover.subarray(0, n)),
   };
   if (buf.binsLeft.size) {
     tree.categories = feature.map((f, i) => {

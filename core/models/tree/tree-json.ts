@@ -10,4 +10,6 @@ export const TreeJSON = z.object({
   value: z.array(z.number()),
   /** Present only in trees with categorical splits (older models have none). */
   categories: z.array(CategorySplitJSON.nullable()).optional(),
+  /** Per node cover for TreeSHAP (absent in models of format version 1). */
+  cover: z.array(z.number()).optional(),
 });

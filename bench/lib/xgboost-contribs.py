@@ -1,0 +1,30 @@
+"""XGBoost pred_contribs (TreeSHAP) rows/s with one thread on the phishing test split.
+
+Usage: python3 bench/lib/xgboost-contribs.py data/phishing.csv bench/fixtures/split_test_indices.json [seconds]
+Prints one JSON line: {"xgboost": version, "rows_per_s": ..., "rows": ...}. The anchor of
+`npm run bench:explain` (100 trees, depth 6, hist, lr 0.3, as ../shared/baselines/xgboost_phishing.json).
+"""
+import json
+import sys
+import time
+
+import numpy as np
+import xgboost as xgb
+
+csv, split = sys.argv[1], sys.argv[2]
+seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 3.0
+data = np.loadtxt(csv, delimiter=",", skiprows=1)
+X, y = data[:, :30], (data[:, 30] == -1).astype(int)
+test = np.array(json.load(open(split))["test_indices"])
+mask = np.ones(len(y), bool)
+mask[test] = False
+model = xgb.XGBClassifier(n_estimators=100, max_depth=6, learning_rate=0.3, tree_method="hist", n_jobs=1)
+model.fit(X[mask], y[mask])
+booster = model.get_booster()
+dm = xgb.DMatrix(X[test])
+rows = 0
+t0 = time.perf_counter()
+while time.perf_counter() - t0 < seconds:
+    booster.predict(dm, pred_contribs=True)
+    rows += len(test)
+print(json.dumps({"xgboost": xgb.__version__, "rows_per_s": rows / (time.perf_counter() - t0), "rows": len(test)}))
