@@ -103,6 +103,8 @@ export function watchTreeRss(root: number, everyMs = 250): { stop(): TreeRssRepo
       sum += rss;
       let p = seen.get(pid);
       if (!p) seen.set(pid, (p = { pid, role: roleOf(pid), peakRss: 0, atTreePeak: 0 }));
+      // A process seen between fork and exec has no command line yet: look again.
+      else if (p.role === 'unknown') p.role = roleOf(pid);
       p.peakRss = Math.max(p.peakRss, rss);
     }
     if (sum > peak) {
