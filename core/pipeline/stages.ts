@@ -100,16 +100,16 @@ export async function validate(run: RunSpec, deps: StageDeps): Promise<ValidateR
 export async function transform(run: RunSpec, deps: StageDeps): Promise<TransformResult> {
   const keys = runKeys(run.runId);
   const train = await loadDataset(deps, keys.train);
+  let outputColumns = 0;
   let imputedCells = 0;
-  // Only the fitted state is kept: fitted in row blocks, never the whole (one-hot) matrix, and
-  // between blocks the worker renews its job lock. One fit gives both: the unscaled state is the
-  // scaled one without its scaler (a second fit was a third of the stage's time at 1M rows).
-  const pre = await new Preprocessor({ scale: true }).fitInBlocks(train.features);
-  const outputColumns = pre.outputNames.length;
-  await putJson(deps.store, keys.preprocessor(false), pre.withoutScaling().toJSON());
-  deps.onProgress?.(50);
-  await putJson(deps.store, keys.preprocessor(true), pre.toJSON());
-  deps.onProgress?.(100);
+  for (const scale of [false, true]) {
+    // Only the fitted state is kept: fitted in row blocks, never the whole (one-hot) matrix, and
+    // between blocks the worker renews its job lock.
+    const pre = await new Preprocessor({ scale }).fitInBlocks(train.features);
+    outputColumns = pre.outputNames.length;
+    await putJson(deps.store, keys.preprocessor(scale), pre.toJSON());
+    deps.onProgress?.(scale ? 100 : 50);
+  }
   for (const c of train.features.columns) {
     const values = c.kind === 'numeric' ? c.values : c.codes;
     for (const v of values) if (c.kind === 'numeric' ? Number.isNaN(v) : v < 0) imputedCells++;

@@ -39,17 +39,7 @@ describe('Preprocessor.fitInBlocks', () => {
     });
   }
 
-  it('gives, without its scaler, the state a fit without scaling has (the transform stage fits once for both)', async () => {
-    const frame = frameOf(1003, 6);
-    const opts = { imputer: { maxDonors: 200 } };
-    const scaled = await new Preprocessor({ ...opts, scale: true }).fitInBlocks(frame, { blockRows: 100 });
-    const plain = await new Preprocessor({ ...opts, scale: false }).fitInBlocks(frame, { blockRows: 100 });
-    expect(scaled.toJSON().state.scaler).not.toBeNull();
-    expect(scaled.withoutScaling().toJSON()).toEqual(plain.toJSON());
-    expect(Array.from(scaled.withoutScaling().transform(frame).data)).toEqual(Array.from(plain.transform(frame).data));
-  });
-
-    it('needs no imputer when nothing is missing, and then transforms as a fitTransform-fitted one', async () => {
+  it('needs no imputer when nothing is missing, and then transforms as a fitTransform-fitted one', async () => {
     const frame = frameOf(300, 9);
     frame.columns = frame.columns.filter((c) => c.name === 'b' || c.name === 'k');
     const blocks = await new Preprocessor({ scale: true }).fitInBlocks(frame, { blockRows: 64 });

@@ -108,19 +108,6 @@ export class Preprocessor {
   }
 
   /**
-   * The same fitted state without the scaler, as a `scale: false` fit on the same rows would have
-   * it (the encoder, means and imputer do not depend on scaling): one fit serves both.
-   */
-  withoutScaling(): Preprocessor {
-    if (!this.encoder || !this.means) throw new ModelError('preprocessor is not fitted');
-    const p = new Preprocessor({ ...this.options, scale: false });
-    p.encoder = this.encoder;
-    p.means = this.means;
-    p.imputer = this.imputer;
-    return p;
-  }
-
-  /**
    * `into`: a scratch buffer the encoder may write into (see FeatureEncoder.transform); the result
    * may then share it. Imputing and scaling overwrite the encoder's matrix (fresh, or `into`).
    */
