@@ -1,6 +1,6 @@
 /**
  * npm run bench:scale [-- --rows 100000,1000000 --classes 2,10 --skip-anchor --steps ingest,fit,train --repeat 3
- *                        --families decision_tree --runner cli|local --train-timeout 3600 --out f.json]
+ *                        --families decision_tree --time-budget 90 --runner cli|local --train-timeout 3600 --out f.json]
  *
  * The data path at scale (issue 11), measured beside Python anchors in the same run, on files from
  * ../shared/tools/make_scale_data.py (generated into bench/out/ when absent):
@@ -29,6 +29,7 @@ import { loadConfig } from '../schema/index.js';
 import { redisConnection } from '../workers/queues.js';
 import { lastJsonLine, runChild } from './lib/child-run.js';
 import { anchorTestRows, PYTHON, pythonProblem, scaleData } from './lib/scale-data.js';
+import { stageTimings, type StageTiming } from './lib/stage-timings.js';
 import { fmt, int, table } from './lib/table.js';
 
 const STEPS = ['ingest', 'fit', 'train'] as const;
@@ -43,6 +44,7 @@ const { values: a } = parseArgs({
     repeat: { type: 'string', default: '3' },
     'train-timeout': { type: 'string', default: '3600' },
     families: { type: 'string' },
+    'time-budget': { type: 'string' },
     runner: { type: 'string', default: 'cli' },
     out: { type: 'string' },
   },
@@ -124,6 +126,14 @@ async function fit(data: string, schema: string, tag: string): Promise<BoostFit 
   return lastJsonLine<BoostFit>(run.stdout) ?? { note: `boost-fit printed no result (exit ${run.code}${run.timedOut ? ', timed out' : ''})` };
 }
 
+let timings: { deadline?: number; jobs: StageTiming[] } | undefined;
+
+/** One line per stage job: queued, started and finished (s from the run's start), own run time, past the deadline. */
+function timingTable(t: { deadline?: number; jobs: StageTiming[] }): string {
+  const rows = t.jobs.map((j) => [j.job, j.state, fmt(j.queuedAt, 1), fmt(j.startedAt, 1), fmt(j.finishedAt, 1), fmt(j.seconds, 1), j.pastDeadline === undefined ? '-' : fmt(j.pastDeadline, 1)]);
+  return `stage jobs (s from the run's first job; deadline at ${t.deadline === undefined ? 'none' : fmt(t.deadline, 1)}):\n${table(['job', 'state', 'queued', 'started', 'finished', 'run s', 'past deadline s'], rows)}`;
+}
+
 /** The default training run through the CLI, on a fresh store and queue prefix (cleaned up after). */
 async function train(data: string, schema: string, tag: string) {
   const scratch = await mkdtemp(join(tmpdir(), 'tm-bench-scale-'));
@@ -131,6 +141,7 @@ async function train(data: string, schema: string, tag: string) {
   const stderrFile = join(outDir, `train-${tag}.log`);
   try {
     const families = a.families ? ['--families', a.families] : [];
+    if (a['time-budget']) families.push('--time-budget', a['time-budget']);
     const [command, ...args] =
       a.runner === 'local' ? [tsx, join(root, 'workers/cli/train.ts')] : [process.execPath, join(root, 'api/bin/threatmatrix.mjs'), 'train', '--follow'];
     const run = await runChild(command, [...args, '--data', data, '--schema', schema, ...families], {
@@ -142,11 +153,13 @@ async function train(data: string, schema: string, tag: string) {
     // The summary `threatmatrix train` prints: "run <id>: best <family>", then "  <metric> <value>" lines.
     const best = /: best (\S+)/.exec(run.stdout)?.[1];
     const metrics = Object.fromEntries([...run.stdout.matchAll(/^ {2}(\w+)\s+(-?[\d.]+)$/gm)].map((m) => [m[1], Number(m[2])]));
-    return { ok: run.code === 0, code: run.code, timedOut: run.timedOut, wallSeconds: run.wallSeconds, peakRss: run.peakRss, best, metrics, output: run.stdout.trim(), log: stderrFile };
+    return { ok: run.code === 0, code: run.code, timedOut: run.timedOut, wallSeconds: run.wallSeconds, peakRss: run.peakRss, processes: run.processes, best, metrics, output: run.stdout.trim(), log: stderrFile };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
     const redis = redisConnection(loadConfig().REDIS_URL, 'producer');
     await redis.connect();
+    // Where the time went, from the jobs' timestamps, before the run's keys go.
+    if (a.runner === 'cli') timings = await stageTimings(redis, prefix).catch((err: Error) => (log(`stage timings: ${err.message}`), undefined));
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
@@ -218,6 +231,10 @@ for (const rows of rowsList) {
       result.train = got;
       log(`${tag}: ${got.ok ? 'registered' : `FAILED (exit ${got.code}${got.timedOut ? ', timed out' : ''})`} in ${fmt(got.wallSeconds, 1)} s, peak tree RSS ${fmt(got.peakRss / GB, 2)} GB`);
       if (got.output) process.stderr.write(`${got.output}\n`);
+      result.stageTimings = timings;
+      if (timings?.jobs.length) process.stderr.write(`${timingTable(timings)}\n`);
+      const mb = (b: number) => `${int(b / 2 ** 20)} MB`;
+      process.stderr.write(`processes by own peak RSS (pid role: own peak, at the tree's peak):\n${got.processes.slice(0, 6).map((p) => `  ${p.pid} ${p.role}: ${mb(p.peakRss)}, ${mb(p.atTreePeak)}`).join('\n')}\n`);
       const what = `${a.families ? `run (families ${a.families})` : 'default run'}${a.runner === 'local' ? ', train:local' : ''}`;
       rowsOut.push([tag, `${what} wall s, peak tree RSS`, `${got.ok ? '' : 'FAILED '}${fmt(got.wallSeconds, 1)} s, ${fmt(got.peakRss / GB, 2)} GB`, anchor?.peak_rss_mb ? `anchor script RSS ${fmt(anchor.peak_rss_mb / 1024, 2)} GB` : '-']);
       if (got.ok) rowsOut.push([tag, `${what}: best ${got.best}, test`, quality({ f1: got.metrics.f1, macro_f1: got.metrics.macroF1, roc_auc: got.metrics.rocAuc }), hgb ? `sklearn HGB ${quality(hgb)}` : '-']);

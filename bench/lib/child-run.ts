@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { watchTreeRss } from './process-tree-rss.js';
+import { watchTreeRss, type ProcessPeak } from './process-tree-rss.js';
 
 export interface ChildRun {
   code: number | null;
@@ -9,6 +9,8 @@ export interface ChildRun {
   wallSeconds: number;
   /** Peak summed RSS of the child's process tree, bytes. */
   peakRss: number;
+  /** Each process of the tree with its own peak and its RSS at the tree's peak, biggest first. */
+  processes: ProcessPeak[];
   stdout: string;
 }
 
@@ -65,7 +67,8 @@ export function runChild(command: string, args: string[], opts: ChildOptions = {
       // Whatever the command left running in its group (a sandboxed family process) goes too.
       killGroup(child.pid!);
       live.delete(child.pid!);
-      resolve({ code, timedOut, wallSeconds: (performance.now() - started) / 1000, peakRss: rss.stop(), stdout });
+      const { peak, processes } = rss.stop();
+      resolve({ code, timedOut, wallSeconds: (performance.now() - started) / 1000, peakRss: peak, processes, stdout });
     });
   });
 }

@@ -229,7 +229,7 @@ describe('multi-class gradient boosting, one tree per class or multi-output', ()
     // small trees of `params` (K-value leaves share 16 leaves among 5 classes). On the 100k x 10
     // benchmark set multi-output scored higher (see GradientBoostingParams.multiStrategy).
     const defaults: GradientBoostingParams = { earlyStopping: false };
-    const perClass = await fitPipeline(train.frame, train.y, true, defaults, 5);
+    const perClass = await fitPipeline(train.frame, train.y, true, { ...defaults, multiStrategy: 'one_per_class' }, 5);
     const multi = await fitPipeline(train.frame, train.y, true, { ...defaults, multiStrategy: 'multi_output' }, 5);
     const json = multi.toJSON() as { state: { model: { state: { trees: unknown[]; multiOutput?: boolean } } } };
     expect(json.state.model.state.trees).toHaveLength(100);

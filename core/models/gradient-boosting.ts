@@ -56,10 +56,11 @@ export const GradientBoostingParams = z.object({
    * grows one tree a round whose leaves hold all K scores (XGBoost's multi_output_tree), building
    * the K classes' histograms in one pass. Binary problems always grow one tree. On 100k x 10
    * classes (100 rounds, depth 6) multi_output took 18 to 35 % less CPU and scored macro-F1 0.593
-   * against 0.579 (XGBoost 0.581); it stays opt-in until it is measured in the small multi-class
-   * searches too (a tuning test ran slower with it). Default 'one_per_class'.
+   * against 0.579 (XGBoost 0.581); in the default search of the family on 3-class sets of 3,000
+   * to 6,000 rows it took 45 % less CPU at test macro-F1 within 0.0011 (0.9879 / 0.9867 / 0.9808
+   * against 0.9879 / 0.9878 / 0.9814). Default 'multi_output'.
    */
-  multiStrategy: z.enum(['one_per_class', 'multi_output']).default('one_per_class'),
+  multiStrategy: z.enum(['one_per_class', 'multi_output']).default('multi_output'),
   seed: Seed,
 });
 export type GradientBoostingParams = z.input<typeof GradientBoostingParams>;

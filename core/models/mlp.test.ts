@@ -37,3 +37,28 @@ describe('Mlp early stopping', () => {
     expect(Array.from(m.predictProba(X)).every(Number.isFinite)).toBe(true);
   });
 });
+
+describe('Mlp within a deadline', () => {
+  it('ends an epoch between batches once the deadline has passed (after the first epoch), keeping a usable network', async () => {
+    await tfReady();
+    const { X, y } = blobs(4096, 7);
+    const m = new Mlp({ hiddenLayers: [8], maxEpochs: 5, batchSize: 64, earlyStopping: false, seed: 1 });
+    const progress: number[] = [];
+    // The deadline passes once the second epoch has started: its second look after epoch 1 (read
+    // through a getter, so no clock in the test).
+    let looks = 0;
+    const opts = {
+      nClasses: 2,
+      onProgress: (epoch: number) => void progress.push(epoch),
+      get deadline() {
+        if (progress.length) looks++;
+        return looks > 1 ? 0 : Number.MAX_SAFE_INTEGER;
+      },
+    };
+    await m.fit(X, y, opts);
+    // Epoch 2 of 64 batches was cut after 15: one whole epoch; a caller stopping fits hears at the cut.
+    expect((m.toJSON().state as { epochs: number }).epochs).toBe(1);
+    expect(progress).toEqual([1, 1]);
+    expect(accuracy(m.predictProba(X), y)).toBeGreaterThan(0.9);
+  });
+});

@@ -120,10 +120,21 @@ export class Mlp extends ModelBase<typeof MlpParams, State> implements Classifie
     let bestWeights: Float32Array[] | undefined;
     let stale = 0;
     let epoch = 0;
-    while (epoch < p.maxEpochs && stale < p.nIterNoChange && !(epoch > 0 && opts.deadline !== undefined && Date.now() > opts.deadline)) {
+    const late = () => {
+      const deadline = epoch > 0 ? opts.deadline : undefined;
+      return deadline !== undefined && Date.now() > deadline;
+    };
+    while (epoch < p.maxEpochs && stale < p.nIterNoChange && !late()) {
       rng.shuffle(order);
       let loss = 0;
+      let cut = false;
       for (let s = 0; s < n; s += p.batchSize) {
+        // After the first epoch, a deadline also ends an epoch between batches (an epoch on a few
+        // hundred thousand rows takes many seconds): the weights so far (or the best epoch's) stay.
+        if ((s / p.batchSize) % 16 === 15 && late()) {
+          cut = true;
+          break;
+        }
         const batch = order.subarray(s, Math.min(n, s + p.batchSize));
         const batchLoss = tf.tidy(() => {
           const idx = tf.tensor1d(batch, 'int32');
@@ -133,6 +144,11 @@ export class Mlp extends ModelBase<typeof MlpParams, State> implements Classifie
         });
         loss += batchLoss.dataSync()[0] * batch.length;
         batchLoss.dispose();
+      }
+      if (cut) {
+        // A caller that stops fits through onProgress (the search) hears of it as of an epoch's end.
+        opts.onProgress?.(epoch, p.maxEpochs);
+        break;
       }
       loss /= n;
       if (val) loss = validationLoss(layers, val.x, val.t, K);

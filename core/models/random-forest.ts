@@ -38,6 +38,7 @@ export class RandomForest extends ModelBase<typeof RandomForestParams, State> im
       nTrees: p.nEstimators,
       maxFeatures: resolveMaxFeatures(p.maxFeatures, X.cols),
       onProgress: opts.onProgress,
+      deadline: opts.deadline,
     });
     this.load({ nClasses: opts.nClasses, trees });
   }

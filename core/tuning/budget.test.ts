@@ -70,4 +70,19 @@ describe('a time budget shared by families', () => {
     expect(state.counts.reduce((a, b) => a + b, 0)).toBe(300);
     expect(KNN_MAX_ROWS).toBe(20_000);
   });
+
+  it('bounds the model matrices: rounds and refit on stratified samples when rows x model columns exceed the memory cap', async () => {
+    const data = await dataset(3000, 34);
+    const family: Family = { kind: 'decision_tree', grid: { maxDepth: [4, 8] }, scale: false };
+    const width = new FoldCache(data, 3, 2).get(1000, 0, false).Xtrain.cols;
+    // Room for 1,500 rows of the model matrix: 500 a fold sample (3 folds cached), 1,500 for the refit.
+    const r = await searchFamily(family, data, new FoldCache(data, 3, 2), { seed: 2, maxMatrixBytes: 4 * width * 1500 });
+    expect(r.refitRows).toBe(1500);
+    expect(r.configs.reduce((m, c) => Math.max(m, c.rows), 0)).toBe(500);
+    expect(r.notes).toContain(`decision_tree: ${width} model columns, so searched on at most 500 and refitted on at most 1,500 rows (memory cap)`);
+    expect(r.notes).toContain('decision_tree: refit on a stratified sample of 1,500 of 3,000 rows (memory cap)');
+    // Without the cap: every row.
+    const all = await searchFamily(family, data, new FoldCache(data, 3, 2), { seed: 2 });
+    expect(all.refitRows).toBe(3000);
+  });
 });

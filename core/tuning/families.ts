@@ -19,7 +19,29 @@ export interface Family {
   maxRows?: number;
   /** Scoring searches the training rows (KNN): scoring cost grows with them. */
   lazy?: boolean;
+  /**
+   * How a fit's cost grows beyond the rows measured in the search: rows ^ rowPower (see FitCost).
+   * Default 1. Trees of unlimited depth grow deeper with the rows: ROW_POWER_DEEP_TREES.
+   */
+  rowPower?: number;
 }
+
+/**
+ * Cost growth of deep CART trees with the rows: a random forest (unlimited depth) on the scale
+ * data took 0.92, 2.49 and 9.45 CPU s at 6,666, 20,000 and 60,000 rows, 31 % above the straight
+ * line through the first two, as rows ^ 1.25 beyond them. Drawn straight, a refit on 800k rows
+ * measured at 20k took about twice its estimate and overran a 240 s run by two minutes.
+ */
+export const ROW_POWER_DEEP_TREES = 1.25;
+
+/**
+ * Bytes of model matrices (float32) a family's search may hold at once: the k cached folds of a
+ * halving round, or its refit's matrix. 256 MB: at 1M rows x 225 one-hot columns a refit on all
+ * 800k training rows was a 720 MB matrix (plus TensorFlow.js's copy for the MLP), and two
+ * families side by side took the run's process tree past 3 GB; capped, a one-hot family refits on
+ * at most 298k rows there (native categoricals, 44 columns: 1.5M rows, no cap at 1M).
+ */
+export const MAX_MATRIX_BYTES = 256 * 2 ** 20;
 
 /** From this many training rows on, families search their `largeGrid`. */
 export const LARGE_ROWS = 100_000;
@@ -71,6 +93,7 @@ export const DEFAULT_FAMILIES: Family[] = [
     stageParam: 'nEstimators',
     scale: false,
     weight: 1.5,
+    rowPower: ROW_POWER_DEEP_TREES,
   },
   // LogisticRegression: C [0.01, 0.1, 1, 10] x penalty [l1, l2] x solver [liblinear, saga] (16)
   {
@@ -94,5 +117,6 @@ export const DEFAULT_FAMILIES: Family[] = [
     grid: { criterion: ['gini', 'entropy'], maxDepth: [0, 10, 20, 30], minSamplesLeaf: [1, 2] },
     scale: false,
     weight: 0.5,
+    rowPower: ROW_POWER_DEEP_TREES,
   },
 ];

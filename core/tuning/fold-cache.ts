@@ -3,6 +3,7 @@ import type { Matrix } from '../data/matrix.js';
 import { stratifiedKFold } from '../data/split.js';
 import type { CategoricalFeature } from '../transform/feature-encoder.js';
 import { Preprocessor } from '../transform/preprocessor.js';
+import { FitCost } from './fit-cost.js';
 import { stratifiedOrder, stratifiedSample } from '../data/stratified-order.js';
 
 export interface FoldData {
@@ -21,6 +22,8 @@ export interface FoldData {
  * sample size is kept at a time: halving rounds grow, and memory stays bounded at 1M rows.
  */
 export class FoldCache {
+  /** Seconds to preprocess a fold against the sample's rows (train + validation), as measured: what a refit's preprocessing costs too. */
+  readonly prep = new FitCost();
   private cache = new Map<string, FoldData>();
   private cachedRows = -1;
   private order?: Int32Array;
@@ -31,6 +34,11 @@ export class FoldCache {
     readonly k: number,
     private readonly seed: number,
   ) {}
+
+  /** Whether fold `fold` of the `rows`-row sample is built (get returns it without preprocessing). */
+  holds(rows: number, fold: number, scale: boolean, native = false): boolean {
+    return Math.min(rows, this.nRows) === this.cachedRows && this.cache.has(`${fold}:${scale}:${native}`);
+  }
 
   get nRows(): number {
     return this.data.labels.length;
@@ -49,6 +57,7 @@ export class FoldCache {
     const key = `${fold}:${scale}:${native}`;
     let hit = this.cache.get(key);
     if (!hit) {
+      const t0 = performance.now();
       const { data, folds } = this.sampleOf(rows);
       const { train, test } = folds[fold];
       const tr = takeDataset(data, train);
@@ -57,6 +66,7 @@ export class FoldCache {
       const Xtrain = pre.fitTransform(tr.features);
       hit = { Xtrain, ytrain: tr.labels, Xval: pre.transform(va.features), yval: va.labels, categorical: pre.categoricalFeatures };
       this.cache.set(key, hit);
+      this.prep.record(rows, (performance.now() - t0) / 1000, 0, 0);
     }
     return hit;
   }

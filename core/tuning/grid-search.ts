@@ -5,8 +5,8 @@ import { Pipeline } from '../models/pipeline.js';
 import { createModel } from '../models/registry.js';
 import { NATIVE_CATEGORICAL_KINDS, Preprocessor } from '../transform/preprocessor.js';
 import { familyDeadline, NoTimeLeftError } from './budget.js';
-import { LARGE_ROWS, type Family } from './families.js';
-import { FitCost } from './fit-cost.js';
+import { LARGE_ROWS, MAX_MATRIX_BYTES, type Family } from './families.js';
+import { FitCost, rowsWithin } from './fit-cost.js';
 import { FoldCache } from './fold-cache.js';
 import { expandGrid, groupByStage, type Params } from './grid.js';
 import { halvingRounds, type HalvingOptions, type HalvingRound } from './halving.js';
@@ -59,6 +59,8 @@ export interface SearchOptions {
    */
   deadline?: number;
   halving?: HalvingOptions;
+  /** Bytes of model matrices a family's search may hold at once (see MAX_MATRIX_BYTES, the default). */
+  maxMatrixBytes?: number;
   onProgress?: (p: SearchProgress) => void;
 }
 
@@ -99,8 +101,16 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   if (large) notes.push(`${family.kind}: ${int(n)} rows, so the smaller grid for large data`);
   const configs = expandGrid(large ? family.largeGrid! : family.grid).map((p) => ({ ...family.fixed, ...p }));
   let alive = groupByStage(configs, family.stageParam);
-  const cost = new FitCost(family.lazy);
-  let rounds = halvingRounds(alive.length, n, opts.halving);
+  const cost = new FitCost(family.lazy, family.rowPower);
+  const native = NATIVE_CATEGORICAL_KINDS.has(family.kind);
+  // Model matrices are bounded in memory: a round's k cached folds, and the refit, hold at most
+  // MAX_MATRIX_BYTES of float32 cells (the width is the preprocessed one: one-hot columns count).
+  const width = cache.get(Math.min(n, PROBE_ROWS), 0, family.scale, native).Xtrain.cols;
+  const memRows = Math.max(PROBE_ROWS, Math.floor((opts.maxMatrixBytes ?? MAX_MATRIX_BYTES) / (4 * width)));
+  const searchRows = Math.min(n, Math.floor(memRows / k));
+  const refitMax = Math.min(n, memRows);
+  if (searchRows < n) notes.push(`${family.kind}: ${width} model columns, so searched on at most ${int(searchRows)} and refitted on at most ${int(refitMax)} rows (memory cap)`);
+  let rounds = halvingRounds(alive.length, searchRows, opts.halving);
   // The probes fit the grid's smallest ensemble size (cheap: 10 classes x 300 rounds would be 3,000
   // trees a probe); a fit of size s costs about s / refStage of that.
   const refStage = !family.lazy && alive[0].stages.length ? alive[0].stages[0] : 0;
@@ -109,7 +119,7 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   let refitReserve = 0;
   // Fits of the rounds, all at the (possibly trimmed) largest ensemble size: once measured, a closer
   // guide than the probes scaled by size (a fit's fixed part does not shrink with the size).
-  const roundCost = new FitCost(family.lazy);
+  const roundCost = new FitCost(family.lazy, family.rowPower);
   const foldSeconds = (trainRows: number, valRows: number, g: Group) =>
     roundCost.measured ? roundCost.fold(trainRows, valRows) : cost.fold(trainRows, valRows) * groupRatio(g);
   // The probe's score is the fallback when the deadline leaves nothing better.
@@ -121,7 +131,7 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
     fallback = (await fit(probeRows, Infinity)).map(({ params, folds }) => ({ params, cvF1: folds[0], cvF1Sd: 0, rows: probeRows })).reduce((a, b) => (b.cvF1 > a.cvF1 ? b : a));
     // A second, bigger probe (stopped at the deadline) separates the fixed cost of a fit from its cost per row.
     if (rounds[0].rows > probeRows) await fit(Math.min(rounds[0].rows, 3 * PROBE_ROWS), stopBy);
-    ({ rounds, alive, refitReserve } = planSearch(family, rounds, alive, n, k, cost, (stopBy - Date.now()) / 1000, notes, opts.halving));
+    ({ rounds, alive, refitReserve } = planSearch(family, rounds, alive, searchRows, refitMax, k, cost, (stopBy - Date.now()) / 1000, notes, opts.halving));
   }
   const total = rounds.reduce((s, r) => s + r.candidates * k, 0) + 1;
   const scored: ConfigScore[] = [];
@@ -136,7 +146,11 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
     const valRows = round.rows - trainRows;
     const ranked: { group: Group; top: ConfigScore }[] = [];
     for (const group of alive.slice(0, round.candidates)) {
-      if (cost.measured && Date.now() + 1000 * (k * foldSeconds(trainRows, valRows, group) + refitReserve) > stopBy && (best || ranked.length)) {
+      // Folds not built yet for this round's rows are preprocessed first (measured as they are built).
+      let unbuilt = 0;
+      for (let f = 0; f < k; f++) if (!cache.holds(round.rows, f, family.scale, native)) unbuilt++;
+      const prepSeconds = cache.prep.measured ? unbuilt * cache.prep.fit(round.rows) : 0;
+      if (cost.measured && Date.now() + 1000 * (k * foldSeconds(trainRows, valRows, group) + prepSeconds + refitReserve) > stopBy && (best || ranked.length)) {
         stoppedEarly = true;
         break;
       }
@@ -171,9 +185,12 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
 
   const fitStarted = Date.now();
   const refitSeconds = (0.9 * (deadline - fitStarted)) / 1000;
-  const affordable = roundCost.measured ? roundCost.rowsWithin(refitSeconds) : cost.rowsWithin(refitSeconds / ratioOf(family.stageParam && best.params[family.stageParam]));
-  const refitRows = Math.min(n, Math.max(Math.min(best.rows, PROBE_ROWS), affordable));
-  if (refitRows < n) notes.push(`${family.kind}: refit on a stratified sample of ${int(refitRows)} of ${int(n)} rows (time budget)`);
+  // The refit preprocesses its rows (as a fold did) and fits them: both count.
+  const bestRatio = ratioOf(family.stageParam && best.params[family.stageParam]);
+  const fitEstimate = (rows: number) => (roundCost.measured ? roundCost.fit(rows) : cost.measured ? cost.fit(rows) * bestRatio : 0);
+  const affordable = rowsWithin(refitSeconds, (rows) => fitEstimate(rows) + (cache.prep.measured ? cache.prep.fit(rows) : 0));
+  const refitRows = Math.min(refitMax, Math.max(Math.min(best.rows, PROBE_ROWS), affordable));
+  if (refitRows < n) notes.push(`${family.kind}: refit on a stratified sample of ${int(refitRows)} of ${int(n)} rows (${refitRows === refitMax ? 'memory cap' : 'time budget'})`);
   cache.release();
   const pipeline = await fitPipeline(family, best.params, cache.subsample(refitRows), deadline);
   const end = Date.now();
@@ -203,6 +220,7 @@ function planSearch(
   rounds: HalvingRound[],
   alive: Group[],
   n: number,
+  refitRows: number,
   k: number,
   cost: FitCost,
   seconds: number,
@@ -211,7 +229,7 @@ function planSearch(
 ): { rounds: HalvingRound[]; alive: Group[]; refitReserve: number } {
   // Ensemble sizes set the fit cost of trees and boosting, not of KNN (lazy: the cost is in scoring).
   const stages = family.lazy ? [] : alive[0].stages;
-  const plan = planRounds(rounds, n, k, cost, seconds, stages, halving);
+  const plan = planRounds(rounds, n, refitRows, k, cost, seconds, stages, halving);
   if (plan.rounds[0].rows < rounds[0].rows) notes.push(`${family.kind}: first halving round on ${int(plan.rounds[0].rows)} rows to fit the time budget`);
   if (stages.length && plan.maxStage < stages[stages.length - 1]) {
     notes.push(`${family.kind}: ${family.stageParam} up to ${plan.maxStage} to fit the time budget`);
@@ -233,6 +251,7 @@ const PLAN_MIN_ROWS = 2500;
 function planRounds(
   rounds: HalvingRound[],
   n: number,
+  refitRows: number,
   k: number,
   cost: FitCost,
   seconds: number,
@@ -242,7 +261,7 @@ function planRounds(
   // Costs were measured at the smallest size.
   const ref = stages.length ? stages[0] : 1;
   const top = stages.length ? stages[stages.length - 1] : 1;
-  const searchSeconds = 0.9 * seconds - Math.min((cost.fit(n) * top) / ref, seconds / 2);
+  const searchSeconds = 0.9 * seconds - Math.min((cost.fit(refitRows) * top) / ref, seconds / 2);
   let maxStage = top;
   const estimate = (rs: HalvingRound[]) =>
     (maxStage / ref) * rs.reduce((s, r) => s + r.candidates * k * cost.fold(Math.round((r.rows * (k - 1)) / k), Math.round(r.rows / k)), 0);
@@ -259,7 +278,7 @@ function planRounds(
   shrinkTo(Math.min(PLAN_MIN_ROWS, plan[0].rows));
   for (let i = stages.length - 2; i >= 0 && estimate(plan) > searchSeconds; i--) maxStage = stages[i];
   shrinkTo(PROBE_ROWS);
-  return { rounds: plan, maxStage, refitReserve: Math.min((cost.fit(n) * maxStage) / ref, seconds / 2) };
+  return { rounds: plan, maxStage, refitReserve: Math.min((cost.fit(refitRows) * maxStage) / ref, seconds / 2) };
 }
 
 /**

@@ -16,6 +16,8 @@ export interface ClassForestSpec {
   maxBins: number;
   seed: number;
   onProgress?: (done: number, total: number) => void;
+  /** Epoch ms after which no further tree starts (the first always does): a refit inside a time budget keeps the trees it has. */
+  deadline?: number;
 }
 
 /** Fits classification trees (one for a decision tree, many bootstrapped for a forest). */
@@ -25,6 +27,7 @@ export function fitClassTrees(X: Matrix, y: Int32Array, K: number, s: ClassFores
   const weight = new Float64Array(data.X.rows);
   const trees: Tree[] = [];
   for (let t = 0; t < s.nTrees; t++) {
+    if (t > 0 && s.deadline !== undefined && Date.now() > s.deadline) break;
     if (s.bootstrap) {
       // Draw n original rows with replacement, counted on their merged rows: the same law as
       // bootstrapping the unmerged data.

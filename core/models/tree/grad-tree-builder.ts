@@ -1,6 +1,7 @@
 import type { BinnedMatrix } from './binning.js';
 import { histModule, type HistFn } from './hist-kernel.js';
-import { partition, partitionSet, TreeBuffer } from './tree-buffer.js';
+import { growBestFirst, type GrowLeaf } from './best-first.js';
+import { TreeBuffer } from './tree-buffer.js';
 
 export interface GradTreeParams {
   /** Leaves at most (leaf-wise growth, as LightGBM / HistGradientBoosting). */
@@ -35,20 +36,10 @@ export const CATEGORY_L2 = 50;
  */
 type Hist = Float64Array;
 
-interface Leaf {
-  node: number;
-  start: number;
-  end: number;
-  depth: number;
+interface Leaf extends GrowLeaf {
   G: number;
   H: number;
   C: number;
-  hist: Hist;
-  gain: number;
-  feature: number;
-  bin: number;
-  /** Bins going left when the best split is categorical. */
-  binsLeft: Uint8Array | null;
 }
 
 /** Largest WebAssembly memory a fit's scratch may take; bigger fits build histograms in JavaScript. */
@@ -340,40 +331,13 @@ export function growGradTree(
     return evaluate({ node, start, end, depth, G: g, H: h, C: c, hist, gain: 0, feature: -1, bin: 0, binsLeft: null });
   };
 
-  const open: Leaf[] = [newLeaf(tree.add(), 0, n, 0, G, H, C, rootHist)];
-  const done: Leaf[] = [];
-  while (open.length && open.length + done.length < p.maxLeafNodes) {
-    let best = 0;
-    for (let i = 1; i < open.length; i++) if (open[i].gain > open[best].gain) best = i;
-    const leaf = open[best];
-    open[best] = open[open.length - 1];
-    open.pop();
-    if (leaf.feature < 0) {
-      s.release(leaf.hist);
-      done.push(leaf);
-      continue;
-    }
-    const offset = leaf.feature * X.rows;
-    const mid = leaf.binsLeft
-      ? partitionSet(rows, leaf.start, leaf.end, X.codes, offset, leaf.binsLeft)
-      : partition(rows, leaf.start, leaf.end, X.codes, offset, leaf.bin);
-    const left = leaf.binsLeft ? tree.splitSet(leaf.node, leaf.feature, leaf.binsLeft) : tree.split(leaf.node, leaf.feature, leaf.bin);
-    const leftSmaller = mid - leaf.start <= leaf.end - mid;
-    const small = s.newHist();
-    const smallRows = leftSmaller ? buildHist(s, small, leaf.start, mid) : buildHist(s, small, mid, leaf.end);
-    // The parent's histogram becomes the larger child's by subtraction.
-    const large = leaf.hist;
-    for (let b = 0; b < large.length; b++) large[b] -= small[b];
-    const lh = leftSmaller ? small : large;
-    const rh = leftSmaller ? large : small;
-    const [lg, lhs] = sums(lh);
+  const leaves = growBestFirst(tree, s, p.maxLeafNodes, newLeaf(tree.add(), 0, n, 0, G, H, C, rootHist), (hist, a, b) => buildHist(s, hist, a, b), (leaf, l, r, smallRows, leftSmaller) => {
+    const [lg, lhs] = sums(l.hist);
     const lc = leftSmaller ? smallRows : leaf.C - smallRows;
     const depth = leaf.depth + 1;
-    open.push(newLeaf(left, leaf.start, mid, depth, lg, lhs, lc, lh));
-    open.push(newLeaf(left + 1, mid, leaf.end, depth, leaf.G - lg, leaf.H - lhs, leaf.C - lc, rh));
-  }
-  for (const leaf of open) s.release(leaf.hist);
-  for (const leaf of [...open, ...done]) {
+    return [newLeaf(l.node, l.start, l.end, depth, lg, lhs, lc, l.hist), newLeaf(r.node, r.start, r.end, depth, leaf.G - lg, leaf.H - lhs, leaf.C - lc, r.hist)];
+  });
+  for (const leaf of leaves) {
     const v = (-p.learningRate * leaf.G) / (leaf.H + p.l2);
     tree.value[leaf.node] = v;
     onLeaf(v, leaf.start, leaf.end);

@@ -1,7 +1,8 @@
 import type { BinnedMatrix } from './binning.js';
 import { CATEGORY_L2, CATEGORY_MAX_SET, CATEGORY_MIN_GROUP_ROWS, CATEGORY_SMOOTHING, type GradTreeInputs, type GradTreeParams } from './grad-tree-builder.js';
 import { histModule, type HistVecFn } from './hist-kernel.js';
-import { partition, partitionSet, TreeBuffer } from './tree-buffer.js';
+import { growBestFirst, type GrowLeaf } from './best-first.js';
+import { TreeBuffer } from './tree-buffer.js';
 
 /** Largest WebAssembly memory a fit's scratch may take; bigger fits build histograms in JavaScript. */
 const MAX_WASM_BYTES = 2 ** 31;
@@ -15,18 +16,9 @@ const GROUP_BYTES = 256 * 1024;
  */
 type Hist = Float64Array;
 
-interface Leaf {
-  node: number;
-  start: number;
-  end: number;
-  depth: number;
+interface Leaf extends GrowLeaf {
   /** Sums over the node's rows of each row vector: K (g, h) pairs, then the weight. */
   sum: Float64Array;
-  hist: Hist;
-  gain: number;
-  feature: number;
-  bin: number;
-  binsLeft: Uint8Array | null;
 }
 
 /**
@@ -296,42 +288,15 @@ export function growMultiTree(
 
   const rootHist = s.newHist();
   s.build(rootHist, 0, n);
-  const open: Leaf[] = [newLeaf(tree.add(), 0, n, 0, sums(rootHist), rootHist)];
-  const done: Leaf[] = [];
-  while (open.length && open.length + done.length < p.maxLeafNodes) {
-    let best = 0;
-    for (let i = 1; i < open.length; i++) if (open[i].gain > open[best].gain) best = i;
-    const leaf = open[best];
-    open[best] = open[open.length - 1];
-    open.pop();
-    if (leaf.feature < 0) {
-      s.release(leaf.hist);
-      done.push(leaf);
-      continue;
-    }
-    const offset = leaf.feature * X.rows;
-    const mid = leaf.binsLeft
-      ? partitionSet(rows, leaf.start, leaf.end, X.codes, offset, leaf.binsLeft)
-      : partition(rows, leaf.start, leaf.end, X.codes, offset, leaf.bin);
-    const child = leaf.binsLeft ? tree.splitSet(leaf.node, leaf.feature, leaf.binsLeft) : tree.split(leaf.node, leaf.feature, leaf.bin);
-    const leftSmaller = mid - leaf.start <= leaf.end - mid;
-    const small = s.newHist();
-    if (leftSmaller) s.build(small, leaf.start, mid);
-    else s.build(small, mid, leaf.end);
-    // The parent's histogram becomes the larger child's by subtraction.
-    const large = leaf.hist;
-    for (let b = 0; b < large.length; b++) large[b] -= small[b];
-    const lh = leftSmaller ? small : large;
-    const rh = leftSmaller ? large : small;
-    const ls = sums(lh);
+  const build = (hist: Hist, a: number, b: number) => (s.build(hist, a, b), 0);
+  const leaves = growBestFirst(tree, s, p.maxLeafNodes, newLeaf(tree.add(), 0, n, 0, sums(rootHist), rootHist), build, (leaf, l, r) => {
+    const ls = sums(l.hist);
     const rs = Float64Array.from(leaf.sum, (v, j) => v - ls[j]);
     const depth = leaf.depth + 1;
-    open.push(newLeaf(child, leaf.start, mid, depth, ls, lh));
-    open.push(newLeaf(child + 1, mid, leaf.end, depth, rs, rh));
-  }
-  for (const leaf of open) s.release(leaf.hist);
+    return [newLeaf(l.node, l.start, l.end, depth, ls, l.hist), newLeaf(r.node, r.start, r.end, depth, rs, r.hist)];
+  });
   const values = new Float64Array(K);
-  for (const leaf of [...open, ...done]) {
+  for (const leaf of leaves) {
     for (let k = 0; k < K; k++) values[k] = tree.value[leaf.node * K + k] = (-p.learningRate * leaf.sum[2 * k]) / (leaf.sum[2 * k + 1] + p.l2);
     onLeaf(values, leaf.start, leaf.end);
   }
