@@ -1,3 +1,4 @@
+import type { OperatingPointSummary } from '../decision/operating-point.js';
 import type { ModelJSON } from '../models/model.js';
 
 /** What is known about a registered model version. */
@@ -22,6 +23,8 @@ export interface ModelManifest {
   failures?: { family: string; error: string }[];
   allowPartial?: boolean;
   gitCommit?: string;
+  /** The threat threshold chosen at training, the rule, and how it does (core/decision/operating-point.ts). */
+  operatingPoint?: OperatingPointSummary;
   createdAt: string;
 }
 
