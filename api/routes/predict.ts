@@ -14,15 +14,17 @@ const PredictRequest = z.object({ features: FeatureRecord }).strict().openapi('P
 const BatchRequest = z.object({ rows: z.array(FeatureRecord).min(1) }).strict().openapi('BatchPredictRequest');
 const Prediction = z
   .object({
-    label: z.string(),
-    threat: z.boolean(),
+    label: z.string().openapi({ description: 'The most probable class' }),
+    threat: z.boolean().openapi({ description: 'score >= threshold' }),
+    score: z.number().openapi({ description: 'P(any threat class), calibrated when the version is' }),
+    threshold: z.number().openapi({ description: "The version's threat threshold now (chosen at training, changed by POST /v1/models/{version}/threshold)" }),
     probabilities: z.record(z.string(), z.number()),
     model: z.string(),
     modelVersion: z.number().int(),
   })
   .openapi('Prediction');
 const BatchPrediction = z
-  .object({ predictions: z.array(Prediction.omit({ model: true, modelVersion: true })), model: z.string(), modelVersion: z.number().int() })
+  .object({ predictions: z.array(Prediction.omit({ model: true, modelVersion: true, threshold: true })), threshold: z.number(), model: z.string(), modelVersion: z.number().int() })
   .openapi('BatchPrediction');
 
 /** Rows from which a request yields to the event loop between parsing and encoding. */
