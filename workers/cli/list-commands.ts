@@ -35,11 +35,13 @@ export async function runsCommand(argv: string[], config: Config): Promise<numbe
 const MODELS_USAGE = `usage: threatmatrix models                    registered versions, production marked
        threatmatrix models history [--name m]   every production change: when, who, from -> to, why
        threatmatrix models pin|unpin [--name m] [--note why]
+       threatmatrix models threshold <version> [<value> | --max-fpr x | --min-recall x | --min-precision x | --max-f1] [--note why]
 (--name defaults to TM_MODEL_NAME)
 `;
 
-/** `threatmatrix models [history | pin | unpin]`. */
+/** `threatmatrix models [history | pin | unpin | threshold]`. */
 export async function modelsCommand(argv: string[], config: Config): Promise<number> {
+  if (argv[0] === 'threshold') return (await import('./threshold-command.js')).thresholdCommand(argv.slice(1), config);
   const { values: a, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string', default: config.TM_MODEL_NAME }, note: { type: 'string' } } });
   const { registry } = stageDepsFrom(config);
   const [verb] = positionals;
