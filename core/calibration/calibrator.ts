@@ -95,18 +95,25 @@ export function chooseCalibration(
   const raw = brierScore(isThreat, score);
   const brier: CalibrationChoice['brier'] = { none: raw, isotonic: null, platt: null };
   let best: CalibrationChoice = { method: 'none', brier, scores: score };
-  const folds = new Set(fold).size;
-  if (folds < 2) return best;
+  if (new Set(fold).size < 2) return best;
+  // Each fold's fitting rows (the other folds'), gathered once with plain loops for every method.
+  const foldIds = [...new Set(fold)];
+  const fitSets = foldIds.map((f) => {
+    let m = 0;
+    for (let i = 0; i < fold.length; i++) if (fold[i] !== f) m++;
+    const y = new Uint8Array(m);
+    const s = new Float64Array(m);
+    for (let i = 0, j = 0; i < fold.length; i++) {
+      if (fold[i] === f) continue;
+      y[j] = isThreat[i];
+      s[j++] = score[i];
+    }
+    return { f, y, s };
+  });
   for (const method of methods) {
     const crossFitted = new Float64Array(score.length);
-    for (const f of new Set(fold)) {
-      const fitRows = Int32Array.from({ length: score.length }, (_, i) => i).filter((i) => fold[i] !== f);
-      const c = ThreatCalibrator.fit(
-        method,
-        Uint8Array.from(fitRows, (i) => isThreat[i]),
-        Float64Array.from(fitRows, (i) => score[i]),
-        threatClasses,
-      );
+    for (const { f, y, s } of fitSets) {
+      const c = ThreatCalibrator.fit(method, y, s, threatClasses);
       for (let i = 0; i < score.length; i++) if (fold[i] === f) crossFitted[i] = c.score(score[i]);
     }
     brier[method] = brierScore(isThreat, crossFitted);

@@ -1,4 +1,4 @@
-import { descendingOrder } from '../metrics/threat-curves.js';
+import { scoreGroups } from '../metrics/threat-curves.js';
 
 /**
  * Isotonic regression of outcomes on scores by pool-adjacent-violators: a non-decreasing step
@@ -12,24 +12,16 @@ export interface IsotonicState {
 }
 
 export function fitIsotonic(isThreat: ArrayLike<number>, score: ArrayLike<number>): IsotonicState {
-  const order = descendingOrder(score).reverse();
-  // Blocks: value sum, weight, score range.
+  const groups = scoreGroups(isThreat, score);
+  // Blocks: value sum, weight, score range. Equal scores start as one block (a step function cannot split a tie).
   const sum: number[] = [];
   const weight: number[] = [];
   const lo: number[] = [];
   const hi: number[] = [];
-  for (let j = 0; j < order.length; ) {
-    // Equal scores start as one block (a step function cannot split a tie).
-    const s = score[order[j]];
-    let w = 0;
-    let v = 0;
-    while (j < order.length && score[order[j]] === s) {
-      v += isThreat[order[j]] ? 1 : 0;
-      w++;
-      j++;
-    }
-    sum.push(v);
-    weight.push(w);
+  for (let j = 0; j < groups.value.length; j++) {
+    const s = groups.value[j];
+    sum.push(groups.threats[j]);
+    weight.push(groups.threats[j] + groups.others[j]);
     lo.push(s);
     hi.push(s);
     while (sum.length > 1 && sum.at(-2)! / weight.at(-2)! >= sum.at(-1)! / weight.at(-1)!) {
