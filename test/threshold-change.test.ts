@@ -86,6 +86,8 @@ describe('changing a version threshold', () => {
     expect(audit.threshold).toBe(to);
     expect(audit.trained.threshold).toBe(trained);
     expect(audit.events).toEqual([expect.objectContaining({ seq: 1, from: trained, to, why: 'more alarms for the audit week', at: expect.any(String) })]);
+    const detail = (await (await fetch(`${a.base}/v1/models/1`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { operatingPoint: { threshold: number; rule: unknown } };
+    expect(detail.operatingPoint).toMatchObject({ threshold: trained, rule: { maxF1: true } });
   });
 
   it('sets the threshold by a rule on the out-of-fold scores, and refuses bad requests by field', async () => {

@@ -30,6 +30,8 @@ const VersionDetail = Version.extend({
     evaluation: z.unknown().optional(),
     failures: z.array(z.object({ family: z.string(), error: z.string() })).optional(),
   }),
+  /** The threshold chosen at training: rule, figures out of fold and on the test rows, calibration (its changes: GET /v1/models/{version}/threshold). */
+  operatingPoint: z.unknown().optional(),
 }).openapi('ModelVersionDetail');
 const Versions = z.object({ versions: z.array(Version), production: z.number().int().nullable(), pinned: z.boolean() }).openapi('ModelVersions');
 const Served = z.object({ production: z.number().int(), previous: z.number().int().nullable(), pinned: z.boolean() }).openapi('ProductionChange');
@@ -120,6 +122,7 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
           runId: m.runId,
           createdAt: m.createdAt,
           lineage: { runId: m.runId, dataDigest: m.dataDigest, schemaHash: m.schemaHash, gitCommit: m.gitCommit ?? null, params: m.params, evaluation: m.evaluation, failures: m.failures },
+          operatingPoint: m.operatingPoint,
         },
         200,
       );
