@@ -56,9 +56,11 @@ describe('prediction API over real HTTP', () => {
     expect(await (await fetch(`${base}/readyz`)).json()).toMatchObject({ status: 'ready', model: 'phishing', modelVersion: 1 });
     const res = await post('/v1/predict', { features: row });
     expect(res.status).toBe(200);
-    const p = (await res.json()) as { label: string; threat: boolean; probabilities: Record<string, number>; modelVersion: number };
+    const p = (await res.json()) as { label: string; threat: boolean; score: number; threshold: number; probabilities: Record<string, number>; modelVersion: number };
     expect(['-1', '1']).toContain(p.label);
-    expect(p.threat).toBe(p.label === '-1');
+    // The threat score is P(-1), the threat class; the flag is the score against the version's threshold.
+    expect(p.score).toBeCloseTo(p.probabilities['-1'], 12);
+    expect(p.threat).toBe(p.score >= p.threshold);
     expect(p.probabilities['-1'] + p.probabilities['1']).toBeCloseTo(1, 9);
     expect(p.modelVersion).toBe(1);
     expect(res.headers.get('x-request-id')).toBeTruthy();
@@ -117,7 +119,7 @@ describe('prediction API over real HTTP', () => {
   it('documents every route it serves in OpenAPI 3.1, and nothing else', async () => {
     const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, object> };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/readyz', '/v1/models', '/v1/models/history', '/v1/models/import', '/v1/models/pin', '/v1/models/rollback', '/v1/models/unpin', '/v1/models/{version}', '/v1/models/{version}/promote', '/v1/predict', '/v1/predict/batch']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/readyz', '/v1/models', '/v1/models/history', '/v1/models/import', '/v1/models/pin', '/v1/models/rollback', '/v1/models/unpin', '/v1/models/{version}', '/v1/models/{version}/promote', '/v1/models/{version}/threshold', '/v1/predict', '/v1/predict/batch']);
   });
 
   it('asks for keys: none or unknown -> 401, a predict key on admin routes -> 403', async () => {

@@ -39,6 +39,8 @@ export interface AppOptions {
   schedule?: ScheduleControl;
   /** Where the access log (one line per request) and 5xx answers (request id, stack) go; none = neither. */
   log?: Logger;
+  /** Tells every API process that a model changed (threshold, production): see workers/model-changes.ts. */
+  announce?: (name: string) => Promise<void>;
   /** Async batch routes, when this process can queue batches. */
   batches?: BatchControl & { queue?: Queue };
 }
@@ -74,7 +76,7 @@ export function buildApp(o: AppOptions): OpenAPIHono {
     metrics.watchQueues(queues);
   }
   modelImportRoutes(app, o.models, o.registry);
-  modelRoutes(app, o.models, o.registry);
+  modelRoutes(app, o.models, o.registry, { announce: o.announce });
   roles.declare('GET', '/docs', 'public');
   roles.declare('GET', '/docs/assets/:file', 'public');
   mountDocs(app, { specUrl: '/openapi.json' });

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { ConfigError, STAGES, type Config, type RunSpecInput, type StageName } from '../schema/index.js';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
 import { BatchProducer } from '../workers/batches.js';
+import { ModelChanges } from '../workers/model-changes.js';
 import { sourceFromArg } from '../schema/source-arg.js';
 import { RunProducer } from '../workers/flow.js';
 import { QUEUE_OF } from '../workers/queues.js';
@@ -53,6 +54,10 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
   const readiness = redisReadiness(config, config.TM_QUEUE_PREFIX);
   const conn = redisConnection(config, 'producer');
   conn.on('error', () => undefined);
+  // Threshold and production changes reach this process at once (polling stays as the fallback).
+  const changes = new ModelChanges(conn, config.TM_QUEUE_PREFIX);
+  // Not awaited: with Redis down the subscription waits for it, the API starts anyway.
+  void models.follow(changes, (err) => log.warn({ err: (err as Error).message }, 'model refresh failed')).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'model change announcements unavailable: polling only'));
   const training = await trainingControl(config, conn, store);
   const schedule = new RetrainScheduler(conn, config.TM_QUEUE_PREFIX);
   const batches = new BatchProducer(conn, config.TM_QUEUE_PREFIX);
@@ -71,6 +76,7 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
     training,
     schedule,
     predictionLog,
+    announce: (name) => changes.announce(name),
     batches: {
       store,
       rowsPerChunk: config.TM_BATCH_CHUNK_ROWS,
@@ -92,6 +98,7 @@ export async function startApi(config: Config, log: Logger, o: { pollMs?: number
     models,
     async close(deadlineMs = config.TM_API_SHUTDOWN_SECONDS * 1000) {
       models.stop();
+      changes.close();
       const outcome = await drain.close(deadlineMs);
       log.info({ outcome }, outcome === 'drained' ? 'API drained' : 'API shutdown deadline passed: open connections cut');
       await Promise.all([training.close(), schedule.close(), batches.close(), predictionLog.close()]);

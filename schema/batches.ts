@@ -12,6 +12,8 @@ export const BatchMeta = z.object({
   modelName: z.string(),
   /** The production version when the batch was accepted: every chunk uses it. */
   modelVersion: z.number().int(),
+  /** The version's threat threshold when the batch was accepted: every chunk flags threats by it. */
+  threshold: z.number().optional(),
   /** The input columns, as uploaded. */
   header: z.array(z.string()),
   /** The model's classes, in its order (the results' `p_<class>` columns); absent on batches from before they were written. */

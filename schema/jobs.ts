@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_TIME_BUDGET_SECONDS, SearchOverrides } from './run-config.js';
+import { CalibrationSetting, DEFAULT_TIME_BUDGET_SECONDS, SearchOverrides, ThresholdRuleSchema } from './run-config.js';
 
 /** True when `uri` is the redacted form and the real one is held apart (workers/run-secrets.ts). */
 const HeldSecret = z.boolean().optional();
@@ -44,6 +44,10 @@ export const RunSpec = z.object({
   deadline: z.number().int().positive().optional(),
   /** Per-family grid and fixed-param overrides (a run file's `search`), checked against each model's params. */
   search: SearchOverrides.optional(),
+  /** How the threat threshold is chosen on out-of-fold scores (a run file's `threshold`); default maximum F1. */
+  threshold: ThresholdRuleSchema.optional(),
+  /** Calibration of the threat score (a run file's `calibration`). Default auto. */
+  calibration: CalibrationSetting.default('auto'),
 });
 export type RunSpec = z.infer<typeof RunSpec>;
 export type RunSpecInput = z.input<typeof RunSpec>;
@@ -60,6 +64,10 @@ export const FamilyResult = z.object({
   pipelineKey: z.string(),
   /** What the search changed for this data (row caps, smaller grid, a cut search, a sampled refit). */
   notes: z.array(z.string()).default([]),
+  /** The chosen config's out-of-fold threat scores (see core/decision/oof-codec.ts). */
+  oofKey: z.string().optional(),
+  /** Brier score and ECE of the out-of-fold threat scores, raw and as served (calibrated when `method` is not none). */
+  calibration: z.object({ method: z.string(), brier: z.number(), ece: z.number(), rawBrier: z.number(), rawEce: z.number(), tried: z.record(z.string(), z.number().nullable()) }).optional(),
 });
 export const FamilyFailure = z.object({ family: z.string(), error: z.string() });
 /** A family that never started: its share of the time budget was gone. */

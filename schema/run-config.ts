@@ -28,6 +28,23 @@ export type FamilyOverride = z.infer<typeof FamilyOverride>;
 export const SearchOverrides = z.record(z.string(), FamilyOverride);
 export type SearchOverrides = z.infer<typeof SearchOverrides>;
 
+const rate = z.number().min(0, 'must be >= 0').max(1, 'must be <= 1');
+
+/**
+ * How a run picks the threat threshold on out-of-fold scores (one rule; none = maximum F1):
+ * `maxF1: true`, `maxFalsePositiveRate: 0.01`, `minRecall: 0.9` or `minPrecision: 0.95`.
+ */
+export const ThresholdRuleSchema = z
+  .object({ maxF1: z.literal(true).optional(), maxFalsePositiveRate: rate.optional(), minRecall: rate.optional(), minPrecision: rate.optional() })
+  .strict()
+  .refine((r) => Object.keys(r).length === 1, { message: 'must name exactly one rule: maxF1, maxFalsePositiveRate, minRecall or minPrecision' })
+  .transform((r) => r as ThresholdRule);
+export type ThresholdRule = { maxF1: true } | { maxFalsePositiveRate: number } | { minRecall: number } | { minPrecision: number };
+
+/** Calibration of the threat score: `auto` (default) keeps isotonic or Platt when it lowers the out-of-fold Brier score. */
+export const CalibrationSetting = z.enum(['auto', 'isotonic', 'platt', 'none']);
+export type CalibrationSetting = z.infer<typeof CalibrationSetting>;
+
 /**
  * A run file (`threatmatrix train --config run.yaml`, or the same object as `config` in the API body):
  *
@@ -39,6 +56,8 @@ export type SearchOverrides = z.infer<typeof SearchOverrides>;
  *   gradient_boosting:
  *     grid: { learningRate: [0.1, 0.2], maxIter: [100, 200] }
  *     fixed: { maxBins: 128 }
+ * threshold: { maxFalsePositiveRate: 0.01 }   # default: maximum F1
+ * calibration: auto        # auto | isotonic | platt | none
  * ```
  */
 export const RunConfig = z
@@ -47,6 +66,8 @@ export const RunConfig = z
     families: z.array(z.string().min(1)).min(1).optional(),
     folds: z.number().int().min(2).max(20).optional(),
     search: SearchOverrides.optional(),
+    threshold: ThresholdRuleSchema.optional(),
+    calibration: CalibrationSetting.optional(),
   })
   .strict();
 export type RunConfig = z.infer<typeof RunConfig>;

@@ -73,7 +73,7 @@ describe('async batches over real HTTP and the real Redis', () => {
     expect(out.headers.get('content-type')).toMatch(/^text\/csv/);
     const result = (await out.text()).trim().split('\n');
     expect(result).toHaveLength(lines.length);
-    expect(result[0]).toBe(`${lines[0].replaceAll('"', '')},prediction,probability,p_-1,p_1,error`);
+    expect(result[0]).toBe(`${lines[0].replaceAll('"', '')},prediction,probability,p_-1,p_1,threat,score,error`);
     for (let i = 1; i < lines.length; i++) expect(result[i].startsWith(`${lines[i]},`)).toBe(true);
     expect(result[5].endsWith(',,,,,URL_Length allowed-values')).toBe(true);
 
@@ -119,7 +119,7 @@ describe('async batches over real HTTP and the real Redis', () => {
     expect(await finished(batchId)).toMatchObject({ state: 'completed', counts: { scored: 3, invalid: 0 } });
     const result = (await (await get(`/v1/batches/${batchId}/results`)).text()).trim().split('\n');
     expect(result).toHaveLength(4);
-    expect(result[0]).toBe(`${header.join(',')},prediction,probability,p_-1,p_1,error`);
+    expect(result[0]).toBe(`${header.join(',')},prediction,probability,p_-1,p_1,threat,score,error`);
   });
 
   it('refuses bad uploads with the error shape, stores nothing of them, and keeps serving', async () => {

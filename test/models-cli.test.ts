@@ -9,7 +9,7 @@ import { attackDataset } from './helpers/synthetic.js';
 import { readCsvText, repoPath, schemaOf } from './helpers/datasets.js';
 import { globalImportance } from '../core/explain/global-importance.js';
 
-describe('threatmatrix models history | pin | unpin', () => {
+describe('threatmatrix models history | pin | unpin | threshold', () => {
   let dir: string;
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -55,5 +55,38 @@ describe('threatmatrix models history | pin | unpin', () => {
     expect(cli('show', '1').stdout).toContain('importance: none');
     expect(cli('show', '9').status).toBe(1);
     expect(cli('show').status).toBe(2);
+  });
+
+  it('sets a version threshold with an audit entry, and says why a rule cannot be applied to an old version', async () => {
+    const tdir = await mkdtemp(join(tmpdir(), 'tm-threshold-cli-'));
+    try {
+      const store = new LocalArtifactStore(join(tdir, 'store'));
+      const { csv, schema } = attackDataset(300, 3);
+      await writeFile(join(tdir, 'a.csv'), csv);
+      const { registry } = await registerFitted(store, { name: 'attacks', csv: join(tdir, 'a.csv'), schema, kind: 'decision_tree', runId: 't1' });
+      const cli = (...args: string[]) =>
+        spawnSync(process.execPath, [repoPath('api/bin/threatmatrix.mjs'), 'models', 'threshold', ...args, '--name', 'attacks'], {
+          cwd: repoPath(''),
+          env: { ...process.env, TM_ARTIFACTS: join(tdir, 'store'), TM_QUEUE_PREFIX: `tmtest-threshold-cli-${process.pid}`, LOG_LEVEL: 'silent' },
+          encoding: 'utf8',
+        });
+      const set = cli('1', '0.7', '--note', 'quieter nights');
+      expect(set.status, set.stderr).toBe(0);
+      expect(set.stdout).toContain('attacks v1 threshold 0.5 -> 0.7');
+      expect(await registry.threshold('attacks', 1)).toEqual({ threshold: 0.7, seq: 1 });
+      const show = cli('1');
+      expect(show.status, show.stderr).toBe(0);
+      expect(show.stdout).toMatch(/0\.5 -> 0\.7\s+by cli:\S+: quieter nights/);
+      expect(show.stdout).toContain('attacks v1 threshold: 0.7');
+      // A version registered without out-of-fold scores has nothing for a rule to choose on.
+      const rule = cli('1', '--max-fpr', '0.01');
+      expect(rule.status).toBe(1);
+      expect(rule.stderr).toContain('no out-of-fold scores');
+      const bad = cli('1', '1.5');
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toContain('<value>: must be a number from 0 to 1, got 1.5');
+    } finally {
+      await rm(tdir, { recursive: true, force: true });
+    }
   }, 240_000);
 });

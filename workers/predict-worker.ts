@@ -46,7 +46,7 @@ export function startPredictWorker(o: PredictWorkerOptions): Worker {
     const meta = await metaOf(p.batchId);
     const bytes = await o.store.get(keys.input(p.chunk));
     if (!bytes) throw new PermanentError(`batch ${p.batchId} chunk ${p.chunk} is missing from the store`);
-    const { chunk: scored } = await scorer.scoreChunk({ name: meta.modelName, version: meta.modelVersion }, meta.header, bytes, p.firstRow);
+    const { chunk: scored } = await scorer.scoreChunk({ name: meta.modelName, version: meta.modelVersion, threshold: meta.threshold }, meta.header, bytes, p.firstRow);
     const { bytes: csv, ...counts } = scored;
     await o.store.put(keys.result(p.chunk), csv);
     await job.updateProgress(100);

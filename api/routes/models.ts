@@ -1,5 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { changeThreshold, ThresholdChangeError } from '../../core/decision/change-threshold.js';
 import type { AliasChange, ModelRegistry } from '../../core/ports/model-registry.js';
+import { ThresholdRuleSchema } from '../../schema/run-config.js';
 import { keyIdOf } from '../access-log.js';
 import { access } from '../auth.js';
 import { ApiError } from '../errors.js';
@@ -28,6 +30,8 @@ const VersionDetail = Version.extend({
     evaluation: z.unknown().optional(),
     failures: z.array(z.object({ family: z.string(), error: z.string() })).optional(),
   }),
+  /** The threshold chosen at training: rule, figures out of fold and on the test rows, calibration (its changes: GET /v1/models/{version}/threshold). */
+  operatingPoint: z.unknown().optional(),
 }).openapi('ModelVersionDetail');
 const Versions = z.object({ versions: z.array(Version), production: z.number().int().nullable(), pinned: z.boolean() }).openapi('ModelVersions');
 const Served = z.object({ production: z.number().int(), previous: z.number().int().nullable(), pinned: z.boolean() }).openapi('ProductionChange');
@@ -48,6 +52,21 @@ const Note = z
   .object({ note: z.string().max(500).optional().openapi({ description: 'Why (kept in the audit trail)' }) })
   .strict()
   .openapi('ChangeNote');
+const ThresholdBody = z
+  .object({
+    threshold: z.number().min(0).max(1).optional().openapi({ description: 'The new threshold: score >= threshold is a threat' }),
+    rule: ThresholdRuleSchema.optional().openapi({ description: "A rule applied again to the version's out-of-fold scores: maxF1, maxFalsePositiveRate, minRecall or minPrecision" }),
+    note: z.string().max(500).optional().openapi({ description: 'Why (kept in the audit trail)' }),
+  })
+  .strict()
+  .refine((b) => (b.threshold === undefined) !== (b.rule === undefined), { message: 'give either threshold or rule', path: ['threshold'] })
+  .openapi('ThresholdChange');
+const ThresholdEvent = z
+  .object({ seq: z.number().int(), from: z.number(), to: z.number(), rule: z.record(z.string(), z.unknown()).optional(), by: z.string(), why: z.string(), at: z.string() })
+  .openapi('ThresholdEvent');
+const ThresholdState = z
+  .object({ version: z.number().int(), threshold: z.number(), trained: z.unknown().optional(), events: z.array(ThresholdEvent) })
+  .openapi('ThresholdState');
 const VersionParam = z.object({ version: z.coerce.number().int().positive().openapi({ param: { name: 'version', in: 'path' }, example: 1 }) });
 const errors = {
   401: { description: 'No or unknown API key', content: { 'application/json': { schema: ErrorSchema } } },
@@ -65,7 +84,7 @@ const optionalNote = { body: { content: { 'application/json': { schema: Note } }
  * pin and unpin, and the audit trail. Promote and rollback pin production: scheduled runs register
  * candidates but do not promote until someone unpins.
  */
-export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: ModelRegistry): void {
+export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: ModelRegistry, o: { announce?: (name: string) => Promise<void> } = {}): void {
   const name = () => models.name;
   const describe = async (production?: number) =>
     (await registry.versions(name())).map((m) => ({ name: m.name, version: m.version, production: m.version === production, family: m.family, metrics: m.metrics, runId: m.runId, createdAt: m.createdAt }));
@@ -103,6 +122,7 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
           runId: m.runId,
           createdAt: m.createdAt,
           lineage: { runId: m.runId, dataDigest: m.dataDigest, schemaHash: m.schemaHash, gitCommit: m.gitCommit ?? null, params: m.params, evaluation: m.evaluation, failures: m.failures },
+          operatingPoint: m.operatingPoint,
         },
         200,
       );
@@ -119,8 +139,57 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
     // Another change may have landed between our read and our write: serve what the log says.
     if (served && now === target) models.swap(served);
     else if (now !== models.model?.version) await models.refresh();
+    await announce();
     return { production: now, previous: moved.event.from, pinned: moved.state.pinned };
   };
+  /** Tells the other API processes (best effort: they also poll). */
+  const announce = () => o.announce?.(name()).catch(() => undefined);
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      operationId: 'getModelThreshold',
+      path: '/v1/models/{version}/threshold',
+      summary: "A version's threat threshold: the one chosen at training (rule, figures) and every change since",
+      security,
+      request: { params: VersionParam },
+      responses: { 200: { description: 'The threshold and its audit trail', content: { 'application/json': { schema: ThresholdState } } }, ...errors },
+    }),
+    async (c) => {
+      const { version } = c.req.valid('param');
+      const [state, found] = await Promise.all([registry.thresholdState(name(), version), registry.get(name(), version)]);
+      if (!state || !found) throw noVersion(version);
+      return c.json({ version, threshold: state.threshold, trained: found.manifest.operatingPoint, events: state.events }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      operationId: 'setModelThreshold',
+      path: '/v1/models/{version}/threshold',
+      summary: "Change a version's threat threshold without retraining (a value, or a rule on its out-of-fold scores); audited, served by every API process at once",
+      security,
+      request: { params: VersionParam, body: { content: { 'application/json': { schema: ThresholdBody } }, required: true } },
+      responses: { 200: { description: 'Changed', content: { 'application/json': { schema: ThresholdEvent.extend({ version: z.number().int() }) } } }, ...errors },
+    }),
+    async (c) => {
+      const { version } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const request = body.rule ? { rule: body.rule } : { threshold: body.threshold! };
+      let changed;
+      try {
+        changed = await changeThreshold(registry, models.store, name(), version, request, { by: byApi(c), why: body.note });
+      } catch (err) {
+        if (err instanceof ThresholdChangeError && err.reason === 'no-version') throw noVersion(version);
+        if (err instanceof ThresholdChangeError) throw new ApiError(409, 'conflict', err.message, [{ field: 'rule', rule: 'out-of-fold-scores', message: err.message }]);
+        throw err;
+      }
+      if (models.model?.version === version) await models.refresh();
+      await announce();
+      return c.json({ version, ...changed.event }, 200);
+    },
+  );
 
   app.openapi(
     createRoute({ method: 'post', operationId: 'promoteModelVersion', path: '/v1/models/{version}/promote', summary: 'Make a version production (served at once; pins production)', security, request: { params: VersionParam, ...optionalNote }, responses: { 200: { description: 'Switched', content: { 'application/json': { schema: Served } } }, ...errors } }),

@@ -30,8 +30,10 @@ const Explanation = z
   .openapi('Explanation');
 const Prediction = z
   .object({
-    label: z.string(),
-    threat: z.boolean(),
+    label: z.string().openapi({ description: 'The most probable class' }),
+    threat: z.boolean().openapi({ description: 'score >= threshold' }),
+    score: z.number().openapi({ description: 'P(any threat class), calibrated when the version is' }),
+    threshold: z.number().openapi({ description: "The version's threat threshold now (chosen at training, changed by POST /v1/models/{version}/threshold)" }),
     probabilities: z.record(z.string(), z.number()),
     explanation: Explanation.optional(),
     model: z.string(),
@@ -39,7 +41,7 @@ const Prediction = z
   })
   .openapi('Prediction');
 const BatchPrediction = z
-  .object({ predictions: z.array(Prediction.omit({ model: true, modelVersion: true })), model: z.string(), modelVersion: z.number().int() })
+  .object({ predictions: z.array(Prediction.omit({ model: true, modelVersion: true, threshold: true })), threshold: z.number(), model: z.string(), modelVersion: z.number().int() })
   .openapi('BatchPrediction');
 
 /** Rows from which a request yields to the event loop between parsing and encoding. */

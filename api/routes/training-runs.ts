@@ -43,7 +43,7 @@ const StartRun = z
     allowPartial: z.boolean().optional().openapi({ description: 'Accept a run where some families failed: promote as usual (default false: such a run stays a candidate)' }),
     name: z.string().optional(),
     timeBudgetSeconds: z.number().min(0).max(7 * 86_400).optional().openapi({ description: 'Seconds the whole run may take (0 = no limit); default the run file, else TM_TIME_BUDGET_SECONDS' }),
-    config: RunConfig.optional().openapi({ description: 'A run file as an object: timeBudget, families, folds, search (per-family grid and fixed params)' }),
+    config: RunConfig.optional().openapi({ description: 'A run file as an object: timeBudget, families, folds, search (per-family grid and fixed params), threshold (rule), calibration' }),
   })
   .strict()
   .openapi('StartTrainingRun');
@@ -107,6 +107,8 @@ export function trainingRunRoutes(app: OpenAPIHono, t: TrainingControl): void {
         allowPartial: body.allowPartial,
         timeBudgetSeconds: body.timeBudgetSeconds ?? body.config?.timeBudget ?? t.defaults.timeBudgetSeconds,
         search: body.config?.search,
+        threshold: body.config?.threshold,
+        calibration: body.config?.calibration,
       });
       if (!parsed.success) throw new ApiError(422, 'invalid_request', parsed.error.issues[0].message, parsed.error.issues.map((i) => ({ field: fieldOf(i.path), rule: i.code, message: i.message })));
       // Overrides sit under `config` in the body.

@@ -108,6 +108,7 @@ export async function acceptBatch(o: BatchIntakeOptions, model: ServedModel, bod
       batchId,
       modelName: model.name,
       modelVersion: model.version,
+      threshold: model.threshold,
       header: csv.header,
       classes: model.pipeline.classes,
       rows: csv.rows,

@@ -6,8 +6,8 @@ export type { ServedModel };
 
 /**
  * The production model being served. `refresh()` loads the version the `production` alias points
- * at when it changed; the swap is one reference assignment, so requests in flight finish on the
- * model they started with.
+ * at when it changed, or takes the version's new threshold; the swap is one reference assignment,
+ * so requests in flight finish on the model (and threshold) they started with.
  */
 export class ModelHolder {
   private current?: ServedModel;
@@ -24,9 +24,17 @@ export class ModelHolder {
     return this.current;
   }
 
+  /** Loads production when the alias moved, or takes its new threshold when that changed. */
   async refresh(): Promise<boolean> {
     const version = await this.registry.alias(this.name, 'production');
-    if (version === undefined || version === this.current?.version) return false;
+    if (version === undefined) return false;
+    if (version === this.current?.version) {
+      const t = await this.registry.threshold(this.name, version);
+      const now = this.current;
+      if (!t || now.version !== version || t.seq <= now.thresholdSeq) return false;
+      this.current = { ...now, threshold: t.threshold, thresholdSeq: t.seq };
+      return true;
+    }
     const served = await this.load(version);
     if (!served) return false;
     this.current = served;
@@ -41,6 +49,13 @@ export class ModelHolder {
   /** Serves a loaded version from the next request on. */
   swap(served: ServedModel): void {
     this.current = served;
+  }
+
+  /** Refreshes whenever `changes` announces a change to this model (on top of polling). */
+  follow(changes: { listen(onChange: (name: string) => void): Promise<void> }, onError: (err: unknown) => void = () => undefined): Promise<void> {
+    return changes.listen((name) => {
+      if (name === this.name) void this.refresh().catch(onError);
+    });
   }
 
   /** Polls the alias; errors keep the current model. */

@@ -1,24 +1,29 @@
+import { threatIndices, threatScores } from '../../core/calibration/threat-score.js';
 import { argmaxRows } from '../../core/models/model.js';
 import type { ServedModel } from './model-holder.js';
 
-/** Scored rows of one request: probabilities (rows x classes) and each row's class. */
+/** Scored rows of one request: probabilities (rows x classes), each row's class and threat score. */
 export interface Scored {
   served: ServedModel;
   proba: Float64Array;
   best: Int32Array;
+  /** P(any threat class) per row; `threat` is score >= the served threshold. */
+  score: Float64Array;
 }
 
 /**
- * The answers of one served model, written straight to JSON text: the per-class pieces (label,
- * threat flag, probability keys) are escaped once per model, not per request, and no answer
+ * The answers of one served model (and threshold), written straight to JSON text: the per-class
+ * pieces (label, probability keys) are escaped once per model, not per request, and no answer
  * objects are built on the way. Shapes are the Prediction and BatchPrediction schemas of the
  * predict routes.
  */
 export class Verdicts {
   readonly classes: string[];
   private readonly K: number;
-  /** Per class: `{"label":"-1","threat":true,"probabilities":{` */
+  /** Per class: `{"label":"-1","threat":` */
   private readonly heads: string[];
+  private readonly threatClasses: number[];
+  readonly threshold: number;
   /** Per class: `"-1":` */
   private readonly keys: string[];
   /** `,"model":"phishing","modelVersion":3` */
@@ -27,19 +32,26 @@ export class Verdicts {
   constructor(readonly served: ServedModel) {
     this.classes = served.pipeline.classes;
     this.K = this.classes.length;
-    const threats = new Set(served.schema.label.threat.map(String));
-    this.heads = this.classes.map((c) => `{"label":${JSON.stringify(c)},"threat":${threats.has(c)},"probabilities":{`);
+    this.threatClasses = served.threatClasses ?? threatIndices(this.classes, served.schema.label.threat);
+    this.threshold = served.threshold;
+    this.heads = this.classes.map((c) => `{"label":${JSON.stringify(c)},"threat":`);
     this.keys = this.classes.map((c) => `${JSON.stringify(c)}:`);
     this.tail = `,"model":${JSON.stringify(served.name)},"modelVersion":${served.version}`;
   }
 
   /** Scores rows already encoded by the caller's model (see `score`). */
   scored(proba: Float64Array): Scored {
-    return { served: this.served, proba, best: argmaxRows(proba, this.K) };
+    return { served: this.served, proba, best: argmaxRows(proba, this.K), score: threatScores(proba, this.K, this.threatClasses) };
   }
 
-  private verdict(s: Scored, i: number): string {
-    let out = this.heads[s.best[i]];
+  /** Row i's threat flag: its score reaches the threshold. */
+  threat(s: Scored, i: number): boolean {
+    return s.score[i] >= this.threshold;
+  }
+
+  private verdict(s: Scored, i: number, withThreshold: boolean): string {
+    const score = s.score[i];
+    let out = `${this.heads[s.best[i]]}${score >= this.threshold},"score":${Number.isFinite(score) ? score : null}${withThreshold ? `,"threshold":${this.threshold}` : ''},"probabilities":{`;
     for (let k = 0; k < this.K; k++) {
       const p = s.proba[i * this.K + k];
       // As JSON.stringify writes numbers: a finite double as is, anything else as null.
@@ -48,16 +60,16 @@ export class Verdicts {
     return `${out}}`;
   }
 
-  /** One row: `{label, threat, probabilities, model, modelVersion}`; `extra`: more members (`,"k":v`). */
+  /** One row: `{label, threat, score, threshold, probabilities, model, modelVersion}`; `extra`: more members (`,"k":v`). */
   one(s: Scored, extra?: (i: number) => string): string {
-    return `${this.verdict(s, 0)}${extra?.(0) ?? ''}${this.tail}}`;
+    return `${this.verdict(s, 0, true)}${extra?.(0) ?? ''}${this.tail}}`;
   }
 
-  /** Every row, in order: `{predictions: [{label, threat, probabilities}...], model, modelVersion}`. */
+  /** Every row, in order: `{predictions: [{label, threat, score, probabilities}...], threshold, model, modelVersion}`. */
   batch(s: Scored, extra?: (i: number) => string): string {
     const parts = new Array<string>(s.best.length);
-    for (let i = 0; i < parts.length; i++) parts[i] = `${this.verdict(s, i)}${extra?.(i) ?? ''}}`;
-    return `{"predictions":[${parts.join(',')}]${this.tail}}`;
+    for (let i = 0; i < parts.length; i++) parts[i] = `${this.verdict(s, i, false)}${extra?.(i) ?? ''}}`;
+    return `{"predictions":[${parts.join(',')}],"threshold":${this.threshold}${this.tail}}`;
   }
 
   /** Rows per class, in `classes` order. */

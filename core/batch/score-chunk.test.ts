@@ -36,10 +36,14 @@ describe('scoreCsvChunk', () => {
     expect(records.map((r) => r[30])).toEqual(['plain', 'has, comma', 'say "hi"', 'two\nlines', '', 'needless']);
     const K = model.pipeline.classes.length;
     for (const r of records) {
-      expect(r).toHaveLength(31 + 2 + K + 1);
+      expect(r).toHaveLength(31 + 2 + K + 3);
       const [label, probability, ...rest] = r.slice(31);
       const p = rest.slice(0, K).map(Number);
-      expect(rest[K]).toBe('');
+      // threat, score (P(any threat class)), then an empty error.
+      const score = model.threatClasses.reduce((s, k) => s + p[k], 0);
+      expect(Number(rest[K + 1])).toBeCloseTo(score, 12);
+      expect(rest[K]).toBe(String(Number(rest[K + 1]) >= model.threshold));
+      expect(rest[K + 2]).toBe('');
       expect(model.pipeline.classes).toContain(label);
       // The predicted class's probability is its p_<class> column, and the p_ columns sum to 1.
       expect(Number(probability)).toBe(p[model.pipeline.classes.indexOf(label)]);
@@ -58,7 +62,7 @@ describe('scoreCsvChunk', () => {
     const broken = rows.map((r, i) => (i === 2 ? `7${r.slice(r.indexOf(','))}` : r));
     const out = score(broken.map((r) => `${r},n\n`).join(''), 101);
     expect(out).toMatchObject({ rows: 6, scored: 5, invalid: 1, errors: [{ row: 103, field: header[0], rule: 'allowed-values' }] });
-    expect(out.csv.split('\n')[2].endsWith(`,,${','.repeat(model.pipeline.classes.length)},${header[0]} allowed-values`)).toBe(true);
+    expect(out.csv.split('\n')[2].endsWith(`,,${','.repeat(model.pipeline.classes.length)},,,${header[0]} allowed-values`)).toBe(true);
   });
 
   it('fails the chunk on broken quotes instead of shifting the records after them', () => {

@@ -7,6 +7,7 @@ import { takeRows, type CategoricalColumn, type Frame } from '../data/frame.js';
 import { mapHeader } from '../data/header.js';
 import { IssueCollector } from '../data/read-issues.js';
 import { unknownRules, type UnknownCounts, type UnknownRule } from '../data/unknown-category.js';
+import { threatScores } from '../calibration/threat-score.js';
 import { argmaxRows } from '../models/model.js';
 import type { ServedModel } from '../registry/served-model.js';
 import { NumericDomain } from '../validation/numeric-domain.js';
@@ -28,11 +29,13 @@ export interface ScoredChunk {
 /**
  * Columns a batch's results add after the input columns: the predicted class, its probability
  * (kept for readers of the first format), every class's probability as `p_<class>` in the model's
- * class order, then the broken rule of a row that could not be scored. Probabilities are written
+ * class order, the threat flag (`true` when the threat score reaches the version's threshold) and
+ * the threat score P(any threat class), then the broken rule of a row that could not be scored. Probabilities are written
  * in shortest round-trip form (JavaScript's number to string): parsing one gives back the double.
  */
-export function resultColumns(classes: string[]): string[] {
-  return ['prediction', 'probability', ...classes.map((c) => `p_${c}`), 'error'];
+export function resultColumns(classes: string[], threat = true): string[] {
+  // Batches stored before threats were flagged by a threshold (no `threshold` in their metadata) lack the two.
+  return ['prediction', 'probability', ...classes.map((c) => `p_${c}`), ...(threat ? ['threat', 'score'] : []), 'error'];
 }
 
 /**
@@ -127,11 +130,12 @@ export function scoreCsvChunk(model: ServedModel, header: string[], bytes: Uint8
   const { classes } = model.pipeline;
   const K = classes.length;
   const best = argmaxRows(proba, K);
+  const score = threatScores(proba, K, model.threatClasses);
   const predicted: Record<string, number> = Object.fromEntries(classes.map((c) => [c, 0]));
   const labels = classes.map(csvField);
   const errors: RowError[] = [];
   const lines: string[] = new Array(n);
-  const unscored = `,,${','.repeat(K)},`;
+  const unscored = `,,${','.repeat(K)},,,`;
   let k = 0;
   // Without a quote in the chunk, no field needs quoting: a record's line is its fields joined.
   const quoted = text.includes('"');
@@ -148,7 +152,7 @@ export function scoreCsvChunk(model: ServedModel, header: string[], bytes: Uint8
     // Template literals write numbers in shortest round-trip form (never toFixed: it loses ranking).
     let line = `${raw},${labels[c]},${proba[k * K + c]}`;
     for (let j = 0; j < K; j++) line += `,${proba[k * K + j]}`;
-    lines[i] = `${line},`;
+    lines[i] = `${line},${score[k] >= model.threshold},${score[k]},`;
     k++;
   }
   return { csv: lines.length ? `${lines.join('\n')}\n` : '', rows: n, scored: k, invalid: bad.size, errors, predicted, unknown };

@@ -6,6 +6,8 @@ import type { ScoredChunk } from './score-chunk.js';
 export interface ModelRef {
   name: string;
   version: number;
+  /** The threat threshold to flag by (a batch's, fixed when it was accepted); default the version's when the thread loaded it. */
+  threshold?: number;
 }
 
 /** What the main thread sends a scoring thread. */

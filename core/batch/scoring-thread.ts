@@ -54,7 +54,8 @@ async function run(m: Exclude<ScoringRequest, { type: 'read' }>): Promise<Scorin
   const served = await model(m.model);
   const t0 = performance.now();
   if (m.type === 'chunk') {
-    const { csv, ...counts } = scoreCsvChunk(served, m.header, m.bytes, m.firstRow, m.maxErrors);
+    const model = m.model.threshold === undefined ? served : { ...served, threshold: m.model.threshold };
+    const { csv, ...counts } = scoreCsvChunk(model, m.header, m.bytes, m.firstRow, m.maxErrors);
     const bytes = new TextEncoder().encode(csv);
     return { type: 'chunk', chunk: { ...counts, bytes }, ms: performance.now() - t0 };
   }

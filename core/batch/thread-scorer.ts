@@ -18,7 +18,7 @@ export interface ThreadScorerOptions {
 type Job = Omit<Extract<ScoringRequest, { type: 'chunk' }>, 'seq'> | Omit<Extract<ScoringRequest, { type: 'proba' }>, 'seq'> | Omit<Extract<ScoringRequest, { type: 'explain' }>, 'seq'>;
 
 /** Only the name and version cross (a ServedModel passed as a ref would be cloned whole). */
-const refOf = (m: ModelRef): ModelRef => ({ name: m.name, version: m.version });
+const refOf = (m: ModelRef): ModelRef => ({ name: m.name, version: m.version, threshold: m.threshold });
 
 /** The error a thread threw, as the main thread would have seen it (DataError keeps its rule and line). */
 function rebuilt(e: ThrownError): Error {

@@ -15,8 +15,12 @@ export function runKeys(runId: string) {
     transform: `${base}/transform/summary.json`,
     familyPipeline: (family: string) => `${base}/train/${family}/pipeline.json`,
     familyResult: (family: string) => `${base}/train/${family}/result.json`,
+    /** The family's out-of-fold threat scores (core/decision/oof-codec.ts). */
+    familyOof: (family: string) => `${base}/train/${family}/oof.tmof`,
     trainSummary: `${base}/train/summary.json`,
     metrics: `${base}/evaluate/metrics.json`,
+    /** ROC and PR curves, confusion at the threshold, reliability curves of the registered pipeline. */
+    operatingPoint: `${base}/evaluate/operating-point.json`,
     /** Written when the run is cancelled: when and why. */
     cancelled: `${base}/cancelled.json`,
   };

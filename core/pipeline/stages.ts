@@ -8,8 +8,12 @@ import { takeDataset, type Dataset } from '../data/frame.js';
 import type { DataIssue } from '../data/read-issues.js';
 import { stratifiedSplit } from '../data/split.js';
 import { PermanentError } from '../errors.js';
+import { calibrateFamily } from '../calibration/family-calibration.js';
+import { threatIndices } from '../calibration/threat-score.js';
 import { globalImportance } from '../explain/global-importance.js';
 import { classificationReport } from '../metrics/classification-report.js';
+import { decodeOutOfFold } from '../decision/oof-codec.js';
+import { operatingPoint } from '../decision/operating-point.js';
 import type { ModelJSON } from '../models/model.js';
 import { Pipeline } from '../models/pipeline.js';
 import { compareWithChampion } from '../registry/champion-comparison.js';
@@ -147,17 +151,20 @@ export async function trainFamily(run: RunSpec, kind: string, deps: StageDeps, s
   if (at > 0 && searchDeadline !== undefined && familyDeadline(Date.now(), searchDeadline, families.slice(at), slots) === undefined) return skip();
   const train = await loadDataset(deps, keys.train);
   const cache = new FoldCache(train, run.folds, run.seed);
+  const threatClasses = threatIndices(train.classes, schemaOf(run).label.threat);
   let r;
   try {
     r = await searchInTurn(families[at], families.slice(at + 1), at === 0, train, cache, slots, {
       seed: run.seed,
       deadline: searchDeadline,
+      threatClasses,
       onProgress: ({ done, total, secondsLeft }) => deps.onProgress?.(Math.floor((100 * done) / total), secondsLeft),
     });
   } catch (err) {
     if (err instanceof NoTimeLeftError) return skip();
     throw err;
   }
+  const calibrated = calibrateFamily(r.oof, threatClasses, run.calibration);
   const result = {
     family: kind,
     params: r.params,
@@ -166,13 +173,19 @@ export async function trainFamily(run: RunSpec, kind: string, deps: StageDeps, s
     searchSeconds: r.searchSeconds,
     pipelineKey: keys.familyPipeline(kind),
     notes: r.notes,
+    oofKey: keys.familyOof(kind),
+    calibration: calibrated.summary,
   };
-  await putJson(deps.store, keys.familyPipeline(kind), r.pipeline.toJSON());
+  await deps.store.put(keys.familyOof(kind), calibrated.oofBytes);
+  await putJson(deps.store, keys.familyPipeline(kind), r.pipeline.withCalibrator(calibrated.calibrator).toJSON());
   await putJson(deps.store, keys.familyResult(kind), { ...result, rows: r.rows, refitRows: r.refitRows, stoppedEarly: r.stoppedEarly, configs: r.configs });
   const tracked = await trackedRun(run, deps, kind);
   const logged = await track(deps, `${kind} results`, async () => {
     await tracked?.logParams(Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, JSON.stringify(v)])));
     await tracked?.logMetrics({ cvF1: r.cvF1, cvF1Sd: r.cvF1Sd, searchSeconds: r.searchSeconds, configs: r.configs.length, refitRows: r.refitRows });
+    const c = calibrated.summary;
+    await tracked?.logMetrics({ oof_brier: c.brier, oof_ece: c.ece, oof_raw_brier: c.rawBrier, oof_raw_ece: c.rawEce });
+    await tracked?.setTags({ 'threatmatrix.calibration': c.method });
     return true;
   });
   await track(deps, `end ${kind}`, async () => tracked?.end(logged ? 'FINISHED' : 'FAILED'));
@@ -212,6 +225,11 @@ async function registerBest(run: RunSpec, trained: TrainResult, deps: StageDeps)
   const candidateProba = (await Pipeline.fromJSON(evaluated)).predictProba(test.features);
   const r = classificationReport(test.labels, candidateProba, test.classes, test.positiveClass);
   const metrics = { accuracy: r.accuracy, precision: r.precision, recall: r.recall, f1: r.f1, macroF1: r.macroF1, rocAuc: r.rocAuc, prAuc: r.prAuc };
+  // The threshold is chosen on the family's out-of-fold scores; curves and figures are the test rows'.
+  const oofBytes = best.oofKey ? await deps.store.get(best.oofKey) : undefined;
+  const threatClasses = threatIndices(test.classes, schemaOf(run).label.threat);
+  const op = operatingPoint(oofBytes && decodeOutOfFold(oofBytes), run.threshold, { labels: test.labels, proba: candidateProba, K: test.classes.length, threatClasses }, best.calibration?.method ?? 'none', keys.operatingPoint);
+  await putJson(deps.store, keys.operatingPoint, op.curves);
   deps.onProgress?.(40);
   // Production is scored only on test rows it was not trained on (core/registry/champion-comparison.ts).
   const production = await deps.registry.get(run.modelName, 'production');
@@ -229,6 +247,9 @@ async function registerBest(run: RunSpec, trained: TrainResult, deps: StageDeps)
   const fittedOn = await loadDataset(deps, run.refitAll ? keys.dataset : keys.train);
   if (run.refitAll) {
     modelJson = await refitOnAllRows(familiesOf({ ...run, families: [best.family] })[0], best.params, fittedOn);
+    // The calibration fitted on the family's out-of-fold scores carries over to the refit.
+    const calibrator = (evaluated.state as { calibrator?: unknown }).calibrator;
+    if (calibrator) modelJson = { ...modelJson, state: { ...(modelJson.state as object), calibrator } };
     deps.onProgress?.(80);
   }
   const importance = globalImportance(await Pipeline.fromJSON(modelJson), test.features);
@@ -245,6 +266,7 @@ async function registerBest(run: RunSpec, trained: TrainResult, deps: StageDeps)
     allowPartial: run.allowPartial,
     gitCommit: run.gitCommit,
     ...(importance && { importance }),
+    operatingPoint: op.summary,
   }, rowHashes(fittedOn));
   let promoted = decision.promote;
   let reason = decision.reason;
@@ -253,13 +275,16 @@ async function registerBest(run: RunSpec, trained: TrainResult, deps: StageDeps)
     if (!moved.changed) [promoted, reason] = [false, `${decision.reason}, but ${moved.reason}`];
   }
   const result: RegisterResult = { best: best.family, metrics, version: manifest.version, promoted, reason, failures: trained.failures, skipped: trained.skipped, refitAll: run.refitAll };
-  const record = { ...result, comparison, families: trained.families, allowPartial: run.allowPartial };
+  const record = { ...result, comparison, families: trained.families, allowPartial: run.allowPartial, operatingPoint: op.summary };
   await putJson(deps.store, keys.metrics, record);
   const tracked = await trackedRun(run, deps);
   // The tracked run ends whatever happens to the calls before: a failed one ends it FAILED.
   const logged = await track(deps, 'register', async () => {
     if (!tracked) return;
     await tracked.logMetrics(Object.fromEntries(Object.entries(metrics).map(([k, v]) => [`test_${k}`, v])));
+    const { test: at, calibration: cal } = op.summary;
+    await tracked.logMetrics({ threshold: op.summary.threshold, test_fpr_at_threshold: at.fpr, test_recall_at_threshold: at.recall, test_precision_at_threshold: at.precision, test_brier: cal.testBrier, test_ece: cal.testEce });
+    await tracked.logArtifact('evaluate/operating-point.json', JSON.stringify({ summary: op.summary, curves: op.curves }));
     await tracked.setTags({
       'threatmatrix.best': best.family,
       'threatmatrix.version': String(manifest.version),

@@ -1,3 +1,6 @@
+import type { OperatingPointSummary } from '../decision/operating-point.js';
+import type { ThresholdRule } from '../decision/threshold-rule.js';
+import type { ThresholdEvent, ThresholdState } from '../registry/threshold-log.js';
 import type { ModelJSON } from '../models/model.js';
 
 /** What is known about a registered model version. */
@@ -24,6 +27,8 @@ export interface ModelManifest {
   failures?: { family: string; error: string }[];
   allowPartial?: boolean;
   gitCommit?: string;
+  /** The threat threshold chosen at training, the rule, and how it does (core/decision/operating-point.ts). */
+  operatingPoint?: OperatingPointSummary;
   createdAt: string;
 }
 
@@ -47,6 +52,20 @@ export interface ModelRegistry {
   /** The alias now: version, pin, the versions rollback walks back through, every event. */
   aliasState(name: string, alias: string): Promise<AliasState>;
   names(): Promise<string[]>;
+  /** A version's threat threshold now (`seq` counts its changes); undefined when there is no such version. */
+  threshold(name: string, version: number): Promise<{ threshold: number; seq: number } | undefined>;
+  /** A version's threshold with every change (undefined when there is no such version). */
+  thresholdState(name: string, version: number): Promise<ThresholdState | undefined>;
+  /** Sets a version's threshold: one audited event appended atomically (as alias changes are). */
+  changeThreshold(name: string, version: number, change: ThresholdChange): Promise<{ event: ThresholdEvent; state: ThresholdState }>;
+}
+
+/** A threshold change: the new value, the rule that chose it (if one did), who and why. */
+export interface ThresholdChange {
+  to: number;
+  rule?: ThresholdRule;
+  by: string;
+  why: string;
 }
 
 /** Who asked and why: `by` is `api:<key id>`, `cli:<user>`, `run:<run id>`; `why` a note or the rule's result. */

@@ -1,11 +1,12 @@
 import { getJson, putJson } from '../artifacts/json.js';
 import type { ModelJSON } from '../models/model.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
-import type { AliasChange, AliasChangeResult, AliasState, ModelManifest, ModelRegistry } from '../ports/model-registry.js';
+import type { AliasChange, AliasChangeResult, AliasState, ModelManifest, ModelRegistry, ThresholdChange } from '../ports/model-registry.js';
 import { AliasLog } from './alias-log.js';
 import { decodeRowSet, encodeRowSet } from './training-rows.js';
 
 const TRAINING_ROWS = 'training-rows.bin';
+import { ThresholdLog, trainedThreshold, type ThresholdEvent, type ThresholdState } from './threshold-log.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
@@ -21,12 +22,15 @@ function checkName(name: string): string {
  *   models/<name>/v<N>/training-rows.bin  hashes of the rows it was fitted on (training-rows.ts)
  *   models/<name>/v<N>/manifest.json  written last: a version without it is not visible
  *   models/<name>/aliases/<alias>/<seq>.json  the alias's append-only change log (alias-log.ts)
+ *   models/<name>/v<N>/threshold/<seq>.json   the version's threshold changes (threshold-log.ts)
  * A run that retries after a crash finds its claim and finishes the same version.
  */
 export class ArtifactRegistry implements ModelRegistry {
   private readonly aliases: AliasLog;
+  private readonly thresholds: ThresholdLog;
   constructor(private readonly store: ArtifactStore) {
     this.aliases = new AliasLog(store);
+    this.thresholds = new ThresholdLog(store);
   }
 
   async register(name: string, model: ModelJSON, info: Omit<ModelManifest, 'name' | 'version' | 'createdAt'>, trainingRows?: Float64Array): Promise<ModelManifest> {
@@ -98,6 +102,26 @@ export class ArtifactRegistry implements ModelRegistry {
 
   alias(name: string, alias: string): Promise<number | undefined> {
     return this.aliases.version(checkName(name), checkName(alias));
+  }
+
+  private async manifest(name: string, version: number): Promise<ModelManifest | undefined> {
+    return getJson<ModelManifest>(this.store, `models/${checkName(name)}/v${version}/manifest.json`);
+  }
+
+  async threshold(name: string, version: number): Promise<{ threshold: number; seq: number } | undefined> {
+    const m = await this.manifest(name, version);
+    return m && this.thresholds.current(name, version, trainedThreshold(m));
+  }
+
+  async thresholdState(name: string, version: number): Promise<ThresholdState | undefined> {
+    const m = await this.manifest(name, version);
+    return m && this.thresholds.state(name, version, trainedThreshold(m));
+  }
+
+  async changeThreshold(name: string, version: number, change: ThresholdChange): Promise<{ event: ThresholdEvent; state: ThresholdState }> {
+    const m = await this.manifest(name, version);
+    if (!m) throw new Error(`${name} has no version ${version}`);
+    return this.thresholds.change(name, version, trainedThreshold(m), change);
   }
 
   async names(): Promise<string[]> {

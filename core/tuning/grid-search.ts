@@ -1,4 +1,5 @@
 import type { Dataset } from '../data/frame.js';
+import { threatOutcomes, threatScores } from '../calibration/threat-score.js';
 import { selectionScore } from '../metrics/selection-score.js';
 import { isStaged, type Classifier } from '../models/model.js';
 import { Pipeline } from '../models/pipeline.js';
@@ -20,6 +21,13 @@ export interface ConfigScore {
   rows: number;
 }
 
+/** Threat scores of the best config on each fold's validation rows (out-of-fold), in fold order. */
+export interface OofScores {
+  score: Float64Array;
+  isThreat: Uint8Array;
+  fold: Uint8Array;
+}
+
 export interface FamilyResult {
   family: string;
   params: Params;
@@ -39,6 +47,8 @@ export interface FamilyResult {
   stoppedEarly: boolean;
   /** What the search changed for this data (row caps, smaller grids, a cut search), in words for the run summary. */
   notes: string[];
+  /** The best config's out-of-fold threat scores (from the CV that chose it: `rows` rows). */
+  oof: OofScores;
 }
 
 export interface SearchProgress {
@@ -61,6 +71,8 @@ export interface SearchOptions {
   halving?: HalvingOptions;
   /** Bytes of model matrices a family's search may hold at once (see MAX_MATRIX_BYTES, the default). */
   maxMatrixBytes?: number;
+  /** Class indices of the threat classes, for the out-of-fold threat score. Default: the positive class. */
+  threatClasses?: number[];
   onProgress?: (p: SearchProgress) => void;
 }
 
@@ -113,6 +125,7 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   let rounds = halvingRounds(alive.length, searchRows, opts.halving);
   // The probes fit the grid's smallest ensemble size (cheap: 10 classes x 300 rounds would be 3,000
   // trees a probe); a fit of size s costs about s / refStage of that.
+  const threat = opts.threatClasses ?? [data.positiveClass];
   const refStage = !family.lazy && alive[0].stages.length ? alive[0].stages[0] : 0;
   const ratioOf = (stage: unknown) => (refStage && typeof stage === 'number' ? stage / refStage : 1);
   const groupRatio = (g: Group) => ratioOf(g.stages[g.stages.length - 1]);
@@ -123,19 +136,19 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   const foldSeconds = (trainRows: number, valRows: number, g: Group) =>
     roundCost.measured ? roundCost.fold(trainRows, valRows) : cost.fold(trainRows, valRows) * groupRatio(g);
   // The probe's score is the fallback when the deadline leaves nothing better.
-  let fallback: ConfigScore | undefined;
+  let fallback: (ConfigScore & { oof: OofScores }) | undefined;
   if (Number.isFinite(deadline)) {
     const probe = { ...alive[0], stages: alive[0].stages.slice(0, 1) };
-    const fit = (rows: number, until: number) => scoreGroup(family, probe, cache, rows, 1, K, data.positiveClass, cost, until, () => undefined);
+    const fit = (rows: number, until: number) => scoreGroup(family, probe, cache, rows, 1, K, data.positiveClass, threat, cost, until, () => undefined);
     const probeRows = Math.min(rounds[0].rows, PROBE_ROWS);
-    fallback = (await fit(probeRows, Infinity)).map(({ params, folds }) => ({ params, cvF1: folds[0], cvF1Sd: 0, rows: probeRows })).reduce((a, b) => (b.cvF1 > a.cvF1 ? b : a));
+    fallback = (await fit(probeRows, Infinity)).map(({ params, folds, oof }) => ({ params, cvF1: folds[0], cvF1Sd: 0, rows: probeRows, oof })).reduce((a, b) => (b.cvF1 > a.cvF1 ? b : a));
     // A second, bigger probe (stopped at the deadline) separates the fixed cost of a fit from its cost per row.
     if (rounds[0].rows > probeRows) await fit(Math.min(rounds[0].rows, 3 * PROBE_ROWS), stopBy);
     ({ rounds, alive, refitReserve } = planSearch(family, rounds, alive, searchRows, refitMax, k, cost, (stopBy - Date.now()) / 1000, notes, opts.halving));
   }
   const total = rounds.reduce((s, r) => s + r.candidates * k, 0) + 1;
   const scored: ConfigScore[] = [];
-  let best: ConfigScore | undefined;
+  let best: (ConfigScore & { oof: OofScores }) | undefined;
   let done = 0;
   let stoppedEarly = false;
   const progress = () =>
@@ -144,7 +157,7 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   for (const round of rounds) {
     const trainRows = Math.round((round.rows * (k - 1)) / k);
     const valRows = round.rows - trainRows;
-    const ranked: { group: Group; top: ConfigScore }[] = [];
+    const ranked: { group: Group; top: ConfigScore & { oof: OofScores } }[] = [];
     for (const group of alive.slice(0, round.candidates)) {
       // Folds not built yet for this round's rows are preprocessed first (measured as they are built).
       let unbuilt = 0;
@@ -154,15 +167,15 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
         stoppedEarly = true;
         break;
       }
-      const perStage = await scoreGroup(family, group, cache, round.rows, k, K, data.positiveClass, roundCost, stopBy, () => {
+      const perStage = await scoreGroup(family, group, cache, round.rows, k, K, data.positiveClass, threat, roundCost, stopBy, () => {
         done++;
         progress();
       });
       const complete = perStage[0].folds.length === k;
       // A group the deadline cut short still counts when nothing else was scored: best so far.
       if (complete || (!best && !ranked.length && perStage[0].folds.length)) {
-        const results = perStage.map(({ params, folds }) => ({ params, cvF1: mean(folds), cvF1Sd: sd(folds), rows: round.rows }));
-        for (const r of results) scored.push(r);
+        const results = perStage.map(({ params, folds, oof }) => ({ params, cvF1: mean(folds), cvF1Sd: sd(folds), rows: round.rows, oof }));
+        for (const { oof: _, ...r } of results) scored.push(r);
         // Highest mean wins; the first config in grid order wins ties.
         ranked.push({ group, top: results.reduce((a, b) => (b.cvF1 > a.cvF1 ? b : a)) });
       }
@@ -178,7 +191,8 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   }
   if (!best && fallback) {
     best = fallback;
-    scored.push(fallback);
+    const { oof: _, ...score } = fallback;
+    scored.push(score);
   }
   if (!best) throw new NoTimeLeftError(family.kind);
   if (stoppedEarly) notes.push(`${family.kind}: time budget reached after ${scored.length} config scores; best so far kept (scored on ${int(best.rows)} rows)`);
@@ -209,6 +223,7 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
     refitRows,
     stoppedEarly,
     notes,
+    oof: best.oof,
   };
 }
 
@@ -294,13 +309,15 @@ async function scoreGroup(
   folds: number,
   K: number,
   positiveClass: number,
+  threat: number[],
   cost: FitCost,
   deadline: number,
   onFold: () => void,
-): Promise<{ params: Params; folds: number[] }[]> {
+): Promise<{ params: Params; folds: number[]; oof: OofScores }[]> {
   const staged = group.stages.length > 0;
   const paramsAt = (stage?: number) => (staged ? { ...group.base, [family.stageParam!]: stage } : group.base);
-  const out = (staged ? group.stages : [undefined]).map((s) => ({ params: paramsAt(s), folds: [] as number[] }));
+  const out = (staged ? group.stages : [undefined]).map((s) => ({ params: paramsAt(s), folds: [] as number[], scores: [] as Float64Array[] }));
+  const outcomes: Uint8Array[] = [];
   const stopAtDeadline = () => {
     if (Date.now() > deadline) throw new FitStopped();
   };
@@ -318,8 +335,26 @@ async function scoreGroup(
     const t1 = performance.now();
     const probas = staged && isStaged(model) ? model.predictProbaStaged(fold.Xval, group.stages) : [model.predictProba(fold.Xval)];
     cost.record(fold.ytrain.length, (t1 - t0) / 1000, fold.yval.length, (performance.now() - t1) / 1000);
-    probas.forEach((proba, i) => out[i].folds.push(selectionScore(fold.yval, proba, K, positiveClass)));
+    probas.forEach((proba, i) => {
+      out[i].folds.push(selectionScore(fold.yval, proba, K, positiveClass));
+      out[i].scores.push(threatScores(proba, K, threat));
+    });
+    outcomes.push(threatOutcomes(fold.yval, threat));
     onFold();
+  }
+  const isThreat = concat(outcomes, Uint8Array);
+  const foldOf = new Uint8Array(isThreat.length);
+  let at = 0;
+  outcomes.forEach((o, f) => foldOf.fill(f, at, (at += o.length)));
+  return out.map(({ params, folds, scores }) => ({ params, folds, oof: { score: concat(scores, Float64Array), isThreat, fold: foldOf } }));
+}
+
+function concat<T extends Float64Array | Uint8Array>(parts: T[], Type: new (n: number) => T): T {
+  const out = new Type(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p as never, at);
+    at += p.length;
   }
   return out;
 }

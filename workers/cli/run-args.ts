@@ -72,6 +72,8 @@ export async function runSpecFromArgs(
     gitCommit: gitCommit(),
     timeBudgetSeconds: budget?.data ?? file.timeBudget ?? defaults.timeBudgetSeconds,
     search: file.search,
+    threshold: file.threshold,
+    calibration: file.calibration,
   });
   if (!spec.success) throw new CliError(spec.error.issues.map((i) => `--${OPTION_OF[String(i.path[0])] ?? String(i.path[0])}: ${i.message}`).join('\n'));
   const run = spec.data;
