@@ -1,4 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { idAt, newIdRange, type IdRange } from '../../core/monitoring/prediction-id.js';
 import { access } from '../auth.js';
 import { ApiError } from '../errors.js';
 import type { ApiMetrics } from '../metrics.js';
@@ -14,6 +15,7 @@ const PredictRequest = z.object({ features: FeatureRecord }).strict().openapi('P
 const BatchRequest = z.object({ rows: z.array(FeatureRecord).min(1) }).strict().openapi('BatchPredictRequest');
 const Prediction = z
   .object({
+    predictionId: z.string().openapi({ description: 'This answer\'s id (UUIDv7, time-ordered): send it back with the true label to POST /v1/feedback', example: '019a7c3e-5b2d-7f1a-9c3e-4b5d6e7f8a9b' }),
     label: z.string(),
     threat: z.boolean(),
     probabilities: z.record(z.string(), z.number()),
@@ -52,7 +54,7 @@ export function predictRoutes(
   const verdictsOf = new WeakMap<ServedModel, Verdicts>();
   const scoring = opts.scoring ?? new OffLoopScoring({ store: models.store });
   /** Scores the rows with the production model; counts and samples them; returns the JSON answer. */
-  const score = async (rows: Record<string, unknown>[], answer: (v: Verdicts, s: Scored) => string) => {
+  const score = async (rows: Record<string, unknown>[], source: 'predict' | 'batch', answer: (v: Verdicts, s: Scored, ids: IdRange) => string) => {
     const served = models.model;
     if (!served) throw new ApiError(503, 'no_model', 'no production model is loaded yet');
     let verdicts = verdictsOf.get(served);
@@ -64,18 +66,23 @@ export function predictRoutes(
     const scored = verdicts.scored(rows.length === 1 ? served.pipeline.predictProba(frame) : await scoring.predictProba(served, frame));
     opts.metrics.countPredictions(served.name, served.version, verdicts.classes, verdicts.counts(scored));
     opts.metrics.countUnknown(served.name, served.version, unknown);
+    // Row i's id is idAt(ids, i): one random draw per request.
+    const ids = newIdRange();
     if (opts.log) {
-      const at = new Date().toISOString();
+      const at = new Date(ids.ms).toISOString();
       const v = verdicts;
-      opts.log.record(rows.length, (i) => ({ at, model: served.name, version: served.version, features: rows[i], label: v.classes[scored.best[i]], probabilities: v.probabilities(scored, i) }));
+      opts.log.record(rows.length, (i) => {
+        const k = scored.best[i];
+        return { id: idAt(ids, i), at, model: served.name, version: served.version, source, features: rows[i], label: v.classes[k], threat: v.threat[k], probabilities: v.probabilities(scored, i) };
+      });
     }
-    return answer(verdicts, scored);
+    return answer(verdicts, scored, ids);
   };
   const json = { 'content-type': 'application/json' };
 
   // Documented with their schemas, validated by hand (see body-shape), answered as JSON text (see Verdicts).
   app.openAPIRegistry.registerPath(predictRoute);
-  app.post(predictRoute.path, async (c) => c.body(await score([featuresOf(await c.req.json())], (v, s) => v.one(s)), 200, json));
+  app.post(predictRoute.path, async (c) => c.body(await score([featuresOf(await c.req.json())], 'predict', (v, s, ids) => v.one(s, ids)), 200, json));
 
   app.openAPIRegistry.registerPath(batchRoute);
   app.post(batchRoute.path, async (c) => {
@@ -84,6 +91,6 @@ export function predictRoutes(
       const message = `at most ${opts.maxBatchRows} rows per call; use /v1/batches for more`;
       throw new ApiError(422, 'batch_too_large', message, [{ field: 'rows', rule: 'max-rows', message, rows: rows.length }]);
     }
-    return c.body(await score(rows, (v, s) => v.batch(s)), 200, json);
+    return c.body(await score(rows, 'batch', (v, s, ids) => v.batch(s, ids)), 200, json);
   });
 }

@@ -110,6 +110,7 @@ export async function acceptBatch(o: BatchIntakeOptions, model: ServedModel, bod
       modelVersion: model.version,
       header: csv.header,
       classes: model.pipeline.classes,
+      predictionIds: true,
       rows: csv.rows,
       chunks: csv.chunks,
       bytes: csv.bytes,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { idAt, newIdRange } from '../../core/monitoring/prediction-id.js';
 import type { ServedModel } from './model-holder.js';
 import { Verdicts } from './verdicts.js';
 
@@ -25,6 +26,15 @@ describe('Verdicts', () => {
     });
     expect(v.counts(s)).toEqual([1, 1, 1]);
     expect(v.probabilities(s, 2)).toEqual({ benign: 0.1, 'dos "x"': 0.3, scan: 0.6 });
+  });
+
+  it('puts each row\'s prediction id first when given the request\'s id range', () => {
+    const ids = newIdRange(Date.parse('2026-11-30T05:00:00.000Z'));
+    expect(JSON.parse(v.one(s, ids))).toEqual({ predictionId: idAt(ids, 0), label: 'benign', threat: false, probabilities: { benign: 0.7, 'dos "x"': 0.2, scan: 0.1 }, model: 'net"flows', modelVersion: 7 });
+    const rows = (JSON.parse(v.batch(s, ids)) as { predictions: { predictionId: string; label: string }[] }).predictions;
+    expect(rows.map((r) => r.predictionId)).toEqual([0, 1, 2].map((i) => idAt(ids, i)));
+    expect(rows.map((r) => r.label)).toEqual(['benign', 'dos "x"', 'scan']);
+    expect(v.threat).toEqual([false, true, true]);
   });
 
   it('writes a probability that is not finite as null, as JSON.stringify would', () => {

@@ -1,4 +1,5 @@
 import { argmaxRows } from '../../core/models/model.js';
+import { idAt, type IdRange } from '../../core/monitoring/prediction-id.js';
 import type { ServedModel } from './model-holder.js';
 
 /** Scored rows of one request: probabilities (rows x classes) and each row's class. */
@@ -16,6 +17,8 @@ export interface Scored {
  */
 export class Verdicts {
   readonly classes: string[];
+  /** Per class: whether it is a threat class. */
+  readonly threat: boolean[];
   private readonly K: number;
   /** Per class: `{"label":"-1","threat":true,"probabilities":{` */
   private readonly heads: string[];
@@ -28,6 +31,7 @@ export class Verdicts {
     this.classes = served.pipeline.classes;
     this.K = this.classes.length;
     const threats = new Set(served.schema.label.threat.map(String));
+    this.threat = this.classes.map((c) => threats.has(c));
     this.heads = this.classes.map((c) => `{"label":${JSON.stringify(c)},"threat":${threats.has(c)},"probabilities":{`);
     this.keys = this.classes.map((c) => `${JSON.stringify(c)}:`);
     this.tail = `,"model":${JSON.stringify(served.name)},"modelVersion":${served.version}`;
@@ -38,8 +42,9 @@ export class Verdicts {
     return { served: this.served, proba, best: argmaxRows(proba, this.K) };
   }
 
-  private verdict(s: Scored, i: number): string {
-    let out = this.heads[s.best[i]];
+  private verdict(s: Scored, i: number, ids?: IdRange): string {
+    // A prediction id (UUIDv7: nothing to escape) goes first: `{"predictionId":"…","label":…`.
+    let out = ids ? `{"predictionId":"${idAt(ids, i)}",${this.heads[s.best[i]].slice(1)}` : this.heads[s.best[i]];
     for (let k = 0; k < this.K; k++) {
       const p = s.proba[i * this.K + k];
       // As JSON.stringify writes numbers: a finite double as is, anything else as null.
@@ -48,15 +53,15 @@ export class Verdicts {
     return `${out}}`;
   }
 
-  /** One row: `{label, threat, probabilities, model, modelVersion}`. */
-  one(s: Scored): string {
-    return `${this.verdict(s, 0)}${this.tail}}`;
+  /** One row: `{predictionId, label, threat, probabilities, model, modelVersion}` (the id when `ids` is given). */
+  one(s: Scored, ids?: IdRange): string {
+    return `${this.verdict(s, 0, ids)}${this.tail}}`;
   }
 
-  /** Every row, in order: `{predictions: [{label, threat, probabilities}...], model, modelVersion}`. */
-  batch(s: Scored): string {
+  /** Every row, in order: `{predictions: [{predictionId, label, threat, probabilities}...], model, modelVersion}`. */
+  batch(s: Scored, ids?: IdRange): string {
     const parts = new Array<string>(s.best.length);
-    for (let i = 0; i < parts.length; i++) parts[i] = `${this.verdict(s, i)}}`;
+    for (let i = 0; i < parts.length; i++) parts[i] = `${this.verdict(s, i, ids)}}`;
     return `{"predictions":[${parts.join(',')}]${this.tail}}`;
   }
 

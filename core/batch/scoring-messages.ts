@@ -1,5 +1,5 @@
 import type { Frame } from '../data/frame.js';
-import type { ScoredChunk } from './score-chunk.js';
+import type { ScoreChunkOptions, ScoredChunk } from './score-chunk.js';
 
 /** A registered model version, as threads name it. */
 export interface ModelRef {
@@ -9,7 +9,7 @@ export interface ModelRef {
 
 /** What the main thread sends a scoring thread. */
 export type ScoringRequest =
-  | { type: 'chunk'; seq: number; model: ModelRef; header: string[]; bytes: Uint8Array; firstRow: number; maxErrors: number }
+  | { type: 'chunk'; seq: number; model: ModelRef; header: string[]; bytes: Uint8Array; firstRow: number; maxErrors: number; options?: ScoreChunkOptions }
   | { type: 'proba'; seq: number; model: ModelRef; frame: Frame }
   /** The answer to a thread's `read`: the object's bytes, or undefined when there is none. */
   | { type: 'read'; seq: number; bytes?: Uint8Array; error?: string };

@@ -53,7 +53,7 @@ async function run(m: Exclude<ScoringRequest, { type: 'read' }>): Promise<Scorin
   const served = await model(m.model);
   const t0 = performance.now();
   if (m.type === 'chunk') {
-    const { csv, ...counts } = scoreCsvChunk(served, m.header, m.bytes, m.firstRow, m.maxErrors);
+    const { csv, ...counts } = scoreCsvChunk(served, m.header, m.bytes, m.firstRow, m.maxErrors, m.options);
     const bytes = new TextEncoder().encode(csv);
     return { type: 'chunk', chunk: { ...counts, bytes }, ms: performance.now() - t0 };
   }
