@@ -1,13 +1,15 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { feedbackCommand } from '../api/cli/feedback-command.js';
 import { PredictionLog } from '../api/serving/prediction-log.js';
 import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
 import { joinFeedback } from '../core/monitoring/feedback-join.js';
 import { PREDICTION_ID } from '../core/monitoring/prediction-id.js';
 import { readWindow } from '../core/monitoring/prediction-log-reader.js';
+import { loadConfig } from '../schema/config.js';
 import { repoPath } from './helpers/datasets.js';
 import { testPrefix } from './helpers/redis.js';
 import { startBatchApi, trainPhishing } from './helpers/served.js';
@@ -126,6 +128,18 @@ describe('prediction ids, the prediction log and feedback, through the real API 
     expect(label.get(ids.async[0])).toBe('1');
     expect(label.get(ids.async[2])).toBe('-1');
     expect(label.get(ids.predict[0])).toBe('-1');
+  });
+
+  it('threatmatrix feedback sends a labels file, and stops with 1 on a refused row', async () => {
+    const file = join(dir, 'labels.csv');
+    await writeFile(file, `prediction_id,label\r\n${ids.batch.map((id) => `${id},-1`).join('\r\n')}\r\n`);
+    const config = loadConfig({});
+    expect(await feedbackCommand([file, '--url', http.base, '--key', KEY], config)).toBe(0);
+    const label = new Map((await joinFeedback(store, 'phishing', window())).labelled.map((l) => [l.prediction.id, l.label]));
+    expect(ids.batch.map((id) => label.get(id))).toEqual(ids.batch.map(() => '-1'));
+    await writeFile(file, `prediction_id,label\n${ids.batch[0]},maybe\n`);
+    expect(await feedbackCommand([file, '--url', http.base, '--key', KEY], config)).toBe(1);
+    expect(await feedbackCommand([], config)).toBe(2);
   });
 
   it('refuses hostile feedback with a 4xx naming the row and the rule, and stores none of it', async () => {
