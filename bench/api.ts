@@ -86,14 +86,17 @@ async function measure(server: string, run: string, url: string, body: string, c
   process.stderr.write(`${server} ${run}: ${int(result.requestsPerSecond)} req/s, p99 ${fmt(result.p99, 2)} ms, ${result.errors} errors\n`);
 }
 
+/** The log modes in a round's order: reversed every other round, so that neither always runs first. */
+const inTurn = (round: number) => (round % 2 ? [...servers].reverse() : servers);
+
 try {
   for (let round = 0; round < rounds; round++) {
     for (const c of [16, 64]) {
       await measure('hono floor', `predict c${c}`, 'http://127.0.0.1:8731/predict', one, c, 1);
-      for (const { mode, port } of servers) await measure(nameOf(mode), `predict c${c}`, `http://127.0.0.1:${port}/v1/predict`, one, c, 1, auth);
+      for (const { mode, port } of inTurn(round)) await measure(nameOf(mode), `predict c${c}`, `http://127.0.0.1:${port}/v1/predict`, one, c, 1, auth);
     }
     await measure('hono floor', 'batch1000 c4', 'http://127.0.0.1:8731/predict/batch', thousand, 4, 1000);
-    for (const { mode, port } of servers) await measure(nameOf(mode), 'batch1000 c4', `http://127.0.0.1:${port}/v1/predict/batch`, thousand, 4, 1000, auth);
+    for (const { mode, port } of inTurn(round)) await measure(nameOf(mode), 'batch1000 c4', `http://127.0.0.1:${port}/v1/predict/batch`, thousand, 4, 1000, auth);
   }
 } finally {
   // Wait for both to exit: the API flushes its prediction log into the scratch directory on the way out.
