@@ -69,11 +69,11 @@ export function predictRoutes(
     // Row i's id is idAt(ids, i): one random draw per request.
     const ids = newIdRange();
     if (opts.log) {
-      const at = new Date(ids.ms).toISOString();
+      let at: string | undefined; // written only when a row is sampled
       const v = verdicts;
       opts.log.record(rows.length, (i) => {
         const k = scored.best[i];
-        return { id: idAt(ids, i), at, model: served.name, version: served.version, source, features: rows[i], label: v.classes[k], threat: v.threat[k], probabilities: v.probabilities(scored, i) };
+        return { id: idAt(ids, i), at: (at ??= new Date(ids.ms).toISOString()), model: served.name, version: served.version, source, features: rows[i], label: v.classes[k], threat: v.threat[k], probabilities: v.probabilities(scored, i) };
       });
     }
     return answer(verdicts, scored, ids);
