@@ -7,12 +7,21 @@
  * artifact store; then times reading the hour back with readWindow and pairing it with the labels
  * (joinFeedback), and looking the labelled ids up as POST /v1/feedback does (findLogged, 1,000 ids).
  * Goal (issue 15): a 100k-row window read in <= 5 s on 2 cores.
+ *
+ * Then the log's cost on serving, in CPU time (steadier than req/s on a shared machine; bench:api
+ * -- --prediction-log both measures req/s): the API in this process (decision tree), `--requests`
+ * single predictions and 100-row synchronous batches through app.fetch with the log off and on
+ * (TM_PREDICTION_SAMPLE_RATE 0.1, its flushes included), in turns, CPU microseconds per request.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildApp } from '../api/app.js';
+import { ModelHolder } from '../api/serving/model-holder.js';
+import { PredictionLog } from '../api/serving/prediction-log.js';
 import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
+import { trainPhishing } from '../test/helpers/served.js';
 import { joinFeedback } from '../core/monitoring/feedback-join.js';
 import { storeFeedback } from '../core/monitoring/feedback-store.js';
 import { findLogged } from '../core/monitoring/logged-ids.js';
@@ -21,7 +30,7 @@ import { logParts, type LoggedPrediction } from '../core/monitoring/prediction-l
 import { readWindow } from '../core/monitoring/prediction-log-reader.js';
 import { fmt, int, table } from './lib/table.js';
 
-const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '100000' }, labels: { type: 'string', default: '10000' } } });
+const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '100000' }, labels: { type: 'string', default: '10000' }, requests: { type: 'string', default: '20000' } } });
 const n = Number(args.rows);
 const nLabels = Math.min(n, Number(args.labels));
 const dir = await mkdtemp(join(tmpdir(), 'tm-bench-plog-'));
@@ -74,6 +83,44 @@ try {
         ['joinFeedback (window + labels)', fmt(joinMs, 0), int((n * 1000) / joinMs), joinMs <= 5_000 ? 'met (<= 5 s)' : 'MISSED (<= 5 s)'],
         ['findLogged (1,000 ids)', fmt(findMs, 0), '-', '-'],
       ],
+    ),
+  );
+
+  // The log's cost on serving: CPU per request, log off and on, in turns.
+  const registry = await trainPhishing(store, 'bench-log-cost');
+  const models = new ModelHolder('phishing', registry, store);
+  await models.refresh();
+  const record = (l: string) => Object.fromEntries(names.map((f, k) => [f, Number(l.split(',')[k])]));
+  const bodies = { 'predict': JSON.stringify({ features: record(lines[0]) }), 'batch of 100': JSON.stringify({ rows: lines.slice(0, 100).map(record) }) };
+  const paths = { 'predict': '/v1/predict', 'batch of 100': '/v1/predict/batch' };
+  const requests = Number(args.requests);
+  const cpu: Record<string, number[]> = {};
+  for (let round = 0; round < 3; round++) {
+    for (const mode of round % 2 ? ['on', 'off'] : ['off', 'on']) {
+      const log = new PredictionLog(store, { sampleRate: mode === 'on' ? 0.1 : 0 });
+      const app = buildApp({ models, registry, predictionLog: log, redisOk: async () => true });
+      for (const [run, body] of Object.entries(bodies)) {
+        const count = run === 'predict' ? requests : Math.ceil(requests / 20);
+        const send = () => app.fetch(new Request(`http://bench${paths[run as keyof typeof paths]}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
+        for (let i = 0; i < 200; i++) await (await send()).text(); // warm-up
+        const c0 = process.cpuUsage();
+        for (let i = 0; i < count; i++) await (await send()).text();
+        await log.flush();
+        const used = process.cpuUsage(c0);
+        (cpu[`${run}|${mode}`] ??= []).push((used.user + used.system) / count);
+      }
+      await log.close();
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  console.log(`\nthe log's cost on serving: CPU us per request through app.fetch (in process, decision tree), medians of 3 rounds; ${int(requests)} single, ${int(Math.ceil(requests / 20))} batches`);
+  console.log(
+    table(
+      ['run', 'log off us', 'log on (0.1) us', 'on / off', 'within 10 %'],
+      Object.keys(bodies).map((run) => {
+        const [off, on] = [median(cpu[`${run}|off`]), median(cpu[`${run}|on`])];
+        return [run, fmt(off, 1), fmt(on, 1), `${fmt((100 * on) / off, 1)}%`, on <= 1.1 * off ? 'yes' : 'no'];
+      }),
     ),
   );
 } finally {
