@@ -10,6 +10,7 @@ import { phishingSchema, repoPath } from '../test/helpers/datasets.js';
 import { listen, trainPhishing } from '../test/helpers/served.js';
 import { buildApp } from './app.js';
 import { ModelHolder } from './serving/model-holder.js';
+import { PREDICTION_ID } from '../core/monitoring/prediction-id.js';
 import { PredictionLog } from './serving/prediction-log.js';
 
 describe('prediction API over real HTTP', () => {
@@ -70,19 +71,24 @@ describe('prediction API over real HTTP', () => {
     await post('/v1/predict', { features: row });
     await predictionLog.flush();
     const store = new LocalArtifactStore(dir);
-    const keys = await store.list('predictions/phishing/v1/');
+    const keys = await store.list('predictions/phishing/');
     expect(keys.length).toBeGreaterThan(0);
-    const line = JSON.parse(new TextDecoder().decode(await store.get(keys[0])).split('\n')[0]) as { features: object; version: number };
-    expect(line).toMatchObject({ version: 1, features: row });
+    const line = JSON.parse(new TextDecoder().decode(await store.get(keys[0])).split('\n')[0]) as { features: object; version: number; id: string; source: string };
+    expect(line).toMatchObject({ version: 1, features: row, source: 'predict' });
+    expect(line.id).toMatch(PREDICTION_ID);
   });
 
   it('scores a synchronous batch in order', async () => {
     const rows = [row, { ...row, SSLfinal_State: -1 }, row];
     const res = await post('/v1/predict/batch', { rows });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { predictions: { label: string }[]; modelVersion: number };
+    const body = (await res.json()) as { predictions: { label: string; predictionId: string }[]; modelVersion: number };
     expect(body.predictions).toHaveLength(3);
-    expect(body.predictions[0]).toEqual(body.predictions[2]);
+    const ids = body.predictions.map(({ predictionId }) => predictionId);
+    expect(new Set(ids).size).toBe(3);
+    expect([...ids].sort()).toEqual(ids); // time-ordered, and in row order within a request
+    const withoutId = body.predictions.map(({ predictionId: _id, ...rest }) => rest);
+    expect(withoutId[0]).toEqual(withoutId[2]);
   });
 
   it('rejects bad input with the error shape and the right status, and keeps serving', async () => {
@@ -119,7 +125,7 @@ describe('prediction API over real HTTP', () => {
   it('documents every route it serves in OpenAPI 3.1, and nothing else', async () => {
     const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, object> };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/readyz', '/v1/models', '/v1/models/history', '/v1/models/import', '/v1/models/pin', '/v1/models/rollback', '/v1/models/unpin', '/v1/models/{version}', '/v1/models/{version}/promote', '/v1/models/{version}/threshold', '/v1/predict', '/v1/predict/batch']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/readyz', '/v1/feedback', '/v1/models', '/v1/models/history', '/v1/models/import', '/v1/models/pin', '/v1/models/rollback', '/v1/models/unpin', '/v1/models/{version}', '/v1/models/{version}/promote', '/v1/models/{version}/threshold', '/v1/predict', '/v1/predict/batch']);
   });
 
   it('asks for keys: none or unknown -> 401, a predict key on admin routes -> 403', async () => {

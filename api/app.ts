@@ -7,6 +7,7 @@ import { mountBullBoard } from './bull-board.js';
 import { mountDocs } from './docs.js';
 import { errorResponse } from './errors.js';
 import { batchRoutes, type BatchControl } from './routes/batches.js';
+import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
 import { ApiMetrics } from './metrics.js';
 import { metricsRoute } from './routes/metrics.js';
@@ -66,6 +67,7 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   });
   healthRoutes(app, o.models, o.redisOk);
   predictRoutes(app, o.models, { maxBatchRows: o.maxBatchRows ?? 10_000, metrics, log: o.predictionLog });
+  feedbackRoutes(app, o.models, { maxCsvBytes: o.maxJsonBytes });
   metricsRoute(app, metrics);
   if (o.training) trainingRunRoutes(app, o.training);
   if (o.training && o.schedule) retrainScheduleRoutes(app, o.schedule, o.training);

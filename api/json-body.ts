@@ -2,8 +2,11 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ApiError } from './errors.js';
 
-/** A CSV upload to the async batch route: streamed, so the JSON-only checks and limits do not apply. */
-export const isCsvUpload = (c: Context) => c.req.method === 'POST' && c.req.path === '/v1/batches' && (c.req.header('content-type') ?? '').toLowerCase().startsWith('text/csv');
+/** Routes that also take CSV bodies (each reads and limits its own). */
+const CSV_ROUTES = new Set(['/v1/batches', '/v1/feedback']);
+
+/** A CSV upload to a route that takes one (async batches, feedback): the JSON-only checks and limits do not apply. */
+export const isCsvUpload = (c: Context) => c.req.method === 'POST' && CSV_ROUTES.has(c.req.path) && (c.req.header('content-type') ?? '').toLowerCase().startsWith('text/csv');
 
 /**
  * How deep a JSON body may nest (objects and arrays). Real bodies nest a few levels (a dataset
@@ -94,7 +97,7 @@ export function jsonBodyGuard(maxBytes: number): MiddlewareHandler {
     const chunked = c.req.header('transfer-encoding') !== undefined;
     if ((length ?? '0') === '0' && !chunked) return next();
     if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
-      const message = c.req.path === '/v1/batches' ? 'send text/csv or application/json' : 'send application/json';
+      const message = CSV_ROUTES.has(c.req.path) ? 'send text/csv or application/json' : 'send application/json';
       throw new ApiError(415, 'unsupported_media_type', message, [{ field: 'content-type', rule: 'media-type', message }]);
     }
     if (length === undefined || chunked) return limitStream(c, () => checkKeys(c, next));

@@ -1,5 +1,6 @@
 /**
  * npm run bench:api [-- --workers N] [--client wrk|autocannon] [--seconds 20] [--warmup 5] [--repeat 1] [--out file.json]
+ *   [--prediction-log on|off|both] [--sample-rate 0.1]
  *
  * Loads, in one run and with the same client (wrk when installed, as the baselines were measured,
  * else autocannon; keep-alive, loopback), a bare Hono POST
@@ -7,7 +8,9 @@
  * gradient-boosting model (the build in dist/, as production runs it): single predictions at 16 and 64 connections and 1,000-row synchronous
  * batches at 4. Each server runs in its own process; every run is bounded by --seconds. With
  * --repeat N, the floor and threatmatrix take turns N times and the tables show each figure's
- * median (on a shared 2-core machine, runs minutes apart differ by a third).
+ * median (on a shared 2-core machine, runs minutes apart differ by a third). --prediction-log both
+ * serves the model twice, prediction log off (TM_PREDICTION_SAMPLE_RATE=0) and on (--sample-rate),
+ * measured in turns in the same run, and compares them (default on: the shipped configuration).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -22,14 +25,21 @@ import { loadWithAutocannon, type LoadOptions, type LoadResult } from './lib/loa
 import { hasWrk, loadWithWrk } from './lib/wrk.js';
 import { fmt, int, table } from './lib/table.js';
 
-const { values: args } = parseArgs({ options: { workers: { type: 'string', default: '1' }, client: { type: 'string', default: hasWrk() ? 'wrk' : 'autocannon' }, seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '5' }, repeat: { type: 'string', default: '1' }, out: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { workers: { type: 'string', default: '1' }, client: { type: 'string', default: hasWrk() ? 'wrk' : 'autocannon' }, seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '5' }, repeat: { type: 'string', default: '1' }, out: { type: 'string' }, 'prediction-log': { type: 'string', default: 'on' }, 'sample-rate': { type: 'string', default: '0.1' } } });
+const logModes = { on: ['on'], off: ['off'], both: ['off', 'on'] }[args['prediction-log']!];
+if (!logModes) throw new Error(`--prediction-log: on, off or both, not ${args['prediction-log']}`);
+const sampleRate = Number(args['sample-rate']);
+if (!(sampleRate > 0 && sampleRate <= 1)) throw new Error(`--sample-rate: a share in (0, 1], not ${args['sample-rate']}`);
 const seconds = Number(args.seconds);
 if (args.client !== 'wrk' && args.client !== 'autocannon') throw new Error(`--client: wrk or autocannon, not ${args.client}`);
 const rounds = Number(args.repeat);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--repeat: a whole number from 1, not ${args.repeat}`);
 const load: (o: LoadOptions) => Promise<LoadResult> = args.client === 'wrk' ? loadWithWrk : loadWithAutocannon;
 const warmup = Number(args.warmup);
-const threatmatrix = `threatmatrix (${args.workers} process${args.workers === '1' ? '' : 'es'})`;
+const base = `threatmatrix (${args.workers} process${args.workers === '1' ? '' : 'es'}`;
+/** The server's name in the tables: with both log modes, each names its own. */
+const nameOf = (mode: string) => (logModes.length > 1 ? `${base}, log ${mode})` : `${base})`);
+const threatmatrix = nameOf(logModes.at(-1)!);
 const repo = new URL('..', import.meta.url).pathname;
 const dir = await mkdtemp(join(tmpdir(), 'tm-bench-api-'));
 const prefix = `tmbench${process.pid}`;
@@ -53,11 +63,13 @@ const served = (await registry.versions('phishing')).at(-1)!;
 const model = `${served.family} ${JSON.stringify(served.params)}`;
 process.stderr.write(`serving ${model}\n`);
 const floor = await start(['bench/servers/hono-floor.mjs'], { PORT: '8731' }, 'http://127.0.0.1:8731/health');
-const ours = await start(
-  ['dist/api/cli/main.js', 'serve', '--workers', args.workers!],
-  { PORT: '8732', HOST: '127.0.0.1', TM_ARTIFACTS: join(dir, 'artifacts'), TM_QUEUE_PREFIX: prefix, TM_API_KEYS_PREDICT: KEY, TM_API_KEYS_ADMIN: 'bench-admin', LOG_LEVEL: 'warn', REDIS_URL },
-  'http://127.0.0.1:8732/readyz',
-);
+/** One threatmatrix server per log mode: 8732, 8733. */
+const servers: { mode: string; port: number; child: ChildProcess }[] = [];
+for (const [i, mode] of logModes.entries()) {
+  const port = 8732 + i;
+  const env = { PORT: String(port), HOST: '127.0.0.1', TM_ARTIFACTS: join(dir, 'artifacts'), TM_QUEUE_PREFIX: prefix, TM_API_KEYS_PREDICT: KEY, TM_API_KEYS_ADMIN: 'bench-admin', LOG_LEVEL: 'warn', REDIS_URL, TM_PREDICTION_SAMPLE_RATE: mode === 'on' ? String(sampleRate) : '0' };
+  servers.push({ mode, port, child: await start(['dist/api/cli/main.js', 'serve', '--workers', args.workers!], env, `http://127.0.0.1:${port}/readyz`) });
+}
 
 const [head, ...lines] = (await readFile(join(repo, 'data/phishing.csv'), 'utf8')).trim().split(/\r?\n/);
 const names = head.replaceAll('"', '').split(',').slice(0, 30);
@@ -74,18 +86,21 @@ async function measure(server: string, run: string, url: string, body: string, c
   process.stderr.write(`${server} ${run}: ${int(result.requestsPerSecond)} req/s, p99 ${fmt(result.p99, 2)} ms, ${result.errors} errors\n`);
 }
 
+/** The log modes in a round's order: reversed every other round, so that neither always runs first. */
+const inTurn = (round: number) => (round % 2 ? [...servers].reverse() : servers);
+
 try {
   for (let round = 0; round < rounds; round++) {
     for (const c of [16, 64]) {
       await measure('hono floor', `predict c${c}`, 'http://127.0.0.1:8731/predict', one, c, 1);
-      await measure(threatmatrix, `predict c${c}`, 'http://127.0.0.1:8732/v1/predict', one, c, 1, auth);
+      for (const { mode, port } of inTurn(round)) await measure(nameOf(mode), `predict c${c}`, `http://127.0.0.1:${port}/v1/predict`, one, c, 1, auth);
     }
     await measure('hono floor', 'batch1000 c4', 'http://127.0.0.1:8731/predict/batch', thousand, 4, 1000);
-    await measure(threatmatrix, 'batch1000 c4', 'http://127.0.0.1:8732/v1/predict/batch', thousand, 4, 1000, auth);
+    for (const { mode, port } of inTurn(round)) await measure(nameOf(mode), 'batch1000 c4', `http://127.0.0.1:${port}/v1/predict/batch`, thousand, 4, 1000, auth);
   }
 } finally {
   // Wait for both to exit: the API flushes its prediction log into the scratch directory on the way out.
-  await Promise.all([floor, ours].map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.kill())))));
+  await Promise.all([floor, ...servers.map((s) => s.child)].map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : (child.once('exit', resolve), child.kill())))));
 }
 
 const median = (xs: number[]) => xs.sort((a, b) => a - b)[(xs.length - 1) >> 1];
@@ -112,7 +127,7 @@ console.log(
 // floor's own figures in this run show what this machine allows any server.
 const [ours16, floor16, oursBatch, floorBatch] = [get(threatmatrix, 'predict c16'), get('hono floor', 'predict c16'), get(threatmatrix, 'batch1000 c4'), get('hono floor', 'batch1000 c4')];
 const yes = (ok: boolean) => (ok ? 'yes' : 'no');
-const errors = runs.filter((r) => r.server === threatmatrix).reduce((n, r) => n + r.result.errors, 0);
+const errors = runs.filter((r) => r.server.startsWith(base)).reduce((n, r) => n + r.result.errors, 0);
 console.log(
   table(
     ['goal', 'threatmatrix', 'met', 'floor, this run', 'floor meets it', 'floor, baselines'],
@@ -124,7 +139,19 @@ console.log(
     ],
   ),
 );
-if (args.out) await writeFile(args.out, `${JSON.stringify({ client: args.client, workers: Number(args.workers), model, seconds, warmup, repeat: rounds, cores: os.cpus().length, node: process.version, date: new Date().toISOString(), runs }, null, 2)}\n`);
+if (logModes.length > 1) {
+  // The prediction log's cost: the same server with the log on against off, run by run (issue 15: within 10 %).
+  console.log(
+    table(
+      ['run', 'log off req/s', `log on (${sampleRate}) req/s`, 'on / off', 'within 10 %'],
+      ['predict c16', 'predict c64', 'batch1000 c4'].map((run) => {
+        const [off, on] = [get(nameOf('off'), run).requestsPerSecond, get(nameOf('on'), run).requestsPerSecond];
+        return [run, int(off), int(on), `${fmt((100 * on) / off, 1)}%`, yes(on >= 0.9 * off)];
+      }),
+    ),
+  );
+}
+if (args.out) await writeFile(args.out, `${JSON.stringify({ client: args.client, workers: Number(args.workers), predictionLog: args['prediction-log'], sampleRate, model, seconds, warmup, repeat: rounds, cores: os.cpus().length, node: process.version, date: new Date().toISOString(), runs }, null, 2)}\n`);
 
 const redis = new Redis(REDIS_URL);
 await dropPrefix(redis, prefix);

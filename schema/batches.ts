@@ -18,6 +18,8 @@ export const BatchMeta = z.object({
   header: z.array(z.string()),
   /** The model's classes, in its order (the results' `p_<class>` columns); absent on batches from before they were written. */
   classes: z.array(z.string()).optional(),
+  /** Whether result rows carry prediction ids (`prediction_id`, derived from batchId and createdAt); absent on batches from before. */
+  predictionIds: z.boolean().optional(),
   rows: z.number().int().positive(),
   chunks: z.number().int().positive(),
   bytes: z.number().int(),

@@ -76,7 +76,7 @@ export const ConfigSchema = z.object({
   TM_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(2 ** 30),
   /** Rows per chunk job of an async batch. */
   TM_BATCH_CHUNK_ROWS: z.coerce.number().int().min(100).default(50_000),
-  /** Share of served predictions logged to the artifact store for drift monitoring. */
+  /** Share of served predictions (API answers and async batch rows) logged to the artifact store for monitoring; 0 = no log. */
   TM_PREDICTION_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.1),
   /** About this many logged a second per API process under load, never more: the log's cost stays bounded. */
   TM_PREDICTION_LOG_MAX_PER_SECOND: z.coerce.number().int().min(0).default(1000),

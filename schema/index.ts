@@ -4,3 +4,4 @@ export * from './config.js';
 export * from './jobs.js';
 export * from './batches.js';
 export * from './run-config.js';
+export * from './feedback.js';

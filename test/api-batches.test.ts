@@ -73,7 +73,7 @@ describe('async batches over real HTTP and the real Redis', () => {
     expect(out.headers.get('content-type')).toMatch(/^text\/csv/);
     const result = (await out.text()).trim().split('\n');
     expect(result).toHaveLength(lines.length);
-    expect(result[0]).toBe(`${lines[0].replaceAll('"', '')},prediction,probability,p_-1,p_1,threat,score,error`);
+    expect(result[0]).toBe(`${lines[0].replaceAll('"', '')},prediction_id,prediction,probability,p_-1,p_1,threat,score,error`);
     for (let i = 1; i < lines.length; i++) expect(result[i].startsWith(`${lines[i]},`)).toBe(true);
     expect(result[5].endsWith(',,,,,URL_Length allowed-values')).toBe(true);
 
@@ -83,10 +83,10 @@ describe('async batches over real HTTP and the real Redis', () => {
     const sync = (await (await fetch(`${http.base}/v1/predict/batch`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ rows }) })).json()) as { predictions: { label: string; probabilities: Record<string, number> }[] };
     sync.predictions.forEach((p, i) => {
       const cells = result[10 + i].split(',');
-      expect(cells[31]).toBe(p.label);
+      expect(cells[32]).toBe(p.label);
       // Full precision both ways: the CSV's shortest round-trip text parses back to the API's double.
-      expect(Number(cells[32])).toBe(p.probabilities[p.label]);
-      expect([Number(cells[33]), Number(cells[34])]).toEqual([p.probabilities['-1'], p.probabilities['1']]);
+      expect(Number(cells[33])).toBe(p.probabilities[p.label]);
+      expect([Number(cells[34]), Number(cells[35])]).toEqual([p.probabilities['-1'], p.probabilities['1']]);
     });
   });
 
@@ -119,7 +119,7 @@ describe('async batches over real HTTP and the real Redis', () => {
     expect(await finished(batchId)).toMatchObject({ state: 'completed', counts: { scored: 3, invalid: 0 } });
     const result = (await (await get(`/v1/batches/${batchId}/results`)).text()).trim().split('\n');
     expect(result).toHaveLength(4);
-    expect(result[0]).toBe(`${header.join(',')},prediction,probability,p_-1,p_1,threat,score,error`);
+    expect(result[0]).toBe(`${header.join(',')},prediction_id,prediction,probability,p_-1,p_1,threat,score,error`);
   });
 
   it('refuses bad uploads with the error shape, stores nothing of them, and keeps serving', async () => {

@@ -4,6 +4,8 @@ import { batchKeys } from '../core/batch/batch-keys.js';
 import { chunkTotals } from '../core/batch/chunk-totals.js';
 import { ThreadScorer } from '../core/batch/thread-scorer.js';
 import { getJson, putJson } from '../core/artifacts/json.js';
+import { batchIdRange } from '../core/monitoring/prediction-id.js';
+import { logParts } from '../core/monitoring/prediction-log-format.js';
 import { PermanentError } from '../core/errors.js';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
 import { BatchMeta, BatchSummary, ChunkResult, PREDICT_JOBS, PREDICT_QUEUE } from '../schema/batches.js';
@@ -23,6 +25,8 @@ export interface PredictWorkerOptions {
   /** Lock and stall timers. Defaults 30 s / 30 s. */
   lockDuration?: number;
   stalledInterval?: number;
+  /** Share of scored rows written to the prediction log (TM_PREDICTION_SAMPLE_RATE). Default 0. */
+  predictionSampleRate?: number;
 }
 
 /**
@@ -46,8 +50,12 @@ export function startPredictWorker(o: PredictWorkerOptions): Worker {
     const meta = await metaOf(p.batchId);
     const bytes = await o.store.get(keys.input(p.chunk));
     if (!bytes) throw new PermanentError(`batch ${p.batchId} chunk ${p.chunk} is missing from the store`);
-    const { chunk: scored } = await scorer.scoreChunk({ name: meta.modelName, version: meta.modelVersion, threshold: meta.threshold }, meta.header, bytes, p.firstRow);
-    const { bytes: csv, ...counts } = scored;
+    const ids = meta.predictionIds ? batchIdRange(p.batchId, Date.parse(meta.createdAt)) : undefined;
+    const options = { ids, logSample: o.predictionSampleRate ?? 0 };
+    const { chunk: scored } = await scorer.scoreChunk({ name: meta.modelName, version: meta.modelVersion, threshold: meta.threshold }, meta.header, bytes, p.firstRow, 20, options);
+    const { bytes: csv, logged, ...counts } = scored;
+    // Keys named by batch and chunk: a retried chunk rewrites its own log part.
+    for (const part of logParts(logged ?? [], `batch-${p.batchId}-${p.chunk}`)) await o.store.put(part.key, part.body);
     await o.store.put(keys.result(p.chunk), csv);
     await job.updateProgress(100);
     return ChunkResult.parse({ chunk: p.chunk, ...counts });

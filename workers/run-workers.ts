@@ -45,7 +45,7 @@ export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptio
   });
   const timers = { lockDuration: config.TM_LOCK_DURATION_MS, stalledInterval: config.TM_STALLED_INTERVAL_MS };
   const stageWorkers = startStageWorkers({ connection, prefix: config.TM_QUEUE_PREFIX, deps, stages, concurrency: o.concurrency, familyConcurrency: o.familyConcurrency, sandbox: true, ...timers });
-  const predict = queues.includes(PREDICT_QUEUE) ? startPredictWorker({ connection, prefix: config.TM_QUEUE_PREFIX, store: deps.store, ...timers }) : undefined;
+  const predict = queues.includes(PREDICT_QUEUE) ? startPredictWorker({ connection, prefix: config.TM_QUEUE_PREFIX, store: deps.store, predictionSampleRate: config.TM_PREDICTION_SAMPLE_RATE, ...timers }) : undefined;
   await stageWorkers.ready;
   const retrain = await startRetrainScheduling(config, connection, log);
   for (const w of [...stageWorkers.workers, ...(predict ? [predict] : [])]) {

@@ -157,7 +157,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
       method: 'get',
       path: '/v1/batches/{id}/results',
       operationId: 'getBatchResults',
-      summary: 'The scored rows, streamed as CSV in input order: the input columns, then prediction, probability (of the predicted class), p_<class> for every class, threat (score >= the threshold when the batch was accepted), score (P(any threat class)) and error',
+      summary: 'The scored rows, streamed as CSV in input order: the input columns, then prediction_id, prediction, probability (of the predicted class), p_<class> for every class, threat (score >= the threshold when the batch was accepted), score (P(any threat class)) and error',
       security,
       request: { params: IdParam },
       responses: {
@@ -172,7 +172,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
       if (status.state !== 'completed') throw new ApiError(409, 'not_ready', `batch ${id} is ${status.state}`, [{ field: 'id', rule: 'completed', message: `batch ${id} is ${status.state}`, state: status.state, progress: status.progress }]);
       const keys = batchKeys(id);
       // Batches accepted before the p_<class> columns existed keep their first format.
-      const added = resultColumns(meta.classes ?? [], meta.threshold !== undefined);
+      const added = resultColumns(meta.classes ?? [], { threat: meta.threshold !== undefined, ids: meta.predictionIds });
       const header = [...meta.header, ...added].map(csvField).join(',');
       let next = 0;
       const stream = new ReadableStream<Uint8Array>({

@@ -1,4 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { idAt, newIdRange, type IdRange } from '../../core/monitoring/prediction-id.js';
 import { access } from '../auth.js';
 import { ApiError } from '../errors.js';
 import type { ApiMetrics } from '../metrics.js';
@@ -30,6 +31,7 @@ const Explanation = z
   .openapi('Explanation');
 const Prediction = z
   .object({
+    predictionId: z.string().openapi({ description: 'This answer\'s id (UUIDv7, time-ordered): send it back with the true label to POST /v1/feedback', example: '019a7c3e-5b2d-7f1a-9c3e-4b5d6e7f8a9b' }),
     label: z.string().openapi({ description: 'The most probable class' }),
     threat: z.boolean().openapi({ description: 'score >= threshold' }),
     score: z.number().openapi({ description: 'P(any threat class), calibrated when the version is' }),
@@ -71,7 +73,7 @@ export function predictRoutes(
   const verdictsOf = new WeakMap<ServedModel, Verdicts>();
   const scoring = opts.scoring ?? new OffLoopScoring({ store: models.store });
   /** Scores the rows with the production model; counts and samples them; returns the JSON answer. */
-  const score = async (rows: Record<string, unknown>[], top: number | undefined, answer: (v: Verdicts, s: Scored, extra?: (i: number) => string) => string) => {
+  const score = async (rows: Record<string, unknown>[], source: 'predict' | 'batch', top: number | undefined, answer: (v: Verdicts, s: Scored, ids: IdRange, extra?: (i: number) => string) => string) => {
     const served = models.model;
     if (!served) throw new ApiError(503, 'no_model', 'no production model is loaded yet');
     let verdicts = verdictsOf.get(served);
@@ -93,12 +95,17 @@ export function predictRoutes(
     const scored = verdicts.scored(proba);
     opts.metrics.countPredictions(served.name, served.version, verdicts.classes, verdicts.counts(scored));
     opts.metrics.countUnknown(served.name, served.version, unknown);
+    // Row i's id is idAt(ids, i): one random draw per request.
+    const ids = newIdRange();
     if (opts.log) {
-      const at = new Date().toISOString();
+      let at: string | undefined; // written only when a row is sampled
       const v = verdicts;
-      opts.log.record(rows.length, (i) => ({ at, model: served.name, version: served.version, features: rows[i], label: v.classes[scored.best[i]], probabilities: v.probabilities(scored, i) }));
+      opts.log.record(rows.length, (i) => {
+        const k = scored.best[i];
+        return { id: idAt(ids, i), at: (at ??= new Date(ids.ms).toISOString()), model: served.name, version: served.version, source, features: rows[i], label: v.classes[k], threat: v.threat(scored, i), probabilities: v.probabilities(scored, i) };
+      });
     }
-    return answer(verdicts, scored, extra);
+    return answer(verdicts, scored, ids, extra);
   };
   /** Probabilities and SHAP values; a family or model file that cannot be explained is a 422 naming it. */
   const explained = async (served: ServedModel, frame: Frame) => {
@@ -116,7 +123,7 @@ export function predictRoutes(
   app.openAPIRegistry.registerPath(predictRoute);
   app.post(predictRoute.path, async (c) => {
     const body: unknown = await c.req.json();
-    return c.body(await score([featuresOf(body)], explainOf(body, DEFAULT_TOP), (v, s, extra) => v.one(s, extra)), 200, json);
+    return c.body(await score([featuresOf(body)], 'predict', explainOf(body, DEFAULT_TOP), (v, s, ids, extra) => v.one(s, ids, extra)), 200, json);
   });
 
   app.openAPIRegistry.registerPath(batchRoute);
@@ -128,6 +135,6 @@ export function predictRoutes(
       const message = `at most ${opts.maxBatchRows} rows per call; use /v1/batches for more`;
       throw new ApiError(422, 'batch_too_large', message, [{ field: 'rows', rule: 'max-rows', message, rows: rows.length }]);
     }
-    return c.body(await score(rows, top, (v, s, extra) => v.batch(s, extra)), 200, json);
+    return c.body(await score(rows, 'batch', top, (v, s, ids, extra) => v.batch(s, ids, extra)), 200, json);
   });
 }

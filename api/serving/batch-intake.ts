@@ -111,6 +111,7 @@ export async function acceptBatch(o: BatchIntakeOptions, model: ServedModel, bod
       threshold: model.threshold,
       header: csv.header,
       classes: model.pipeline.classes,
+      predictionIds: true,
       rows: csv.rows,
       chunks: csv.chunks,
       bytes: csv.bytes,

@@ -6,12 +6,15 @@ import { LocalArtifactStore } from '../../core/adapters/local-artifact-store.js'
 import type { ArtifactStore } from '../../core/ports/artifact-store.js';
 import { PredictionLog, type LoggedPrediction } from './prediction-log.js';
 
-const prediction = (i: number, version = 1): LoggedPrediction => ({
-  at: '2026-11-21T10:00:00.000Z',
+const prediction = (i: number, version = 1, at = '2026-11-21T10:00:00.000Z'): LoggedPrediction => ({
+  id: `019aa5b2-0000-7000-8000-${String(i).padStart(12, '0')}`,
+  at,
   model: 'phishing',
   version,
+  source: 'predict',
   features: { a: i },
   label: i % 2 ? '1' : '-1',
+  threat: !(i % 2),
   probabilities: { '-1': 0.5, '1': 0.5 },
 });
 
@@ -24,17 +27,28 @@ describe('PredictionLog', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  it('keeps the sampled share and writes JSON lines per model version and day', async () => {
+  it('keeps the sampled share and writes one NDJSON part per model and hour, named by its time span', async () => {
     let n = 0;
     const log = new PredictionLog(store, { sampleRate: 0.5, random: () => (n++ % 2) / 2 });
     log.record(4, (i) => prediction(i));
-    log.record(1, () => prediction(9, 2));
+    log.record(1, () => prediction(9, 2, '2026-11-21T10:59:59.999Z'));
+    log.record(2, () => prediction(11, 2, '2026-11-21T11:00:00.000Z'));
     await log.close();
     const keys = await store.list('predictions/');
     expect(keys).toHaveLength(2);
-    expect(keys[0]).toMatch(/^predictions\/phishing\/v1\/2026-11-21\/.+\.jsonl$/);
+    const [first, last] = [Date.parse('2026-11-21T10:00:00.000Z'), Date.parse('2026-11-21T10:59:59.999Z')];
+    expect(keys[0]).toMatch(new RegExp(`^predictions/phishing/2026-11-21/10/${first}-${last}-api-[0-9a-f]{8}-0\\.ndjson$`));
+    expect(keys[1]).toMatch(/^predictions\/phishing\/2026-11-21\/11\//);
     const lines = new TextDecoder().decode(await store.get(keys[0])).trim().split('\n').map((l) => JSON.parse(l) as LoggedPrediction);
-    expect(lines.map((l) => l.features.a)).toEqual([0, 2]);
+    expect(lines.map((l) => l.features.a)).toEqual([0, 2, 9]);
+    expect(lines[2]).toMatchObject({ version: 2, source: 'predict', threat: false });
+  });
+
+  it('keeps nothing at a sample rate of 0', async () => {
+    const log = new PredictionLog(store, { sampleRate: 0 });
+    log.record(1000, (i) => prediction(i));
+    await log.close();
+    expect(await store.list('predictions/')).toEqual([]);
   });
 
   it('keeps about maxPerSecond a second under load, spread over the second, and never more', async () => {

@@ -1,13 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { logParts, type LoggedPrediction } from '../../core/monitoring/prediction-log-format.js';
 import type { ArtifactStore } from '../../core/ports/artifact-store.js';
 
-export interface LoggedPrediction {
-  at: string;
-  model: string;
-  version: number;
-  features: Record<string, unknown>;
-  label: string;
-  probabilities: Record<string, number>;
-}
+export type { LoggedPrediction };
 
 export interface PredictionLogOptions {
   /** Share of predictions kept, 0..1. Default 0.1. */
@@ -27,14 +22,16 @@ export interface PredictionLogOptions {
 
 /**
  * Sampled prediction log for drift monitoring: requests only push into an in-memory buffer (never
- * awaited, never throwing); a timer writes JSON-lines chunks to
- * `predictions/<model>/v<version>/<date>/<time>-<n>.jsonl` in the artifact store.
+ * awaited, never throwing); a timer (or a full buffer) writes NDJSON parts per model and hour
+ * (layout: core/monitoring/prediction-log-format), off the request's path.
  */
 export class PredictionLog {
   private buffer: LoggedPrediction[] = [];
   private timer: NodeJS.Timeout;
   private flushing?: Promise<void>;
   private seq = 0;
+  /** This log's name in part keys: unique across processes without a host name in the keys. */
+  private readonly writer = `api-${randomBytes(4).toString('hex')}`;
   /** Start (ms) of the current one-second window, and how many were seen and kept in it. */
   private windowStart = -Infinity;
   private seenInWindow = 0;
@@ -60,6 +57,7 @@ export class PredictionLog {
    * second's traffic); a sudden burst stops being sampled once `maxPerSecond` are kept.
    */
   record(count: number, entry: (i: number) => LoggedPrediction): void {
+    if (this.o.sampleRate <= 0) return;
     const now = this.o.now();
     if (now - this.windowStart >= 1000) {
       // Predictions a second in the window that ends (none when it was followed by a quiet second).
@@ -81,24 +79,16 @@ export class PredictionLog {
     if (this.buffer.length >= this.o.maxBuffered) void this.flush();
   }
 
-  /** Writes what is buffered, grouped by model version; failures keep the rows for the next try. */
+  /** Writes what is buffered, one part per model and hour; failures keep the rows for the next try. */
   flush(): Promise<void> {
     this.flushing ??= (async () => {
       const rows = this.buffer;
       this.buffer = [];
-      const groups = new Map<string, LoggedPrediction[]>();
-      for (const r of rows) {
-        const key = `predictions/${r.model}/v${r.version}/${r.at.slice(0, 10)}`;
-        const group = groups.get(key);
-        if (group) group.push(r);
-        else groups.set(key, [r]);
-      }
-      for (const [dir, group] of groups) {
-        const name = `${dir}/${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${this.seq++}.jsonl`;
+      for (const part of logParts(rows, `${this.writer}-${this.seq++}`)) {
         try {
-          await this.store.put(name, group.map((r) => JSON.stringify(r)).join('\n') + '\n');
+          await this.store.put(part.key, part.body);
         } catch (err) {
-          this.buffer = group.concat(this.buffer);
+          this.buffer = part.rows.concat(this.buffer);
           this.o.onError?.(err);
         }
       }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { idAt, newIdRange } from '../../core/monitoring/prediction-id.js';
 import type { ServedModel } from './model-holder.js';
 import { Verdicts } from './verdicts.js';
 
@@ -34,6 +35,15 @@ describe('Verdicts', () => {
     expect(JSON.parse(v.one(split))).toMatchObject({ label: 'benign', threat: true, score: 0.4, threshold: 0.35 });
     const strict = new Verdicts({ ...served, threshold: 0.5 } as ServedModel);
     expect(JSON.parse(strict.one(strict.scored(Float64Array.from([0.6, 0.25, 0.15]))))).toMatchObject({ threat: false, threshold: 0.5 });
+  });
+
+  it('puts each row\'s prediction id first when given the request\'s id range', () => {
+    const ids = newIdRange(Date.parse('2026-11-30T05:00:00.000Z'));
+    expect(JSON.parse(v.one(s, ids))).toEqual({ predictionId: idAt(ids, 0), label: 'benign', threat: false, score: 0.3, threshold: 0.35, probabilities: { benign: 0.7, 'dos "x"': 0.2, scan: 0.1 }, model: 'net"flows', modelVersion: 7 });
+    const rows = (JSON.parse(v.batch(s, ids)) as { predictions: { predictionId: string; label: string }[] }).predictions;
+    expect(rows.map((r) => r.predictionId)).toEqual([0, 1, 2].map((i) => idAt(ids, i)));
+    expect(rows.map((r) => r.label)).toEqual(['benign', 'dos "x"', 'scan']);
+    expect([0, 1, 2].map((i) => v.threat(s, i))).toEqual([false, true, true]);
   });
 
   it('writes a probability that is not finite as null, as JSON.stringify would', () => {

@@ -1,5 +1,6 @@
 import { threatIndices, threatScores } from '../../core/calibration/threat-score.js';
 import { argmaxRows } from '../../core/models/model.js';
+import { idAt, type IdRange } from '../../core/monitoring/prediction-id.js';
 import type { ServedModel } from './model-holder.js';
 
 /** Scored rows of one request: probabilities (rows x classes), each row's class and threat score. */
@@ -49,9 +50,11 @@ export class Verdicts {
     return s.score[i] >= this.threshold;
   }
 
-  private verdict(s: Scored, i: number, withThreshold: boolean): string {
+  private verdict(s: Scored, i: number, withThreshold: boolean, ids?: IdRange): string {
     const score = s.score[i];
-    let out = `${this.heads[s.best[i]]}${score >= this.threshold},"score":${Number.isFinite(score) ? score : null}${withThreshold ? `,"threshold":${this.threshold}` : ''},"probabilities":{`;
+    // A prediction id (UUIDv7: nothing to escape) goes first: `{"predictionId":"…","label":…`.
+    const head = ids ? `{"predictionId":"${idAt(ids, i)}",${this.heads[s.best[i]].slice(1)}` : this.heads[s.best[i]];
+    let out = `${head}${score >= this.threshold},"score":${Number.isFinite(score) ? score : null}${withThreshold ? `,"threshold":${this.threshold}` : ''},"probabilities":{`;
     for (let k = 0; k < this.K; k++) {
       const p = s.proba[i * this.K + k];
       // As JSON.stringify writes numbers: a finite double as is, anything else as null.
@@ -60,15 +63,18 @@ export class Verdicts {
     return `${out}}`;
   }
 
-  /** One row: `{label, threat, score, threshold, probabilities, model, modelVersion}`; `extra`: more members (`,"k":v`). */
-  one(s: Scored, extra?: (i: number) => string): string {
-    return `${this.verdict(s, 0, true)}${extra?.(0) ?? ''}${this.tail}}`;
+  /**
+   * One row: `{predictionId, label, threat, score, threshold, probabilities, model, modelVersion}`
+   * (the id when `ids` is given); `extra`: more members (`,"k":v`).
+   */
+  one(s: Scored, ids?: IdRange, extra?: (i: number) => string): string {
+    return `${this.verdict(s, 0, true, ids)}${extra?.(0) ?? ''}${this.tail}}`;
   }
 
-  /** Every row, in order: `{predictions: [{label, threat, score, probabilities}...], threshold, model, modelVersion}`. */
-  batch(s: Scored, extra?: (i: number) => string): string {
+  /** Every row, in order: `{predictions: [{predictionId, label, threat, score, probabilities}...], threshold, model, modelVersion}`. */
+  batch(s: Scored, ids?: IdRange, extra?: (i: number) => string): string {
     const parts = new Array<string>(s.best.length);
-    for (let i = 0; i < parts.length; i++) parts[i] = `${this.verdict(s, i, false)}${extra?.(i) ?? ''}}`;
+    for (let i = 0; i < parts.length; i++) parts[i] = `${this.verdict(s, i, false, ids)}${extra?.(i) ?? ''}}`;
     return `{"predictions":[${parts.join(',')}],"threshold":${this.threshold}${this.tail}}`;
   }
 

@@ -8,6 +8,7 @@ import { trainPhishing } from '../../test/helpers/served.js';
 import { LocalArtifactStore } from '../adapters/local-artifact-store.js';
 import { DataError } from '../errors.js';
 import { loadServedModel, type ServedModel } from '../registry/served-model.js';
+import { batchIdRange, idAt } from '../monitoring/prediction-id.js';
 import { scoreCsvChunk } from './score-chunk.js';
 
 describe('scoreCsvChunk', () => {
@@ -27,6 +28,28 @@ describe('scoreCsvChunk', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   const score = (text: string, firstRow = 1) => scoreCsvChunk(model, header, new TextEncoder().encode(text), firstRow);
+  it('gives each record its batch-wide prediction id, and samples the same rows for the log when scored again', () => {
+    const ids = batchIdRange('0b6f1d2e-3c4a-4f5b-8a9c-1d2e3f4a5b6c', Date.parse('2026-11-30T05:00:00.000Z'));
+    const bad = rows[1].split(',');
+    bad[1] = '7'; // out of its domain: unscored, but still has its id
+    const text = [rows[0], bad.join(','), ...rows.slice(2)].map((r) => `${r},n\n`).join('');
+    const run = () => scoreCsvChunk(model, header, new TextEncoder().encode(text), 101, 20, { ids, logSample: 0.5 });
+    const out = run();
+    const records = Papa.parse<string[]>(out.csv, { delimiter: ',', skipEmptyLines: true }).data;
+    expect(records.map((r) => r[31])).toEqual(rows.map((_, i) => idAt(ids, 100 + i)));
+    expect(records[1][32]).toBe('');
+    const logged = out.logged!;
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged.length).toBeLessThan(5);
+    expect(run().logged).toEqual(logged);
+    for (const r of logged) {
+      const i = records.findIndex((rec) => rec[31] === r.id);
+      expect(r).toMatchObject({ source: 'async', model: 'phishing', version: 1, at: '2026-11-30T05:00:00.000Z', label: records[i][32] });
+      expect(r.features).toEqual(Object.fromEntries(header.slice(0, 30).map((h, j) => [h, records[i][j]])));
+    }
+    expect(scoreCsvChunk(model, header, new TextEncoder().encode(text), 101, 20, { ids, logSample: 1 }).logged).toHaveLength(5);
+  });
+
   it('echoes each record, quoted fields (commas, quotes, line breaks) quoted again, then its verdict', () => {
     const notes = ['plain', '"has, comma"', '"say ""hi"""', '"two\nlines"', '', '"needless"'];
     const out = score(rows.map((r, i) => `${r},${notes[i]}\n`).join(''));

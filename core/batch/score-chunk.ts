@@ -9,6 +9,9 @@ import { IssueCollector } from '../data/read-issues.js';
 import { unknownRules, type UnknownCounts, type UnknownRule } from '../data/unknown-category.js';
 import { threatScores } from '../calibration/threat-score.js';
 import { argmaxRows } from '../models/model.js';
+import { idAt, type IdRange } from '../monitoring/prediction-id.js';
+import type { LoggedPrediction } from '../monitoring/prediction-log-format.js';
+import { inSample } from '../monitoring/row-sample.js';
 import type { ServedModel } from '../registry/served-model.js';
 import { NumericDomain } from '../validation/numeric-domain.js';
 
@@ -24,18 +27,29 @@ export interface ScoredChunk {
   predicted: Record<string, number>;
   /** Unseen categories scored anyway (`unknown: ignore | other`), per column. */
   unknown: UnknownCounts;
+  /** The sampled scored rows for the prediction log (with `ScoreChunkOptions.log`). */
+  logged?: LoggedPrediction[];
+}
+
+export interface ScoreChunkOptions {
+  /** The batch's prediction ids: row r of the batch (from 1) gets `idAt(ids, r - 1)`, in the `prediction_id` column. */
+  ids?: IdRange;
+  /** Share of scored rows returned for the prediction log (needs `ids`), picked by row so that a retry picks the same. Default 0. */
+  logSample?: number;
 }
 
 /**
- * Columns a batch's results add after the input columns: the predicted class, its probability
- * (kept for readers of the first format), every class's probability as `p_<class>` in the model's
- * class order, the threat flag (`true` when the threat score reaches the version's threshold) and
- * the threat score P(any threat class), then the broken rule of a row that could not be scored. Probabilities are written
- * in shortest round-trip form (JavaScript's number to string): parsing one gives back the double.
+ * Columns a batch's results add after the input columns: the prediction id (batches accepted since
+ * ids exist), the predicted class, its probability (kept for readers of the first format), every
+ * class's probability as `p_<class>` in the model's class order, the threat flag (`true` when the
+ * threat score reaches the version's threshold) and the threat score P(any threat class), then the
+ * broken rule of a row that could not be scored. Probabilities are written in shortest round-trip
+ * form (JavaScript's number to string): parsing one gives back the double.
  */
-export function resultColumns(classes: string[], threat = true): string[] {
+export function resultColumns(classes: string[], o: { threat?: boolean; ids?: boolean } = {}): string[] {
   // Batches stored before threats were flagged by a threshold (no `threshold` in their metadata) lack the two.
-  return ['prediction', 'probability', ...classes.map((c) => `p_${c}`), ...(threat ? ['threat', 'score'] : []), 'error'];
+  const threat = o.threat ?? true;
+  return [...(o.ids ? ['prediction_id'] : []), 'prediction', 'probability', ...classes.map((c) => `p_${c}`), ...(threat ? ['threat', 'score'] : []), 'error'];
 }
 
 /**
@@ -91,6 +105,38 @@ class UnseenCells {
   }
 }
 
+/** The sampled rows of an async batch chunk, as prediction log rows (features as the CSV's text). */
+class ChunkLog {
+  readonly rows: LoggedPrediction[] = [];
+  private readonly at: string;
+  private readonly seed: number;
+  private readonly features: [string, number][];
+
+  constructor(
+    private readonly model: ServedModel,
+    header: string[],
+    private readonly ids: IdRange,
+    private readonly rate: number,
+  ) {
+    this.at = new Date(ids.ms).toISOString();
+    this.seed = ids.base % 4294967296;
+    const map = mapHeader(header, model.schema, new IssueCollector(), false);
+    this.features = model.schema.features.map((f, j) => [f.name, map.features[j]] as [string, number]).filter(([, at]) => at >= 0);
+  }
+
+  /** Batch row `row` (from 0), scored as class `c` with probabilities at `proba[k * K...]`, when it is in the sample. */
+  add(record: string[], row: number, c: number, proba: Float64Array, k: number, threat: boolean): void {
+    if (!inSample(this.seed, row, this.rate)) return;
+    const { classes } = this.model.pipeline;
+    const features: Record<string, unknown> = {};
+    for (const [name, at] of this.features) features[name] = record[at];
+    const probabilities: Record<string, number> = {};
+    for (let j = 0; j < classes.length; j++) probabilities[classes[j]] = proba[k * classes.length + j];
+    const { name: model, version } = this.model;
+    this.rows.push({ id: idAt(this.ids, row), at: this.at, model, version, source: 'async', features, label: classes[c], threat, probabilities });
+  }
+}
+
 /**
  * Scores a chunk of CSV records (no header, no empty lines: see csv-chunker) with a served model.
  * Each record's fields are echoed (quoted only where they need it), followed by the predicted label
@@ -99,7 +145,7 @@ class UnseenCells {
  * Parsed with Papa Parse: on a 50,000-row chunk ~6 times faster than csv-parse, whose parse was
  * 60 % of the chunk's time.
  */
-export function scoreCsvChunk(model: ServedModel, header: string[], bytes: Uint8Array, firstRow: number, maxErrors = 20): ScoredChunk {
+export function scoreCsvChunk(model: ServedModel, header: string[], bytes: Uint8Array, firstRow: number, maxErrors = 20, o: ScoreChunkOptions = {}): ScoredChunk {
   // The chunker ends every record with LF; CRLF becomes LF so that one line break holds throughout.
   const decoded = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   const text = decoded.includes('\r') ? decoded.replaceAll('\r\n', '\n') : decoded;
@@ -139,8 +185,11 @@ export function scoreCsvChunk(model: ServedModel, header: string[], bytes: Uint8
   let k = 0;
   // Without a quote in the chunk, no field needs quoting: a record's line is its fields joined.
   const quoted = text.includes('"');
+  const { ids } = o;
+  const log = ids && o.logSample ? new ChunkLog(model, header, ids, o.logSample) : undefined;
   for (let i = 0; i < n; i++) {
-    const raw = quoted ? records[i].map(csvField).join(',') : records[i].join(',');
+    const fields = quoted ? records[i].map(csvField).join(',') : records[i].join(',');
+    const raw = ids ? `${fields},${idAt(ids, firstRow - 1 + i)}` : fields;
     const broken = bad.get(i);
     if (broken) {
       if (errors.length < maxErrors) errors.push({ row: firstRow + i, ...broken });
@@ -152,8 +201,10 @@ export function scoreCsvChunk(model: ServedModel, header: string[], bytes: Uint8
     // Template literals write numbers in shortest round-trip form (never toFixed: it loses ranking).
     let line = `${raw},${labels[c]},${proba[k * K + c]}`;
     for (let j = 0; j < K; j++) line += `,${proba[k * K + j]}`;
-    lines[i] = `${line},${score[k] >= model.threshold},${score[k]},`;
+    const threat = score[k] >= model.threshold;
+    lines[i] = `${line},${threat},${score[k]},`;
+    log?.add(records[i], firstRow - 1 + i, c, proba, k, threat);
     k++;
   }
-  return { csv: lines.length ? `${lines.join('\n')}\n` : '', rows: n, scored: k, invalid: bad.size, errors, predicted, unknown };
+  return { csv: lines.length ? `${lines.join('\n')}\n` : '', rows: n, scored: k, invalid: bad.size, errors, predicted, unknown, ...(log ? { logged: log.rows } : {}) };
 }

@@ -1,6 +1,6 @@
 import type { Frame } from '../data/frame.js';
 import type { ExplainedRows } from '../explain/explainer.js';
-import type { ScoredChunk } from './score-chunk.js';
+import type { ScoreChunkOptions, ScoredChunk } from './score-chunk.js';
 
 /** A registered model version, as threads name it. */
 export interface ModelRef {
@@ -12,7 +12,7 @@ export interface ModelRef {
 
 /** What the main thread sends a scoring thread. */
 export type ScoringRequest =
-  | { type: 'chunk'; seq: number; model: ModelRef; header: string[]; bytes: Uint8Array; firstRow: number; maxErrors: number }
+  | { type: 'chunk'; seq: number; model: ModelRef; header: string[]; bytes: Uint8Array; firstRow: number; maxErrors: number; options?: ScoreChunkOptions }
   | { type: 'proba'; seq: number; model: ModelRef; frame: Frame }
   /** Probabilities and SHAP values of the frame's rows (see PipelineExplainer). */
   | { type: 'explain'; seq: number; model: ModelRef; frame: Frame }

@@ -3,6 +3,7 @@ import type { Frame } from '../data/frame.js';
 import { DataError, PermanentError } from '../errors.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import { sibling, startWorker } from '../runtime/worker-thread.js';
+import type { ScoreChunkOptions } from './score-chunk.js';
 import type { ModelRef, ScoringReply, ScoringRequest, ScoringResult, ThrownError } from './scoring-messages.js';
 
 export interface ThreadScorerOptions {
@@ -116,9 +117,9 @@ export class ThreadScorer {
   }
 
   /** `scoreCsvChunk` with version `model` on a thread, its CSV as UTF-8 bytes; `ms` is the thread's scoring time. */
-  async scoreChunk(model: ModelRef, header: string[], bytes: Uint8Array, firstRow: number, maxErrors = 20): Promise<Extract<ScoringResult, { type: 'chunk' }>> {
+  async scoreChunk(model: ModelRef, header: string[], bytes: Uint8Array, firstRow: number, maxErrors = 20, options?: ScoreChunkOptions): Promise<Extract<ScoringResult, { type: 'chunk' }>> {
     const copy = bytes.slice(); // the thread gets its own buffer, moved rather than cloned
-    const r = await this.slot().run({ type: 'chunk', model: refOf(model), header, bytes: copy, firstRow, maxErrors }, [copy.buffer]);
+    const r = await this.slot().run({ type: 'chunk', model: refOf(model), header, bytes: copy, firstRow, maxErrors, options }, [copy.buffer]);
     if (r.type !== 'chunk') throw new Error('scoring thread answered a chunk with probabilities');
     return r;
   }

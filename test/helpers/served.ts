@@ -10,6 +10,7 @@ import { RunSpec } from '../../schema/jobs.js';
 import { buildApp } from '../../api/app.js';
 import { answerClientErrors } from '../../api/client-errors.js';
 import { ModelHolder } from '../../api/serving/model-holder.js';
+import type { PredictionLog } from '../../api/serving/prediction-log.js';
 import { BatchProducer } from '../../workers/batches.js';
 import { startPredictWorker } from '../../workers/predict-worker.js';
 import { redisConnection } from '../../workers/queues.js';
@@ -42,18 +43,20 @@ export async function listen(fetch: (req: Request) => Response | Promise<Respons
 export async function startBatchApi(
   store: ArtifactStore,
   registry: ArtifactRegistry,
-  o: { prefix: string; key: string; adminKey?: string; rowsPerChunk?: number; maxUploadBytes?: number; model?: string; lockDuration?: number; stalledInterval?: number },
+  o: { prefix: string; key: string; adminKey?: string; rowsPerChunk?: number; maxUploadBytes?: number; model?: string; lockDuration?: number; stalledInterval?: number; predictionLog?: PredictionLog; predictionSampleRate?: number; maxJsonBytes?: number },
 ) {
   const models = new ModelHolder(o.model ?? 'phishing', registry, store);
   await models.refresh();
   const conn = redisConnection(REDIS_URL, 'worker');
   const producer = new BatchProducer(conn, o.prefix);
-  const worker = startPredictWorker({ connection: conn, prefix: o.prefix, store, lockDuration: o.lockDuration, stalledInterval: o.stalledInterval });
+  const worker = startPredictWorker({ connection: conn, prefix: o.prefix, store, lockDuration: o.lockDuration, stalledInterval: o.stalledInterval, predictionSampleRate: o.predictionSampleRate });
   const app = buildApp({
     models,
     registry,
     redisOk: async () => true,
     keys: { predict: [o.key], admin: o.adminKey ? [o.adminKey] : [] },
+    predictionLog: o.predictionLog,
+    maxJsonBytes: o.maxJsonBytes,
     batches: { store, rowsPerChunk: o.rowsPerChunk, maxUploadBytes: o.maxUploadBytes, enqueue: (id, chunks, requestId) => producer.enqueue(id, chunks, requestId), status: (id) => producer.status(id), queue: producer.predictQueue },
   });
   const http = await listen(app.fetch);
