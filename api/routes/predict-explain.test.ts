@@ -8,6 +8,8 @@ import { phishingSchema, repoPath } from '../../test/helpers/datasets.js';
 import { listen, trainPhishing } from '../../test/helpers/served.js';
 import { buildApp } from '../app.js';
 import { ModelHolder } from '../serving/model-holder.js';
+import { recordsToFrame } from '../serving/records.js';
+import { Pipeline } from '../../core/models/pipeline.js';
 
 interface Explained {
   label: string;
@@ -25,9 +27,19 @@ async function serveFamily(family: string) {
   const app = buildApp({ models, registry, redisOk: async () => true, maxBatchRows: 100, keys: { predict: ['k'], admin: ['a'] } });
   const http = await listen(app.fetch);
   const post = (path: string, body: object) => fetch(`${http.base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k' }, body: JSON.stringify(body) });
+  /** The threat class's probability before calibration: what the margin explains. */
+  const rawThreatP = async (records: Record<string, number>[]) => {
+    const entry = await registry.get('phishing', 'production');
+    const pipeline = (await Pipeline.fromJSON(entry!.model)).withCalibrator(undefined);
+    const proba = pipeline.predictProba(recordsToFrame(records, phishingSchema()).frame);
+    const K = pipeline.classes.length;
+    const k = pipeline.classes.indexOf('-1');
+    return records.map((_, i) => proba[i * K + k]);
+  };
   return {
     post,
     registry,
+    rawThreatP,
     async close() {
       await http.close();
       await rm(dir, { recursive: true, force: true });
@@ -58,8 +70,8 @@ describe('POST /v1/predict with explain', () => {
     expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
     for (const c of e.contributions) expect(c.value).toBe(rows[0][c.feature]);
     expect(e.outputValue).toBeCloseTo(e.baseValue + e.sum, 9);
-    // The margin of the threat class is its log-odds: it gives back the answered probability.
-    expect(1 / (1 + Math.exp(-e.outputValue))).toBeCloseTo(p.probabilities['-1'], 9);
+    // The margin of the threat class is the model's log-odds, before any calibration of the answer.
+    expect(1 / (1 + Math.exp(-e.outputValue))).toBeCloseTo((await served.rawThreatP([rows[0]]))[0], 9);
   });
 
   it('explain: true lists 10; the batch route explains every row', async () => {
@@ -69,9 +81,10 @@ describe('POST /v1/predict with explain', () => {
     expect(res.status).toBe(200);
     const b = (await res.json()) as { predictions: Explained[] };
     expect(b.predictions).toHaveLength(40);
-    b.predictions.forEach((p) => {
+    const raw = await served.rawThreatP(rows);
+    b.predictions.forEach((p, i) => {
       expect(p.explanation.contributions).toHaveLength(3);
-      expect(1 / (1 + Math.exp(-p.explanation.outputValue))).toBeCloseTo(p.probabilities['-1'], 9);
+      expect(1 / (1 + Math.exp(-p.explanation.outputValue))).toBeCloseTo(raw[i], 9);
     });
     expect(b.predictions[1].explanation).toEqual(one.explanation.contributions.length ? { ...one.explanation, contributions: one.explanation.contributions.slice(0, 3) } : undefined);
     const plain = (await (await served.post('/v1/predict', { features: rows[1] })).json()) as Partial<Explained>;

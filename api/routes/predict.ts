@@ -21,7 +21,7 @@ const PredictRequest = z.object({ features: FeatureRecord, explain: ExplainOptio
 const BatchRequest = z.object({ rows: z.array(FeatureRecord).min(1), explain: ExplainOption }).strict().openapi('BatchPredictRequest');
 const Explanation = z
   .object({
-    output: z.enum(['margin', 'probability']).openapi({ description: 'margin: log-odds (softmax score when multi-class) for boosting and logistic regression; probability for trees and forests' }),
+    output: z.enum(['margin', 'probability']).openapi({ description: "The model's raw output, before the version's calibration of the answered probabilities: margin: log-odds (softmax score when multi-class) for boosting and logistic regression; probability for trees and forests" }),
     class: z.string().openapi({ description: 'The class explained: the threat class when binary, the predicted class when multi-class' }),
     baseValue: z.number(),
     outputValue: z.number().openapi({ description: 'baseValue + sum: the model output explained' }),
