@@ -48,7 +48,7 @@ interface ClassEngine {
 }
 
 /** Families explained exactly, and how. */
-export const EXPLAINED_FAMILIES = ['decision_tree', 'random_forest', 'gradient_boosting', 'logistic_regression'] as const;
+export const EXPLAINED_FAMILIES = ['decision_tree', 'random_forest', 'gradient_boosting', 'logistic_regression', 'xgboost'] as const;
 
 const cache = new WeakMap<Pipeline, PipelineExplainer>();
 
@@ -134,6 +134,9 @@ interface TreeState {
   tree?: Tree;
   baseline?: number[];
   multiOutput?: boolean;
+  /** Imported XGBoost models: the margin before any tree, and each tree's class. */
+  baseMargin?: number;
+  treeClass?: number[];
 }
 
 function buildEngine(model: Classifier, c: number, K: number): ClassEngine {
@@ -152,6 +155,13 @@ function buildEngine(model: Classifier, c: number, K: number): ClassEngine {
       const shap = new FastTreeShap(trees, s.multiOutput ? { width: K, column: d } : {});
       // The margin starts at the baseline (log-odds or log prior) before any tree.
       const engine: Engine = { expected: s.baseline![d] + shap.expected, explain: (x, x0, phi) => shap.explain(x, x0, phi) };
+      return { engine, sign: binary && c === 0 ? -1 : 1 };
+    }
+    if (kind === 'xgboost') {
+      // XGBoost's trees with their sum_hessian covers and default directions: pred_contribs' values.
+      const d = binary ? 0 : c;
+      const shap = new FastTreeShap(s.trees.filter((_, t) => s.treeClass![t] === d), {});
+      const engine: Engine = { expected: s.baseMargin! + shap.expected, explain: (x, x0, phi) => shap.explain(x, x0, phi) };
       return { engine, sign: binary && c === 0 ? -1 : 1 };
     }
   } catch (err) {
