@@ -56,6 +56,8 @@ describe('a run split across two worker processes, tracked in MLflow', () => {
     const parentRoot = roots[runs.findIndex(([id]) => id === parentId)];
     expect([...server.artifacts.keys()].filter((k) => k.startsWith(parentRoot)).map((k) => k.slice(parentRoot.length)).sort()).toEqual([
       'evaluate/metrics.json',
+      'evaluate/operating-point.json',
+      'explain/importance.json',
       'model/MLmodel',
       'model/input_example.json',
       'model/model.json',

@@ -68,6 +68,8 @@ describe('a training run tracked in MLflow', () => {
     }
     expect([...server.artifacts.keys()].filter((k) => k.includes(parentId)).map((k) => k.split('/artifacts/')[1]).sort()).toEqual([
       'evaluate/metrics.json',
+      'evaluate/operating-point.json',
+      'explain/importance.json',
       'model/MLmodel',
       'model/input_example.json',
       'model/model.json',
