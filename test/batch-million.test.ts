@@ -38,8 +38,8 @@ describe('an async batch of a million rows', () => {
       if (expected === 0) expect(line.startsWith('row_id,having_IP_Address,')).toBe(true);
       else {
         const cells = line.split(',');
-        // row_id and 30 features, then prediction_id, prediction, probability, p_-1, p_1, error.
-        if (cells.length !== 37 || Number(cells[0]) !== expected || cells[31].length !== 36 || !['-1', '1'].includes(cells[32])) bad++;
+        // row_id and 30 features, then prediction_id, prediction, probability, p_-1, p_1, threat, score, error.
+        if (cells.length !== 39 || !['true', 'false'].includes(cells[36]) || Number(cells[0]) !== expected || cells[31].length !== 36 || !['-1', '1'].includes(cells[32])) bad++;
       }
       expected++;
     };

@@ -42,7 +42,7 @@ describe('threatmatrix models history | pin | unpin | threshold', () => {
     const { registry, pipeline } = await registerFitted(store, { name: 'attacks', csv: join(dir, 'b.csv'), schema, kind: 'random_forest', runId: 'r1', params: { nEstimators: 5 } });
     const v1 = (await registry.get('attacks', 1))!;
     const { dataset } = await readCsvText(csv, schemaOf(schema));
-    const importance = globalImportance(pipeline, dataset.features)!;
+    const importance = (await globalImportance(pipeline, dataset.features))!;
     await registry.register('attacks', v1.model, { ...v1.manifest, runId: 'r2', importance });
     const cli = (...args: string[]) =>
       spawnSync(process.execPath, [repoPath('api/bin/threatmatrix.mjs'), 'models', ...args, '--name', 'attacks'], { cwd: repoPath(''), env: { ...process.env, TM_ARTIFACTS: join(dir, 'show-store'), LOG_LEVEL: 'silent' }, encoding: 'utf8' });

@@ -20,7 +20,7 @@ describe('globalImportance', async () => {
 
   it('is the mean |SHAP| per feature over at most maxRows evenly spaced rows, largest first', async () => {
     const p = await fit('random_forest', new Preprocessor());
-    const imp = globalImportance(p, dataset.features, 300)!;
+    const imp = (await globalImportance(p, dataset.features, 300))!;
     expect(imp.rows).toBe(300);
     expect(imp.output).toBe('probability');
     expect(imp.features.map((f) => f.feature).sort()).toEqual(['bytes', 'duration', 'protocol', 'service']);
@@ -36,6 +36,6 @@ describe('globalImportance', async () => {
   });
 
   it('is undefined for a family that is not explained', async () => {
-    expect(globalImportance(await fit('knn', new Preprocessor({ scale: true })), dataset.features)).toBeUndefined();
+    expect(await globalImportance(await fit('knn', new Preprocessor({ scale: true })), dataset.features)).toBeUndefined();
   });
 });

@@ -252,7 +252,7 @@ async function registerBest(run: RunSpec, trained: TrainResult, deps: StageDeps)
     if (calibrator) modelJson = { ...modelJson, state: { ...(modelJson.state as object), calibrator } };
     deps.onProgress?.(80);
   }
-  const importance = globalImportance(await Pipeline.fromJSON(modelJson), test.features);
+  const importance = await globalImportance(await Pipeline.fromJSON(modelJson), test.features);
   const manifest = await deps.registry.register(run.modelName, modelJson, {
     runId: run.runId,
     family: best.family,
