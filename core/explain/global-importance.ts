@@ -3,9 +3,9 @@ import type { Pipeline } from '../models/pipeline.js';
 import { ExplainError, PipelineExplainer, type ExplainedOutput } from './explainer.js';
 
 /** Test rows explained for a version's global importance at most (evenly spaced). */
-export const IMPORTANCE_MAX_ROWS = 2000;
+export const IMPORTANCE_MAX_ROWS = 500;
 /** Time spent explaining them at most: a deep forest explains a few rows a second, and the register stage must stay bounded. */
-export const IMPORTANCE_MAX_MS = 15_000;
+export const IMPORTANCE_MAX_MS = 5_000;
 /** Rows explained between two yields to the event loop (a queue worker renews its job lock meanwhile). */
 const BLOCK_ROWS = 8;
 
