@@ -10,7 +10,7 @@ import { runKeys } from '../core/pipeline/run-keys.js';
 import { loadConfig } from '../schema/config.js';
 import { RunSpec } from '../schema/jobs.js';
 import { stageDepsFrom } from '../workers/wiring.js';
-import { startFakeMlflow } from './helpers/fake-mlflow.js';
+import { REGISTERED_RUN_ARTIFACTS, startFakeMlflow } from './helpers/fake-mlflow.js';
 import { dropTestState, REDIS_URL, testPrefix } from './helpers/redis.js';
 import { attackDataset } from './helpers/synthetic.js';
 
@@ -54,16 +54,7 @@ describe('a run split across two worker processes, tracked in MLflow', () => {
     const roots = runs.map(([, r]) => `${new URL(r.artifactUri).pathname.slice(1)}/`);
     for (const key of server.artifacts.keys()) expect(roots.some((root) => key.startsWith(root)), key).toBe(true);
     const parentRoot = roots[runs.findIndex(([id]) => id === parentId)];
-    expect([...server.artifacts.keys()].filter((k) => k.startsWith(parentRoot)).map((k) => k.slice(parentRoot.length)).sort()).toEqual([
-      'evaluate/metrics.json',
-      'evaluate/operating-point.json',
-      'explain/importance.json',
-      'model/MLmodel',
-      'model/input_example.json',
-      'model/model.json',
-      'validate/drift.json',
-      'validate/report.json',
-    ]);
+    expect([...server.artifacts.keys()].filter((k) => k.startsWith(parentRoot)).map((k) => k.slice(parentRoot.length)).sort()).toEqual(REGISTERED_RUN_ARTIFACTS);
 
     const [version] = server.models.get('attacks')!.versions;
     expect(version).toMatchObject({ source: `runs:/${parentId}/model`, status: 'READY', resolved: `${parent.artifactUri}/model` });

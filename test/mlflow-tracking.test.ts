@@ -20,7 +20,7 @@ import { parseDatasetSchema } from '../schema/index.js';
 import { RunSpec } from '../schema/jobs.js';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { putS3Object } from '../workers/wiring.js';
-import { startFakeMlflow, startSilentServer } from './helpers/fake-mlflow.js';
+import { REGISTERED_RUN_ARTIFACTS, startFakeMlflow, startSilentServer } from './helpers/fake-mlflow.js';
 import { startS3 } from './helpers/s3.js';
 import { attackDataset } from './helpers/synthetic.js';
 
@@ -66,16 +66,7 @@ describe('a training run tracked in MLflow', () => {
       expect(r.status).toBe('FINISHED');
       expect(r.metrics.map((m) => m.key)).toEqual(expect.arrayContaining(['cvF1', 'cvF1Sd', 'searchSeconds']));
     }
-    expect([...server.artifacts.keys()].filter((k) => k.includes(parentId)).map((k) => k.split('/artifacts/')[1]).sort()).toEqual([
-      'evaluate/metrics.json',
-      'evaluate/operating-point.json',
-      'explain/importance.json',
-      'model/MLmodel',
-      'model/input_example.json',
-      'model/model.json',
-      'validate/drift.json',
-      'validate/report.json',
-    ]);
+    expect([...server.artifacts.keys()].filter((k) => k.includes(parentId)).map((k) => k.split('/artifacts/')[1]).sort()).toEqual(REGISTERED_RUN_ARTIFACTS);
     expect(server.models.get('attacks')?.aliases).toEqual({ production: '1' });
     expect(server.rejected).toEqual([]);
   });

@@ -221,3 +221,15 @@ export async function startSilentServer() {
       }),
   };
 }
+
+/** What a successful, registered training run leaves under its MLflow artifact URI. */
+export const REGISTERED_RUN_ARTIFACTS = [
+  'evaluate/metrics.json',
+  'evaluate/operating-point.json',
+  'explain/importance.json',
+  'model/MLmodel',
+  'model/input_example.json',
+  'model/model.json',
+  'validate/drift.json',
+  'validate/report.json',
+];
