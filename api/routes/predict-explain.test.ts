@@ -10,6 +10,7 @@ import { buildApp } from '../app.js';
 import { ModelHolder } from '../serving/model-holder.js';
 import { recordsToFrame } from '../serving/records.js';
 import { Pipeline } from '../../core/models/pipeline.js';
+import { IMPORTANCE_MAX_ROWS } from '../../core/explain/global-importance.js';
 
 interface Explained {
   label: string;
@@ -94,7 +95,9 @@ describe('POST /v1/predict with explain', () => {
   it('the run stored the version\'s global importance (mean |SHAP| on its test rows) in the manifest', async () => {
     const [v] = await served.registry.versions('phishing');
     expect(v.importance?.output).toBe('margin');
-    expect(v.importance?.rows).toBe(2000);
+    // Up to IMPORTANCE_MAX_ROWS evenly spaced test rows, fewer when its time cap ends it first.
+    expect(v.importance!.rows).toBeGreaterThan(0);
+    expect(v.importance!.rows).toBeLessThanOrEqual(IMPORTANCE_MAX_ROWS);
     expect(v.importance?.features).toHaveLength(30);
     expect(v.importance!.features[0].meanAbs).toBeGreaterThan(v.importance!.features[29].meanAbs);
   });
