@@ -10,17 +10,8 @@ import type { Tracker } from '../../ports/tracker.js';
 export function mirrorAliases(registry: ModelRegistry, tracker: Tracker, warn?: (message: string, err: unknown) => void): ModelRegistry {
   const moveAlias = tracker.moveAlias?.bind(tracker);
   if (!moveAlias) return registry;
-  return {
-    register: (...a) => registry.register(...a),
-    versions: (name) => registry.versions(name),
-    get: (name, ref) => registry.get(name, ref),
-    trainingRows: (name, version) => registry.trainingRows(name, version),
-    threshold: (name, version) => registry.threshold(name, version),
-    thresholdState: (name, version) => registry.thresholdState(name, version),
-    changeThreshold: (name, version, change) => registry.changeThreshold(name, version, change),
-    alias: (name, alias) => registry.alias(name, alias),
-    aliasState: (name, alias) => registry.aliasState(name, alias),
-    names: () => registry.names(),
+  // Every other method is the registry's own (a wrapper listing them broke each time the port grew).
+  const mirrored: Pick<ModelRegistry, 'changeAlias'> = {
     async changeAlias(name: string, alias: string, change: AliasChange): Promise<AliasChangeResult> {
       const result = await registry.changeAlias(name, alias, change);
       if (result.changed && change.action !== 'auto-promote') {
@@ -35,4 +26,5 @@ export function mirrorAliases(registry: ModelRegistry, tracker: Tracker, warn?: 
       return result;
     },
   };
+  return Object.assign(Object.create(registry) as ModelRegistry, mirrored);
 }
