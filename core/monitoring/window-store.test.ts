@@ -37,4 +37,20 @@ describe('window store', () => {
     expect(await getWindow(store, 'phishing', '../../etc/passwd')).toBeUndefined();
     expect(await getWindow(store, 'other', all[0])).toBeUndefined();
   });
+
+  it('files windows by day and finds one that began the day before a span', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tm-windows-'));
+    dirs.push(dir);
+    const store = new LocalArtifactStore(dir);
+    const midnight = Date.UTC(2026, 10, 30);
+    const late = record(midnight - 600_000, midnight + 600_000);
+    await saveWindow(store, late);
+    await saveWindow(store, record(midnight - 5 * 86_400_000, midnight - 5 * 86_400_000 + 60_000));
+    expect(await store.list('monitoring/phishing/windows/2026-11-29/')).toHaveLength(1);
+    expect(await listWindowIds(store, 'phishing', { fromMs: midnight, toMs: midnight + 3_600_000 })).toEqual([late.id]);
+    expect(await listWindowIds(store, 'phishing')).toHaveLength(2);
+    expect(await saveWindow(store, late, { ifAbsent: true })).toEqual({ created: false });
+    await expect(saveWindow(store, { ...late, version: 4 })).rejects.toThrow(/does not match/);
+    await expect(saveWindow(store, record(midnight, midnight + 2 * 86_400_000))).rejects.toThrow(/at most a day/);
+  });
 });

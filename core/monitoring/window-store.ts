@@ -6,11 +6,16 @@ import type { WindowReport } from './window-report.js';
 /**
  * The monitor's stored reports, one JSON object per model, version and window:
  *
- *   monitoring/<model>/windows/<from ms>-<to ms>-v<version>.json
+ *   monitoring/<model>/windows/<YYYY-MM-DD of from>/<from ms>-<to ms>-v<version>.json
  *
- * from/to are 13 digits, so keys sort by time; the id is the file name without `.json`.
+ * from/to are 13 digits, so keys sort by time; the id is the file name without `.json`. A folder
+ * per day keeps a span's listing to its days (a year of 5-minute windows is 105k files).
  */
 export const MONITORING_ROOT = 'monitoring/';
+/** A window spans at most a day, so a span's windows start on its days or the day before. */
+export const MAX_WINDOW_MS = 86_400_000;
+/** Spans longer than this list every window of the model instead of day by day. */
+const MAX_LISTED_DAYS = 400;
 
 /** One monitored window of a served model version. */
 export interface MonitorWindow {
@@ -36,7 +41,9 @@ const pad13 = (ms: number) => String(ms).padStart(13, '0');
 /** The id of a model version's window. */
 export const windowId = (w: TimeWindow, version: number) => `${pad13(w.fromMs)}-${pad13(w.toMs)}-v${version}`;
 
-const windowKey = (model: string, id: string) => `${MONITORING_ROOT}${model}/windows/${id}.json`;
+const windowsPrefix = (model: string) => `${MONITORING_ROOT}${model}/windows/`;
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const windowKey = (model: string, id: string, fromMs: number) => `${windowsPrefix(model)}${dayOf(fromMs)}/${id}.json`;
 
 /** A window id's span and version; undefined when it is not one. */
 export function parseWindowId(id: string): (TimeWindow & { version: number }) | undefined {
@@ -44,23 +51,34 @@ export function parseWindowId(id: string): (TimeWindow & { version: number }) | 
   return m ? { fromMs: Number(m[1]), toMs: Number(m[2]), version: Number(m[3]) } : undefined;
 }
 
-export async function saveWindow(store: ArtifactStore, w: MonitorWindow): Promise<void> {
-  await store.put(windowKey(w.model, w.id), JSON.stringify(w));
+/** Stores a window (replacing one with its id); with `ifAbsent`, only when none has its id. */
+export async function saveWindow(store: ArtifactStore, w: MonitorWindow, opts: { ifAbsent?: boolean } = {}): Promise<{ created: boolean }> {
+  const span = parseWindowId(w.id);
+  if (!span || span.fromMs !== w.fromMs || span.toMs !== w.toMs || span.version !== w.version) throw new RangeError(`window id ${w.id} does not match its span and version`);
+  if (!(w.toMs > w.fromMs) || w.toMs - w.fromMs > MAX_WINDOW_MS) throw new RangeError(`a window spans more than 0 ms and at most a day: ${w.id}`);
+  return store.put(windowKey(w.model, w.id, w.fromMs), JSON.stringify(w), opts);
 }
 
 export async function getWindow(store: ArtifactStore, model: string, id: string): Promise<MonitorWindow | undefined> {
-  if (!parseWindowId(id)) return undefined;
-  const bytes = await store.get(windowKey(model, id));
+  const span = parseWindowId(id);
+  if (!span) return undefined;
+  const bytes = await store.get(windowKey(model, id, span.fromMs));
   return bytes ? (JSON.parse(Buffer.from(bytes).toString('utf8')) as MonitorWindow) : undefined;
 }
 
 /** Ids of a model's windows that overlap a time span, oldest first. */
 export async function listWindowIds(store: ArtifactStore, model: string, span: TimeWindow = { fromMs: 0, toMs: Number.MAX_SAFE_INTEGER }): Promise<string[]> {
   const ids: string[] = [];
-  for (const key of await store.list(`${MONITORING_ROOT}${model}/windows/`)) {
-    const id = key.slice(key.lastIndexOf('/') + 1).replace(/\.json$/, '');
-    const w = parseWindowId(id);
-    if (w && w.toMs > span.fromMs && w.fromMs < span.toMs) ids.push(id);
-  }
-  return ids;
+  const keep = (keys: string[]) => {
+    for (const key of keys) {
+      const id = key.slice(key.lastIndexOf('/') + 1).replace(/\.json$/, '');
+      const w = parseWindowId(id);
+      if (w && w.toMs > span.fromMs && w.fromMs < span.toMs) ids.push(id);
+    }
+  };
+  const firstDay = Math.floor(Math.max(0, span.fromMs - MAX_WINDOW_MS) / MAX_WINDOW_MS);
+  const lastDay = Math.floor(Math.min(span.toMs, 8.64e15) / MAX_WINDOW_MS);
+  if (lastDay - firstDay > MAX_LISTED_DAYS) keep(await store.list(windowsPrefix(model)));
+  else for (let d = firstDay; d <= lastDay; d++) keep(await store.list(`${windowsPrefix(model)}${dayOf(d * MAX_WINDOW_MS)}/`));
+  return ids.sort();
 }
