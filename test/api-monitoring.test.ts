@@ -246,6 +246,8 @@ describe('monitoring surfaces through the real API', () => {
     expect(err.join('')).toMatch(/refused \(404\): no model ghost/);
     expect(await monitorCommand(['--url', http.base, '--key', PREDICT], config, io)).toBe(1);
     expect(err.join('')).toMatch(/refused \(403\)/);
+    expect(await monitorCommand(['--url', 'http://127.0.0.1:1', '--key', ADMIN], config, io)).toBe(1);
+    expect(err.join('')).toMatch(/cannot reach the API at http:\/\/127\.0\.0\.1:1\/v1\/monitoring\/phishing/);
     expect(await monitorCommand(['--url', http.base, '--follow', '--to', '1'], config, io)).toBe(2);
     expect(await monitorCommand(['--bogus'], config, io)).toBe(2);
   });

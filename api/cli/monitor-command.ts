@@ -10,6 +10,9 @@ import { keysFrom } from '../start-api.js';
  */
 const FOLLOW_LOOKBACK_MS = 3_600_000;
 
+/** One call to the API, answer included (the monitor reads at most 2,000 windows a call). */
+const REQUEST_TIMEOUT_MS = 60_000;
+
 export interface MonitorIo {
   out: { write(s: string): unknown };
   err: { write(s: string): unknown };
@@ -66,14 +69,19 @@ export async function monitorCommand(argv: string[], config: Config, io: Monitor
   const get = async (span: { from?: string; to?: string }, signal?: AbortSignal): Promise<MonitorSeries> => {
     const q = new URLSearchParams(Object.entries({ ...span, limit: a.limit }).filter((e): e is [string, string] => e[1] !== undefined));
     let res: Response;
+    let body: MonitorSeries & { error?: { message: string } };
     try {
-      res = await fetch(`${base}${q.size ? `?${q}` : ''}`, { headers: key ? { authorization: `Bearer ${key}` } : {}, signal });
+      res = await fetch(`${base}${q.size ? `?${q}` : ''}`, {
+        headers: key ? { authorization: `Bearer ${key}` } : {},
+        signal: AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), ...(signal ? [signal] : [])]),
+      });
+      body = (await res.json().catch(() => undefined)) as typeof body;
     } catch (err) {
       if (signal?.aborted) throw err;
       throw new Refused(`cannot reach the API at ${base}: ${(err as Error).cause ? String((err as { cause: unknown }).cause) : (err as Error).message}`);
     }
-    const body = (await res.json().catch(() => ({}))) as MonitorSeries & { error?: { message: string } };
-    if (!res.ok) throw new Refused(`refused (${res.status}): ${body.error?.message ?? res.statusText}`);
+    if (!res.ok) throw new Refused(`refused (${res.status}): ${body?.error?.message ?? res.statusText}`);
+    if (!Array.isArray(body?.windows)) throw new Refused(`${base} did not answer with windows (is --url a threatmatrix API?)`);
     return body;
   };
 
