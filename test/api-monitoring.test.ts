@@ -165,6 +165,10 @@ describe('monitoring surfaces through the real API', () => {
     expect(await refused(`/v1/monitoring/phishing/windows/${windowId({ fromMs: t0, toMs: t0 + MIN }, 1)}`, 404, 'id')).toMatch(/phishing has no window/);
     // A registered model without windows is known: an empty series.
     expect(await get('/v1/monitoring/churn')).toMatchObject({ status: 200, body: { model: 'churn', windows: [], total: 0 } });
+    // So is a model no longer registered whose windows are older than the span.
+    await saveWindow(store, { ...saved[0], model: 'retired' });
+    expect(await get('/v1/monitoring/retired')).toMatchObject({ status: 200, body: { model: 'retired', windows: [], total: 0 } });
+    expect((await get(`/v1/monitoring/retired?from=0&to=${t0}`)).body.windows.map((w) => w.id)).toEqual([saved[0].id]);
   });
 
   it('answers one window in full, as stored', async () => {

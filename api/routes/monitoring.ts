@@ -120,11 +120,14 @@ export function monitoringRoutes(app: OpenAPIHono, models: ModelHolder, registry
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_MONITOR_WINDOWS) throw badRequest('limit', 'range', `limit must be an integer from 1 to ${MAX_MONITOR_WINDOWS}`);
 
     const ids = await listWindowIds(store, model, { fromMs, toMs });
-    if (!ids.length && model !== models.name && !(await registry.names()).includes(model)) {
+    // A model is known when it is registered or has windows at all (a second listing, only then).
+    if (!ids.length && model !== models.name && !(await registry.names()).includes(model) && !(await listWindowIds(store, model)).length) {
       throw new ApiError(404, 'not_found', `no model ${model}: it has no monitored windows and is not registered`, [{ field: 'model', rule: 'exists', message: `no model ${model}` }]);
     }
     // Oldest first by span, then version (ids compare "v10" < "v9").
-    const spans = ids.map((id) => ({ id, w: parseWindowId(id)! })).sort((a, b) => a.w.toMs - b.w.toMs || a.w.fromMs - b.w.fromMs || a.w.version - b.w.version);
+    const spans = ids
+      .map((id) => ({ id, w: parseWindowId(id)! }))
+      .sort((a, b) => a.w.toMs - b.w.toMs || a.w.fromMs - b.w.fromMs || a.w.version - b.w.version);
     const kept = spans.slice(Math.max(0, spans.length - limit));
     const read = await mapBounded(kept, READS_IN_FLIGHT, ({ id }) => getWindow(store, model, id));
     // A window deleted between the listing and its read is left out.
