@@ -74,9 +74,10 @@ describe('monitoringGauges', () => {
     };
   }
 
-  it('reads once per cache period, shared by concurrent scrapes, and keeps the last good read when the store fails', async () => {
+  it('reads once per cache period, shared by concurrent scrapes, never waits after the first read, keeps the last good read when the store fails', async () => {
     const g = await setup(15_000);
     await saveWindow(g.store, window(0, 5, 1, { share: 0.25, alerts: 1, realised: 0.8 }));
+    // The first scrape waits for the first read.
     const [first] = await Promise.all([g.text(), g.text(), g.text()]);
     expect(g.lists()).toBe(1);
     expect(first).toEqual(
@@ -94,19 +95,21 @@ describe('monitoringGauges', () => {
     await saveWindow(g.store, window(5, 10, 2));
     expect(await g.text()).toContain('threatmatrix_monitor_window_age_seconds{model="phishing",version="1"} 910');
     expect(g.lists()).toBe(1);
-    // Past it: v2 is newest, v1 stopped before it began; v2 has no feedback, so no realised F1.
+    // Past it: the scrape gets the last read at once and starts the next; a later scrape sees v2
+    // newest, v1 gone (it stopped before v2's window began), no realised F1 (no feedback).
     g.advance(6_000);
+    expect(await g.text()).toContain('threatmatrix_monitor_alert{model="phishing",version="1"} 1');
+    await expect.poll(() => g.text()).toContain('threatmatrix_monitor_alert{model="phishing",version="2"} 0');
     const second = await g.text();
     expect(g.lists()).toBe(2);
     expect(second.filter((l) => l.includes('version="1"'))).toEqual([]);
-    expect(second).toContain('threatmatrix_monitor_alert{model="phishing",version="2"} 0');
     expect(second.some((l) => l.startsWith('threatmatrix_monitor_realised_f1'))).toBe(false);
     // A failing store: the last read stands, the error is reported, no retry within the period.
     g.fail(true);
     g.advance(16_000);
-    expect(await g.text()).toContain('threatmatrix_monitor_alert{model="phishing",version="2"} 0');
-    expect(g.errors.map((e) => (e as Error).message)).toEqual(['store down']);
     await g.text();
+    await expect.poll(() => g.errors.map((e) => (e as Error).message)).toEqual(['store down']);
+    expect(await g.text()).toContain('threatmatrix_monitor_alert{model="phishing",version="2"} 0');
     expect(g.lists()).toBe(3);
   });
 

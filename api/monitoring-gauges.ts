@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Gauge, type Registry } from 'prom-client';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
 import { getWindow, listWindowIds, parseWindowId, type MonitorWindow } from '../core/monitoring/window-store.js';
@@ -5,11 +6,14 @@ import { getWindow, listWindowIds, parseWindowId, type MonitorWindow } from '../
 /** Prefix of the monitoring gauges (one place, should it ever join the `tm_` family). */
 export const MONITOR_GAUGE_PREFIX = 'threatmatrix_monitor_';
 
+/** How long the first scrape waits for the first read of the store (later scrapes never wait). */
+const FIRST_READ_WAIT_MS = 5_000;
+
 export interface MonitoringGaugeOptions {
   store: ArtifactStore;
   /** The model whose windows are read (the served model's name). */
   model: () => string;
-  /** How long one read of the store serves scrapes, ms. Default 15,000. */
+  /** How long one read of the store serves scrapes before a scrape starts the next, ms. Default 15,000. */
   cacheMs?: number;
   /** A failed read (the gauges keep the last good one). Default: ignored. */
   onError?: (err: unknown) => void;
@@ -40,7 +44,8 @@ export function latestWindowIds(ids: string[]): string[] {
  * Prometheus gauges of a model's latest monitored windows, by model and version: feature drift share,
  * estimated and realised F1, alert (1 when the window broke a rule), rows, age. Read at scrape time
  * from the window store (one listing and a read per version) and kept `cacheMs`, so an API process
- * needs no extra worker and a burst of scrapes costs one listing.
+ * needs no extra worker and a burst of scrapes costs one listing. The values lag by one read: a scrape
+ * gets the last finished read and starts the next one when that is older than `cacheMs`.
  */
 export function monitoringGauges(registry: Registry, o: MonitoringGaugeOptions): void {
   // One set per registry: an ApiMetrics handed to a second app keeps the first app's gauges.
@@ -57,20 +62,28 @@ export function monitoringGauges(registry: Registry, o: MonitoringGaugeOptions):
     const windows = await Promise.all(ids.map((id) => getWindow(o.store, model, id)));
     return windows.filter((w): w is MonitorWindow => w !== undefined);
   };
-  /** The cached windows, read again when older than cacheMs; concurrent scrapes share one read. */
+  let readOnce = false;
+  /**
+   * The windows of the last read; a scrape past `cacheMs` starts the next read (concurrent scrapes
+   * share it). Once a read has finished, scrapes never wait for the store: a listing that grew long
+   * would make the whole of /metrics time out, so they get the last read while the next one runs.
+   */
   const windows = async (): Promise<MonitorWindow[]> => {
-    if (now() - readAt < cacheMs) return latest;
-    reading ??= read()
-      .then((w) => (latest = w))
-      .catch((err: unknown) => {
-        o.onError?.(err);
-        return latest;
-      })
-      .finally(() => {
-        readAt = now();
-        reading = undefined;
-      });
-    return reading;
+    if (now() - readAt >= cacheMs) {
+      reading ??= read()
+        .then((w) => (latest = w))
+        .catch((err: unknown) => {
+          o.onError?.(err);
+          return latest;
+        })
+        .finally(() => {
+          readAt = now();
+          readOnce = true;
+          reading = undefined;
+        });
+    }
+    if (readOnce || !reading) return latest;
+    return Promise.race([reading, sleep(FIRST_READ_WAIT_MS, latest, { ref: false })]);
   };
 
   const gauge = (name: string, help: string, value: (w: MonitorWindow) => number | undefined) =>

@@ -98,7 +98,7 @@ describe('monitoring surfaces through the real API', () => {
     await save(t0 + HOUR, t0 + 90 * MIN, 2);
     await save(t0 + 90 * MIN, t0 + 2 * HOUR, 2, { labelled: true });
     await save(t0 + 2 * HOUR, t0 + 150 * MIN, 2, { shift: 3, labelled: true, retrain: true });
-    const app = buildApp({ models: new ModelHolder('phishing', registry, store), registry, redisOk: async () => true, keys: { predict: [PREDICT], admin: [ADMIN] }, monitorGaugeCacheMs: 400 });
+    const app = buildApp({ models: new ModelHolder('phishing', registry, store), registry, redisOk: async () => true, keys: { predict: [PREDICT], admin: [ADMIN] }, monitorGaugeCacheMs: 2_000 });
     http = await listen(app.fetch);
   });
   afterAll(async () => {
@@ -194,7 +194,7 @@ describe('monitoring surfaces through the real API', () => {
 
   it('exposes the latest window per served version as gauges, read from the store at most once per cache period', async () => {
     const scrape = async () => (await (await fetch(`${http.base}/metrics`)).text()).split('\n').filter((l) => l.startsWith('threatmatrix_monitor_'));
-    await new Promise((r) => setTimeout(r, 450)); // past any read an earlier request made
+    await new Promise((r) => setTimeout(r, 2_100)); // past any read an earlier request made
     const before = store.lists;
     const lines = await scrape();
     const latest = saved[6];
@@ -212,9 +212,10 @@ describe('monitoring surfaces through the real API', () => {
     await Promise.all([scrape(), scrape(), scrape()]);
     expect(store.lists - before).toBe(1);
 
-    // A newer window shows once the cache expires.
+    // A newer window shows once the cache expired (the scrape that finds it expired starts the read).
     const next = await save(t0 + 150 * MIN, t0 + 180 * MIN, 2);
-    await new Promise((r) => setTimeout(r, 450));
+    await new Promise((r) => setTimeout(r, 2_100));
+    await expect.poll(scrape).toContain(`threatmatrix_monitor_alert${labels} 0`);
     const after = await scrape();
     expect(store.lists - before).toBe(2);
     expect(after).toContain(`threatmatrix_monitor_alert${labels} 0`);
