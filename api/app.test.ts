@@ -125,7 +125,7 @@ describe('prediction API over real HTTP', () => {
   it('documents every route it serves in OpenAPI 3.1, and nothing else', async () => {
     const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, object> };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/readyz', '/v1/feedback', '/v1/models', '/v1/models/history', '/v1/models/import', '/v1/models/pin', '/v1/models/rollback', '/v1/models/unpin', '/v1/models/{version}', '/v1/models/{version}/promote', '/v1/models/{version}/threshold', '/v1/predict', '/v1/predict/batch']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/metrics', '/readyz', '/v1/feedback', '/v1/models', '/v1/models/history', '/v1/models/import', '/v1/models/pin', '/v1/models/rollback', '/v1/models/unpin', '/v1/models/{version}', '/v1/models/{version}/promote', '/v1/models/{version}/threshold', '/v1/monitoring/{model}', '/v1/monitoring/{model}/windows/{id}', '/v1/predict', '/v1/predict/batch']);
   });
 
   it('asks for keys: none or unknown -> 401, a predict key on admin routes -> 403', async () => {

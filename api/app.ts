@@ -13,6 +13,8 @@ import { ApiMetrics } from './metrics.js';
 import { metricsRoute } from './routes/metrics.js';
 import { modelImportRoutes } from './routes/model-import.js';
 import { modelRoutes } from './routes/models.js';
+import { monitoringRoutes } from './routes/monitoring.js';
+import { monitoringGauges } from './monitoring-gauges.js';
 import { predictRoutes } from './routes/predict.js';
 import { retrainScheduleRoutes, type ScheduleControl } from './routes/retrain-schedule.js';
 import { trainingRunRoutes, type TrainingControl } from './routes/training-runs.js';
@@ -42,6 +44,8 @@ export interface AppOptions {
   log?: Logger;
   /** Tells every API process that a model changed (threshold, production): see workers/model-changes.ts. */
   announce?: (name: string) => Promise<void>;
+  /** How long the monitoring gauges keep one read of the window store, ms. Default 15,000. */
+  monitorGaugeCacheMs?: number;
   /** Async batch routes, when this process can queue batches. */
   batches?: BatchControl & { queue?: Queue };
 }
@@ -79,6 +83,13 @@ export function buildApp(o: AppOptions): OpenAPIHono {
   }
   modelImportRoutes(app, o.models, o.registry);
   modelRoutes(app, o.models, o.registry, { announce: o.announce });
+  monitoringRoutes(app, o.models, o.registry);
+  monitoringGauges(metrics.registry, {
+    store: o.models.store,
+    model: () => o.models.name,
+    cacheMs: o.monitorGaugeCacheMs,
+    onError: (err) => o.log?.warn({ err: (err as Error).message }, 'monitoring gauges: window store read failed'),
+  });
   roles.declare('GET', '/docs', 'public');
   roles.declare('GET', '/docs/assets/:file', 'public');
   mountDocs(app, { specUrl: '/openapi.json' });

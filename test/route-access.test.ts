@@ -102,6 +102,8 @@ describe('route roles', () => {
     expect([role('get', '/healthz'), role('get', '/readyz'), role('get', '/metrics')]).toEqual(['public', 'public', 'public']);
     expect([role('post', '/v1/predict'), role('post', '/v1/batches'), role('get', '/v1/batches/{id}/results')]).toEqual(['predict', 'predict', 'predict']);
     expect([role('get', '/v1/models'), role('post', '/v1/training-runs'), role('delete', '/v1/training-runs/{id}')]).toEqual(['admin', 'admin', 'admin']);
+    // Monitoring reads take the role of GET /v1/models.
+    expect([role('get', '/v1/monitoring/{model}'), role('get', '/v1/monitoring/{model}/windows/{id}')]).toEqual(['admin', 'admin']);
   });
 
   it('enforces on every registered route the role it declares (documented routes: as documented)', async () => {
