@@ -70,7 +70,7 @@ describe('monitoringGauges', () => {
       lists: () => lists,
       fail: (v: boolean) => (fail = v),
       advance: (ms: number) => (now += ms),
-      text: async () => (await registry.metrics()).split('\n').filter((l) => l.startsWith('threatmatrix_monitor_')),
+      text: async () => (await registry.metrics()).split('\n').filter((l) => l.startsWith('tm_monitor_')),
     };
   }
 
@@ -82,34 +82,34 @@ describe('monitoringGauges', () => {
     expect(g.lists()).toBe(1);
     expect(first).toEqual(
       expect.arrayContaining([
-        'threatmatrix_monitor_drift_share{model="phishing",version="1"} 0.25',
-        'threatmatrix_monitor_estimated_f1{model="phishing",version="1"} 0.9',
-        'threatmatrix_monitor_realised_f1{model="phishing",version="1"} 0.8',
-        'threatmatrix_monitor_alert{model="phishing",version="1"} 1',
-        'threatmatrix_monitor_window_rows{model="phishing",version="1"} 100',
-        'threatmatrix_monitor_window_age_seconds{model="phishing",version="1"} 900',
+        'tm_monitor_drift_share{model="phishing",version="1"} 0.25',
+        'tm_monitor_estimated_f1{model="phishing",version="1"} 0.9',
+        'tm_monitor_realised_f1{model="phishing",version="1"} 0.8',
+        'tm_monitor_alert{model="phishing",version="1"} 1',
+        'tm_monitor_window_rows{model="phishing",version="1"} 100',
+        'tm_monitor_window_age_seconds{model="phishing",version="1"} 900',
       ]),
     );
     // Within the period: no read; the age still moves.
     g.advance(10_000);
     await saveWindow(g.store, window(5, 10, 2));
-    expect(await g.text()).toContain('threatmatrix_monitor_window_age_seconds{model="phishing",version="1"} 910');
+    expect(await g.text()).toContain('tm_monitor_window_age_seconds{model="phishing",version="1"} 910');
     expect(g.lists()).toBe(1);
     // Past it: the scrape gets the last read at once and starts the next; a later scrape sees v2
     // newest, v1 gone (it stopped before v2's window began), no realised F1 (no feedback).
     g.advance(6_000);
-    expect(await g.text()).toContain('threatmatrix_monitor_alert{model="phishing",version="1"} 1');
-    await expect.poll(() => g.text()).toContain('threatmatrix_monitor_alert{model="phishing",version="2"} 0');
+    expect(await g.text()).toContain('tm_monitor_alert{model="phishing",version="1"} 1');
+    await expect.poll(() => g.text()).toContain('tm_monitor_alert{model="phishing",version="2"} 0');
     const second = await g.text();
     expect(g.lists()).toBe(2);
     expect(second.filter((l) => l.includes('version="1"'))).toEqual([]);
-    expect(second.some((l) => l.startsWith('threatmatrix_monitor_realised_f1'))).toBe(false);
+    expect(second.some((l) => l.startsWith('tm_monitor_realised_f1'))).toBe(false);
     // A failing store: the last read stands, the error is reported, no retry within the period.
     g.fail(true);
     g.advance(16_000);
     await g.text();
     await expect.poll(() => g.errors.map((e) => (e as Error).message)).toEqual(['store down']);
-    expect(await g.text()).toContain('threatmatrix_monitor_alert{model="phishing",version="2"} 0');
+    expect(await g.text()).toContain('tm_monitor_alert{model="phishing",version="2"} 0');
     expect(g.lists()).toBe(3);
   });
 

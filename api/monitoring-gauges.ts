@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Gauge, type Registry } from 'prom-client';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
-import { getWindow, listWindowIds, parseWindowId, type MonitorWindow } from '../core/monitoring/window-store.js';
+import { getWindow, listWindowIds, MAX_WINDOW_MS, parseWindowId, type MonitorWindow } from '../core/monitoring/window-store.js';
 
 /** Prefix of the monitoring gauges (one place, should it ever join the `tm_` family). */
-export const MONITOR_GAUGE_PREFIX = 'threatmatrix_monitor_';
+export const MONITOR_GAUGE_PREFIX = 'tm_monitor_';
 
 /** How long the first scrape waits for the first read of the store (later scrapes never wait). */
 const FIRST_READ_WAIT_MS = 5_000;
@@ -58,7 +58,9 @@ export function monitoringGauges(registry: Registry, o: MonitoringGaugeOptions):
 
   const read = async (): Promise<MonitorWindow[]> => {
     const model = o.model();
-    const ids = latestWindowIds(await listWindowIds(o.store, model));
+    // The last two days' folders hold the newest windows of a running monitor; all of them only when it stopped.
+    const recent = await listWindowIds(o.store, model, { fromMs: now() - 2 * MAX_WINDOW_MS, toMs: Number.MAX_SAFE_INTEGER });
+    const ids = latestWindowIds(recent.length ? recent : await listWindowIds(o.store, model));
     const windows = await Promise.all(ids.map((id) => getWindow(o.store, model, id)));
     return windows.filter((w): w is MonitorWindow => w !== undefined);
   };

@@ -1,6 +1,6 @@
 /**
  * Monitoring surfaces (issue 15, item 4): GET /v1/monitoring/{model} and .../windows/{id}, the
- * `threatmatrix monitor` command and the threatmatrix_monitor_* gauges, on a real HTTP server reading
+ * `threatmatrix monitor` command and the tm_monitor_* gauges, on a real HTTP server reading
  * windows saved into a local artifact store.
  */
 import { spawn } from 'node:child_process';
@@ -193,13 +193,13 @@ describe('monitoring surfaces through the real API', () => {
   });
 
   it('exposes the latest window per served version as gauges, read from the store at most once per cache period', async () => {
-    const scrape = async () => (await (await fetch(`${http.base}/metrics`)).text()).split('\n').filter((l) => l.startsWith('threatmatrix_monitor_'));
+    const scrape = async () => (await (await fetch(`${http.base}/metrics`)).text()).split('\n').filter((l) => l.startsWith('tm_monitor_'));
     await new Promise((r) => setTimeout(r, 2_100)); // past any read an earlier request made
     const before = store.lists;
     const lines = await scrape();
     const latest = saved[6];
     const labels = '{model="phishing",version="2"}';
-    const value = (name: string) => Number(lines.find((l) => l.startsWith(`threatmatrix_monitor_${name}${labels} `))?.split(' ')[1]);
+    const value = (name: string) => Number(lines.find((l) => l.startsWith(`tm_monitor_${name}${labels} `))?.split(' ')[1]);
     expect(value('drift_share')).toBeCloseTo(latest.report.features.share, 9);
     expect(value('estimated_f1')).toBeCloseTo(latest.report.estimated.f1.value, 9);
     expect(value('realised_f1')).toBeCloseTo(latest.report.realised!.f1, 9);
@@ -215,14 +215,14 @@ describe('monitoring surfaces through the real API', () => {
     // A newer window shows once the cache expired (the scrape that finds it expired starts the read).
     const next = await save(t0 + 150 * MIN, t0 + 180 * MIN, 2);
     await new Promise((r) => setTimeout(r, 2_100));
-    await expect.poll(scrape).toContain(`threatmatrix_monitor_alert${labels} 0`);
+    await expect.poll(scrape).toContain(`tm_monitor_alert${labels} 0`);
     const after = await scrape();
     expect(store.lists - before).toBe(2);
-    expect(after).toContain(`threatmatrix_monitor_alert${labels} 0`);
-    expect(after.some((l) => l.startsWith('threatmatrix_monitor_realised_f1'))).toBe(false);
-    expect(after).toContain(`threatmatrix_monitor_window_rows${labels} ${next.report.rows}`);
+    expect(after).toContain(`tm_monitor_alert${labels} 0`);
+    expect(after.some((l) => l.startsWith('tm_monitor_realised_f1'))).toBe(false);
+    expect(after).toContain(`tm_monitor_window_rows${labels} ${next.report.rows}`);
     saved.pop();
-    await store.delete(`monitoring/phishing/windows/${next.id}.json`);
+    await store.delete(`monitoring/phishing/windows/${new Date(next.fromMs).toISOString().slice(0, 10)}/${next.id}.json`);
   });
 
   it('prints the windows as a table through `threatmatrix monitor`, or JSON', async () => {
@@ -273,7 +273,7 @@ describe('monitoring surfaces through the real API', () => {
     stop.abort();
     expect(await done).toBe(0);
     saved.pop();
-    await store.delete(`monitoring/phishing/windows/${fresh.id}.json`);
+    await store.delete(`monitoring/phishing/windows/${new Date(fresh.fromMs).toISOString().slice(0, 10)}/${fresh.id}.json`);
   });
 
   it('`threatmatrix monitor --follow` exits 0 on Ctrl-C', async () => {
