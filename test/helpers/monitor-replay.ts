@@ -44,7 +44,8 @@ export interface Verdict {
  */
 export function judge(kind: ScenarioKind, windows: MonitoredWindow[]): Verdict[] {
   const scenario = windows[0]?.scenario ?? '?';
-  const worstGap = Math.max(0, ...windows.map((w) => Math.abs(w.estimatedF1 - w.realisedF1)));
+  // NaN (a window without feedback) fails the check: the gap cannot be measured.
+  const worstGap = windows.reduce((m, w) => Math.max(m, Math.abs(w.estimatedF1 - w.realisedF1)), 0);
   const firstWith = (rules: string[]) => windows.findIndex((w) => w.rules.some((r) => rules.includes(r)));
   const v = (check: string, measured: string, pass: boolean): Verdict => ({ scenario, check, measured, pass });
   if (kind === 'unshifted') {
