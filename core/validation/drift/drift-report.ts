@@ -68,6 +68,7 @@ const P_VALUE_TESTS = new Set<DriftTest>(['ks', 'chisquare']);
  * categorical columns as counts. A window then sorts only its own columns.
  */
 export interface PreparedReference {
+  prepared: true;
   nRows: number;
   columns: PreparedColumn[];
 }
@@ -88,6 +89,7 @@ export function driftReport(fullReference: Frame, fullCurrent: Frame, opts: Drif
 /** The reference's columns sorted or counted, once (see PreparedReference). */
 export function prepareReference(reference: Frame): PreparedReference {
   return {
+    prepared: true,
     nRows: reference.nRows,
     columns: reference.columns.map((c): PreparedColumn => {
       if (c.kind === 'categorical') return { kind: 'categorical', name: c.name, categories: c.categories, counts: countCodes(c.codes, c.categories.length) };
