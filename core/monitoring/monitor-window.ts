@@ -1,6 +1,6 @@
 import type { DatasetSchema } from '../../schema/index.js';
 import { UNKNOWN_CATEGORY } from '../data/dataset-builder.js';
-import type { Frame } from '../data/frame.js';
+import type { Column, Frame } from '../data/frame.js';
 import { RecordEncoder } from '../data/record-encoder.js';
 import { roundScore } from '../calibration/threat-score.js';
 import type { Alert } from '../ports/alert-sink.js';
@@ -9,7 +9,7 @@ import type { FeedbackRecord } from './feedback-store.js';
 import type { MonitorReference } from './monitor-reference.js';
 import type { LoggedPrediction } from './prediction-log-format.js';
 import type { TimeWindow } from './prediction-log-reader.js';
-import { windowReport, type WindowReport } from './window-report.js';
+import { windowReportYielding, type WindowReport } from './window-report.js';
 import { windowId, type MonitorWindow } from './window-store.js';
 
 /** The category name a window's unseen categories are counted under (the reference never holds it). */
@@ -28,28 +28,43 @@ export interface EncodedWindow {
  * threat scores from the logged probabilities. Unseen categories are counted, and kept in the
  * frame as one more category (UNSEEN_CATEGORY) so that drift sees them rather than missing cells.
  */
-export function encodeWindow(schema: DatasetSchema, rows: readonly LoggedPrediction[], encoder = new RecordEncoder(schema)): EncodedWindow {
-  const { frame, unknown, valueIssues } = encoder.encode(rows.map((r) => r.features));
-  let unknownCells = valueIssues.filter((i) => i.rule === 'allowed-values').length;
-  for (const n of Object.values(unknown)) unknownCells += n;
-  for (const c of frame.columns) {
+export async function encodeWindow(schema: DatasetSchema, rows: readonly LoggedPrediction[], encoder = new RecordEncoder(schema)): Promise<EncodedWindow> {
+  // In steps of 10,000 rows with the event loop let run between them (a 100k window encodes in about a second).
+  const STEP = 10_000;
+  const n = rows.length;
+  const columns: Column[] = schema.features.map((spec) =>
+    spec.kind === 'numeric' ? { kind: 'numeric', name: spec.name, values: new Float64Array(n) } : { kind: 'categorical', name: spec.name, codes: new Int32Array(n), categories: spec.values.map(String) },
+  );
+  let unknownCells = 0;
+  for (let at = 0; at < n; at += STEP) {
+    if (at) await new Promise((r) => setImmediate(r));
+    const part = encoder.encode(rows.slice(at, at + STEP).map((r) => r.features));
+    unknownCells += part.valueIssues.filter((i) => i.rule === 'allowed-values').length;
+    for (const k of Object.values(part.unknown)) unknownCells += k;
+    part.frame.columns.forEach((c, j) => {
+      const into = columns[j];
+      if (c.kind === 'numeric' && into.kind === 'numeric') into.values.set(c.values, at);
+      else if (c.kind === 'categorical' && into.kind === 'categorical') into.codes.set(c.codes, at);
+    });
+  }
+  for (const c of columns) {
     if (c.kind !== 'categorical') continue;
-    let at = -1;
-    for (let i = 0; i < c.codes.length; i++) {
+    let unseen = -1;
+    for (let i = 0; i < n; i++) {
       if (c.codes[i] !== UNKNOWN_CATEGORY) continue;
-      if (at < 0) at = c.categories.push(UNSEEN_CATEGORY) - 1;
-      c.codes[i] = at;
+      if (unseen < 0) unseen = c.categories.push(UNSEEN_CATEGORY) - 1;
+      c.codes[i] = unseen;
     }
   }
   const threat = schema.label.threat.map(String);
-  const scores = new Float64Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
+  const scores = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
     const p = rows[i].probabilities;
     let s = 0;
     for (const k of threat) s += p[k] ?? 0;
     scores[i] = roundScore(s);
   }
-  return { frame, scores, unknownCells };
+  return { frame: { nRows: n, columns }, scores, unknownCells };
 }
 
 /** Per row: 1 a confirmed threat, 0 confirmed benign, -1 no feedback; undefined when no row has feedback. */
@@ -85,10 +100,8 @@ export interface WindowComputation {
 
 /** One version's window: encoded, reported, checked against the alert rules (not stored). */
 export async function computeWindow(c: WindowComputation): Promise<MonitorWindow> {
-  const encoded = encodeWindow(c.schema, c.rows);
-  // The encoding and the report each hold the loop for a fraction of a second at 100k rows: let timers (lock renewal) run between.
-  await new Promise((r) => setImmediate(r));
-  const report: WindowReport = windowReport({
+  const encoded = await encodeWindow(c.schema, c.rows);
+  const report: WindowReport = await windowReportYielding({
     reference: c.reference.features,
     referenceMissing: c.reference.missing,
     referenceScores: c.reference.scores,

@@ -54,6 +54,31 @@ export interface WindowReport {
 
 /** Feature drift, prediction drift, data quality, estimated and (with feedback) realised performance of one window. */
 export function windowReport(input: WindowInput, opts: DriftOptions = {}): WindowReport {
+  return { ...restOfReport(input, opts), features: featureDrift(input, opts) };
+}
+
+/**
+ * windowReport in steps of a few features, letting the event loop run between them: a worker's
+ * timers (BullMQ lock renewal) keep running through a 100k-row window.
+ */
+export async function windowReportYielding(input: WindowInput, opts: DriftOptions = {}, featuresPerStep = 4): Promise<WindowReport> {
+  const rest = restOfReport(input, opts);
+  if (!input.reference) return { ...rest, features: featureDrift(input, opts) };
+  const reference = isPrepared(input.reference) ? input.reference : prepareReference(input.reference);
+  const columns: WindowReport['features']['columns'] = [];
+  for (let at = 0; at < reference.columns.length; at += featuresPerStep) {
+    await new Promise((r) => setImmediate(r));
+    const step = reference.columns.slice(at, at + featuresPerStep);
+    const names = new Set(step.map((c) => c.name));
+    const current = { nRows: input.current.nRows, columns: input.current.columns.filter((c) => names.has(c.name)) };
+    for (const c of featureDrift({ ...input, current, reference: { ...reference, columns: step } }, opts).columns) columns.push(c);
+  }
+  const driftedColumns = columns.filter((c) => c.drifted).length;
+  const share = columns.length ? driftedColumns / columns.length : 0;
+  return { ...rest, features: { driftedColumns, share, drifted: share >= (opts.datasetShare ?? 0.5), columns } };
+}
+
+function restOfReport(input: WindowInput, opts: DriftOptions): Omit<WindowReport, 'features'> {
   const { current, scores, threshold } = input;
   if (scores.length !== current.nRows) throw new Error(`window: ${scores.length} scores for ${current.nRows} rows`);
   const cells = current.nRows * current.columns.length;
@@ -64,7 +89,6 @@ export function windowReport(input: WindowInput, opts: DriftOptions = {}): Windo
   }
   return {
     rows: current.nRows,
-    features: featureDrift(input, opts),
     prediction: predictionDrift(input, opts),
     missingRate: cells ? missing / cells : 0,
     unknownRate: cells ? (input.unknownCells ?? 0) / cells : 0,

@@ -3,6 +3,7 @@ import { Rng } from '../../data/rng.js';
 import { chiSquareHomogeneity } from './chi-square.js';
 import { jensenShannon, psi, wassersteinSorted } from './distances.js';
 import { ks2SampleSorted } from './ks.js';
+import { sortFloat64 } from './radix-sort.js';
 
 export type DriftTest = 'ks' | 'chisquare' | 'wasserstein' | 'jensenshannon' | 'psi';
 
@@ -184,7 +185,7 @@ function columnDrift(ref: PreparedColumn, cur: Column, small: boolean, opts: Dri
 /** A column's values sorted ascending without NaN (categorical: codes, missing dropped). */
 function sortedValues(col: Column): Float64Array {
   if (col.kind === 'categorical') return Float64Array.from(col.codes.filter((c) => c >= 0)).sort();
-  return col.values.filter((v) => !Number.isNaN(v)).sort();
+  return sortFloat64(col.values.filter((v) => !Number.isNaN(v)));
 }
 
 function std(x: Float64Array): number {
