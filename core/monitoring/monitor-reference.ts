@@ -133,8 +133,11 @@ export function decodeReference(bytes: Uint8Array): MonitorReference {
     features?: { nRows: number; columns: StoredColumn[] };
     scores?: number;
   };
-  // One aligned copy of the numbers; each column is a view of it.
-  const numbers = new Float64Array(bytes.slice(4 + size).buffer);
+  // One aligned copy of the numbers, each column a view of it (copied by hand: a Buffer's slice is a view of a shared pool).
+  const copy = new Uint8Array(bytes.byteLength - 4 - size);
+  copy.set(bytes.subarray(4 + size));
+  if (copy.byteLength % 8) throw new Error(`monitor reference: ${copy.byteLength} bytes of numbers is not a multiple of 8`);
+  const numbers = new Float64Array(copy.buffer);
   let at = 0;
   const take = (n: number) => numbers.subarray(at, (at += n));
   const features: PreparedReference | undefined = header.features && {
