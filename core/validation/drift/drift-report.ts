@@ -185,7 +185,12 @@ function columnDrift(ref: PreparedColumn, cur: Column, small: boolean, opts: Dri
 /** A column's values sorted ascending without NaN (categorical: codes, missing dropped). */
 function sortedValues(col: Column): Float64Array {
   if (col.kind === 'categorical') return Float64Array.from(col.codes.filter((c) => c >= 0)).sort();
-  return sortFloat64(col.values.filter((v) => !Number.isNaN(v)));
+  // A plain loop: a typed array's filter calls a function per value (a third of a 100k-row window's report).
+  const v = col.values;
+  const out = new Float64Array(v.length);
+  let k = 0;
+  for (let i = 0; i < v.length; i++) if (v[i] === v[i]) out[k++] = v[i];
+  return sortFloat64(k === v.length ? out : out.slice(0, k));
 }
 
 function std(x: Float64Array): number {

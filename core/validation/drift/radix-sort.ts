@@ -5,7 +5,7 @@ const LITTLE_ENDIAN = endianness() === 'LE';
 /**
  * Sorts doubles ascending in place (as Float64Array.prototype.sort, -0 before 0) by a least
  * significant digit radix sort on their bits: four passes of 16 bits, a pass skipped when every
- * key shares its digit. About 5 times quicker than the typed-array sort on 100k values, which a
+ * key shares its digit. About twice as quick as the typed-array sort on 100k values, which a
  * monitor window does once per feature. Small arrays go to the built-in sort.
  */
 export function sortFloat64(x: Float64Array): Float64Array {
