@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Job } from 'bullmq';
 import pino from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import { idAt, newIdRange } from '../core/monitoring/prediction-id.js';
 import { logParts, type LoggedPrediction } from '../core/monitoring/prediction-log-format.js';
 import { getWindow, listWindowIds } from '../core/monitoring/window-store.js';
 import type { Alert } from '../core/ports/alert-sink.js';
+import type { TrackedRun, Tracker } from '../core/ports/tracker.js';
 import type { ArtifactRegistry } from '../core/registry/artifact-registry.js';
 import { loadServedModel, type ServedModel } from '../core/registry/served-model.js';
 import { MONITOR_QUEUE, type DatasetSchemaInput } from '../schema/index.js';
@@ -173,9 +175,14 @@ describe('monitor job', () => {
       expect(hook.alerts).toHaveLength(1);
       expect(hook.alerts[0]).toMatchObject({ id: `phishing:${ids[1]}`, model: 'phishing', modelVersion: 1, windowId: ids[1] });
       // Later runs of the schedule find nothing new (the window after is not over).
-      const jobs = await monitoring.scheduler.queue.getJobs(['completed']);
-      expect(jobs.length).toBeGreaterThanOrEqual(1);
-      expect(jobs.find((j) => j.returnvalue?.windows.length === 2)?.progress).toMatchObject({ windows: 2, cursorMs: T0 + 2 * W });
+      // The job that stored them completes just after (cursor, progress); its result and progress say what it did.
+      let done: Job | undefined;
+      for (let i = 0; i < 100 && !done; i++) {
+        done = (await monitoring.scheduler.queue.getJobs(['completed'])).find((j) => j.returnvalue?.windows.length === 2);
+        if (!done) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(done?.returnvalue).toMatchObject({ model: 'phishing', windows: ids, alerted: [ids[1]], cursorMs: T0 + 2 * W });
+      expect(done?.progress).toMatchObject({ windows: 2, cursorMs: T0 + 2 * W });
       expect((await monitoring.scheduler.queue.getJobSchedulers()).map((s) => s.key)).toEqual(['monitor-phishing']);
     } finally {
       await monitoring.close();
@@ -198,7 +205,10 @@ describe('monitor job', () => {
 
   it('holds back a window with too few rows until it fills or grows old', async () => {
     await logServed(store, served, records.slice(3000, 3050), T0 + 2 * W, 'w3');
-    const deps = { store, registry, marks: memoryMarks(), log: silent };
+    const logged: { metrics: Record<string, number>; step?: number }[] = [];
+    const run = { id: 'mlflow-run-1', logMetrics: async (metrics: Record<string, number>, step?: number) => void logged.push({ metrics, step }) } as unknown as TrackedRun;
+    const tracker: Tracker = { kind: 'fake', startRun: async () => run, attach: () => run };
+    const deps = { store, registry, marks: memoryMarks(), log: silent, tracker };
     const early = await runMonitor({ ...deps, now: () => T0 + 3 * W + 1 }, 'phishing', settings);
     expect(early).toMatchObject({ windows: [], cursorMs: T0 + 2 * W });
     expect(early.held).toMatch(/50 rows since .* fewer than 100/);
@@ -206,6 +216,11 @@ describe('monitor job', () => {
     const filled = await runMonitor({ ...deps, now: () => T0 + 4 * W + 1 }, 'phishing', settings);
     expect(filled.windows).toEqual([expect.stringMatching(new RegExp(`^0*${T0 + 2 * W}-0*${T0 + 4 * W}-v1$`))]);
     expect((await getWindow(store, 'phishing', filled.windows[0]))!.report.rows).toBe(150);
+    // Its figures went to the version's tracked run, at the window's end (minutes) as the step.
+    expect(logged).toHaveLength(1);
+    expect(logged[0].step).toBe(Math.floor((T0 + 4 * W) / 60_000));
+    expect(logged[0].metrics).toMatchObject({ monitor_rows: 150, monitor_alerts: expect.any(Number) });
+    expect(logged[0].metrics.monitor_estimated_f1).toBeGreaterThan(0.5);
   }, 60_000);
 
   it('cuts count windows of N predictions, one window per version in a span, and says when a version has no training rows', async () => {
