@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Gauge, type Registry } from 'prom-client';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
-import { getWindow, listWindowIds, MAX_WINDOW_MS, parseWindowId, type MonitorWindow } from '../core/monitoring/window-store.js';
+import { getWindow, listWindowIds, newestDayWindowIds, parseWindowId, type MonitorWindow } from '../core/monitoring/window-store.js';
 
 /** Prefix of the monitoring gauges (one place, should it ever join the `tm_` family). */
 export const MONITOR_GAUGE_PREFIX = 'tm_monitor_';
@@ -58,9 +58,8 @@ export function monitoringGauges(registry: Registry, o: MonitoringGaugeOptions):
 
   const read = async (): Promise<MonitorWindow[]> => {
     const model = o.model();
-    // The last two days' folders hold the newest windows of a running monitor; all of them only when it stopped.
-    const recent = await listWindowIds(o.store, model, { fromMs: now() - 2 * MAX_WINDOW_MS, toMs: Number.MAX_SAFE_INTEGER });
-    const ids = latestWindowIds(recent.length ? recent : await listWindowIds(o.store, model));
+    // Today's folder holds a running monitor's newest windows (one listing); all of them only when it stopped a week ago.
+    const ids = latestWindowIds((await newestDayWindowIds(o.store, model, now())) ?? (await listWindowIds(o.store, model)));
     const windows = await Promise.all(ids.map((id) => getWindow(o.store, model, id)));
     return windows.filter((w): w is MonitorWindow => w !== undefined);
   };

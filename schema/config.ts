@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CronPattern, TimeZone } from './cron.js';
 import { DEFAULT_TIME_BUDGET_SECONDS } from './run-config.js';
 import { parseClusterSeeds } from './redis-cluster.js';
+import { MonitorEverySchema } from './monitor.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -10,6 +11,9 @@ const optional = z
   .string()
   .optional()
   .transform((v) => (v === '' ? undefined : v));
+
+/** An optional value whose empty string means unset. */
+const unset = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
 
 /** Every environment variable threatmatrix reads, with its default. */
 export const ConfigSchema = z.object({
@@ -96,6 +100,32 @@ export const ConfigSchema = z.object({
   TM_TF_BACKEND: optional.pipe(z.enum(['tensorflow', 'wasm', 'cpu']).optional()),
   /** The key `threatmatrix predict` sends when --key is not given. */
   TM_API_KEY: optional.pipe(z.string().regex(/^[^\s,]+$/, 'one key, without spaces or commas').optional()),
+  /**
+   * How often each served model's monitor job runs (workers): `off`, a duration (`5m`; a bare
+   * number is ms) or a cron pattern (UTC). Each run reports the windows completed since the last.
+   */
+  TM_MONITOR_EVERY: z.string().default('5m').pipe(MonitorEverySchema),
+  /** Length of a monitor window, minutes (time windows). */
+  TM_MONITOR_WINDOW_MINUTES: z.coerce.number().min(0.05).max(7 * 24 * 60).default(15),
+  /** Logged predictions per monitor window instead (count windows); 0 = time windows. */
+  TM_MONITOR_WINDOW_ROWS: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  /** A window with fewer logged predictions waits for more (joined with the next), and never alerts. */
+  TM_MONITOR_MIN_ROWS: z.coerce.number().int().min(1).default(200),
+  /** ... but for at most this many minutes: older rows are reported however few. */
+  TM_MONITOR_MAX_AGE_MINUTES: z.coerce.number().min(1).max(7 * 24 * 60).default(360),
+  /** Start a retraining run (configured source plus feedback rows) when a window alerts. */
+  TM_MONITOR_RETRAIN: bool.default(false),
+  /** Where alerts are POSTed (JSON, HMAC-signed with TM_ALERT_WEBHOOK_SECRET); unset = log only. */
+  TM_ALERT_WEBHOOK_URL: optional.pipe(z.string().url().optional()),
+  TM_ALERT_WEBHOOK_SECRET: optional,
+  /** Alert limits (core/monitoring/alert-rules.ts); unset = its defaults. */
+  TM_ALERT_FEATURE_DRIFT_SHARE: unset(z.coerce.number().min(0).max(1).optional()),
+  TM_ALERT_PREDICTION_DRIFT: optional.pipe(bool.optional()),
+  TM_ALERT_ESTIMATED_F1_DROP: unset(z.coerce.number().min(0).max(1).optional()),
+  TM_ALERT_REALISED_F1_DROP: unset(z.coerce.number().min(0).max(1).optional()),
+  TM_ALERT_MIN_LABELLED: unset(z.coerce.number().int().min(0).optional()),
+  TM_ALERT_MISSING_RATE: unset(z.coerce.number().min(0).max(1).optional()),
+  TM_ALERT_UNKNOWN_RATE: unset(z.coerce.number().min(0).max(1).optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof ConfigSchema>;

@@ -5,3 +5,4 @@ export * from './jobs.js';
 export * from './batches.js';
 export * from './run-config.js';
 export * from './feedback.js';
+export * from './monitor.js';

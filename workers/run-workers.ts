@@ -2,8 +2,9 @@ import { Worker } from 'bullmq';
 import type { RedisClient } from './redis-connection.js';
 import type { Logger } from 'pino';
 import { jobLogger } from './job-log.js';
-import { PREDICT_QUEUE, STAGES, type Config, type StageName } from '../schema/index.js';
+import { MONITOR_QUEUE, PREDICT_QUEUE, STAGES, type Config, type StageName } from '../schema/index.js';
 import { RunProducer } from './flow.js';
+import { alertSinkFrom, monitorSettingsFrom, startMonitoring, type RetrainHook } from './monitor.js';
 import { startPredictWorker } from './predict-worker.js';
 import { describeRedis, redisConnection } from './redis-connection.js';
 import { quietRedis } from './redis-errors.js';
@@ -12,8 +13,8 @@ import { startStageWorkers } from './stage-workers.js';
 import { claimStoreMarker } from './store-marker.js';
 import { stageDepsFrom } from './wiring.js';
 
-/** Queues a worker process can serve: the pipeline stages and the predict queue. */
-export const WORKER_QUEUES: string[] = [...STAGES, PREDICT_QUEUE];
+/** Queues a worker process can serve: the pipeline stages, the predict queue and the monitor. */
+export const WORKER_QUEUES: string[] = [...STAGES, PREDICT_QUEUE, MONITOR_QUEUE];
 
 export interface RunWorkersOptions {
   /** Queues to serve (see WORKER_QUEUES). Default all. */
@@ -22,6 +23,8 @@ export interface RunWorkersOptions {
   concurrency?: number;
   /** train-family jobs at once. Default the CPU count. */
   familyConcurrency?: number;
+  /** What an alerting monitor window starts when TM_MONITOR_RETRAIN is on. Default none (alerts only). */
+  retrain?: RetrainHook;
 }
 
 export interface RunningWorkers {
@@ -35,7 +38,7 @@ export interface RunningWorkers {
  */
 export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptions = {}): Promise<RunningWorkers> {
   const queues = o.queues ?? WORKER_QUEUES;
-  const stages = queues.filter((s): s is StageName => s !== PREDICT_QUEUE);
+  const stages = queues.filter((s): s is StageName => s !== PREDICT_QUEUE && s !== MONITOR_QUEUE);
   const connection = redisConnection(config, 'worker');
   const deps = stageDepsFrom(config, log);
   // Before taking any job: a worker on another artifact store than its prefix's refuses to start.
@@ -48,7 +51,24 @@ export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptio
   const predict = queues.includes(PREDICT_QUEUE) ? startPredictWorker({ connection, prefix: config.TM_QUEUE_PREFIX, store: deps.store, predictionSampleRate: config.TM_PREDICTION_SAMPLE_RATE, ...timers }) : undefined;
   await stageWorkers.ready;
   const retrain = await startRetrainScheduling(config, connection, log);
-  for (const w of [...stageWorkers.workers, ...(predict ? [predict] : [])]) {
+  const monitor = queues.includes(MONITOR_QUEUE)
+    ? await startMonitoring({
+        connection,
+        prefix: config.TM_QUEUE_PREFIX,
+        store: deps.store,
+        registry: deps.registry,
+        log,
+        settings: monitorSettingsFrom(config),
+        every: config.TM_MONITOR_EVERY,
+        sink: alertSinkFrom(config),
+        // Per-window metrics go to MLflow only: without it, the stored windows are the record.
+        tracker: config.MLFLOW_TRACKING_URI ? deps.tracker : undefined,
+        retrain: config.TM_MONITOR_RETRAIN ? o.retrain : undefined,
+        ...timers,
+      })
+    : undefined;
+  if (config.TM_MONITOR_RETRAIN && !o.retrain) log.warn('TM_MONITOR_RETRAIN is on but this worker has no retraining action: alerts only');
+  for (const w of [...stageWorkers.workers, ...(predict ? [predict] : []), ...(monitor ? [monitor.worker] : [])]) {
     w.on('active', (job) => jobLogger(log, w.name, job).info('job started'));
     w.on('completed', (job) => jobLogger(log, w.name, job).info('job completed'));
     w.on('failed', (job, err) => jobLogger(log, w.name, job).warn({ attempts: job?.attemptsMade, err: err.message }, 'job failed'));
@@ -56,7 +76,7 @@ export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptio
   log.info({ queues, redis: describeRedis(config), prefix: config.TM_QUEUE_PREFIX }, 'workers started');
   return {
     async close(deadlineMs = 30_000) {
-      const closed = Promise.all([stageWorkers.close(deadlineMs), predict?.close()]).then(() => retrain.close());
+      const closed = Promise.all([stageWorkers.close(deadlineMs), predict?.close(), monitor?.close()]).then(() => retrain.close());
       // With Redis gone BullMQ's close waits for it forever: past the deadline (and a few seconds
       // for the hard close, which kills training processes) the process stops all the same.
       let timer: NodeJS.Timeout | undefined;

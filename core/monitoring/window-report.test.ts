@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../data/frame.js';
 import { Rng } from '../data/rng.js';
-import { realisedPerformance, windowReport } from './window-report.js';
+import { prepareReference } from '../validation/drift/drift-report.js';
+import { realisedPerformance, windowReport, windowReportYielding } from './window-report.js';
 
 const CATEGORIES = ['tcp', 'udp', 'icmp', 'gre'];
 
@@ -28,6 +29,21 @@ describe('windowReport', () => {
   const rng = new Rng(5);
   const reference = traffic(20_000, rng);
   const referenceScores = scoresOf(4_000, rng);
+
+  it('gives the same report in steps (yielding) and against a prepared reference', async () => {
+    const current = traffic(3_000, rng, 1);
+    const scores = scoresOf(3_000, rng);
+    const whole = windowReport({ reference, referenceScores, current, scores, threshold: 0.5 });
+    expect(await windowReportYielding({ reference: prepareReference(reference), referenceScores, current, scores, threshold: 0.5 }, {}, 3)).toEqual(whole);
+    expect(whole.features.columns.map((c) => c.column)).toEqual(['bytes', 'rate', 'flag', 'proto']);
+  });
+
+  it('says why feature and prediction drift were skipped when the version has no reference', () => {
+    const r = windowReport({ referenceMissing: 'run r1 kept no train split', current: traffic(500, rng), scores: scoresOf(500, rng), threshold: 0.5 });
+    expect(r.features).toMatchObject({ skipped: 'run r1 kept no train split', columns: [], share: 0, drifted: false });
+    expect(r.prediction).toMatchObject({ skipped: 'run r1 kept no train split', drifted: false });
+    expect(r.prediction.threatShare).toBeGreaterThan(0.2);
+  });
 
   it('raises no alarm on a window drawn like the reference', () => {
     const r = windowReport({ reference, referenceScores, current: traffic(2_000, rng), scores: scoresOf(2_000, rng), threshold: 0.5 });

@@ -12,8 +12,9 @@ import type { WindowReport } from './window-report.js';
  * per day keeps a span's listing to its days (a year of 5-minute windows is 105k files).
  */
 export const MONITORING_ROOT = 'monitoring/';
-/** A window spans at most a day, so a span's windows start on its days or the day before. */
-export const MAX_WINDOW_MS = 86_400_000;
+const DAY_MS = 86_400_000;
+/** A window spans at most 7 days, so a span's windows start on its days or the 7 before. */
+export const MAX_WINDOW_MS = 7 * DAY_MS;
 /** Spans longer than this list every window of the model instead of day by day. */
 const MAX_LISTED_DAYS = 400;
 
@@ -55,7 +56,7 @@ export function parseWindowId(id: string): (TimeWindow & { version: number }) | 
 export async function saveWindow(store: ArtifactStore, w: MonitorWindow, opts: { ifAbsent?: boolean } = {}): Promise<{ created: boolean }> {
   const span = parseWindowId(w.id);
   if (!span || span.fromMs !== w.fromMs || span.toMs !== w.toMs || span.version !== w.version) throw new RangeError(`window id ${w.id} does not match its span and version`);
-  if (!(w.toMs > w.fromMs) || w.toMs - w.fromMs > MAX_WINDOW_MS) throw new RangeError(`a window spans more than 0 ms and at most a day: ${w.id}`);
+  if (!(w.toMs > w.fromMs) || w.toMs - w.fromMs > MAX_WINDOW_MS) throw new RangeError(`a window spans more than 0 ms and at most 7 days: ${w.id}`);
   return store.put(windowKey(w.model, w.id, w.fromMs), JSON.stringify(w), opts);
 }
 
@@ -76,9 +77,21 @@ export async function listWindowIds(store: ArtifactStore, model: string, span: T
       if (w && w.toMs > span.fromMs && w.fromMs < span.toMs) ids.push(id);
     }
   };
-  const firstDay = Math.floor(Math.max(0, span.fromMs - MAX_WINDOW_MS) / MAX_WINDOW_MS);
-  const lastDay = Math.floor(Math.min(span.toMs, 8.64e15) / MAX_WINDOW_MS);
+  const firstDay = Math.floor(Math.max(0, span.fromMs - MAX_WINDOW_MS) / DAY_MS);
+  const lastDay = Math.floor(Math.min(span.toMs, 8.64e15) / DAY_MS);
   if (lastDay - firstDay > MAX_LISTED_DAYS) keep(await store.list(windowsPrefix(model)));
-  else for (let d = firstDay; d <= lastDay; d++) keep(await store.list(`${windowsPrefix(model)}${dayOf(d * MAX_WINDOW_MS)}/`));
+  else for (let d = firstDay; d <= lastDay; d++) keep(await store.list(`${windowsPrefix(model)}${dayOf(d * DAY_MS)}/`));
   return ids.sort();
+}
+
+/**
+ * Ids of the windows in the newest day folder that has any, up to `days` back from `nowMs` (a
+ * running monitor's latest windows are in today's folder: one listing); undefined when none has.
+ */
+export async function newestDayWindowIds(store: ArtifactStore, model: string, nowMs: number, days = 8): Promise<string[] | undefined> {
+  for (let d = 0; d < days; d++) {
+    const ids = (await store.list(`${windowsPrefix(model)}${dayOf(nowMs - d * DAY_MS)}/`)).map((key) => key.slice(key.lastIndexOf('/') + 1).replace(/\.json$/, '')).filter((id) => parseWindowId(id));
+    if (ids.length) return ids.sort();
+  }
+  return undefined;
 }

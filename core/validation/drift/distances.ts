@@ -3,8 +3,12 @@
  * empirical CDFs (scipy.stats.wasserstein_distance). NaN values are dropped.
  */
 export function wasserstein(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const x = Float64Array.from(a).filter((v) => !Number.isNaN(v)).sort();
-  const y = Float64Array.from(b).filter((v) => !Number.isNaN(v)).sort();
+  const sorted = (v: ArrayLike<number>) => Float64Array.from(v).filter((u) => !Number.isNaN(u)).sort();
+  return wassersteinSorted(sorted(a), sorted(b));
+}
+
+/** wasserstein of two samples already sorted ascending without NaN. */
+export function wassersteinSorted(x: Float64Array, y: Float64Array): number {
   if (!x.length || !y.length) return NaN;
   let i = 0;
   let j = 0;

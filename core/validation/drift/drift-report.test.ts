@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Frame } from '../../data/frame.js';
 import { Rng } from '../../data/rng.js';
-import { driftReport } from './drift-report.js';
+import { driftReport, prepareReference, preparedDriftReport } from './drift-report.js';
 
 function frame(n: number, shift: number, seed: number, catBias = 0.5): Frame {
   const rng = new Rng(seed);
@@ -55,6 +55,27 @@ describe('driftReport', () => {
     r.columns.forEach((c, i) => expect(Math.abs(c.score - full.columns[i].score)).toBeLessThan(0.03));
     expect(driftReport(ref, cur, { maxRows: 20_000 })).toEqual(r);
     expect(by(r).bytes.histogram.reference.reduce((a, b) => a + b, 0)).toBe(20_000);
+  });
+
+  it('gives the same report against a prepared (sorted once) reference, for any test', () => {
+    const ref = frame(3000, 0, 9);
+    const cur = frame(2000, 5, 10, 0.6);
+    const prepared = prepareReference(ref);
+    for (const test of ['auto', 'ks', 'wasserstein', 'chisquare', 'jensenshannon', 'psi'] as const) {
+      expect(preparedDriftReport(prepared, cur, { test })).toEqual(driftReport(ref, cur, { test }));
+    }
+  });
+
+  it('counts a few-valued reference column against a current one that holds many values', () => {
+    const n = 50_000;
+    const ref: Frame = { nRows: n, columns: [{ kind: 'numeric', name: 'flag', values: Float64Array.from({ length: n }, (_, i) => (i % 3) - 1) }] };
+    const cur: Frame = { nRows: n, columns: [{ kind: 'numeric', name: 'flag', values: Float64Array.from({ length: n }, (_, i) => i / n) }] };
+    const col = preparedDriftReport(prepareReference(ref), cur).columns[0];
+    expect(col).toMatchObject({ type: 'categorical', test: 'jensenshannon', drifted: true });
+    expect(col.histogram.labels.slice(0, 3)).toEqual(['-1', '0', String(1 / n)]);
+    expect(col.histogram.labels).toHaveLength(n + 2);
+    expect(col.histogram.current.reduce((a, b) => a + b, 0)).toBe(n);
+    expect(col.histogram.reference.reduce((a, b) => a + b, 0)).toBe(n);
   });
 });
 

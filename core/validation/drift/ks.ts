@@ -14,8 +14,11 @@ const sorted = (x: ArrayLike<number>) => Float64Array.from(x).filter((v) => !Num
  * sqrt(n1 n2 / (n1 + n2)) * D. NaN values are dropped.
  */
 export function ks2Sample(a: ArrayLike<number>, b: ArrayLike<number>): KsResult {
-  const x = sorted(a);
-  const y = sorted(b);
+  return ks2SampleSorted(sorted(a), sorted(b));
+}
+
+/** ks2Sample of two samples already sorted ascending without NaN (a reference sorted once, reused per window). */
+export function ks2SampleSorted(x: Float64Array, y: Float64Array): KsResult {
   const m = x.length;
   const n = y.length;
   if (!m || !n) return { statistic: NaN, pValue: NaN, method: 'asymptotic' };
