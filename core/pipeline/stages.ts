@@ -327,7 +327,7 @@ async function registerBest(run: RunSpec, trained: TrainResult, deps: StageDeps)
     ...(importance && { importance }),
     operatingPoint: op.summary,
     ...(feedback && { feedback }),
-  }, rowHashes(fittedOn));
+  }, rowHashes(refitRows));
   let promoted = decision.promote;
   let reason = decision.reason;
   if (decision.promote) {
