@@ -6,6 +6,8 @@ import { Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../api/app.js';
+import { ModelHolder } from '../api/serving/model-holder.js';
 import { ArtifactTracker } from '../core/adapters/artifact-tracker.js';
 import { CsvFileSource } from '../core/adapters/csv-file-source.js';
 import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
@@ -192,6 +194,9 @@ describe('retraining on feedback when a window alerts (real Redis, real workers)
     const tracked = (await getJson<{ tags: Record<string, string>; params: Record<string, string> }>(store, `tracking/${pointer.id}.json`))!;
     expect(tracked.tags).toMatchObject({ 'threatmatrix.feedback': key, 'threatmatrix.feedbackRows': '1105', 'threatmatrix.feedbackWindow': ctx.windowId });
     expect(tracked.params.feedback).toBe(key);
+    const app = buildApp({ models: new ModelHolder('phishing', registry, store), registry, redisOk: async () => true, keys: { predict: ['p-key'], admin: ['a-key'] } });
+    const detail = (await (await app.request('/v1/models/3', { headers: { authorization: 'Bearer a-key' } })).json()) as { lineage: { feedback: unknown } };
+    expect(detail.lineage.feedback).toEqual(manifest.feedback);
   }, 90_000);
 
   it('starts no run when a window has too few labelled rows to judge a candidate', async () => {
