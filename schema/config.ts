@@ -50,6 +50,13 @@ export const ConfigSchema = z.object({
   /** What scheduled retraining trains on (same forms as `threatmatrix train --data`). */
   TM_RETRAIN_DATA: z.string().min(1).default('data/phishing.csv'),
   TM_RETRAIN_SCHEMA: z.string().min(1).default('schema/phishing.yaml'),
+  // Retraining on feedback when a monitor window alerts (workers/feedback-retrain.ts).
+  /** Days of labelled predictions, up to the alerting window's end, a feedback run adds to TM_RETRAIN_DATA. */
+  TM_MONITOR_FEEDBACK_DAYS: z.coerce.number().gt(0).max(366).default(7),
+  /** Labelled rows a feedback run takes at most, the newest. */
+  TM_MONITOR_FEEDBACK_MAX_ROWS: z.coerce.number().int().min(1).max(500_000).default(50_000),
+  /** Share of a feedback run's training rows its feedback rows make up (the source's rows sampled to leave room); 0 = every source row. */
+  TM_MONITOR_FEEDBACK_SHARE: z.coerce.number().min(0).max(0.95).default(0.5),
   /** Promote a new model when it beats production on this test metric by at least the delta. */
   TM_PROMOTION_METRIC: z.enum(['f1', 'macroF1', 'rocAuc', 'prAuc', 'accuracy']).default('f1'),
   TM_PROMOTION_MIN_DELTA: z.coerce.number().min(0).default(0),

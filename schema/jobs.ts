@@ -19,6 +19,27 @@ export const RunId = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{2,80}$/, 'a run id is 3 to 81 letters, digits, _ . or -, starting with a letter or digit')
   .refine((s) => !/^\d+$/.test(s), 'must not be all digits');
 
+/**
+ * Labelled rows of served traffic a run adds to its source (workers/feedback-retrain.ts writes
+ * them): a CSV in the artifact store, header = the schema's features then its label. The rows of
+ * the source whose features equal a feedback row's are replaced by it (the newer label wins); a
+ * `testSize` share of the feedback rows is the run's whole test split (promotion judges on recent
+ * traffic); the rest trains beside the source's rows, sampled so feedback is `share` of the
+ * training rows (core/pipeline/feedback-split.ts).
+ */
+export const FeedbackRows = z.object({
+  /** Artifact-store key of the CSV: `feedback-datasets/<model>/<run id>.csv`. */
+  key: z.string().regex(/^feedback-datasets\/[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*\.csv$/, 'expected feedback-datasets/<model>/<run id>.csv'),
+  rows: z.number().int().min(1),
+  /** sha256 of the CSV's bytes. */
+  digest: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Share of the training rows the feedback rows make up at least (the source's rows sampled to leave room); 0 = every source row. */
+  share: z.number().min(0).lt(1),
+  /** What they were collected for: the alerting window, and the span of predictions whose labels were read. */
+  window: z.object({ model: z.string(), version: z.number().int(), windowId: z.string(), fromMs: z.number().int(), toMs: z.number().int(), sinceMs: z.number().int() }),
+});
+export type FeedbackRows = z.infer<typeof FeedbackRows>;
+
 /** Everything a training run needs; every stage job carries it (small: no data). */
 export const RunSpec = z.object({
   runId: RunId,
@@ -48,11 +69,19 @@ export const RunSpec = z.object({
   threshold: ThresholdRuleSchema.optional(),
   /** Calibration of the threat score (a run file's `calibration`). Default auto. */
   calibration: CalibrationSetting.default('auto'),
+  /** Labelled feedback rows trained and tested on besides `source` (a drift-triggered retraining run). */
+  feedback: FeedbackRows.optional(),
 });
 export type RunSpec = z.infer<typeof RunSpec>;
 export type RunSpecInput = z.input<typeof RunSpec>;
 
-export const IngestResult = z.object({ rows: z.number().int(), dataDigest: z.string(), issues: z.number().int() });
+export const IngestResult = z.object({
+  rows: z.number().int(),
+  dataDigest: z.string(),
+  issues: z.number().int(),
+  /** With `run.feedback`: the last `rows` of the dataset are feedback rows; `superseded` source rows were replaced by them. */
+  feedback: z.object({ rows: z.number().int(), superseded: z.number().int() }).optional(),
+});
 export const ValidateResult = z.object({ trainRows: z.number().int(), testRows: z.number().int(), driftedColumns: z.number().int(), drifted: z.boolean() });
 export const TransformResult = z.object({ outputColumns: z.number().int(), imputedCells: z.number().int() });
 export const FamilyResult = z.object({

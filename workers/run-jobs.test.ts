@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { putJson } from '../core/artifacts/json.js';
 import { runKeys } from '../core/pipeline/run-keys.js';
 import { RunId } from '../schema/jobs.js';
-import { batchJobId, familyOfJob, isJobOfRun, listRuns, newRunId, scheduledRunId, stageJobId, storedRunIds } from './run-jobs.js';
+import { batchJobId, familyOfJob, feedbackRunId, isJobOfRun, listRuns, newRunId, scheduledRunId, stageJobId, storedRunIds } from './run-jobs.js';
 
 describe('run and job ids', () => {
   it('makes run ids BullMQ and the API accept: no colon, never all digits, unique', () => {
@@ -17,6 +17,15 @@ describe('run and job ids', () => {
     }
     expect(ids[0]).toMatch(/^run-\d{8}-\d{6}-[0-9a-f]{6}$/);
     expect(newRunId()).not.toBe(newRunId());
+  });
+
+  it('gives a monitor window one feedback run id per model, a valid run id even for a long model name', () => {
+    const w = '1796014500000-1796014800000-v12';
+    expect(feedbackRunId('phishing', w)).toBe(`feedback-${w}-phishing`);
+    expect(feedbackRunId('phishing', w)).toBe(feedbackRunId('phishing', w));
+    const long = ['a'.repeat(60), `${'a'.repeat(59)}b`].map((m) => feedbackRunId(m, w));
+    expect(long[0]).not.toBe(long[1]);
+    for (const id of [...long, feedbackRunId('phishing', w)]) expect(RunId.safeParse(id).success, id).toBe(true);
   });
 
   it('builds stage, family and batch job ids and reads them back', () => {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Job, Queue } from 'bullmq';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
 import { runKeys } from '../core/pipeline/run-keys.js';
@@ -7,7 +7,8 @@ import { STAGES, type StageName } from '../schema/jobs.js';
 /**
  * The one owner of run ids, job ids and run listing. BullMQ job ids must not contain ':' nor be
  * all digits; ids derive from the run, so an enqueue retried after a crash adds nothing twice.
- *   run        run-20260101-120000-a1b2c3 (CLI, API), retrain-<kick-off job time> (schedule)
+ *   run        run-20260101-120000-a1b2c3 (CLI, API), retrain-<kick-off job time> (schedule),
+ *              feedback-<monitor window id>-<model> (a drift alert's retraining)
  *   stage job  <runId>-<stage>, a family's <runId>-train-family-<family>
  *   batch job  <batchId>-batch, a chunk's <batchId>-chunk-<n>
  */
@@ -20,6 +21,15 @@ export function newRunId(prefix = 'run'): string {
 
 /** The run a scheduled kick-off job starts: the same id when the kick-off job is retried. */
 export const scheduledRunId = (kickOffTimestamp: number) => `retrain-${kickOffTimestamp}`;
+
+/**
+ * The run a monitor window's alert starts with its feedback rows: one per model and window, so a
+ * retried call starts nothing twice. A model name too long for a run id is replaced by its hash.
+ */
+export function feedbackRunId(model: string, windowId: string): string {
+  const id = `feedback-${windowId}-${model}`;
+  return id.length <= 81 ? id : `feedback-${windowId}-${createHash('sha256').update(model).digest('hex').slice(0, 16)}`;
+}
 
 /** A stage job's id; `family` for a train-family job. */
 export const stageJobId = (runId: string, stage: StageName, family?: string) => (family ? `${runId}-${stage}-${family}` : `${runId}-${stage}`);

@@ -1,6 +1,7 @@
 import { Worker } from 'bullmq';
 import type { RedisClient } from './redis-connection.js';
 import type { Logger } from 'pino';
+import type { ArtifactStore } from '../core/ports/artifact-store.js';
 import { jobLogger } from './job-log.js';
 import { MONITOR_QUEUE, PREDICT_QUEUE, STAGES, type Config, type StageName } from '../schema/index.js';
 import { RunProducer } from './flow.js';
@@ -9,6 +10,7 @@ import { startPredictWorker } from './predict-worker.js';
 import { describeRedis, redisConnection } from './redis-connection.js';
 import { quietRedis } from './redis-errors.js';
 import { RETRAIN_QUEUE, RetrainScheduler, retrainProcessor, retrainTemplate } from './retrain.js';
+import { feedbackRetrainFrom, NotEnoughFeedbackError } from './feedback-retrain.js';
 import { startStageWorkers } from './stage-workers.js';
 import { claimStoreMarker } from './store-marker.js';
 import { stageDepsFrom } from './wiring.js';
@@ -23,7 +25,7 @@ export interface RunWorkersOptions {
   concurrency?: number;
   /** train-family jobs at once. Default the CPU count. */
   familyConcurrency?: number;
-  /** What an alerting monitor window starts when TM_MONITOR_RETRAIN is on. Default none (alerts only). */
+  /** What an alerting monitor window starts when TM_MONITOR_RETRAIN is on. Default a run on the configured source plus the feedback rows. */
   retrain?: RetrainHook;
 }
 
@@ -51,6 +53,7 @@ export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptio
   const predict = queues.includes(PREDICT_QUEUE) ? startPredictWorker({ connection, prefix: config.TM_QUEUE_PREFIX, store: deps.store, predictionSampleRate: config.TM_PREDICTION_SAMPLE_RATE, ...timers }) : undefined;
   await stageWorkers.ready;
   const retrain = await startRetrainScheduling(config, connection, log);
+  let monitorRetrain: { hook: RetrainHook; close(): Promise<void> } | undefined;
   const monitor = queues.includes(MONITOR_QUEUE)
     ? await startMonitoring({
         connection,
@@ -63,11 +66,10 @@ export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptio
         sink: alertSinkFrom(config),
         // Per-window metrics go to MLflow only: without it, the stored windows are the record.
         tracker: config.MLFLOW_TRACKING_URI ? deps.tracker : undefined,
-        retrain: config.TM_MONITOR_RETRAIN ? o.retrain : undefined,
+        retrain: config.TM_MONITOR_RETRAIN ? (o.retrain ?? (monitorRetrain = feedbackRetrainHook(config, deps.store, connection, log)).hook) : undefined,
         ...timers,
       })
     : undefined;
-  if (config.TM_MONITOR_RETRAIN && !o.retrain) log.warn('TM_MONITOR_RETRAIN is on but this worker has no retraining action: alerts only');
   for (const w of [...stageWorkers.workers, ...(predict ? [predict] : []), ...(monitor ? [monitor.worker] : [])]) {
     w.on('active', (job) => jobLogger(log, w.name, job).info('job started'));
     w.on('completed', (job) => jobLogger(log, w.name, job).info('job completed'));
@@ -76,7 +78,7 @@ export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptio
   log.info({ queues, redis: describeRedis(config), prefix: config.TM_QUEUE_PREFIX }, 'workers started');
   return {
     async close(deadlineMs = 30_000) {
-      const closed = Promise.all([stageWorkers.close(deadlineMs), predict?.close(), monitor?.close()]).then(() => retrain.close());
+      const closed = Promise.all([stageWorkers.close(deadlineMs), predict?.close(), monitor?.close()]).then(() => Promise.all([retrain.close(), monitorRetrain?.close()]));
       // With Redis gone BullMQ's close waits for it forever: past the deadline (and a few seconds
       // for the hard close, which kills training processes) the process stops all the same.
       let timer: NodeJS.Timeout | undefined;
@@ -85,6 +87,27 @@ export async function runWorkers(config: Config, log: Logger, o: RunWorkersOptio
       clearTimeout(timer);
       connection.disconnect();
     },
+  };
+}
+
+/**
+ * The monitor's action (TM_MONITOR_RETRAIN): a retraining run on the configured source plus the
+ * labelled feedback rows. Too little feedback starts nothing and says so in the log (no retry).
+ */
+function feedbackRetrainHook(config: Config, store: ArtifactStore, connection: RedisClient, log: Logger): { hook: RetrainHook; close(): Promise<void> } {
+  const producer = new RunProducer(connection, config.TM_QUEUE_PREFIX);
+  const start = feedbackRetrainFrom(config, { store, producer, log });
+  return {
+    hook: async (ctx) => {
+      try {
+        return await start(ctx);
+      } catch (err) {
+        if (!(err instanceof NotEnoughFeedbackError)) throw err;
+        log.warn({ model: ctx.model, window: ctx.windowId }, err.message);
+        return undefined;
+      }
+    },
+    close: () => producer.close(),
   };
 }
 

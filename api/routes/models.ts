@@ -29,6 +29,8 @@ const VersionDetail = Version.extend({
     params: z.record(z.string(), z.unknown()),
     evaluation: z.unknown().optional(),
     failures: z.array(z.object({ family: z.string(), error: z.string() })).optional(),
+    /** A drift-triggered run's feedback rows besides its source: CSV key and digest, rows, split, alerting window. */
+    feedback: z.unknown().optional(),
   }),
   /** The threshold chosen at training: rule, figures out of fold and on the test rows, calibration (its changes: GET /v1/models/{version}/threshold). */
   operatingPoint: z.unknown().optional(),
@@ -121,7 +123,7 @@ export function modelRoutes(app: OpenAPIHono, models: ModelHolder, registry: Mod
           metrics: m.metrics,
           runId: m.runId,
           createdAt: m.createdAt,
-          lineage: { runId: m.runId, dataDigest: m.dataDigest, schemaHash: m.schemaHash, gitCommit: m.gitCommit ?? null, params: m.params, evaluation: m.evaluation, failures: m.failures },
+          lineage: { runId: m.runId, dataDigest: m.dataDigest, schemaHash: m.schemaHash, gitCommit: m.gitCommit ?? null, params: m.params, evaluation: m.evaluation, failures: m.failures, feedback: m.feedback },
           operatingPoint: m.operatingPoint,
         },
         200,

@@ -25,7 +25,8 @@ export interface RetrainContext {
 }
 
 /** Starts a retraining run for an alerting window (workers/feedback-retrain.ts); should be idempotent per windowId. */
-export type RetrainHook = (ctx: RetrainContext) => Promise<{ runId: string; feedbackRows: number }>;
+/** Starts a retraining run for an alerting window; undefined when it started none (too little feedback: said in its log). */
+export type RetrainHook = (ctx: RetrainContext) => Promise<{ runId: string; feedbackRows: number } | undefined>;
 
 /**
  * Side effects done at most once per key across retries and processes (a Redis key in the

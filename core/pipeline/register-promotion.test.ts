@@ -62,7 +62,7 @@ describe('register: promotion against production', () => {
 
   it("reads an older production's training rows from its run's train split, and refuses when that is gone too", async () => {
     await runLocally(spec('run-one'), deps);
-    await deps.store.delete('models/attacks/v1/training-rows.bin');
+    await deps.store.delete('models/attacks/v1/training-rows-v2.bin');
     await runLocally(spec('run-two', { seed: 7 }), { ...deps, promotion: { ...deps.promotion, minRows: 10 } });
     const trainOne = decodeDataset((await deps.store.get(runKeys('run-one').train))!);
     const testTwo = decodeDataset((await deps.store.get(runKeys('run-two').test))!);

@@ -10,6 +10,8 @@ export function runKeys(runId: string) {
     ingestSummary: `${base}/ingest/summary.json`,
     validation: `${base}/validate/report.json`,
     drift: `${base}/validate/drift.json`,
+    /** With feedback rows: how the split used them (copies, train and test rows). */
+    feedbackSplit: `${base}/validate/feedback.json`,
     train: `${base}/validate/train.tmds`,
     test: `${base}/validate/test.tmds`,
     transform: `${base}/transform/summary.json`,

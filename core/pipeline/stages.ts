@@ -1,9 +1,11 @@
 import { availableParallelism } from 'node:os';
+import { Readable } from 'node:stream';
 import { parseDatasetSchema, type DatasetSchema } from '../../schema/index.js';
 import type { IngestResult, RegisterResult, RunSpec, TrainFamilyResult, TrainResult, TransformResult, ValidateResult } from '../../schema/jobs.js';
 import { decodeDataset, encodeDatasetParts } from '../artifacts/dataset-codec.js';
 import { canonicalJson, sha256 } from '../artifacts/digest.js';
 import { getJson, putJson } from '../artifacts/json.js';
+import { readCsv } from '../data/csv-reader.js';
 import { takeDataset, type Dataset } from '../data/frame.js';
 import type { DataIssue } from '../data/read-issues.js';
 import { stratifiedSplit } from '../data/split.js';
@@ -15,6 +17,8 @@ import { classificationReport } from '../metrics/classification-report.js';
 import { decodeOutOfFold } from '../decision/oof-codec.js';
 import { operatingPoint } from '../decision/operating-point.js';
 import type { ModelJSON } from '../models/model.js';
+import type { FeedbackLineage } from '../ports/model-registry.js';
+import type { TrackedDataset } from '../ports/tracker.js';
 import { Pipeline } from '../models/pipeline.js';
 import { compareWithChampion } from '../registry/champion-comparison.js';
 import { decidePromotion, type PromotionDecision } from '../registry/promotion.js';
@@ -28,6 +32,7 @@ import { resolveFamilies } from '../tuning/run-families.js';
 import { driftReport } from '../validation/drift/drift-report.js';
 import { assertValid, validateDataset } from '../validation/validate-dataset.js';
 import { championTrainingRows } from './champion-rows.js';
+import { allRowsOf, feedbackSplit, withFeedback } from './feedback-split.js';
 import { refitOnAllRows } from './refit-all.js';
 import { withoutCredentials } from '../security/redact.js';
 import { runKeys } from './run-keys.js';
@@ -54,22 +59,52 @@ export async function ingest(run: RunSpec, deps: StageDeps): Promise<IngestResul
   // Stored for reading back: without the data URI's credentials (the run was handed the real one).
   await putJson(deps.store, keys.spec, withoutCredentials(run));
   const source = deps.source(run.source);
-  const { dataset, issues } = await source.read(schema, { onProgress: () => deps.onProgress?.(50) });
+  const read = await source.read(schema, { onProgress: () => deps.onProgress?.(50) });
+  const fed = run.feedback && (await readFeedbackRows(run, schema, read.dataset, deps));
+  const dataset = fed ? fed.dataset : read.dataset;
+  const issues = fed ? [...read.issues, ...fed.issues] : read.issues;
   // Parts are views of the dataset's columns: stored and hashed without a second copy in memory.
   const bytes = encodeDatasetParts(dataset);
   await deps.store.put(keys.dataset, bytes);
   await putJson(deps.store, keys.ingestIssues, issues);
-  const result: IngestResult = { rows: dataset.features.nRows, dataDigest: sha256(bytes), issues: issues.length };
+  const result: IngestResult = { rows: dataset.features.nRows, dataDigest: sha256(bytes), issues: issues.length, ...(fed && { feedback: { rows: fed.rows, superseded: fed.superseded } }) };
   const tracked = await trackedRun(run, deps);
   await track(deps, 'ingest params', async () => {
-    await tracked?.logParams({ source: source.description, families: familiesOf(run).map((f) => f.kind).join(','), folds: run.folds, testSize: run.testSize, seed: run.seed });
-    await tracked?.logMetrics({ rows: dataset.features.nRows, readIssues: issues.length });
-    await tracked?.logDatasets?.([trackedDataset(run, schema, source.description, result.dataDigest, { rows: result.rows, readIssues: issues.length })]);
+    await tracked?.logParams({ source: source.description, families: familiesOf(run).map((f) => f.kind).join(','), folds: run.folds, testSize: run.testSize, seed: run.seed, ...(run.feedback && { feedback: run.feedback.key }) });
+    await tracked?.logMetrics({ rows: dataset.features.nRows, readIssues: issues.length, ...(fed && { feedbackRows: fed.rows, supersededRows: fed.superseded }) });
+    const sourceRows = read.dataset.features.nRows;
+    const datasets = [trackedDataset(run, schema, source.description, fed ? sha256(encodeDatasetParts(read.dataset)) : result.dataDigest, { rows: sourceRows, readIssues: read.issues.length })];
+    if (fed && run.feedback) datasets.push(trackedFeedback(run.feedback, datasets[0], fed.rows, fed.issues.length));
+    await tracked?.logDatasets?.(datasets);
   });
   // Kept for the register stage, which records the digest without reading the dataset again.
   await putJson(deps.store, keys.ingestSummary, result);
   deps.onProgress?.(100);
   return result;
+}
+
+/** The run's feedback CSV (checked against its digest), appended to the source's rows (feedback-split.ts). */
+async function readFeedbackRows(run: RunSpec, schema: DatasetSchema, source: Dataset, deps: StageDeps) {
+  const spec = run.feedback!;
+  const bytes = await deps.store.get(spec.key);
+  if (!bytes) throw new PermanentError(`the run's feedback rows ${spec.key} are not in the artifact store`);
+  if (sha256(bytes) !== spec.digest) throw new PermanentError(`the run's feedback rows ${spec.key} changed since the run started (digest differs)`);
+  const read = await readCsv(Readable.from([Buffer.from(bytes)]), schema);
+  const issues = read.issues.map((i) => ({ ...i, message: `feedback rows (${spec.key}): ${i.message}` }));
+  const { dataset, superseded } = withFeedback(source, read.dataset);
+  return { dataset, issues, superseded, rows: read.dataset.features.nRows };
+}
+
+/** The feedback rows as a tracker records a dataset (beside the source's). */
+function trackedFeedback(spec: NonNullable<RunSpec['feedback']>, source: TrackedDataset, rows: number, readIssues: number): TrackedDataset {
+  return {
+    ...source,
+    name: `${source.name}-feedback`,
+    digest: spec.digest.slice(0, 32),
+    sourceType: 'artifact',
+    source: JSON.stringify({ uri: spec.key, window: spec.window.windowId }),
+    profile: { num_rows: rows, read_issues: readIssues },
+  };
 }
 
 /**
@@ -92,7 +127,7 @@ export async function validate(run: RunSpec, deps: StageDeps): Promise<ValidateR
     });
   }
   assertValid(report);
-  const { train, test } = stratifiedSplit(data.labels, run.testSize, run.seed);
+  const { train, test } = await splitOf(run, data, deps);
   const trainSet = takeDataset(data, train);
   const testSet = takeDataset(data, test);
   await deps.store.put(keys.train, encodeDatasetParts(trainSet));
@@ -107,6 +142,27 @@ export async function validate(run: RunSpec, deps: StageDeps): Promise<ValidateR
   });
   deps.onProgress?.(100);
   return { trainRows: train.length, testRows: test.length, driftedColumns: drift.driftedColumns, drifted: drift.drifted };
+}
+
+/** The run's split: stratified and seeded, or with feedback rows as feedback-split.ts says (kept for register). */
+async function splitOf(run: RunSpec, data: Dataset, deps: StageDeps): Promise<{ train: Int32Array; test: Int32Array }> {
+  if (!run.feedback) return stratifiedSplit(data.labels, run.testSize, run.seed);
+  const keys = runKeys(run.runId);
+  const fed = (await getJson<IngestResult>(deps.store, keys.ingestSummary))?.feedback;
+  if (!fed) throw new Error(`missing artifact ${keys.ingestSummary} (did the ingest stage run?)`);
+  const split = feedbackSplit(data, fed.rows, run.feedback.share, run.testSize, run.seed);
+  const lineage: FeedbackLineage = {
+    key: run.feedback.key,
+    digest: run.feedback.digest,
+    rows: fed.rows,
+    superseded: fed.superseded,
+    sourceTrainRows: split.sourceTrainRows,
+    trainRows: fed.rows - split.test.length,
+    testRows: split.test.length,
+    window: run.feedback.window,
+  };
+  await putJson(deps.store, keys.feedbackSplit, lineage);
+  return split;
 }
 
 /**
@@ -244,9 +300,12 @@ async function registerBest(run: RunSpec, trained: TrainResult, deps: StageDeps)
   const dataDigest = ingested?.dataDigest ?? sha256((await deps.store.get(keys.dataset)) ?? new Uint8Array());
   const testRows = test.labels.length;
   let modelJson = evaluated;
+  const feedback = run.feedback ? await getJson<FeedbackLineage>(deps.store, keys.feedbackSplit) : undefined;
   const fittedOn = await loadDataset(deps, run.refitAll ? keys.dataset : keys.train);
+  // A refit on all rows takes the source rows the split kept, and every feedback row.
+  const refitRows = run.refitAll && feedback ? takeDataset(fittedOn, allRowsOf(fittedOn, feedback.rows, feedback.sourceTrainRows, run.seed)) : fittedOn;
   if (run.refitAll) {
-    modelJson = await refitOnAllRows(familiesOf({ ...run, families: [best.family] })[0], best.params, fittedOn);
+    modelJson = await refitOnAllRows(familiesOf({ ...run, families: [best.family] })[0], best.params, refitRows);
     // The calibration fitted on the family's out-of-fold scores carries over to the refit.
     const calibrator = (evaluated.state as { calibrator?: unknown }).calibrator;
     if (calibrator) modelJson = { ...modelJson, state: { ...(modelJson.state as object), calibrator } };
@@ -267,7 +326,8 @@ async function registerBest(run: RunSpec, trained: TrainResult, deps: StageDeps)
     gitCommit: run.gitCommit,
     ...(importance && { importance }),
     operatingPoint: op.summary,
-  }, rowHashes(fittedOn));
+    ...(feedback && { feedback }),
+  }, rowHashes(refitRows));
   let promoted = decision.promote;
   let reason = decision.reason;
   if (decision.promote) {
@@ -291,6 +351,7 @@ async function registerBest(run: RunSpec, trained: TrainResult, deps: StageDeps)
       'threatmatrix.promoted': String(promoted),
       'threatmatrix.failedFamilies': trained.failures.map((f) => f.family).join(',') || 'none',
       'threatmatrix.refitAll': String(run.refitAll),
+      ...(feedback && { 'threatmatrix.feedback': feedback.key, 'threatmatrix.feedbackRows': String(feedback.rows), 'threatmatrix.feedbackWindow': feedback.window.windowId }),
     });
     await tracked.logArtifact('evaluate/metrics.json', JSON.stringify(record, null, 2));
     await tracked.logArtifact('model/model.json', JSON.stringify(modelJson));

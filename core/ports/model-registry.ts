@@ -27,9 +27,27 @@ export interface ModelManifest {
   failures?: { family: string; error: string }[];
   allowPartial?: boolean;
   gitCommit?: string;
+  /**
+   * Lineage of a drift-triggered run's feedback rows, trained and tested on besides the run's source
+   * (core/pipeline/feedback-split.ts): the CSV's key and digest, rows, source rows they replaced,
+   * source rows trained on (a sample when feedback is to make up a share), the feedback split, and
+   * the alerting window they were collected for.
+   */
+  feedback?: FeedbackLineage;
   /** The threat threshold chosen at training, the rule, and how it does (core/decision/operating-point.ts). */
   operatingPoint?: OperatingPointSummary;
   createdAt: string;
+}
+
+export interface FeedbackLineage {
+  key: string;
+  digest: string;
+  rows: number;
+  superseded: number;
+  sourceTrainRows: number;
+  trainRows: number;
+  testRows: number;
+  window: { model: string; version: number; windowId: string; fromMs: number; toMs: number; sinceMs: number };
 }
 
 /** Versioned models with aliases (`production`); the artifact store is the source of truth. */

@@ -5,7 +5,9 @@ import type { AliasChange, AliasChangeResult, AliasState, ModelManifest, ModelRe
 import { AliasLog } from './alias-log.js';
 import { decodeRowSet, encodeRowSet } from './training-rows.js';
 
-const TRAINING_ROWS = 'training-rows.bin';
+// v2: the hashes of training-rows.ts since its mixing was mended; a version holding only the older
+// file is read as unrecorded, so its rows are hashed again from its run's train split.
+const TRAINING_ROWS = 'training-rows-v2.bin';
 import { ThresholdLog, trainedThreshold, type ThresholdEvent, type ThresholdState } from './threshold-log.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -19,7 +21,7 @@ function checkName(name: string): string {
  * Model versions kept in the artifact store:
  *   models/<name>/v<N>/claim.json     which run took version N (created only if absent)
  *   models/<name>/v<N>/model.json     the pipeline
- *   models/<name>/v<N>/training-rows.bin  hashes of the rows it was fitted on (training-rows.ts)
+ *   models/<name>/v<N>/training-rows-v2.bin  hashes of the rows it was fitted on (training-rows.ts)
  *   models/<name>/v<N>/manifest.json  written last: a version without it is not visible
  *   models/<name>/aliases/<alias>/<seq>.json  the alias's append-only change log (alias-log.ts)
  *   models/<name>/v<N>/threshold/<seq>.json   the version's threshold changes (threshold-log.ts)

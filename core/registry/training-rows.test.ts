@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { parseDatasetSchema } from '../../schema/index.js';
+import { readCsv } from '../data/csv-reader.js';
 import type { Dataset } from '../data/frame.js';
 import { decodeRowSet, encodeRowSet, rowHashes, rowsOutside } from './training-rows.js';
 
@@ -30,6 +34,17 @@ describe('training row hashes', () => {
     const h = rowHashes(dataset([[10, 'tcp', 'attack'], [10, 'tcp', 'normal'], [11, 'tcp', 'attack'], [10, 'udp', 'attack'], [10, null, 'attack'], [-0, 'tcp', 'attack'], [0, 'tcp', 'attack']], ['tcp', 'udp'], ['normal', 'attack']));
     expect(new Set(Array.from(h).slice(0, 5)).size).toBe(5);
     expect(h[5]).toBe(h[6]);
+  });
+
+  it("give the phishing set's 5,849 distinct rows (whole numbers -1, 0, 1) 5,849 hashes, and its 5,785 distinct feature rows as many", async () => {
+    const path = (p: string) => new URL(`../../${p}`, import.meta.url);
+    const text = readFileSync(path('data/phishing.csv'));
+    const { dataset: data } = await readCsv(Readable.from([text]), parseDatasetSchema(readFileSync(path('schema/phishing.yaml'), 'utf8')));
+    const lines = text.toString('utf8').trim().split('\n').slice(1);
+    expect(new Set(rowHashes(data)).size).toBe(new Set(lines).size);
+    expect(new Set(rowHashes(data)).size).toBe(5849);
+    const featuresOnly = rowHashes({ ...data, labels: new Int32Array(data.labels.length).fill(-1) });
+    expect(new Set(featuresOnly).size).toBe(new Set(lines.map((l) => l.slice(0, l.lastIndexOf(',')))).size);
   });
 
   it('store a set sorted and find the rows outside it', () => {
