@@ -9,7 +9,11 @@ import { LocalArtifactStore } from '../adapters/local-artifact-store.js';
 import { DataError } from '../errors.js';
 import { loadServedModel, type ServedModel } from '../registry/served-model.js';
 import { batchIdRange, idAt } from '../monitoring/prediction-id.js';
-import { scoreCsvChunk } from './score-chunk.js';
+import { PipelineExplainer } from '../explain/explainer.js';
+import { explanationOf, frameColumnsOf } from '../explain/explanation.js';
+import { explainColumns } from './explain-columns.js';
+import { resultColumns, scoreCsvChunk } from './score-chunk.js';
+import { readCsvText } from '../../test/helpers/datasets.js';
 
 describe('scoreCsvChunk', () => {
   let dir: string;
@@ -86,6 +90,36 @@ describe('scoreCsvChunk', () => {
     const out = score(broken.map((r) => `${r},n\n`).join(''), 101);
     expect(out).toMatchObject({ rows: 6, scored: 5, invalid: 1, errors: [{ row: 103, field: header[0], rule: 'allowed-values' }] });
     expect(out.csv.split('\n')[2].endsWith(`,,${','.repeat(model.pipeline.classes.length)},,,${header[0]} allowed-values`)).toBe(true);
+  });
+
+  it('adds base, the top k features and contributions and the output as columns; an unscored row leaves them empty', async () => {
+    const broken = rows.map((r, i) => (i === 2 ? `7${r.slice(r.indexOf(','))}` : r));
+    const top = 3;
+    const out = scoreCsvChunk(model, header, new TextEncoder().encode(broken.map((r) => `${r},n\n`).join('')), 1, 20, { explain: { top } });
+    const names = resultColumns(model.pipeline.classes, { explain: top });
+    expect(names.slice(-2 * top - 3)).toEqual(['explain_base', 'explain_1_feature', 'explain_1_contribution', 'explain_2_feature', 'explain_2_contribution', 'explain_3_feature', 'explain_3_contribution', 'explain_output', 'error']);
+    expect(explainColumns(top)).toEqual(names.slice(-2 * top - 3, -1));
+    const records = Papa.parse<string[]>(out.csv, { delimiter: ',', skipEmptyLines: true }).data;
+    const at = 31 + names.indexOf('explain_base');
+    expect(records[0]).toHaveLength(31 + names.length);
+    expect(records[2].slice(at, at + 2 * top + 2).every((c) => c === '')).toBe(true);
+    // The same rows explained directly: the listed features and values are /v1/predict's.
+    const good = broken.filter((_, i) => i !== 2);
+    const { dataset } = await readCsvText(`${header.slice(0, 30).join(',')}\n${good.join('\n')}\n`, model.schema, false);
+    const proba = model.pipeline.predictProba(dataset.features);
+    const explained = PipelineExplainer.for(model.pipeline).explain(dataset.features, proba);
+    const cols = frameColumnsOf(dataset.features, explained.features);
+    const K = model.pipeline.classes.length;
+    const raw = model.pipeline.withCalibrator(undefined).predictProba(dataset.features);
+    [0, 1, 3, 4, 5].forEach((row, k) => {
+      const e = explanationOf(explained, k, dataset.features, cols, model.pipeline.classes, top);
+      const cells = records[row].slice(at, at + 2 * top + 2);
+      expect(Number(cells[0])).toBe(e.baseValue);
+      expect(cells.slice(1, -1)).toEqual(e.contributions.flatMap((c) => [c.feature, String(c.contribution)]));
+      expect(Number(cells.at(-1))).toBe(e.outputValue);
+      // A decision tree explains the threat class's probability before calibration.
+      expect(Number(cells.at(-1))).toBeCloseTo(raw[k * K + model.pipeline.positiveClass], 9);
+    });
   });
 
   it('fails the chunk on broken quotes instead of shifting the records after them', () => {

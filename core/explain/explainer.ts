@@ -59,6 +59,11 @@ export function assertExplainable(kind: string): void {
   }
 }
 
+/** What a family's explanations are in: probability for trees and forests, the margin for the rest. */
+export function explainedOutputOf(kind: string): ExplainedOutput {
+  return kind === 'decision_tree' || kind === 'random_forest' ? 'probability' : 'margin';
+}
+
 /**
  * Per-prediction SHAP values of a fitted pipeline, folded back to the features the user sent:
  * exact path-dependent TreeSHAP for trees and forests (probability) and gradient boosting
@@ -75,7 +80,7 @@ export class PipelineExplainer {
   private constructor(private readonly pipeline: Pipeline) {
     const kind = pipeline.model.kind;
     assertExplainable(kind);
-    this.output = kind === 'decision_tree' || kind === 'random_forest' ? 'probability' : 'margin';
+    this.output = explainedOutputOf(kind);
     ({ features: this.features, featureOf: this.featureOf } = featureColumns(pipeline.preprocessor));
     this.K = pipeline.classes.length;
     // Refuse old model files at once, not at the first row.
