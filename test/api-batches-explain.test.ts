@@ -57,9 +57,10 @@ describe('async batches with explain, through the API, the predict worker and th
   const auth = { authorization: `Bearer ${KEY}` };
   const upload = (base: string, query: string, body = `${header.join(',')}\n${lines.join('\n')}\n`, type = 'text/csv') =>
     fetch(`${base}/v1/batches${query}`, { method: 'POST', headers: { ...auth, 'content-type': type }, body });
-  async function finished(id: string): Promise<Status> {
+  async function finished(id: string, progress: number[] = []): Promise<Status> {
     for (let i = 0; i < 1200; i++) {
       const s = (await (await fetch(`${gb.base}/v1/batches/${id}`, { headers: auth })).json()) as Status;
+      progress.push(s.progress);
       if (s.state === 'completed' || s.state === 'failed') return s;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -74,8 +75,12 @@ describe('async batches with explain, through the API, the predict worker and th
     expect(res.status).toBe(202);
     const accepted = (await res.json()) as { batchId: string; chunks: number };
     expect(accepted.chunks).toBe(3);
-    const status = await finished(accepted.batchId);
+    const progress: number[] = [];
+    const status = await finished(accepted.batchId, progress);
     const { holdMs, wallMs } = watch.stop();
+    // Chunks done plus the running chunk's share explained: it only moves forward, and 1 means completed.
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress.slice(0, -1).every((p) => p < 1)).toBe(true);
     expect(holdMs, `longest hold of the loop: ${holdMs.toFixed(0)} ms (monitorEventLoopDelay max, load included: ${wallMs.toFixed(0)} ms)`).toBeLessThan(100);
     expect(status).toMatchObject({ state: 'completed', counts: { scored: 2_500 }, explain: { top: 4, output: 'margin', class: '-1' } });
 

@@ -51,7 +51,13 @@ export function startPredictWorker(o: PredictWorkerOptions): Worker {
     const bytes = await o.store.get(keys.input(p.chunk));
     if (!bytes) throw new PermanentError(`batch ${p.batchId} chunk ${p.chunk} is missing from the store`);
     const ids = meta.predictionIds ? batchIdRange(p.batchId, Date.parse(meta.createdAt)) : undefined;
-    const options = { ids, logSample: o.predictionSampleRate ?? 0, explain: p.explain };
+    // An explained chunk takes seconds to minutes: its progress (percent) shows in the batch's status.
+    let percent = 0;
+    const onProgress = (fraction: number) => {
+      const now = Math.min(99, Math.floor(fraction * 100));
+      if (now > percent) void job.updateProgress((percent = now)).catch(() => undefined);
+    };
+    const options = { ids, logSample: o.predictionSampleRate ?? 0, explain: p.explain, onProgress };
     const { chunk: scored } = await scorer
       .scoreChunk({ name: meta.modelName, version: meta.modelVersion, threshold: meta.threshold }, meta.header, bytes, p.firstRow, 20, options)
       .catch((err: unknown) => {

@@ -152,7 +152,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
     return {
       ...base,
       state: jobs.state === 'completed' ? 'running' : jobs.state,
-      progress: jobs.chunks.done / meta.chunks,
+      progress: jobs.progress,
       chunks: { total: meta.chunks, done: jobs.chunks.done },
       counts: { scored: jobs.scored, invalid: jobs.invalid },
       errors: jobs.errors,

@@ -13,6 +13,7 @@ import { PipelineExplainer } from '../explain/explainer.js';
 import { explanationOf, frameColumnsOf } from '../explain/explanation.js';
 import { explainColumns } from './explain-columns.js';
 import { resultColumns, scoreCsvChunk } from './score-chunk.js';
+import { ThreadScorer } from './thread-scorer.js';
 import { readCsvText } from '../../test/helpers/datasets.js';
 
 describe('scoreCsvChunk', () => {
@@ -20,11 +21,14 @@ describe('scoreCsvChunk', () => {
   let model: ServedModel;
   let header: string[];
   let rows: string[];
+  let lines: string[];
+  let store: LocalArtifactStore;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tm-chunk-'));
-    const store = new LocalArtifactStore(dir);
+    store = new LocalArtifactStore(dir);
     model = (await loadServedModel(await trainPhishing(store, 'chunk-run'), store, 'phishing', 1))!;
-    const [head, ...lines] = (await readFile(repoPath('data/phishing.csv'), 'utf8')).trim().split(/\r?\n/);
+    let head: string;
+    [head, ...lines] = (await readFile(repoPath('data/phishing.csv'), 'utf8')).trim().split(/\r?\n/);
     // The 30 features and a free-text column carried through.
     header = [...head.replaceAll('"', '').split(',').slice(0, 30), 'note'];
     rows = lines.slice(0, 6).map((l) => l.split(',').slice(0, 30).join(','));
@@ -120,6 +124,22 @@ describe('scoreCsvChunk', () => {
       // A decision tree explains the threat class's probability before calibration.
       expect(Number(cells.at(-1))).toBeCloseTo(raw[k * K + model.pipeline.positiveClass], 9);
     });
+  });
+
+  it('reports an explained chunk\'s progress from the scoring thread, every 256 rows', async () => {
+    const text = lines.slice(0, 600).map((l) => `${l.split(',').slice(0, 30).join(',')},n\n`).join('');
+    const seen: number[] = [];
+    const direct = scoreCsvChunk(model, header, new TextEncoder().encode(text), 1, 20, { explain: { top: 2 }, onProgress: (f) => seen.push(f) });
+    expect(seen).toEqual([256 / 600, 512 / 600]);
+    const threads = new ThreadScorer({ store });
+    try {
+      const relayed: number[] = [];
+      const { chunk } = await threads.scoreChunk({ name: 'phishing', version: 1 }, header, new TextEncoder().encode(text), 1, 20, { explain: { top: 2 }, onProgress: (f) => relayed.push(f) });
+      expect(relayed).toEqual(seen);
+      expect(new TextDecoder().decode(chunk.bytes)).toBe(direct.csv);
+    } finally {
+      await threads.close();
+    }
   });
 
   it('fails the chunk on broken quotes instead of shifting the records after them', () => {

@@ -40,6 +40,8 @@ export interface ScoreChunkOptions {
   logSample?: number;
   /** Adds each scored row's `top` largest SHAP contributions as columns (`explainColumns`); throws ExplainError for a model that is not explained. */
   explain?: { top: number };
+  /** With `explain`: called with the share of the chunk's rows explained so far (a scoring thread reports it; never sent to one). */
+  onProgress?: (fraction: number) => void;
 }
 
 /**
@@ -144,8 +146,8 @@ class ChunkLog {
 }
 
 /** The explained rows of a frame; none when every row of the chunk was refused. */
-function explainRows(explainer: PipelineExplainer, frame: Frame, proba: Float64Array): ExplainedRows {
-  if (proba.length) return explainer.explain(frame, proba);
+function explainRows(explainer: PipelineExplainer, frame: Frame, proba: Float64Array, onProgress?: (fraction: number) => void): ExplainedRows {
+  if (proba.length) return explainer.explain(frame, proba, onProgress && ((done) => onProgress(done / frame.nRows)));
   return { output: explainer.output, features: explainer.features, classOf: new Int32Array(0), base: new Float64Array(0), phi: new Float64Array(0) };
 }
 
@@ -187,7 +189,7 @@ export function scoreCsvChunk(model: ServedModel, header: string[], bytes: Uint8
   const scoredFrame = good ? takeRows(frame, good) : frame;
   const proba = good?.length === 0 ? new Float64Array(0) : model.pipeline.predictProba(scoredFrame);
   // Explained rows in the order of `proba` (the scored ones); ~100 times the cost of scoring them.
-  const explained = o.explain && new ExplainCells(explainRows(PipelineExplainer.for(model.pipeline), scoredFrame, proba), o.explain.top);
+  const explained = o.explain && new ExplainCells(explainRows(PipelineExplainer.for(model.pipeline), scoredFrame, proba, o.onProgress), o.explain.top);
   const { classes } = model.pipeline;
   const K = classes.length;
   const best = argmaxRows(proba, K);
