@@ -27,8 +27,9 @@ describe('scoreCsvChunk', () => {
     dir = await mkdtemp(join(tmpdir(), 'tm-chunk-'));
     store = new LocalArtifactStore(dir);
     model = (await loadServedModel(await trainPhishing(store, 'chunk-run'), store, 'phishing', 1))!;
-    let head: string;
-    [head, ...lines] = (await readFile(repoPath('data/phishing.csv'), 'utf8')).trim().split(/\r?\n/);
+    const all = (await readFile(repoPath('data/phishing.csv'), 'utf8')).trim().split(/\r?\n/);
+    const head = all[0];
+    lines = all.slice(1);
     // The 30 features and a free-text column carried through.
     header = [...head.replaceAll('"', '').split(',').slice(0, 30), 'note'];
     rows = lines.slice(0, 6).map((l) => l.split(',').slice(0, 30).join(','));
