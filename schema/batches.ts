@@ -6,6 +6,19 @@ export const PREDICT_QUEUE = 'predict';
 
 export const BatchId = RunId;
 
+/** The explanations a batch asked for (`POST /v1/batches?explain=k`): the top k contributions per row, as columns. */
+export const BatchExplainRequest = z.object({ top: z.number().int().min(1) });
+export type BatchExplainRequest = z.infer<typeof BatchExplainRequest>;
+
+/** An explained batch, as its metadata and status state it. */
+export const BatchExplain = BatchExplainRequest.extend({
+  /** What the contributions add up to: `margin` (log-odds; softmax score when multi-class) for boosting and logistic regression, `probability` for trees and forests; the model's raw output, before calibration. */
+  output: z.enum(['margin', 'probability']),
+  /** The class explained: the positive (threat) class of a binary model; null when multi-class, where each row's predicted class is explained. */
+  class: z.string().nullable(),
+});
+export type BatchExplain = z.infer<typeof BatchExplain>;
+
 /** What is known once an upload is stored (written as `batch.json` before any job is queued). */
 export const BatchMeta = z.object({
   batchId: BatchId,
@@ -20,6 +33,8 @@ export const BatchMeta = z.object({
   classes: z.array(z.string()).optional(),
   /** Whether result rows carry prediction ids (`prediction_id`, derived from batchId and createdAt); absent on batches from before. */
   predictionIds: z.boolean().optional(),
+  /** Set when the batch adds explanation columns (see `explainColumns`); absent on plain batches. */
+  explain: BatchExplain.optional(),
   rows: z.number().int().positive(),
   chunks: z.number().int().positive(),
   bytes: z.number().int(),
@@ -34,7 +49,14 @@ export type RowError = z.infer<typeof RowError>;
 /** Unseen categories scored anyway (`unknown: ignore | other`), per column. */
 const UnknownCounts = z.record(z.string(), z.number().int()).default({});
 
-export const ChunkPayload = z.object({ batchId: BatchId, chunk: z.number().int().nonnegative(), firstRow: z.number().int().positive(), requestId: RequestId.optional() });
+export const ChunkPayload = z.object({
+  batchId: BatchId,
+  chunk: z.number().int().nonnegative(),
+  firstRow: z.number().int().positive(),
+  requestId: RequestId.optional(),
+  /** Adds the top-k explanation columns to the chunk's rows. */
+  explain: BatchExplainRequest.optional(),
+});
 export const ChunkResult = z.object({
   chunk: z.number().int(),
   rows: z.number().int(),

@@ -51,8 +51,19 @@ export function startPredictWorker(o: PredictWorkerOptions): Worker {
     const bytes = await o.store.get(keys.input(p.chunk));
     if (!bytes) throw new PermanentError(`batch ${p.batchId} chunk ${p.chunk} is missing from the store`);
     const ids = meta.predictionIds ? batchIdRange(p.batchId, Date.parse(meta.createdAt)) : undefined;
-    const options = { ids, logSample: o.predictionSampleRate ?? 0 };
-    const { chunk: scored } = await scorer.scoreChunk({ name: meta.modelName, version: meta.modelVersion, threshold: meta.threshold }, meta.header, bytes, p.firstRow, 20, options);
+    // An explained chunk takes seconds to minutes: its progress (percent) shows in the batch's status.
+    let percent = 0;
+    const onProgress = (fraction: number) => {
+      const now = Math.min(99, Math.floor(fraction * 100));
+      if (now > percent) void job.updateProgress((percent = now)).catch(() => undefined);
+    };
+    const options = { ids, logSample: o.predictionSampleRate ?? 0, explain: p.explain, onProgress };
+    const { chunk: scored } = await scorer
+      .scoreChunk({ name: meta.modelName, version: meta.modelVersion, threshold: meta.threshold }, meta.header, bytes, p.firstRow, 20, options)
+      .catch((err: unknown) => {
+        // A model file the intake could not see was unexplainable (saved before covers): retrying won't help.
+        throw (err as Error)?.name === 'ExplainError' ? new PermanentError((err as Error).message) : err;
+      });
     const { bytes: csv, logged, ...counts } = scored;
     // Keys named by batch and chunk: a retried chunk rewrites its own log part.
     for (const part of logParts(logged ?? [], `batch-${p.batchId}-${p.chunk}`)) await o.store.put(part.key, part.body);

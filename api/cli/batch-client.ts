@@ -8,6 +8,8 @@ export interface BatchStatus {
   predicted?: Record<string, number>;
   /** Unseen categories scored anyway, per column. */
   unknown?: Record<string, number>;
+  /** An explained batch's k, the output its contributions add up to, and the class explained (null: each row's prediction). */
+  explain?: { top: number; output: 'margin' | 'probability'; class: string | null };
   failedReason?: string;
 }
 
@@ -38,10 +40,11 @@ export class BatchClient {
     return body;
   }
 
-  /** Uploads a CSV (streamed) and returns the accepted batch. */
-  async submitCsv(body: ReadableStream<Uint8Array>): Promise<{ batchId: string; rows: number; chunks: number; modelVersion: number }> {
+  /** Uploads a CSV (streamed) and returns the accepted batch; `explain`: add each row's top k contributions as columns. */
+  async submitCsv(body: ReadableStream<Uint8Array>, o: { explain?: number | string } = {}): Promise<{ batchId: string; rows: number; chunks: number; modelVersion: number }> {
     const init = { method: 'POST', headers: { ...this.headers, 'content-type': 'text/csv' }, body, duplex: 'half' };
-    return this.json(await fetch(`${this.base}/v1/batches`, init as RequestInit));
+    const query = o.explain === undefined ? '' : `?explain=${encodeURIComponent(String(o.explain))}`;
+    return this.json(await fetch(`${this.base}/v1/batches${query}`, init as RequestInit));
   }
 
   status(batchId: string): Promise<BatchStatus> {

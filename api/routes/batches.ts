@@ -3,10 +3,11 @@ import { batchKeys } from '../../core/batch/batch-keys.js';
 import { csvField } from '../../core/batch/csv-field.js';
 import { resultColumns } from '../../core/batch/score-chunk.js';
 import { getJson } from '../../core/artifacts/json.js';
-import { BatchMeta, BatchSummary } from '../../schema/batches.js';
+import { BatchExplain, BatchMeta, BatchSummary } from '../../schema/batches.js';
 import type { BatchJobState } from '../../workers/batches.js';
 import { access } from '../auth.js';
 import { ApiError } from '../errors.js';
+import { batchExplainOf } from '../serving/batch-explain.js';
 import { acceptBatch, drainRefused, recordsAsCsv, type BatchIntakeOptions } from '../serving/batch-intake.js';
 import type { ModelHolder } from '../serving/model-holder.js';
 import { checkRecordKeys } from '../serving/records.js';
@@ -18,6 +19,16 @@ export interface BatchControl extends BatchIntakeOptions {
 
 const JsonBatch = z.object({ rows: z.array(FeatureRecord).min(1) }).strict().openapi('AsyncBatchRequest');
 const Accepted = z.object({ batchId: z.string(), rows: z.number().int(), chunks: z.number().int(), model: z.string(), modelVersion: z.number().int(), status: z.string() }).openapi('BatchAccepted');
+const ExplainQuery = z.object({
+  explain: z
+    .string()
+    .optional()
+    .openapi({
+      param: { name: 'explain', in: 'query' },
+      example: '5',
+      description: "Add each row's k largest SHAP contributions as columns (k from 1 to the model's feature count; 400 otherwise; 422 for a model family that is not explained). See README \"Reading an explanation\".",
+    }),
+});
 const RowErrorSchema = z.object({ row: z.number().int(), field: z.string().optional(), rule: z.string(), message: z.string() });
 const Status = z
   .object({
@@ -27,6 +38,8 @@ const Status = z
     model: z.string(),
     modelVersion: z.number().int(),
     rows: z.number().int(),
+    /** Present when the batch adds explanation columns: k, what they explain and for which class. */
+    explain: BatchExplain.optional(),
     chunks: z.object({ total: z.number().int(), done: z.number().int() }),
     counts: z.object({ scored: z.number().int(), invalid: z.number().int() }),
     errors: z.array(RowErrorSchema),
@@ -53,6 +66,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
       summary: 'Queue an async batch: a CSV upload (header row with every feature; other columns are carried through) or JSON rows',
       security,
       request: {
+        query: ExplainQuery,
         body: {
           content: { 'text/csv': { schema: z.string().openapi({ format: 'binary' }) }, 'application/json': { schema: JsonBatch } },
           required: false,
@@ -70,6 +84,14 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
       let body: AsyncIterable<Uint8Array>;
       const upload = type.startsWith('text/csv') ? c.req.raw.body : null;
       let uploadReader: AsyncIterableIterator<Uint8Array> | undefined;
+      let explain: BatchExplain | undefined;
+      try {
+        explain = batchExplainOf(c.req.valid('query').explain, served);
+      } catch (err) {
+        // Refused before reading: drain (bounded) so that the client, still sending, reads the 4xx.
+        if (upload) await drainRefused(upload);
+        throw err;
+      }
       if (type.startsWith('text/csv')) {
         if (!upload) throw new ApiError(422, 'invalid_csv', 'the CSV is empty', [{ field: 'body', rule: 'non-empty' }]);
         // Not cancelled when the reader stops early: a refused upload is drained (bounded) so the client reads the 4xx.
@@ -81,7 +103,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
         checkRecordKeys(rows, served.schema);
         body = recordsAsCsv(rows, served.schema);
       }
-      const meta = await acceptBatch(control, served, body, upload ? 'csv' : 'json', c.get('requestId' as never)).catch(async (err: unknown) => {
+      const meta = await acceptBatch(control, served, body, upload ? 'csv' : 'json', { requestId: c.get('requestId' as never), explain }).catch(async (err: unknown) => {
         // Refused before (or while) reading: let go of the reader the chunker held, without cancelling.
         await uploadReader?.return?.().catch(() => undefined);
         // Past the size limit the rest is not worth reading: the stream is cancelled (as before).
@@ -103,7 +125,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
 
   const statusOf = async (id: string, meta?: BatchMeta): Promise<z.infer<typeof Status>> => {
     meta ??= await metaOf(id);
-    const base = { batchId: id, model: meta.modelName, modelVersion: meta.modelVersion, rows: meta.rows, createdAt: meta.createdAt };
+    const base = { batchId: id, model: meta.modelName, modelVersion: meta.modelVersion, rows: meta.rows, ...(meta.explain ? { explain: meta.explain } : {}), createdAt: meta.createdAt };
     const completed = (summary: unknown): z.infer<typeof Status> => {
       const s = BatchSummary.parse(summary);
       return {
@@ -130,7 +152,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
     return {
       ...base,
       state: jobs.state === 'completed' ? 'running' : jobs.state,
-      progress: jobs.chunks.done / meta.chunks,
+      progress: jobs.progress,
       chunks: { total: meta.chunks, done: jobs.chunks.done },
       counts: { scored: jobs.scored, invalid: jobs.invalid },
       errors: jobs.errors,
@@ -157,7 +179,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
       method: 'get',
       path: '/v1/batches/{id}/results',
       operationId: 'getBatchResults',
-      summary: 'The scored rows, streamed as CSV in input order: the input columns, then prediction_id, prediction, probability (of the predicted class), p_<class> for every class, threat (score >= the threshold when the batch was accepted), score (P(any threat class)) and error',
+      summary: 'The scored rows, streamed as CSV in input order: the input columns, then prediction_id, prediction, probability (of the predicted class), p_<class> for every class, threat (score >= the threshold when the batch was accepted), score (P(any threat class)), with ?explain=k explain_base, explain_<r>_feature and explain_<r>_contribution for r = 1..k, explain_output, and error',
       security,
       request: { params: IdParam },
       responses: {
@@ -172,7 +194,7 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
       if (status.state !== 'completed') throw new ApiError(409, 'not_ready', `batch ${id} is ${status.state}`, [{ field: 'id', rule: 'completed', message: `batch ${id} is ${status.state}`, state: status.state, progress: status.progress }]);
       const keys = batchKeys(id);
       // Batches accepted before the p_<class> columns existed keep their first format.
-      const added = resultColumns(meta.classes ?? [], { threat: meta.threshold !== undefined, ids: meta.predictionIds });
+      const added = resultColumns(meta.classes ?? [], { threat: meta.threshold !== undefined, ids: meta.predictionIds, explain: meta.explain?.top });
       const header = [...meta.header, ...added].map(csvField).join(',');
       let next = 0;
       const stream = new ReadableStream<Uint8Array>({

@@ -9,18 +9,27 @@ import { LocalArtifactStore } from '../adapters/local-artifact-store.js';
 import { DataError } from '../errors.js';
 import { loadServedModel, type ServedModel } from '../registry/served-model.js';
 import { batchIdRange, idAt } from '../monitoring/prediction-id.js';
-import { scoreCsvChunk } from './score-chunk.js';
+import { PipelineExplainer } from '../explain/explainer.js';
+import { explanationOf, frameColumnsOf } from '../explain/explanation.js';
+import { explainColumns } from './explain-columns.js';
+import { resultColumns, scoreCsvChunk } from './score-chunk.js';
+import { ThreadScorer } from './thread-scorer.js';
+import { readCsvText } from '../../test/helpers/datasets.js';
 
 describe('scoreCsvChunk', () => {
   let dir: string;
   let model: ServedModel;
   let header: string[];
   let rows: string[];
+  let lines: string[];
+  let store: LocalArtifactStore;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tm-chunk-'));
-    const store = new LocalArtifactStore(dir);
+    store = new LocalArtifactStore(dir);
     model = (await loadServedModel(await trainPhishing(store, 'chunk-run'), store, 'phishing', 1))!;
-    const [head, ...lines] = (await readFile(repoPath('data/phishing.csv'), 'utf8')).trim().split(/\r?\n/);
+    const all = (await readFile(repoPath('data/phishing.csv'), 'utf8')).trim().split(/\r?\n/);
+    const head = all[0];
+    lines = all.slice(1);
     // The 30 features and a free-text column carried through.
     header = [...head.replaceAll('"', '').split(',').slice(0, 30), 'note'];
     rows = lines.slice(0, 6).map((l) => l.split(',').slice(0, 30).join(','));
@@ -86,6 +95,52 @@ describe('scoreCsvChunk', () => {
     const out = score(broken.map((r) => `${r},n\n`).join(''), 101);
     expect(out).toMatchObject({ rows: 6, scored: 5, invalid: 1, errors: [{ row: 103, field: header[0], rule: 'allowed-values' }] });
     expect(out.csv.split('\n')[2].endsWith(`,,${','.repeat(model.pipeline.classes.length)},,,${header[0]} allowed-values`)).toBe(true);
+  });
+
+  it('adds base, the top k features and contributions and the output as columns; an unscored row leaves them empty', async () => {
+    const broken = rows.map((r, i) => (i === 2 ? `7${r.slice(r.indexOf(','))}` : r));
+    const top = 3;
+    const out = scoreCsvChunk(model, header, new TextEncoder().encode(broken.map((r) => `${r},n\n`).join('')), 1, 20, { explain: { top } });
+    const names = resultColumns(model.pipeline.classes, { explain: top });
+    expect(names.slice(-2 * top - 3)).toEqual(['explain_base', 'explain_1_feature', 'explain_1_contribution', 'explain_2_feature', 'explain_2_contribution', 'explain_3_feature', 'explain_3_contribution', 'explain_output', 'error']);
+    expect(explainColumns(top)).toEqual(names.slice(-2 * top - 3, -1));
+    const records = Papa.parse<string[]>(out.csv, { delimiter: ',', skipEmptyLines: true }).data;
+    const at = 31 + names.indexOf('explain_base');
+    expect(records[0]).toHaveLength(31 + names.length);
+    expect(records[2].slice(at, at + 2 * top + 2).every((c) => c === '')).toBe(true);
+    // The same rows explained directly: the listed features and values are /v1/predict's.
+    const good = broken.filter((_, i) => i !== 2);
+    const { dataset } = await readCsvText(`${header.slice(0, 30).join(',')}\n${good.join('\n')}\n`, model.schema, false);
+    const proba = model.pipeline.predictProba(dataset.features);
+    const explained = PipelineExplainer.for(model.pipeline).explain(dataset.features, proba);
+    const cols = frameColumnsOf(dataset.features, explained.features);
+    const K = model.pipeline.classes.length;
+    const raw = model.pipeline.withCalibrator(undefined).predictProba(dataset.features);
+    [0, 1, 3, 4, 5].forEach((row, k) => {
+      const e = explanationOf(explained, k, dataset.features, cols, model.pipeline.classes, top);
+      const cells = records[row].slice(at, at + 2 * top + 2);
+      expect(Number(cells[0])).toBe(e.baseValue);
+      expect(cells.slice(1, -1)).toEqual(e.contributions.flatMap((c) => [c.feature, String(c.contribution)]));
+      expect(Number(cells.at(-1))).toBe(e.outputValue);
+      // A decision tree explains the threat class's probability before calibration.
+      expect(Number(cells.at(-1))).toBeCloseTo(raw[k * K + model.pipeline.positiveClass], 9);
+    });
+  });
+
+  it('reports an explained chunk\'s progress from the scoring thread, every 256 rows', async () => {
+    const text = lines.slice(0, 600).map((l) => `${l.split(',').slice(0, 30).join(',')},n\n`).join('');
+    const seen: number[] = [];
+    const direct = scoreCsvChunk(model, header, new TextEncoder().encode(text), 1, 20, { explain: { top: 2 }, onProgress: (f) => seen.push(f) });
+    expect(seen).toEqual([256 / 600, 512 / 600]);
+    const threads = new ThreadScorer({ store });
+    try {
+      const relayed: number[] = [];
+      const { chunk } = await threads.scoreChunk({ name: 'phishing', version: 1 }, header, new TextEncoder().encode(text), 1, 20, { explain: { top: 2 }, onProgress: (f) => relayed.push(f) });
+      expect(relayed).toEqual(seen);
+      expect(new TextDecoder().decode(chunk.bytes)).toBe(direct.csv);
+    } finally {
+      await threads.close();
+    }
   });
 
   it('fails the chunk on broken quotes instead of shifting the records after them', () => {

@@ -2,6 +2,8 @@ import Papa from 'papaparse';
 import type { DatasetSchema, NumericColumnSpec, RowError } from '../../schema/index.js';
 import { DataError } from '../errors.js';
 import { csvField } from './csv-field.js';
+import { ExplainCells, explainColumns } from './explain-columns.js';
+import { PipelineExplainer, type ExplainedRows } from '../explain/explainer.js';
 import { DatasetBuilder } from '../data/dataset-builder.js';
 import { takeRows, type CategoricalColumn, type Frame } from '../data/frame.js';
 import { mapHeader } from '../data/header.js';
@@ -36,20 +38,26 @@ export interface ScoreChunkOptions {
   ids?: IdRange;
   /** Share of scored rows returned for the prediction log (needs `ids`), picked by row so that a retry picks the same. Default 0. */
   logSample?: number;
+  /** Adds each scored row's `top` largest SHAP contributions as columns (`explainColumns`); throws ExplainError for a model that is not explained. */
+  explain?: { top: number };
+  /** With `explain`: called with the share of the chunk's rows explained so far (a scoring thread reports it; never sent to one). */
+  onProgress?: (fraction: number) => void;
 }
 
 /**
  * Columns a batch's results add after the input columns: the prediction id (batches accepted since
  * ids exist), the predicted class, its probability (kept for readers of the first format), every
  * class's probability as `p_<class>` in the model's class order, the threat flag (`true` when the
- * threat score reaches the version's threshold) and the threat score P(any threat class), then the
- * broken rule of a row that could not be scored. Probabilities are written in shortest round-trip
+ * threat score reaches the version's threshold) and the threat score P(any threat class), the
+ * explanation columns of an explained batch (`explainColumns`), then the broken rule of a row that
+ * could not be scored. Probabilities are written in shortest round-trip
  * form (JavaScript's number to string): parsing one gives back the double.
  */
-export function resultColumns(classes: string[], o: { threat?: boolean; ids?: boolean } = {}): string[] {
+export function resultColumns(classes: string[], o: { threat?: boolean; ids?: boolean; explain?: number } = {}): string[] {
   // Batches stored before threats were flagged by a threshold (no `threshold` in their metadata) lack the two.
   const threat = o.threat ?? true;
-  return [...(o.ids ? ['prediction_id'] : []), 'prediction', 'probability', ...classes.map((c) => `p_${c}`), ...(threat ? ['threat', 'score'] : []), 'error'];
+  const explain = o.explain ? explainColumns(o.explain) : [];
+  return [...(o.ids ? ['prediction_id'] : []), 'prediction', 'probability', ...classes.map((c) => `p_${c}`), ...(threat ? ['threat', 'score'] : []), ...explain, 'error'];
 }
 
 /**
@@ -137,6 +145,12 @@ class ChunkLog {
   }
 }
 
+/** The explained rows of a frame; none when every row of the chunk was refused. */
+function explainRows(explainer: PipelineExplainer, frame: Frame, proba: Float64Array, onProgress?: (fraction: number) => void): ExplainedRows {
+  if (proba.length) return explainer.explain(frame, proba, onProgress && ((done) => onProgress(done / frame.nRows)));
+  return { output: explainer.output, features: explainer.features, classOf: new Int32Array(0), base: new Float64Array(0), phi: new Float64Array(0) };
+}
+
 /**
  * Scores a chunk of CSV records (no header, no empty lines: see csv-chunker) with a served model.
  * Each record's fields are echoed (quoted only where they need it), followed by the predicted label
@@ -172,7 +186,10 @@ export function scoreCsvChunk(model: ServedModel, header: string[], bytes: Uint8
   const unknown = unseen.counts(bad);
   const n = records.length;
   const good = bad.size ? Int32Array.from({ length: n }, (_, i) => i).filter((i) => !bad.has(i)) : undefined;
-  const proba = good?.length === 0 ? new Float64Array(0) : model.pipeline.predictProba(good ? takeRows(frame, good) : frame);
+  const scoredFrame = good ? takeRows(frame, good) : frame;
+  const proba = good?.length === 0 ? new Float64Array(0) : model.pipeline.predictProba(scoredFrame);
+  // Explained rows in the order of `proba` (the scored ones); ~100 times the cost of scoring them.
+  const explained = o.explain && new ExplainCells(explainRows(PipelineExplainer.for(model.pipeline), scoredFrame, proba, o.onProgress), o.explain.top);
   const { classes } = model.pipeline;
   const K = classes.length;
   const best = argmaxRows(proba, K);
@@ -181,7 +198,7 @@ export function scoreCsvChunk(model: ServedModel, header: string[], bytes: Uint8
   const labels = classes.map(csvField);
   const errors: RowError[] = [];
   const lines: string[] = new Array(n);
-  const unscored = `,,${','.repeat(K)},,,`;
+  const unscored = `,,${','.repeat(K)},,${explained ? explained.empty : ''},`;
   let k = 0;
   // Without a quote in the chunk, no field needs quoting: a record's line is its fields joined.
   const quoted = text.includes('"');
@@ -202,7 +219,7 @@ export function scoreCsvChunk(model: ServedModel, header: string[], bytes: Uint8
     let line = `${raw},${labels[c]},${proba[k * K + c]}`;
     for (let j = 0; j < K; j++) line += `,${proba[k * K + j]}`;
     const threat = score[k] >= model.threshold;
-    lines[i] = `${line},${threat},${score[k]},`;
+    lines[i] = `${line},${threat},${score[k]}${explained ? explained.cells(k) : ''},`;
     log?.add(records[i], firstRow - 1 + i, c, proba, k, threat);
     k++;
   }

@@ -12,7 +12,7 @@ export interface ModelRef {
 
 /** What the main thread sends a scoring thread. */
 export type ScoringRequest =
-  | { type: 'chunk'; seq: number; model: ModelRef; header: string[]; bytes: Uint8Array; firstRow: number; maxErrors: number; options?: ScoreChunkOptions }
+  | { type: 'chunk'; seq: number; model: ModelRef; header: string[]; bytes: Uint8Array; firstRow: number; maxErrors: number; options?: Omit<ScoreChunkOptions, 'onProgress'> }
   | { type: 'proba'; seq: number; model: ModelRef; frame: Frame }
   /** Probabilities and SHAP values of the frame's rows (see PipelineExplainer). */
   | { type: 'explain'; seq: number; model: ModelRef; frame: Frame }
@@ -39,6 +39,8 @@ export interface ThrownError {
 
 /** What a scoring thread sends back: a request's outcome, or a read of the artifact store it asks the main thread for. */
 export type ScoringReply =
+  /** How far an explained chunk is (share of its rows explained). */
+  | { type: 'progress'; seq: number; fraction: number }
   | { type: 'done'; seq: number; ok: true; result: ScoringResult }
   | { type: 'done'; seq: number; ok: false; error: ThrownError }
   | { type: 'read'; seq: number; key: string };

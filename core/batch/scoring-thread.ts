@@ -55,7 +55,8 @@ async function run(m: Exclude<ScoringRequest, { type: 'read' }>): Promise<Scorin
   const t0 = performance.now();
   if (m.type === 'chunk') {
     const model = m.model.threshold === undefined ? served : { ...served, threshold: m.model.threshold };
-    const { csv, ...counts } = scoreCsvChunk(model, m.header, m.bytes, m.firstRow, m.maxErrors, m.options);
+    const onProgress = (fraction: number) => send({ type: 'progress', seq: m.seq, fraction });
+    const { csv, ...counts } = scoreCsvChunk(model, m.header, m.bytes, m.firstRow, m.maxErrors, { ...m.options, onProgress });
     const bytes = new TextEncoder().encode(csv);
     return { type: 'chunk', chunk: { ...counts, bytes }, ms: performance.now() - t0 };
   }

@@ -32,7 +32,7 @@ function rebuilt(e: ThrownError): Error {
 /** One scoring thread, started on first use and again after it died. */
 class Slot {
   private worker?: Worker;
-  private readonly pending = new Map<number, { resolve(r: ScoringResult): void; reject(e: Error): void }>();
+  private readonly pending = new Map<number, { resolve(r: ScoringResult): void; reject(e: Error): void; onProgress?: (fraction: number) => void }>();
   private seq = 0;
 
   constructor(
@@ -49,6 +49,7 @@ class Slot {
     const w = startWorker(sibling(import.meta, 'scoring-thread'), { workerData: { keepModels: this.keepModels } });
     w.on('message', (m: ScoringReply) => {
       if (m.type === 'read') return void this.read(w, m.seq, m.key);
+      if (m.type === 'progress') return void this.pending.get(m.seq)?.onProgress?.(m.fraction);
       const p = this.pending.get(m.seq);
       this.pending.delete(m.seq);
       if (m.ok) p?.resolve(m.result);
@@ -81,11 +82,11 @@ class Slot {
     this.pending.clear();
   }
 
-  run(job: Job, transfer: ArrayBuffer[] = []): Promise<ScoringResult> {
+  run(job: Job, transfer: ArrayBuffer[] = [], onProgress?: (fraction: number) => void): Promise<ScoringResult> {
     const w = this.thread();
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
-      this.pending.set(seq, { resolve, reject });
+      this.pending.set(seq, { resolve, reject, onProgress });
       w.postMessage({ ...job, seq } as ScoringRequest, transfer);
     });
   }
@@ -116,10 +117,14 @@ export class ThreadScorer {
     return this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
   }
 
-  /** `scoreCsvChunk` with version `model` on a thread, its CSV as UTF-8 bytes; `ms` is the thread's scoring time. */
-  async scoreChunk(model: ModelRef, header: string[], bytes: Uint8Array, firstRow: number, maxErrors = 20, options?: ScoreChunkOptions): Promise<Extract<ScoringResult, { type: 'chunk' }>> {
+  /**
+   * `scoreCsvChunk` with version `model` on a thread, its CSV as UTF-8 bytes; `ms` is the thread's
+   * scoring time. `options.onProgress` stays here: the thread reports an explained chunk's progress to it.
+   */
+  async scoreChunk(model: ModelRef, header: string[], bytes: Uint8Array, firstRow: number, maxErrors = 20, options: ScoreChunkOptions = {}): Promise<Extract<ScoringResult, { type: 'chunk' }>> {
     const copy = bytes.slice(); // the thread gets its own buffer, moved rather than cloned
-    const r = await this.slot().run({ type: 'chunk', model: refOf(model), header, bytes: copy, firstRow, maxErrors, options }, [copy.buffer]);
+    const { onProgress, ...sent } = options;
+    const r = await this.slot().run({ type: 'chunk', model: refOf(model), header, bytes: copy, firstRow, maxErrors, options: sent }, [copy.buffer], onProgress);
     if (r.type !== 'chunk') throw new Error('scoring thread answered a chunk with probabilities');
     return r;
   }

@@ -52,11 +52,19 @@ export const EXPLAINED_FAMILIES = ['decision_tree', 'random_forest', 'gradient_b
 
 const cache = new WeakMap<Pipeline, PipelineExplainer>();
 
+/** Rows between two progress calls of an explanation (a few hundred ms at ~1k rows/s). */
+export const EXPLAIN_PROGRESS_ROWS = 256;
+
 /** Throws ExplainError for a family that is never explained (MLP, KNN), without building anything. */
 export function assertExplainable(kind: string): void {
   if (!(EXPLAINED_FAMILIES as readonly string[]).includes(kind)) {
     throw new ExplainError(`${kind} models are not explained (explained: ${EXPLAINED_FAMILIES.join(', ')})`, kind);
   }
+}
+
+/** What a family's explanations are in: probability for trees and forests, the margin for the rest. */
+export function explainedOutputOf(kind: string): ExplainedOutput {
+  return kind === 'decision_tree' || kind === 'random_forest' ? 'probability' : 'margin';
 }
 
 /**
@@ -75,7 +83,7 @@ export class PipelineExplainer {
   private constructor(private readonly pipeline: Pipeline) {
     const kind = pipeline.model.kind;
     assertExplainable(kind);
-    this.output = kind === 'decision_tree' || kind === 'random_forest' ? 'probability' : 'margin';
+    this.output = explainedOutputOf(kind);
     ({ features: this.features, featureOf: this.featureOf } = featureColumns(pipeline.preprocessor));
     this.K = pipeline.classes.length;
     // Refuse old model files at once, not at the first row.
@@ -95,13 +103,16 @@ export class PipelineExplainer {
     return argmaxRows(proba, this.K);
   }
 
-  /** Explains the rows of a frame; `proba` (the pipeline's, rows x classes) picks the multi-class classes. */
-  explain(frame: Frame, proba: Float64Array): ExplainedRows {
-    return this.explainMatrix(this.pipeline.preprocessor.transform(frame), this.classesOf(proba));
+  /**
+   * Explains the rows of a frame; `proba` (the pipeline's, rows x classes) picks the multi-class
+   * classes; `onRows(done)` is called every EXPLAIN_PROGRESS_ROWS rows.
+   */
+  explain(frame: Frame, proba: Float64Array, onRows?: (done: number) => void): ExplainedRows {
+    return this.explainMatrix(this.pipeline.preprocessor.transform(frame), this.classesOf(proba), onRows);
   }
 
-  /** Explains the rows of a model matrix, row i for class `classOf[i]`. */
-  explainMatrix(X: Matrix, classOf: Int32Array): ExplainedRows {
+  /** Explains the rows of a model matrix, row i for class `classOf[i]`; `onRows(done)` every EXPLAIN_PROGRESS_ROWS rows. */
+  explainMatrix(X: Matrix, classOf: Int32Array, onRows?: (done: number) => void): ExplainedRows {
     const F = this.features.length;
     const phi = new Float64Array(X.rows * F);
     const base = new Float64Array(X.rows);
@@ -114,6 +125,7 @@ export class PipelineExplainer {
       base[i] = sign * engine.expected;
       const o = i * F;
       for (let j = 0; j < X.cols; j++) phi[o + fOf[j]] += sign * cols[j];
+      if (onRows && (i + 1) % EXPLAIN_PROGRESS_ROWS === 0) onRows(i + 1);
     }
     return { output: this.output, features: this.features, classOf, base, phi };
   }

@@ -43,7 +43,7 @@ export async function listen(fetch: (req: Request) => Response | Promise<Respons
 export async function startBatchApi(
   store: ArtifactStore,
   registry: ArtifactRegistry,
-  o: { prefix: string; key: string; adminKey?: string; rowsPerChunk?: number; maxUploadBytes?: number; model?: string; lockDuration?: number; stalledInterval?: number; predictionLog?: PredictionLog; predictionSampleRate?: number; maxJsonBytes?: number },
+  o: { prefix: string; key: string; adminKey?: string; rowsPerChunk?: number; explainRowsPerChunk?: number; maxUploadBytes?: number; model?: string; lockDuration?: number; stalledInterval?: number; predictionLog?: PredictionLog; predictionSampleRate?: number; maxJsonBytes?: number },
 ) {
   const models = new ModelHolder(o.model ?? 'phishing', registry, store);
   await models.refresh();
@@ -57,7 +57,7 @@ export async function startBatchApi(
     keys: { predict: [o.key], admin: o.adminKey ? [o.adminKey] : [] },
     predictionLog: o.predictionLog,
     maxJsonBytes: o.maxJsonBytes,
-    batches: { store, rowsPerChunk: o.rowsPerChunk, maxUploadBytes: o.maxUploadBytes, enqueue: (id, chunks, requestId) => producer.enqueue(id, chunks, requestId), status: (id) => producer.status(id), queue: producer.predictQueue },
+    batches: { store, rowsPerChunk: o.rowsPerChunk, explainRowsPerChunk: o.explainRowsPerChunk, maxUploadBytes: o.maxUploadBytes, enqueue: (id, chunks, requestId) => producer.enqueue(id, chunks, requestId), status: (id) => producer.status(id), queue: producer.predictQueue },
   });
   const http = await listen(app.fetch);
   return {
