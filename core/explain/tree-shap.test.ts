@@ -8,11 +8,12 @@ interface Engine {
   expected: number;
   explain(x: ArrayLike<number>, x0: number, phi: Float64Array): void;
 }
-/** Algorithm 2, and the per-leaf form with tables and without. */
+/** Algorithm 2, and the per-leaf form with block tables, G tables and neither. */
 const engines: [string, (trees: ShapTree[], o?: PackOptions) => Engine][] = [
   ['Algorithm 2', (t, o) => new TreeShap(t, o)],
-  ['per-leaf tables', (t, o) => new FastTreeShap(t, o)],
-  ['per-leaf polynomials', (t, o) => new FastTreeShap(t, { ...o, tableMaxFeatures: 0 })],
+  ['per-leaf blocks', (t, o) => new FastTreeShap(t, o)],
+  ['per-leaf G tables', (t, o) => new FastTreeShap(t, { ...o, blockBits: 0 })],
+  ['per-leaf polynomials', (t, o) => new FastTreeShap(t, { ...o, blockBits: 0, tableMaxFeatures: 0 })],
 ];
 
 /** A random tree on `cols` features with consistent covers, numeric and (optionally) categorical splits. */
