@@ -79,7 +79,7 @@ export function cutTree(t: PackedTrees, root: number, blockBits: number, budget:
     const { u, children } = split(t, s);
     out.splits.push(s.node);
     out.splitBits.push(u < 31 ? 1 << u : 0);
-    stack.push(...children);
+    for (const c of children) stack.push(c);
   }
   return out;
 }
@@ -96,7 +96,7 @@ function collectBlock(t: PackedTrees, s: State): Block {
     }
     block.splits.push(c.node);
     if (!block.features.includes(t.feature[c.node])) block.features.push(t.feature[c.node]);
-    stack.push(...split(t, c).children);
+    for (const child of split(t, c).children) stack.push(child);
   }
   return block;
 }
