@@ -21,6 +21,8 @@ export interface FastTreeShapOptions extends PackOptions {
   blockBits?: number;
   /** Leaves outside blocks with more distinct path features compute per row (default TABLE_MAX_FEATURES; 0 = never a table). */
   tableMaxFeatures?: number;
+  /** Share of the table budgets (BLOCK_BUDGET, TABLE_BUDGET) this explainer may use, in (0, 1]: 1 / classes when one is built per class. Default 1. */
+  memoryShare?: number;
 }
 
 /**
@@ -94,7 +96,9 @@ export class FastTreeShap {
     const tableMax = Math.min(o.tableMaxFeatures ?? TABLE_MAX_FEATURES, TABLE_MAX_FEATURES);
     const t = (this.t = new PackedTrees(trees, o));
     const T = t.roots.length;
-    const budget = { numbers: BLOCK_BUDGET };
+    const share = Math.min(1, Math.max(0, o.memoryShare ?? 1));
+    const budget = { numbers: Math.floor(BLOCK_BUDGET * share) };
+    const tableBudget = Math.floor(TABLE_BUDGET * share);
     const cuts = Array.from(t.roots, (root) => cutTree(t, root, blockBits, budget));
     const rootOf = (ti: number) => t.roots[ti];
     this.expected = cuts.reduce((s, c) => s + c.expected, 0);
@@ -146,7 +150,7 @@ export class FastTreeShap {
     leaves.forEach((leaf: LeafPath, l) => {
       const d = leaf.features.length;
       maxD = Math.max(maxD, d);
-      if (d <= tableMax && tableSize + (1 << d) <= TABLE_BUDGET) {
+      if (d <= tableMax && tableSize + (1 << d) <= tableBudget) {
         this.leafTable[l] = tableSize;
         tableSize += 1 << d;
       } else {
