@@ -89,7 +89,6 @@ export class FastTreeShap {
   private readonly masks: Int32Array;
   private readonly hot: Uint8Array;
   private readonly poly: Float64Array;
-  private readonly quot: Float64Array;
 
   constructor(trees: ShapTree[], o: FastTreeShapOptions = {}) {
     const blockBits = Math.min(o.blockBits ?? BLOCK_BITS, BLOCK_BITS);
@@ -153,7 +152,8 @@ export class FastTreeShap {
       if (d <= tableMax && tableSize + (1 << d) <= tableBudget) {
         this.leafTable[l] = tableSize;
         tableSize += 1 << d;
-      } else {
+      } else if (d > 31) {
+        // Past 31 distinct features the walk's mask cannot hold H: the leaf re-decides its path.
         this.leafStep[l] = steps.length;
         this.leafSteps[l] = leaf.steps.length;
         for (const s of leaf.steps) steps.push(s);
@@ -176,7 +176,6 @@ export class FastTreeShap {
     this.masks = new Int32Array(maxNodes);
     this.hot = new Uint8Array(maxD);
     this.poly = new Float64Array(maxD + 2);
-    this.quot = new Float64Array(maxD + 2);
   }
 
   /** Adds row x's (values at x0 ..) contributions to `phi` (one per model column). */
@@ -231,7 +230,7 @@ export class FastTreeShap {
     }
     for (let l = this.treeLeaf[ti], end = this.treeLeaf[ti + 1]; l < end; l++) {
       if (this.leafTable[l] >= 0) this.tableLeaf(l, masks[this.leafSlot[l]] & ((1 << this.leafD[l]) - 1), phi, p0);
-      else this.polyLeaf(l, x, x0, phi, p0);
+      else this.polyLeaf(l, masks[this.leafSlot[l]], x, x0, phi, p0);
     }
   }
 
@@ -251,13 +250,19 @@ export class FastTreeShap {
     }
   }
 
-  /** A leaf without a table: G(H) and G(H \ {i}) from prod_{j in H}(z_j + s) and its quotients. */
-  private polyLeaf(l: number, x: ArrayLike<number>, x0: number, phi: Float64Array, p0: number): void {
-    const { hot, poly, quot, uZero, uFeature, t } = this;
+  /**
+   * A leaf without a table: G(H) and G(H \ {i}) from prod_{j in H}(z_j + s) and its quotients.
+   * H is the walk's `mask` up to 31 distinct features, else re-decided along the leaf's path.
+   */
+  private polyLeaf(l: number, mask: number, x: ArrayLike<number>, x0: number, phi: Float64Array, p0: number): void {
+    const { hot, poly, uZero, uFeature, t } = this;
     const d = this.leafD[l];
     const u0 = this.leafU[l];
-    hot.fill(1, 0, d);
-    for (let s = this.leafStep[l], end = s + this.leafSteps[l]; s < end; s++) if (t.goesLeft(x, x0, this.stepNode[s]) !== (this.stepLeft[s] === 1)) hot[this.stepU[s]] = 0;
+    if (d <= 31) for (let u = 0; u < d; u++) hot[u] = (mask >>> u) & 1;
+    else {
+      hot.fill(1, 0, d);
+      for (let s = this.leafStep[l], end = s + this.leafSteps[l]; s < end; s++) if (t.goesLeft(x, x0, this.stepNode[s]) !== (this.stepLeft[s] === 1)) hot[this.stepU[s]] = 0;
+    }
     let vz = this.leafValue[l];
     // poly[m]: coefficient of s^m in prod over hot j of (z_j + s).
     poly[0] = 1;
@@ -282,11 +287,13 @@ export class FastTreeShap {
         continue;
       }
       const z = uZero[u0 + u];
-      // Divide by (z + s), from the top: stable for z <= 1.
-      quot[n - 1] = poly[n];
-      for (let m = n - 1; m > 0; m--) quot[m - 1] = poly[m] - z * quot[m];
-      let g = 0;
-      for (let k = 0; k < n; k++) g += w[wd + k] * quot[k];
+      // Divide by (z + s), from the top (stable for z <= 1), summing G as the quotient's coefficients come.
+      let q = poly[n];
+      let g = w[wd + n - 1] * q;
+      for (let m = n - 1; m > 0; m--) {
+        q = poly[m] - z * q;
+        g += w[wd + m - 1] * q;
+      }
       phi[p0 + uFeature[u0 + u]] += vz * (1 - z) * g;
     }
   }
