@@ -41,7 +41,7 @@ interface Engine {
   explainRows(x: ArrayLike<number>, cols: number, r0: number, r1: number, phi: Float64Array): void;
 }
 
-/** Rows explained together: a tree's tables stay in cache across them (measured: 64 explains in about half the time of one by one). */
+/** Rows explained together: a tree's tables stay in cache across them (measured on phishing boosting: 1.5-2.1x the rows/s of one at a time). */
 const ROW_BLOCK = 64;
 
 /** One class's engine; sign -1 explains class 0 of a binary model by its class-1 margin. */
