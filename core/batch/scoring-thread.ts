@@ -8,7 +8,8 @@ import type { ArtifactStore } from '../ports/artifact-store.js';
 import { ArtifactRegistry } from '../registry/artifact-registry.js';
 import { loadServedModel, type ServedModel } from '../registry/served-model.js';
 import { PermanentError } from '../errors.js';
-import { PipelineExplainer } from '../explain/explainer.js';
+import type { Frame } from '../data/frame.js';
+import { PipelineExplainer, type ExplainedRows } from '../explain/explainer.js';
 import { scoreCsvChunk } from './score-chunk.js';
 import type { ModelRef, ScoringReply, ScoringRequest, ScoringResult, ThrownError } from './scoring-messages.js';
 
@@ -62,13 +63,45 @@ async function run(m: Exclude<ScoringRequest, { type: 'read' }>): Promise<Scorin
   }
   const out = served.pipeline.predictProba(m.frame);
   if (m.type === 'explain') {
-    const explained = PipelineExplainer.for(served.pipeline).explain(m.frame, out);
-    return { type: 'explain', proba: out.slice(), explained, ms: performance.now() - t0 };
+    // Its own copy: `out` may be a view on a buffer the next scoring reuses before the explanation runs.
+    const proba = out.slice();
+    const explained = await explainSoon(served, m.frame, proba);
+    return { type: 'explain', proba, explained, ms: performance.now() - t0 };
   }
   const ms = performance.now() - t0;
   // Sent by transfer: a view on a shared or bigger buffer is copied into its own first.
   const own = out.buffer instanceof ArrayBuffer && out.byteOffset === 0 && out.byteLength === out.buffer.byteLength;
   return { type: 'proba', proba: own ? out : out.slice(), ms };
+}
+
+/** Explanations asked while the thread was busy, explained together at the next turn of its event loop. */
+const waiting: { served: ServedModel; frame: Frame; proba: Float64Array; resolve(e: ExplainedRows): void; reject(err: unknown): void }[] = [];
+
+/**
+ * Explains a frame with the others that arrive before this turn of the event loop ends: under
+ * load, the single-row requests queued behind an explanation are explained as one block of rows
+ * (a tree's tables read once for all of them), per model version.
+ */
+function explainSoon(served: ServedModel, frame: Frame, proba: Float64Array): Promise<ExplainedRows> {
+  return new Promise((resolve, reject) => {
+    if (waiting.push({ served, frame, proba, resolve, reject }) === 1) setImmediate(explainWaiting);
+  });
+}
+
+function explainWaiting(): void {
+  const jobs = waiting.splice(0);
+  for (const served of new Set(jobs.map((j) => j.served))) {
+    const mine = jobs.filter((j) => j.served === served);
+    try {
+      const explained = PipelineExplainer.for(served.pipeline).explainEach(
+        mine.map((j) => j.frame),
+        mine.map((j) => j.proba),
+      );
+      mine.forEach((j, k) => j.resolve(explained[k]));
+    } catch (err) {
+      for (const j of mine) j.reject(err);
+    }
+  }
 }
 
 /** The buffers a result moves instead of copying. */

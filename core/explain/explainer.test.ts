@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { phishingSplit } from '../../bench/lib/phishing-split.js';
 import { readCsvText, schemaOf } from '../../test/helpers/datasets.js';
 import { attackDataset } from '../../test/helpers/synthetic.js';
-import type { Dataset } from '../data/frame.js';
+import { sliceRows, type Dataset } from '../data/frame.js';
 import type { Matrix } from '../data/matrix.js';
 import { LogisticRegression } from '../models/logistic-regression.js';
 import { Pipeline } from '../models/pipeline.js';
@@ -91,6 +91,22 @@ describe('PipelineExplainer with categorical features and three classes', async 
       expect(new Set(e.classOf).size).toBe(3);
     });
   }
+
+  it('explainEach: frames explained together (rows of three classes interleaved, blocks across frames) equal each explained alone', async () => {
+    const p = await fitted('gradient_boosting', { maxIter: 10 }, dataset);
+    const ex = PipelineExplainer.for(p);
+    const frames = [sliceRows(dataset.features, 0, 1), sliceRows(dataset.features, 1, 150), sliceRows(dataset.features, 150, 151)];
+    const probas = frames.map((f) => p.predictProba(f));
+    const together = ex.explainEach(frames, probas);
+    frames.forEach((f, k) => {
+      const alone = ex.explain(f, probas[k]);
+      expect(Array.from(together[k].classOf)).toEqual(Array.from(alone.classOf));
+      expect(Array.from(together[k].base)).toEqual(Array.from(alone.base));
+      expect(together[k].phi).toHaveLength(alone.phi.length);
+      for (let i = 0; i < alone.phi.length; i++) expect(Math.abs(together[k].phi[i] - alone.phi[i])).toBeLessThan(1e-12);
+    });
+    expect(new Set(together[1].classOf).size).toBe(3);
+  });
 
   it('random_forest with one-hot columns: the indicator columns fold into their feature', async () => {
     const pre = new Preprocessor({ nativeCategoricals: false });

@@ -1,5 +1,5 @@
 import type { Frame } from '../data/frame.js';
-import type { Matrix } from '../data/matrix.js';
+import { matrix, type Matrix } from '../data/matrix.js';
 import { ModelError } from '../errors.js';
 import { LogisticRegression } from '../models/logistic-regression.js';
 import { argmaxRows, type Classifier } from '../models/model.js';
@@ -35,11 +35,14 @@ export interface ExplainedRows {
   phi: Float64Array;
 }
 
-/** Explains one class's output: adds per-column contributions of a matrix row to `phi`. */
+/** Explains one class's output: adds per-column contributions of matrix rows [r0, r1) (`cols` columns) to `phi`, (r1 - r0) x cols. */
 interface Engine {
   readonly expected: number;
-  explain(x: ArrayLike<number>, x0: number, phi: Float64Array): void;
+  explainRows(x: ArrayLike<number>, cols: number, r0: number, r1: number, phi: Float64Array): void;
 }
+
+/** Rows explained together: a tree's tables stay in cache across them (measured on phishing boosting: 1.5-2.1x the rows/s of one at a time). */
+const ROW_BLOCK = 64;
 
 /** One class's engine; sign -1 explains class 0 of a binary model by its class-1 margin. */
 interface ClassEngine {
@@ -111,21 +114,75 @@ export class PipelineExplainer {
     return this.explainMatrix(this.pipeline.preprocessor.transform(frame), this.classesOf(proba), onRows);
   }
 
-  /** Explains the rows of a model matrix, row i for class `classOf[i]`; `onRows(done)` every EXPLAIN_PROGRESS_ROWS rows. */
+  /**
+   * Explains several frames (with their probabilities) in one pass, their rows in blocks together,
+   * as `explain` would each: what a server does with the single-row requests that queued up.
+   */
+  explainEach(frames: Frame[], probas: Float64Array[]): ExplainedRows[] {
+    if (frames.length === 1) return [this.explain(frames[0], probas[0])];
+    const Xs = frames.map((f) => this.pipeline.preprocessor.transform(f));
+    const C = Xs[0].cols;
+    const rows = Xs.reduce((s, X) => s + X.rows, 0);
+    const data = new Float32Array(rows * C);
+    const proba = new Float64Array(rows * this.K);
+    let at = 0;
+    Xs.forEach((X, k) => {
+      data.set(X.data, at * C);
+      proba.set(probas[k], at * this.K);
+      at += X.rows;
+    });
+    const all = this.explainMatrix(matrix(rows, C, data), this.classesOf(proba));
+    const F = this.features.length;
+    at = 0;
+    return Xs.map((X) => {
+      const r0 = at;
+      at += X.rows;
+      return { output: all.output, features: all.features, classOf: all.classOf.slice(r0, at), base: all.base.slice(r0, at), phi: all.phi.slice(r0 * F, at * F) };
+    });
+  }
+
+  /**
+   * Explains the rows of a model matrix, row i for class `classOf[i]`: the rows of each class in
+   * blocks of ROW_BLOCK; `onRows(done)` each time another EXPLAIN_PROGRESS_ROWS rows are done.
+   */
   explainMatrix(X: Matrix, classOf: Int32Array, onRows?: (done: number) => void): ExplainedRows {
     const F = this.features.length;
     const phi = new Float64Array(X.rows * F);
     const base = new Float64Array(X.rows);
-    const cols = new Float64Array(X.cols);
+    const C = X.cols;
+    const block = new Float32Array(Math.min(ROW_BLOCK, X.rows) * C);
+    const cols = new Float64Array(block.length);
+    const rows = new Int32Array(block.length / Math.max(C, 1));
     const fOf = this.featureOf;
-    for (let i = 0; i < X.rows; i++) {
-      const { engine, sign } = this.engineFor(classOf[i]);
-      cols.fill(0);
-      engine.explain(X.data, i * X.cols, cols);
-      base[i] = sign * engine.expected;
-      const o = i * F;
-      for (let j = 0; j < X.cols; j++) phi[o + fOf[j]] += sign * cols[j];
-      if (onRows && (i + 1) % EXPLAIN_PROGRESS_ROWS === 0) onRows(i + 1);
+    const done = new Uint8Array(X.rows);
+    let explained = 0;
+    let reported = 0;
+    for (let first = 0; first < X.rows; first++) {
+      if (done[first]) continue;
+      const c = classOf[first];
+      const { engine, sign } = this.engineFor(c);
+      // The rows of class c from `first` on, a block at a time (binary: every row, in order).
+      for (let i = first; i < X.rows; ) {
+        let n = 0;
+        for (; i < X.rows && n < rows.length; i++) {
+          if (done[i] || classOf[i] !== c) continue;
+          done[i] = 1;
+          rows[n] = i;
+          block.set(X.data.subarray(i * C, (i + 1) * C), n * C);
+          n++;
+        }
+        if (!n) break;
+        cols.fill(0, 0, n * C);
+        engine.explainRows(block, C, 0, n, cols);
+        for (let r = 0; r < n; r++) {
+          const i = rows[r];
+          base[i] = sign * engine.expected;
+          const o = i * F;
+          for (let j = 0; j < C; j++) phi[o + fOf[j]] += sign * cols[r * C + j];
+        }
+        explained += n;
+        if (onRows && explained - reported >= EXPLAIN_PROGRESS_ROWS) onRows((reported = explained - (explained % EXPLAIN_PROGRESS_ROWS)));
+      }
     }
     return { output: this.output, features: this.features, classOf, base, phi };
   }
@@ -155,25 +212,27 @@ function buildEngine(model: Classifier, c: number, K: number): ClassEngine {
   const kind = model.kind;
   const s = model.toJSON().state as TreeState & Partial<LinearTerms>;
   const binary = K === 2;
+  // One engine per class explained: together they stay within one explainer's table budgets.
+  const share = binary ? 1 : 1 / K;
   try {
     if (kind === 'decision_tree' || kind === 'random_forest') {
       const trees = s.tree ? [s.tree] : s.trees;
-      return { engine: new FastTreeShap(trees, { width: K, column: c, scale: 1 / trees.length }), sign: 1 };
+      return { engine: new FastTreeShap(trees, { width: K, column: c, scale: 1 / trees.length, memoryShare: share }), sign: 1 };
     }
     if (kind === 'gradient_boosting') {
       const D = binary ? 1 : K;
       const d = binary ? 0 : c;
       const trees = binary ? s.trees : s.multiOutput ? s.trees : s.trees.filter((_, t) => t % D === d);
-      const shap = new FastTreeShap(trees, s.multiOutput ? { width: K, column: d } : {});
+      const shap = new FastTreeShap(trees, s.multiOutput ? { width: K, column: d, memoryShare: share } : { memoryShare: share });
       // The margin starts at the baseline (log-odds or log prior) before any tree.
-      const engine: Engine = { expected: s.baseline![d] + shap.expected, explain: (x, x0, phi) => shap.explain(x, x0, phi) };
+      const engine: Engine = { expected: s.baseline![d] + shap.expected, explainRows: (x, cols, r0, r1, phi) => shap.explainRows(x, cols, r0, r1, phi) };
       return { engine, sign: binary && c === 0 ? -1 : 1 };
     }
     if (kind === 'xgboost') {
       // XGBoost's trees with their sum_hessian covers and default directions: pred_contribs' values.
       const d = binary ? 0 : c;
-      const shap = new FastTreeShap(s.trees.filter((_, t) => s.treeClass![t] === d), {});
-      const engine: Engine = { expected: s.baseMargin! + shap.expected, explain: (x, x0, phi) => shap.explain(x, x0, phi) };
+      const shap = new FastTreeShap(s.trees.filter((_, t) => s.treeClass![t] === d), { memoryShare: share });
+      const engine: Engine = { expected: s.baseMargin! + shap.expected, explainRows: (x, cols, r0, r1, phi) => shap.explainRows(x, cols, r0, r1, phi) };
       return { engine, sign: binary && c === 0 ? -1 : 1 };
     }
   } catch (err) {

@@ -29,4 +29,13 @@ export class LinearShap {
   explain(x: ArrayLike<number>, x0: number, phi: Float64Array): void {
     for (let j = 0; j < this.w.length; j++) phi[j] += this.w[j] * (x[x0 + j] - this.means[j]);
   }
+
+  /** Adds the contributions of rows [r0, r1) of row-major `x` (`cols` columns) to `phi`, (r1 - r0) x cols. */
+  explainRows(x: ArrayLike<number>, cols: number, r0: number, r1: number, phi: Float64Array): void {
+    for (let r = r0; r < r1; r++) {
+      const x0 = r * cols;
+      const p0 = (r - r0) * cols;
+      for (let j = 0; j < this.w.length; j++) phi[p0 + j] += this.w[j] * (x[x0 + j] - this.means[j]);
+    }
+  }
 }

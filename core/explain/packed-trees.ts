@@ -98,17 +98,14 @@ export class PackedTrees {
     return this.flags[cat + rank] === 1;
   }
 
-  /** Fills `dir` (one byte per node) with 1 where row x goes left, for every split node. */
-  decideAll(x: ArrayLike<number>, x0: number, dir: Uint8Array): void {
-    const { feature, threshold, catAt } = this;
-    for (let n = 0; n < feature.length; n++) {
-      const f = feature[n];
-      if (f === LEAF) continue;
-      if (catAt[n] < 0) {
-        const v = x[x0 + f];
-        dir[n] = v <= threshold[n] ? 1 : v !== v ? this.nanLeft[n] : 0;
-      } else dir[n] = this.goesLeft(x, x0, n) ? 1 : 0;
-    }
+  /** Whether split node `n` tests category codes (else `x <= threshold`). */
+  isCategorical(n: number): boolean {
+    return this.catAt[n] >= 0;
+  }
+
+  /** Whether a NaN input goes left at numeric split node `n`. */
+  nanGoesLeft(n: number): boolean {
+    return this.nanLeft[n] === 1;
   }
 
   /** Cover-weighted leaf value of the subtree at `node`: the output with no feature known. */

@@ -8,11 +8,12 @@ interface Engine {
   expected: number;
   explain(x: ArrayLike<number>, x0: number, phi: Float64Array): void;
 }
-/** Algorithm 2, and the per-leaf form with tables and without. */
+/** Algorithm 2, and the per-leaf form with block tables, G tables and neither. */
 const engines: [string, (trees: ShapTree[], o?: PackOptions) => Engine][] = [
   ['Algorithm 2', (t, o) => new TreeShap(t, o)],
-  ['per-leaf tables', (t, o) => new FastTreeShap(t, o)],
-  ['per-leaf polynomials', (t, o) => new FastTreeShap(t, { ...o, tableMaxFeatures: 0 })],
+  ['per-leaf blocks', (t, o) => new FastTreeShap(t, o)],
+  ['per-leaf G tables', (t, o) => new FastTreeShap(t, { ...o, blockBits: 0 })],
+  ['per-leaf polynomials', (t, o) => new FastTreeShap(t, { ...o, blockBits: 0, tableMaxFeatures: 0 })],
 ];
 
 /** A random tree on `cols` features with consistent covers, numeric and (optionally) categorical splits. */
@@ -175,6 +176,46 @@ describe('FastTreeShap on deep trees (beyond brute force)', () => {
       exact.explain(x, 0, a);
       fast.explain(x, 0, b);
       for (let j = 0; j < 40; j++) expect(Math.abs(a[j] - b[j])).toBeLessThan(1e-9);
+    }
+  });
+});
+
+describe('FastTreeShap past 31 distinct path features', () => {
+  it('equals Algorithm 2 on a chain of 34 splits on 34 features (leaves re-decide paths the walk mask cannot hold)', () => {
+    // Split k on feature k; left: a leaf, right: the next split. The deepest leaves have 34 distinct features
+    // (deeper still, both forms drift apart past 1e-9 in floating point: 4e-9 at 40, as the per-leaf form did before).
+    const t: ShapTree = { feature: [], threshold: [], left: [], value: [], cover: [] };
+    const add = (cover: number, value: number) => {
+      t.feature.push(-1);
+      t.threshold.push(0);
+      t.left.push(-1);
+      t.value.push(value);
+      t.cover!.push(cover);
+      return t.feature.length - 1;
+    };
+    const rng = new Rng(5);
+    let node = add(1000, 0);
+    for (let k = 0; k < 34; k++) {
+      const left = add(0, rng.next() * 2 - 1);
+      add(0, rng.next() * 2 - 1);
+      t.feature[node] = k;
+      t.threshold[node] = 0;
+      t.left[node] = left;
+      t.cover![left] = t.cover![node] * (0.02 + 0.1 * rng.next());
+      t.cover![left + 1] = t.cover![node] - t.cover![left];
+      node = left + 1;
+    }
+    const exact = new TreeShap([t]);
+    const fast = new FastTreeShap([t]);
+    expect(Math.abs(fast.expected - exact.expected)).toBeLessThan(1e-9);
+    for (let r = 0; r < 20; r++) {
+      // Mostly right (deep), some rows leave the chain early.
+      const x = Array.from({ length: 34 }, () => (rng.next() < 0.9 ? 1 : -1));
+      const a = new Float64Array(34);
+      const b = new Float64Array(34);
+      exact.explain(x, 0, a);
+      fast.explain(x, 0, b);
+      for (let j = 0; j < 34; j++) expect(Math.abs(a[j] - b[j])).toBeLessThan(1e-9);
     }
   });
 });
