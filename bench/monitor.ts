@@ -19,12 +19,14 @@ import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { startApi } from '../api/start-api.js';
 import type { Dataset } from '../core/data/frame.js';
-import { RecordEncoder } from '../core/data/record-encoder.js';
 import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
-import { joinFeedback } from '../core/monitoring/feedback-join.js';
+import { feedbackInWindow } from '../core/monitoring/feedback-store.js';
+import type { MonitorReference } from '../core/monitoring/monitor-reference.js';
+import { computeWindow } from '../core/monitoring/monitor-window.js';
 import { readWindow, type TimeWindow } from '../core/monitoring/prediction-log-reader.js';
 import { windowReport, type WindowReport } from '../core/monitoring/window-report.js';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
+import { prepareReference } from '../core/validation/drift/drift-report.js';
 import { ArtifactRegistry } from '../core/registry/artifact-registry.js';
 import { loadServedModel, type ServedModel } from '../core/registry/served-model.js';
 import { loadConfig, type DatasetSchemaInput } from '../schema/index.js';
@@ -52,8 +54,8 @@ const started = Date.now();
 /** What the monitor compares a served version's windows with: its training rows, out-of-fold scores, test F1. */
 interface Monitored {
   served: ServedModel;
-  reference: Dataset;
-  referenceScores: Float64Array;
+  /** The monitor job's reference for the version: the train rows prepared, the out-of-fold scores sorted. */
+  reference: MonitorReference;
   testF1: number;
 }
 
@@ -66,7 +68,18 @@ async function register(name: string, schema: DatasetSchemaInput, train: Dataset
   const labels = Int8Array.from(test.labels, (y) => (y === test.positiveClass ? 1 : 0));
   const report = windowReport({ reference: train.features, referenceScores: fit.referenceScores, current: test.features, scores: threatScores(fit.pipeline, test.features), threshold: served.threshold, labels });
   process.stderr.write(`${name} v${manifest.version}: ${fit.method} calibration, test F1 ${report.realised!.f1.toFixed(4)}, threshold ${served.threshold}\n`);
-  return { served, reference: train, referenceScores: fit.referenceScores, testF1: report.realised!.f1 };
+  const reference: MonitorReference = {
+    model: name,
+    version: manifest.version,
+    runId: `bench-monitor-${name}`,
+    builtAt: new Date().toISOString(),
+    testF1: report.realised!.f1,
+    threshold: served.threshold,
+    trainRows: train.features.nRows,
+    features: prepareReference(train.features),
+    scores: Float64Array.from(fit.referenceScores).sort(),
+  };
+  return { served, reference, testF1: report.realised!.f1 };
 }
 
 /** One posted window: its time span in the log. */
@@ -120,26 +133,16 @@ async function postScenario(model: string, scenario: Scenario): Promise<Posted[]
 }
 
 /**
- * MERGE: the monitor job (workers/monitor.ts, another branch) computes this at merge; call it here
- * instead. The window report of one logged window: its rows read back from the prediction log,
- * encoded by the version's schema, scored as served (threat classes' logged probabilities) and
- * joined with the feedback sent for them.
+ * The window report of one logged window, as the monitor job computes it (`computeWindow`): its
+ * rows read back from the prediction log, encoded by the version's schema, scored as served (threat
+ * classes' logged probabilities) and joined with the feedback sent for them.
  */
 async function monitorLoggedWindow(store: ArtifactStore, m: Monitored, window: TimeWindow): Promise<WindowReport> {
   const { served } = m;
   const rows = (await readWindow(store, served.name, window)).filter((r) => r.version === served.version);
-  const join = await joinFeedback(store, served.name, window);
-  const truth = new Map(join.labelled.map((l) => [l.prediction.id, l.label]));
-  const encoded = new RecordEncoder(served.schema).encode(rows.map((r) => r.features));
-  const classes = served.pipeline.classes;
-  const threatNames = served.threatClasses.map((k) => classes[k]);
-  const scores = Float64Array.from(rows, (r) => threatNames.reduce((s, c) => s + (r.probabilities[c] ?? 0), 0));
-  const labels = Int8Array.from(rows, (r) => {
-    const label = truth.get(r.id);
-    return label === undefined ? -1 : threatNames.includes(label) ? 1 : 0;
-  });
-  const unknownCells = Object.values(encoded.unknown).reduce((s, n) => s + n, 0);
-  return windowReport({ reference: m.reference.features, referenceScores: m.referenceScores, current: encoded.frame, scores, threshold: served.threshold, labels, unknownCells });
+  const feedback = await feedbackInWindow(store, window);
+  const w = await computeWindow({ model: served.name, version: served.version, span: window, schema: served.schema, threshold: served.threshold, reference: m.reference, rows, feedback });
+  return w.report;
 }
 
 const phishingSchema = parseYaml(await readFile(join(repo, 'schema/phishing.yaml'), 'utf8')) as DatasetSchemaInput;
