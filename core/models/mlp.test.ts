@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Matrix } from '../data/matrix.js';
 import { Rng } from '../data/rng.js';
 import { Mlp } from './mlp.js';
-import { tfReady } from './tf/backend.js';
+import { tf, tfReady } from './tf/backend.js';
 
 /** Two Gaussian blobs in 4 dimensions, labels 0/1. */
 function blobs(rows: number, seed: number): { X: Matrix; y: Int32Array } {
@@ -60,5 +60,38 @@ describe('Mlp within a deadline', () => {
     expect((m.toJSON().state as { epochs: number }).epochs).toBe(1);
     expect(progress).toEqual([1, 1]);
     expect(accuracy(m.predictProba(X), y)).toBeGreaterThan(0.9);
+  });
+});
+
+describe('Mlp parameters', () => {
+  it('fits three classes through the flat parameter vector and leaves no tensor behind', async () => {
+    await tfReady();
+    const rng = new Rng(11);
+    const rows = 900;
+    const data = new Float32Array(rows * 2);
+    const y = new Int32Array(rows);
+    for (let i = 0; i < rows; i++) {
+      y[i] = i % 3;
+      data[2 * i] = [-2, 0, 2][y[i]] + (rng.next() - 0.5);
+      data[2 * i + 1] = [0, 2, 0][y[i]] + (rng.next() - 0.5);
+    }
+    const X = { data, rows, cols: 2 };
+    const before = tf.memory().numTensors;
+    const m = new Mlp({ hiddenLayers: [8, 4], maxEpochs: 40, learningRate: 0.02, earlyStopping: true, seed: 2 });
+    await m.fit(X, y, { nClasses: 3 });
+    expect(tf.memory().numTensors).toBe(before);
+    const layers = (m.toJSON().state as { layers: { kernel: number[]; bias: number[]; in: number; out: number }[] }).layers;
+    expect(layers.map((l) => [l.in, l.out, l.kernel.length, l.bias.length])).toEqual([
+      [2, 8, 16, 8],
+      [8, 4, 32, 4],
+      [4, 3, 12, 3],
+    ]);
+    const p = m.predictProba(X);
+    let right = 0;
+    for (let i = 0; i < rows; i++) {
+      const row = [p[3 * i], p[3 * i + 1], p[3 * i + 2]];
+      right += Number(row.indexOf(Math.max(row[0], row[1], row[2])) === y[i]);
+    }
+    expect(right / rows).toBeGreaterThan(0.9);
   });
 });
