@@ -3,6 +3,8 @@ import { getJson, putJson } from '../core/artifacts/json.js';
 import { sha256 } from '../core/artifacts/digest.js';
 import { feedbackCsv } from '../core/monitoring/feedback-csv.js';
 import { labelledRows } from '../core/monitoring/feedback-rows.js';
+import type { RetrainContext } from '../core/monitoring/monitor-run.js';
+export type { RetrainContext };
 import type { Alert } from '../core/ports/alert-sink.js';
 import type { ArtifactStore } from '../core/ports/artifact-store.js';
 import { parseDatasetSchema, type Config } from '../schema/index.js';
@@ -13,15 +15,6 @@ import { feedbackRunId } from './run-jobs.js';
 
 const DAY_MS = 86_400_000;
 
-/** What the monitor hands over when a window alerts. */
-export interface RetrainContext {
-  model: string;
-  version: number;
-  windowId: string;
-  fromMs: number;
-  toMs: number;
-  rules: Alert['rules'];
-}
 
 export interface FeedbackRetrainDeps {
   store: ArtifactStore;
