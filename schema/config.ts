@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CronPattern, TimeZone } from './cron.js';
 import { DEFAULT_TIME_BUDGET_SECONDS } from './run-config.js';
 import { parseClusterSeeds } from './redis-cluster.js';
-import { MonitorEverySchema } from './monitor.js';
+import { ModelAlertLimitsSchema, MonitorEverySchema } from './monitor.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -125,6 +125,8 @@ export const ConfigSchema = z.object({
   /** Where alerts are POSTed (JSON, HMAC-signed with TM_ALERT_WEBHOOK_SECRET); unset = log only. */
   TM_ALERT_WEBHOOK_URL: optional.pipe(z.string().url().optional()),
   TM_ALERT_WEBHOOK_SECRET: optional,
+  /** Per-model alert limits, JSON `{"<model>": {"featureDriftShare": 0.3, "minLabelled": 100}}` (keys of alert-rules.ts), over the TM_ALERT_* ones. */
+  TM_ALERT_LIMITS: unset(ModelAlertLimitsSchema.optional()),
   /** Alert limits (core/monitoring/alert-rules.ts); unset = its defaults. */
   TM_ALERT_FEATURE_DRIFT_SHARE: unset(z.coerce.number().min(0).max(1).optional()),
   TM_ALERT_PREDICTION_DRIFT: optional.pipe(bool.optional()),

@@ -24,3 +24,18 @@ describe('TM_MONITOR_EVERY', () => {
     expect(loadConfig({ TM_ALERT_FEATURE_DRIFT_SHARE: '0.3', TM_ALERT_PREDICTION_DRIFT: 'false', TM_ALERT_MIN_LABELLED: '' })).toMatchObject({ TM_ALERT_FEATURE_DRIFT_SHARE: 0.3, TM_ALERT_PREDICTION_DRIFT: false, TM_ALERT_MIN_LABELLED: undefined });
   });
 });
+
+describe('TM_ALERT_LIMITS', () => {
+  it('takes per-model limits as JSON', () => {
+    const c = loadConfig({ TM_ALERT_LIMITS: '{"phishing": {"consecutive": 1, "featureDriftShare": 0.3}, "flows": {"predictionDrift": false}}' });
+    expect(c.TM_ALERT_LIMITS).toEqual({ phishing: { consecutive: 1, featureDriftShare: 0.3 }, flows: { predictionDrift: false } });
+    expect(loadConfig({}).TM_ALERT_LIMITS).toBeUndefined();
+  });
+
+  it('refuses bad JSON, unknown limits and out-of-range values, naming the variable and the rule', () => {
+    expect(() => loadConfig({ TM_ALERT_LIMITS: '{phishing' })).toThrow(/TM_ALERT_LIMITS.*JSON/s);
+    expect(() => loadConfig({ TM_ALERT_LIMITS: '{"phishing": {"featureDrift": 0.3}}' })).toThrow(/TM_ALERT_LIMITS.*featureDrift/s);
+    expect(() => loadConfig({ TM_ALERT_LIMITS: '{"phishing": {"featureDriftShare": 3}}' })).toThrow(/TM_ALERT_LIMITS.*featureDriftShare/s);
+    expect(() => loadConfig({ TM_ALERT_LIMITS: '{"../x": {}}' })).toThrow(/TM_ALERT_LIMITS/);
+  });
+});

@@ -46,3 +46,34 @@ export const MonitorEverySchema = z
     ctx.addIssue({ code: 'custom', message: problem });
     return z.NEVER;
   });
+
+const share = z.number().min(0).max(1);
+/** Alert limits of one model (the keys of core/monitoring/alert-rules.ts `AlertLimits`); unknown keys are refused. */
+export const AlertLimitsSchema = z
+  .object({
+    featureDriftShare: share,
+    columnDriftFactor: z.number().positive(),
+    predictionDrift: z.boolean(),
+    consecutive: z.number().int().min(1).max(24),
+    estimatedF1Drop: share,
+    realisedF1Drop: share,
+    realisedF1Sigmas: z.number().min(0),
+    minLabelled: z.number().int().min(0),
+    missingRate: share,
+    unknownRate: share,
+  })
+  .partial()
+  .strict();
+
+/** TM_ALERT_LIMITS: JSON of per-model alert limits, `{"<model>": {"featureDriftShare": 0.3, ...}}`, over the fleet-wide ones. */
+export const ModelAlertLimitsSchema = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'JSON of {"<model>": {<limit>: <value>}}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(MonitorPayload.shape.model, AlertLimitsSchema));

@@ -205,6 +205,18 @@ describe('monitor job', () => {
     expect((await getWindow(store, 'phishing', ids[1]))!.action).toEqual({ kind: 'retrain', runId: `feedback-${ids[1]}`, feedbackRows: 300 });
   }, 60_000);
 
+  it("applies a model's own alert limits (TM_ALERT_LIMITS) over the fleet's", async () => {
+    const ids = await listWindowIds(store, 'phishing');
+    const shifted = (await getWindow(store, 'phishing', ids[1]))!;
+    await store.delete(`monitoring/phishing/windows/${new Date(T0 + W).toISOString().slice(0, 10)}/${ids[1]}.json`);
+    await setMonitorCursor(store, 'phishing', T0 + W);
+    // One drifted window is enough for this model: featureDrift fires without a drifted window before it.
+    await runMonitor({ store, registry, marks: memoryMarks(), log: silent, now: () => T0 + 2 * W + 30_000 }, 'phishing', { ...settings, modelLimits: { phishing: { consecutive: 1 }, other: { featureDriftShare: 1 } } });
+    const again = (await getWindow(store, 'phishing', ids[1]))!;
+    expect(shifted.alerts.map((a) => a.rule)).not.toContain('featureDrift');
+    expect(again.alerts.map((a) => a.rule)).toContain('featureDrift');
+  }, 60_000);
+
   it('holds back a window with too few rows until it fills or grows old', async () => {
     await logServed(store, served, records.slice(3000, 3050), T0 + 2 * W, 'w3');
     const logged: { metrics: Record<string, number>; step?: number }[] = [];

@@ -35,6 +35,7 @@ export function monitorSettingsFrom(config: Config): MonitorSettings {
     minRows: config.TM_MONITOR_MIN_ROWS,
     maxAgeMs: Math.round(config.TM_MONITOR_MAX_AGE_MINUTES * 60_000),
     limits,
+    modelLimits: config.TM_ALERT_LIMITS,
   };
 }
 

@@ -51,6 +51,8 @@ export interface MonitorSettings {
   /** Windows one run reports at most (a monitor behind catches up over several runs). Default 24. */
   maxWindows?: number;
   limits?: AlertLimits;
+  /** Per-model limits over `limits` (TM_ALERT_LIMITS). */
+  modelLimits?: Record<string, AlertLimits>;
   reference?: ReferenceOptions;
 }
 
@@ -213,8 +215,9 @@ async function reportSpan(deps: MonitorDeps, model: string, span: TimeWindow, ro
     }
     const { schema, reference } = await versionInfo(deps, model, version, s.reference);
     const threshold = (await deps.registry.threshold(model, version))?.threshold ?? reference.threshold;
-    const previous = await previousReports(deps.store, model, version, span.fromMs, (s.limits?.consecutive ?? DEFAULT_ALERT_LIMITS.consecutive) - 1);
-    const w = await computeWindow({ model, version, span, schema, threshold, reference, rows: versionRows, feedback, limits: s.limits, previous, minRows: s.minRows, now: deps.now });
+    const limits = { ...s.limits, ...s.modelLimits?.[model] };
+    const previous = await previousReports(deps.store, model, version, span.fromMs, (limits.consecutive ?? DEFAULT_ALERT_LIMITS.consecutive) - 1);
+    const w = await computeWindow({ model, version, span, schema, threshold, reference, rows: versionRows, feedback, limits, previous, minRows: s.minRows, now: deps.now });
     await act(deps, w);
     await track(deps, w);
     await saveWindow(deps.store, w);
