@@ -10,12 +10,9 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
 import { signAlert, WebhookAlertSink } from '../core/adapters/webhook-alert-sink.js';
-import { RecordEncoder } from '../core/data/record-encoder.js';
 import { storeFeedback } from '../core/monitoring/feedback-store.js';
 import { loadReference, referenceKey } from '../core/monitoring/monitor-reference.js';
 import { runMonitor, setMonitorCursor, type OnceMarks, type RetrainContext } from '../core/monitoring/monitor-run.js';
-import { idAt, newIdRange } from '../core/monitoring/prediction-id.js';
-import { logParts, type LoggedPrediction } from '../core/monitoring/prediction-log-format.js';
 import { getWindow, listWindowIds } from '../core/monitoring/window-store.js';
 import type { Alert } from '../core/ports/alert-sink.js';
 import type { TrackedRun, Tracker } from '../core/ports/tracker.js';
@@ -28,37 +25,14 @@ import { registerFitted } from './helpers/fitted-model.js';
 import { repoPath } from './helpers/datasets.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './helpers/redis.js';
 import { trainPhishing } from './helpers/served.js';
+import { logServedSpan, phishingRecords } from './helpers/monitor-traffic.js';
 
 const silent = pino({ level: 'silent' });
 const SECRET = 'monitor-test-secret';
 const T0 = Date.parse('2026-11-30T06:00:00.000Z');
 const W = 10 * 60_000;
+const logServed = (store: LocalArtifactStore, served: ServedModel, records: { features: Record<string, number> }[], from: number, writer: string) => logServedSpan(store, served, records, from, W, writer);
 const settings = { windowMs: W, windowRows: 0, minRows: 100, maxAgeMs: 60 * 60_000, settleMs: 0 };
-
-/** The phishing rows as JSON records (features as a client sends them) with their true label. */
-function phishingRecords(): { features: Record<string, number>; label: string }[] {
-  const [head, ...lines] = readFileSync(repoPath('data/phishing.csv'), 'utf8').replaceAll('"', '').trim().split(/\r?\n/);
-  const names = head.split(',');
-  return lines.map((line) => {
-    const cells = line.split(',').map(Number);
-    return { features: Object.fromEntries(names.slice(0, 30).map((n, k) => [n, cells[k]])), label: String(cells[30]) };
-  });
-}
-
-/** Serves `records` with the model (as the API would) and logs them evenly over [from, from + W). */
-async function logServed(store: LocalArtifactStore, served: ServedModel, records: { features: Record<string, number> }[], from: number, writer: string): Promise<LoggedPrediction[]> {
-  const { frame } = new RecordEncoder(served.schema).encode(records.map((r) => r.features));
-  const proba = served.pipeline.predictProba(frame);
-  const K = served.pipeline.classes.length;
-  const rows = records.map((r, i): LoggedPrediction => {
-    const ms = from + Math.floor((i * W) / records.length);
-    const probabilities = Object.fromEntries(served.pipeline.classes.map((c, k) => [c, proba[i * K + k]]));
-    const score = served.threatClasses.reduce((s, k) => s + proba[i * K + k], 0);
-    return { id: idAt(newIdRange(ms), 0), at: new Date(ms).toISOString(), model: served.name, version: served.version, source: 'predict', features: r.features, label: score >= served.threshold ? '-1' : '1', threat: score >= served.threshold, probabilities };
-  });
-  for (const part of logParts(rows, writer)) await store.put(part.key, part.body);
-  return rows;
-}
 
 /** A local webhook receiver that checks each delivery's signature. */
 async function webhookReceiver(): Promise<{ url: string; alerts: Alert[]; badSignatures: number; server: Server }> {
