@@ -134,6 +134,21 @@ describe('fuzzing the entry points (fast-check, real HTTP)', () => {
     );
   });
 
+  it('GET /v1/monitoring/{model} (from, to, limit) and /windows/{id}', async () => {
+    const text = fc.oneof(fc.string({ maxLength: 30 }), fc.integer().map(String), fc.double().map(String), fc.date({ noInvalidDate: false }).map((d) => (Number.isNaN(d.getTime()) ? 'Invalid' : d.toISOString())), fc.constantFrom('', '0', '-1', '1e400', '9'.repeat(400), '2026-13-40', 'now', '%', '%zz'));
+    const model = fc.oneof(fc.constantFrom('fuzz', 'phishing', '..', 'a'.repeat(300)), fc.string({ maxLength: 20 }));
+    const id = fc.oneof(fc.constantFrom('0000000000000-0000000000001-v1', '9999999999999-0000000000000-v1', '0000000000000-9999999999999-v0'), fc.string({ maxLength: 40 }));
+    const q = (k: string, v: string | null) => (v === null ? '' : `&${k}=${encodeURIComponent(v)}`);
+    await check(
+      fc.tuple(model, fc.option(text), fc.option(text), fc.option(text)).map(([m, from, to, limit]) => () => send('GET', `/v1/monitoring/${encodeURIComponent(m)}?x=1${q('from', from)}${q('to', to)}${q('limit', limit)}`, undefined, '', ADMIN_KEY)),
+      300,
+    );
+    await check(
+      fc.tuple(model, id).map(([m, w]) => () => send('GET', `/v1/monitoring/${encodeURIComponent(m)}/windows/${encodeURIComponent(w)}`, undefined, '', ADMIN_KEY)),
+      200,
+    );
+  });
+
   it('POST /v1/batches with generated CSV: binary, quotes, huge cells, BOMs, CRLF, mismatched columns', async () => {
     const cell = fc.oneof(
       { weight: 6, arbitrary: fc.constantFrom('-1', '0', '1') },
