@@ -84,8 +84,9 @@ describe('cancelling a training run', () => {
     const alive = (pid: number) => childProcessesOf(worker.pid!).some((p) => p.pid === pid);
     for (let i = 0; i < 50 && alive(training[0].pid); i++) await sleep(100);
     expect(alive(training[0].pid)).toBe(false);
-    const failed = (await queues[STAGES.indexOf('train-family')].getJobs(['failed'])).filter((j) => j.id?.startsWith(`${runId}-`));
-    expect(failed.map((j) => j.failedReason)).toEqual(expect.arrayContaining([`run ${runId} was cancelled`]));
+    // The worker records the killed job as failed once its sandbox has exited: a moment after.
+    const failedReasons = async () => (await queues[STAGES.indexOf('train-family')].getJobs(['failed'])).filter((j) => j.id?.startsWith(`${runId}-`)).map((j) => j.failedReason);
+    await expect.poll(failedReasons, { timeout: 10_000, interval: 200 }).toEqual(expect.arrayContaining([`run ${runId} was cancelled`]));
     expect(await runOutcome(new LocalArtifactStore(join(dir, 'artifacts')), runId)).toMatchObject({ state: 'cancelled', reason: 'threatmatrix runs cancel' });
     const { stdout: runs } = await run(process.execPath, [cli, 'runs'], { cwd: repoPath(''), env });
     expect(runs).toMatch(new RegExp(`^${runId}  cancelled `, 'm'));
