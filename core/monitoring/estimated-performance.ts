@@ -83,7 +83,8 @@ const clamp01 = (p: number) => (p > 1 ? 1 : p > 0 ? p : 0);
  */
 export function expectedRocAuc(scores: ArrayLike<number>): number {
   const n = scores.length;
-  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
+  // Only the values matter (ties are grouped by value): a typed sort, no index comparator.
+  const sorted = Float64Array.from(scores).sort();
   let negBelow = 0;
   let concordant = 0;
   let allPos = 0;
@@ -91,12 +92,12 @@ export function expectedRocAuc(scores: ArrayLike<number>): number {
   let self = 0;
   for (let i = 0; i < n; ) {
     let j = i;
-    while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++;
+    while (j + 1 < n && sorted[j + 1] === sorted[i]) j++;
     let pos = 0;
     let neg = 0;
     let groupSelf = 0;
     for (let t = i; t <= j; t++) {
-      const p = clamp01(scores[order[t]]);
+      const p = clamp01(sorted[t]);
       pos += p;
       neg += 1 - p;
       groupSelf += p * (1 - p);

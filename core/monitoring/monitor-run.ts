@@ -128,8 +128,10 @@ export async function runMonitor(deps: MonitorDeps, model: string, s: MonitorSet
   const settle = now - (s.settleMs ?? 60_000);
   let from = (await monitorCursor(deps.store, model)) ?? Math.floor((settle - s.windowMs) / s.windowMs) * s.windowMs;
   const out: MonitorRunResult = { model, windows: [], alerted: [], cursorMs: from };
+  // Each version's reports so far, oldest first: the store is read once per version and run.
+  const reported = new Map<number, WindowReport[]>();
   const report = async (span: TimeWindow, rows: LoggedPrediction[]) => {
-    for (const w of await reportSpan(deps, model, span, rows, s)) {
+    for (const w of await reportSpan(deps, model, span, rows, s, reported)) {
       out.windows.push(w.id);
       if (w.alerts.length) out.alerted.push(w.id);
     }
@@ -200,7 +202,7 @@ function lowerBound(a: { ms: number }[], ms: number): number {
 }
 
 /** The windows of a span, one per version that served rows in it. */
-async function reportSpan(deps: MonitorDeps, model: string, span: TimeWindow, rows: LoggedPrediction[], s: MonitorSettings): Promise<MonitorWindow[]> {
+async function reportSpan(deps: MonitorDeps, model: string, span: TimeWindow, rows: LoggedPrediction[], s: MonitorSettings, reported: Map<number, WindowReport[]>): Promise<MonitorWindow[]> {
   const byVersion = new Map<number, LoggedPrediction[]>();
   for (const r of rows) (byVersion.get(r.version) ?? byVersion.set(r.version, []).get(r.version)!).push(r);
   if (!byVersion.size) return [];
@@ -208,19 +210,22 @@ async function reportSpan(deps: MonitorDeps, model: string, span: TimeWindow, ro
   const out: MonitorWindow[] = [];
   for (const [version, versionRows] of [...byVersion].sort((a, b) => a[0] - b[0])) {
     const id = windowId(span, version);
+    const limits = { ...s.limits, ...s.modelLimits?.[model] };
+    const previous = reported.get(version) ?? (await previousReports(deps.store, model, version, span.fromMs, (limits.consecutive ?? DEFAULT_ALERT_LIMITS.consecutive) - 1));
+    reported.set(version, previous);
     const done = await getWindow(deps.store, model, id);
     if (done) {
+      previous.push(done.report);
       out.push(done);
       continue;
     }
     const { schema, reference } = await versionInfo(deps, model, version, s.reference);
     const threshold = (await deps.registry.threshold(model, version))?.threshold ?? reference.threshold;
-    const limits = { ...s.limits, ...s.modelLimits?.[model] };
-    const previous = await previousReports(deps.store, model, version, span.fromMs, (limits.consecutive ?? DEFAULT_ALERT_LIMITS.consecutive) - 1);
     const w = await computeWindow({ model, version, span, schema, threshold, reference, rows: versionRows, feedback, limits, previous, minRows: s.minRows, now: deps.now });
     await act(deps, w);
     await track(deps, w);
     await saveWindow(deps.store, w);
+    previous.push(w.report);
     deps.log.info({ model, version, window: w.id, rows: w.report.rows, featureDriftShare: w.report.features.share, estimatedF1: w.report.estimated.f1.value, realisedF1: w.report.realised?.f1, alerts: w.alerts.map((a) => a.rule) }, 'monitor window');
     out.push(w);
   }

@@ -44,6 +44,8 @@ export const windowId = (w: TimeWindow, version: number) => `${pad13(w.fromMs)}-
 
 const windowsPrefix = (model: string) => `${MONITORING_ROOT}${model}/windows/`;
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** The window id a stored key names (its file name without `.json`). */
+const idOfKey = (key: string) => key.slice(key.lastIndexOf('/') + 1).replace(/\.json$/, '');
 const windowKey = (model: string, id: string, fromMs: number) => `${windowsPrefix(model)}${dayOf(fromMs)}/${id}.json`;
 
 /** A window id's span and version; undefined when it is not one. */
@@ -72,7 +74,7 @@ export async function listWindowIds(store: ArtifactStore, model: string, span: T
   const ids: string[] = [];
   const keep = (keys: string[]) => {
     for (const key of keys) {
-      const id = key.slice(key.lastIndexOf('/') + 1).replace(/\.json$/, '');
+      const id = idOfKey(key);
       const w = parseWindowId(id);
       if (w && w.toMs > span.fromMs && w.fromMs < span.toMs) ids.push(id);
     }
@@ -90,7 +92,7 @@ export async function listWindowIds(store: ArtifactStore, model: string, span: T
  */
 export async function newestDayWindowIds(store: ArtifactStore, model: string, nowMs: number, days = 8): Promise<string[] | undefined> {
   for (let d = 0; d < days; d++) {
-    const ids = (await store.list(`${windowsPrefix(model)}${dayOf(nowMs - d * DAY_MS)}/`)).map((key) => key.slice(key.lastIndexOf('/') + 1).replace(/\.json$/, '')).filter((id) => parseWindowId(id));
+    const ids = (await store.list(`${windowsPrefix(model)}${dayOf(nowMs - d * DAY_MS)}/`)).map(idOfKey).filter((id) => parseWindowId(id));
     if (ids.length) return ids.sort();
   }
   return undefined;
