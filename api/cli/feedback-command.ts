@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { Config, FeedbackAnswer } from '../../schema/index.js';
-import { keysFrom } from '../start-api.js';
+import { apiTarget } from './api-target.js';
 
 /** Rows per call: well under the route's row and byte limits (MAX_FEEDBACK_ROWS, the JSON limit). */
 const ROWS_PER_CALL = 20_000;
@@ -20,10 +20,9 @@ export async function feedbackCommand(argv: string[], config: Config): Promise<n
     process.stderr.write('usage: threatmatrix feedback <labels.csv> [--url http://host:port] [--key api-key]\n');
     return 2;
   }
-  const host = ['0.0.0.0', '::'].includes(config.HOST) ? '127.0.0.1' : config.HOST;
-  const keys = keysFrom(config);
-  const key = a.key ?? config.TM_API_KEY ?? keys.predict[0] ?? keys.admin[0];
-  const url = `${(a.url ?? `http://${host}:${config.PORT}`).replace(/\/$/, '')}/v1/feedback`;
+  const target = apiTarget(config, a, 'predict');
+  const key = target.key;
+  const url = `${target.base}/v1/feedback`;
   const total = { received: 0, stored: 0, matched: 0, unmatched: 0, unchecked: 0 };
   let header: string | undefined;
   let piece: string[] = [];

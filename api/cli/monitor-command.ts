@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { Config } from '../../schema/config.js';
 import type { MonitorSeries, MonitorWindowSummary } from '../../schema/monitoring.js';
-import { keysFrom } from '../start-api.js';
+import { apiTarget } from './api-target.js';
 
 /**
  * How far back `--follow` looks for windows it has not printed: a window shows up when it overlaps
@@ -59,12 +59,11 @@ export async function monitorCommand(argv: string[], config: Config, io: Monitor
     io.err.write(`--follow prints windows as they come: it takes no --to\n${USAGE}`);
     return 2;
   }
-  const host = ['0.0.0.0', '::'].includes(config.HOST) ? '127.0.0.1' : config.HOST;
-  const keys = keysFrom(config);
   // The monitoring routes need an admin key (as GET /v1/models).
-  const key = a.key ?? config.TM_API_KEY ?? keys.admin[0] ?? keys.predict[0];
+  const target = apiTarget(config, a, 'admin');
+  const key = target.key;
   const model = a.model ?? config.TM_MODEL_NAME;
-  const base = `${(a.url ?? `http://${host}:${config.PORT}`).replace(/\/$/, '')}/v1/monitoring/${encodeURIComponent(model)}`;
+  const base = `${target.base}/v1/monitoring/${encodeURIComponent(model)}`;
 
   const get = async (span: { from?: string; to?: string }, signal?: AbortSignal): Promise<MonitorSeries> => {
     const q = new URLSearchParams(Object.entries({ ...span, limit: a.limit }).filter((e): e is [string, string] => e[1] !== undefined));

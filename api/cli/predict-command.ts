@@ -6,7 +6,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { parseArgs } from 'node:util';
 import type { Config } from '../../schema/index.js';
 import { progressBar } from '../../workers/cli/progress-bar.js';
-import { keysFrom } from '../start-api.js';
+import { apiTarget } from './api-target.js';
 import { BatchClient, BatchRefused } from './batch-client.js';
 
 /** One progress line: redrawn in place on a TTY, else printed at every 10% step. */
@@ -40,9 +40,8 @@ export async function predictCommand(argv: string[], config: Config): Promise<nu
     process.stderr.write(`--explain must be a whole number k >= 1 (the k largest contributions per row), not ${JSON.stringify(a.explain)}\n`);
     return 2;
   }
-  const host = ['0.0.0.0', '::'].includes(config.HOST) ? '127.0.0.1' : config.HOST;
-  const keys = keysFrom(config);
-  const client = new BatchClient((a.url ?? `http://${host}:${config.PORT}`).replace(/\/$/, ''), a.key ?? config.TM_API_KEY ?? keys.predict[0] ?? keys.admin[0]);
+  const { base, key } = apiTarget(config, a, 'predict');
+  const client = new BatchClient(base, key);
   try {
     const size = (await stat(input)).size;
     const upload = progressLine('upload');
