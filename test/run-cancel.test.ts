@@ -92,7 +92,7 @@ describe('cancelling a training run', () => {
     expect(runs).toMatch(new RegExp(`^${runId}  cancelled `, 'm'));
     // The worker lives on and serves the next run.
     expect(worker.exitCode).toBeNull();
-    // The cancelled run has ended (its register job failed): cancelling again stops nothing.
+    // The cancelled run has ended (its register job failed or was removed): cancelling again stops nothing.
     const again = await run(process.execPath, [cli, 'runs', 'cancel', runId], { cwd: repoPath(''), env }).catch((e: { code: number; stderr: string }) => e);
     expect(again).toMatchObject({ code: 1, stderr: `run ${runId} has already ended: nothing to cancel\n` });
     const unknown = await run(process.execPath, [cli, 'runs', 'cancel', 'no-such-run'], { cwd: repoPath(''), env }).catch((e: { code: number; stderr: string }) => e);

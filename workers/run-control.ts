@@ -62,9 +62,10 @@ export async function cancelRun(redis: RedisClient, prefix: string, store: Artif
   const queues = Object.fromEntries(STAGES.map((s) => [s, quietRedis(new Queue(QUEUE_OF[s], { connection: redis, prefix }))])) as Record<StageName, Queue>;
   try {
     const root = await queues.register.getJob(stageJobId(runId, 'register'));
-    if (!root && !(await store.exists(runKeys(runId).spec))) return { state: 'unknown' };
-    // A run that already ended, registered or failed, has nothing to stop.
-    const ended = root && ((await root.isCompleted()) || (await root.isFailed()));
+    const cancelled = !root && (await store.exists(runKeys(runId).cancelled));
+    if (!root && !cancelled && !(await store.exists(runKeys(runId).spec))) return { state: 'unknown' };
+    // A run that already ended, registered, failed or cancelled with its jobs removed, has nothing to stop.
+    const ended = root ? (await root.isCompleted()) || (await root.isFailed()) : cancelled;
     if (ended || (await store.exists(runKeys(runId).metrics))) return { state: 'finished' };
     const at = new Date().toISOString();
     await redis.set(cancelKey(prefix, runId), JSON.stringify({ at, reason: o.reason ?? 'cancelled' }), 'EX', KEEP_SECONDS);
@@ -75,8 +76,10 @@ export async function cancelRun(redis: RedisClient, prefix: string, store: Artif
     const deadline = Date.now() + (o.settleMs ?? 15_000);
     for (;;) {
       // Removing a flow child can release its parent into the wait list: sweep until none is left.
+      // Children stay: a released parent's children have all finished, and a killed family job's
+      // failed record is what says the run was cancelled while it trained.
       for (let jobs = await jobsOf(queues, runId, UNFINISHED); jobs.length; jobs = await jobsOf(queues, runId, UNFINISHED)) {
-        const done = await Promise.all(jobs.map((j) => j.remove().then(() => 1, () => 0)));
+        const done = await Promise.all(jobs.map((j) => j.remove({ removeChildren: false }).then(() => 1, () => 0)));
         removed += done.reduce<number>((a, b) => a + b, 0);
         if (!done.some(Boolean)) break;
       }
