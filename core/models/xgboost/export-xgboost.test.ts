@@ -8,7 +8,7 @@ import { Preprocessor } from '../../transform/preprocessor.js';
 import { GradientBoosting, type GradientBoostingParams } from '../gradient-boosting.js';
 import { Pipeline } from '../pipeline.js';
 import type { Tree } from '../tree/tree-buffer.js';
-import { exportXgboost, splitCondition } from './export-xgboost.js';
+import { exportXgboost, exportXgboostText, splitCondition } from './export-xgboost.js';
 import { importXgboost } from './import-xgboost.js';
 
 const COLS = 5;
@@ -109,7 +109,7 @@ describe('exportXgboost', () => {
   for (const [name, classes, params] of cases) {
     it(`round-trips a ${name} model through importXgboost: the same probabilities (1e-6), rows on thresholds and NaN included`, async () => {
       const { model } = await fitted(classes, params);
-      const text = JSON.stringify(exportXgboost(model, { featureNames: NAMES }));
+      const text = exportXgboostText(model, { featureNames: NAMES });
       const imported = importXgboost(text, schemaOf(classes));
       const X = probeRows(model, true);
       expect(maxAbsDiff(imported.model.predictProba(X), model.predictProba(X))).toBeLessThan(1e-6);
@@ -119,7 +119,7 @@ describe('exportXgboost', () => {
 
     it(`gives the ${name} model's TreeSHAP contributions and base values after the round trip`, async () => {
       const { model, pipeline } = await fitted(classes, params);
-      const imported = importXgboost(JSON.stringify(exportXgboost(model, { featureNames: NAMES })), schemaOf(classes)).pipeline;
+      const imported = importXgboost(exportXgboostText(model, { featureNames: NAMES }), schemaOf(classes)).pipeline;
       const twin = new Pipeline(pipeline.preprocessor, float32Twin(model), pipeline.classes, 0);
       // Our boosting's explainer routes NaN right while its Forest sends NaN left: rows without NaN here.
       const X = probeRows(model, false);
@@ -157,6 +157,19 @@ describe('exportXgboost', () => {
       expect(t.parents[l]).toBe(i);
       expect(t.default_left[i]).toBe(1);
     });
+  });
+
+  it('spells every number of the float arrays as a float (XGBoost refuses 0 where it reads a float) and keeps the rest as JSON', async () => {
+    const { model } = await fitted(2, { maxIter: 3 });
+    const text = exportXgboostText(model, { featureNames: NAMES });
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(exportXgboost(model, { featureNames: NAMES }))));
+    for (const key of ['base_weights', 'loss_changes', 'split_conditions', 'sum_hessian']) {
+      const arrays = Array.from(text.matchAll(new RegExp(`"${key}":\\[([^\\]]*)\\]`, 'g')), (m) => m[1].split(','));
+      expect(arrays.length).toBe(3);
+      for (const numbers of arrays) for (const n of numbers) expect(n).toMatch(/[.eE]/);
+    }
+    expect(text).toContain('"left_children":[1,');
+    expect(text).not.toContain('\\u0000');
   });
 
   it('picks split conditions so that x < c exactly when x <= threshold for float32 x', () => {

@@ -120,6 +120,26 @@ export function exportXgboost(model: GradientBoosting, options: XgboostExportOpt
   };
 }
 
+/** Tree arrays XGBoost reads as floats: its JSON parser refuses an integer (`0`) where it expects a float (`0.0`). */
+const FLOAT_ARRAYS = new Set(['base_weights', 'loss_changes', 'split_conditions', 'sum_hessian']);
+
+/**
+ * `exportXgboost` as the text of a model file XGBoost loads (`xgb.Booster(model_file=...)`):
+ * JSON whose float arrays spell every number as a float.
+ */
+export function exportXgboostText(model: GradientBoosting, options: XgboostExportOptions = {}): string {
+  const floats: string[] = [];
+  const text = JSON.stringify(exportXgboost(model, options), (key, value: unknown) => {
+    if (!FLOAT_ARRAYS.has(key) || !Array.isArray(value)) return value;
+    floats.push(`[${(value as number[]).map(floatText).join(',')}]`);
+    return `\u0000${floats.length - 1}`;
+  });
+  // The placeholders are JSON strings "\u0000<i>", which no other value of the model holds.
+  return text.replace(/"\\u0000(\d+)"/g, (_, i: string) => floats[Number(i)]);
+}
+
+const floatText = (v: number) => (Number.isInteger(v) ? v.toFixed(1) : String(v));
+
 /** One of our trees (leaf number `column` of `width`) in XGBoost's layout, node ids kept (children left and left + 1). */
 function xgbTree(t: Tree, where: string, id: number, cols: number, width: number, column: number, shift: number): XgbTreeOut {
   const n = t.feature.length;
