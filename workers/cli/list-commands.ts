@@ -38,13 +38,15 @@ const MODELS_USAGE = `usage: threatmatrix models                    registered v
        threatmatrix models show <v> [--name m]  one version: params, metrics, global importance (mean |SHAP|)
        threatmatrix models pin|unpin [--name m] [--note why]
        threatmatrix models import --xgboost model.json --schema s.yaml [--name m] [--promote] [--note why]
+       threatmatrix models export <version> --xgboost out.json [--name m]   a gradient-boosting version as XGBoost JSON
        threatmatrix models threshold <version> [<value> | --max-fpr x | --min-recall x | --min-precision x | --max-f1] [--note why]
 (--name defaults to TM_MODEL_NAME)
 `;
 
-/** `threatmatrix models [history | show <v> | pin | unpin | import | threshold]`. */
+/** `threatmatrix models [history | show <v> | pin | unpin | import | export | threshold]`. */
 export async function modelsCommand(argv: string[], config: Config): Promise<number> {
   if (argv[0] === 'import') return (await import('./models-import-command.js')).modelsImportCommand(argv.slice(1), config);
+  if (argv[0] === 'export') return (await import('./models-export-command.js')).modelsExportCommand(argv.slice(1), config);
   if (argv[0] === 'threshold') return (await import('./threshold-command.js')).thresholdCommand(argv.slice(1), config);
   const { values: a, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string', default: config.TM_MODEL_NAME }, note: { type: 'string' } } });
   const { registry } = stageDepsFrom(config);

@@ -31,7 +31,7 @@ export const WORKER_COMMANDS: Record<string, Command> = {
   import: { help: 'load a CSV into MongoDB after validation (<csv> --mongo uri/db --collection name)', run: async (argv, _c, log) => (await import('./import-command.js')).importCommand(argv, log) },
   runs: { redis: (argv) => argv[0] === 'cancel', help: 'list runs in the artifact store; runs cancel <id> stops one', run: async (argv, config) => (await import('./list-commands.js')).runsCommand(argv, config) },
   schema: { help: 'infer a dataset schema from a CSV (infer <csv> --label col [--threat x] [-o schema.yaml])', run: async (argv) => (await import('./schema-command.js')).schemaCommand(argv) },
-  models: { help: 'registered model versions; models history | show <v> | pin | unpin [--note why] | import --xgboost model.json --schema s.yaml | threshold <v> [value | --max-fpr x ...]', run: async (argv, config) => (await import('./list-commands.js')).modelsCommand(argv, config) },
+  models: { help: 'registered model versions; models history | show <v> | pin | unpin [--note why] | import --xgboost model.json --schema s.yaml | export <v> --xgboost out.json | threshold <v> [value | --max-fpr x ...]', run: async (argv, config) => (await import('./list-commands.js')).modelsCommand(argv, config) },
   schedule: { redis: true, help: 'the retraining schedule: show | set --cron "0 3 * * *" [--tz] [--data] [--schema] | off', run: async (argv, config) => (await import('./schedule-command.js')).scheduleCommand(argv, config) },
 };
 
