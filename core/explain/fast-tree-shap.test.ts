@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../data/rng.js';
+import { blockWalkModule } from './block-walk-wat.js';
 import { FastTreeShap, type FastTreeShapOptions } from './fast-tree-shap.js';
 import { TreeShap, type ShapTree } from './tree-shap.js';
 
@@ -49,7 +50,9 @@ function randomRows(rng: Rng, rows: number, cols: number, categorical: Set<numbe
 }
 
 const forms: [string, FastTreeShapOptions][] = [
-  ['blocks', {}],
+  ['blocks in WebAssembly', {}],
+  ['blocks in JavaScript', { wasm: false }],
+  ['some blocks, G tables for the leaves past the block budget', { memoryShare: 1e-5 }],
   ['G tables', { blockBits: 0 }],
   ['per-row polynomials', { blockBits: 0, tableMaxFeatures: 0 }],
 ];
@@ -92,5 +95,11 @@ describe.each(forms)('FastTreeShap.explainRows, %s', (_, options) => {
       fast.explain(x, r * cols, alone);
       expect(Array.from(phi.subarray(r * cols, (r + 1) * cols))).toEqual(Array.from(alone));
     }
+  });
+});
+
+describe('the block walk kernel', () => {
+  it('compiles here, so the WebAssembly forms above ran it', () => {
+    expect(blockWalkModule).toBeInstanceOf(WebAssembly.Module);
   });
 });

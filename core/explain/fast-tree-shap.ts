@@ -1,6 +1,8 @@
 import { cutTree, type Block, type LeafPath, type PathStep } from './leaf-paths.js';
+import { CHUNK } from './block-walk-wat.js';
 import { PackedTrees, type PackOptions, type ShapTree } from './packed-trees.js';
 import { fillBlock, fillTable, shapleyWeights } from './shapley-tables.js';
+import { WasmBlockWalk } from './wasm-block-walk.js';
 
 /**
  * A subtree becomes a block when its split count plus the distinct features split above it is at
@@ -17,8 +19,6 @@ const BLOCK_BUDGET = 1 << 22;
 const TABLE_MAX_FEATURES = 12;
 /** G numbers per explainer at most (32 MB; the 63-leaf trees above use 26 MB); later leaves compute per row, O(d^2). */
 const TABLE_BUDGET = 1 << 22;
-/** Rows explained together: each condition, walked split and block is one loop over them (explainRows' callers pass up to 64). */
-const CHUNK = 64;
 /** Numbers per walked split in `walk`. */
 const WALK = 4;
 
@@ -29,6 +29,8 @@ export interface FastTreeShapOptions extends PackOptions {
   tableMaxFeatures?: number;
   /** Share of the table budgets (BLOCK_BUDGET, TABLE_BUDGET) this explainer may use, in (0, 1]: 1 / classes when one is built per class. Default 1. */
   memoryShare?: number;
+  /** Walk and blocks in WebAssembly where it can be built (default true; false: JavaScript). */
+  wasm?: boolean;
 }
 
 /**
@@ -83,8 +85,12 @@ export class FastTreeShap {
   private readonly tables: Float64Array;
   /** w(k) = k! (d - k - 1)! / d! at weights[d * (d + 1) / 2 + k] for d up to the deepest path. */
   private readonly weights: Float64Array;
-  // Chunk scratch, row r of n at [i * n + r]: condition i's outcome (1: left), the mask reaching slot i; per row, its block's key.
-  private readonly outcome: Uint8Array;
+  /** The walk and blocks in WebAssembly, or null (JavaScript). */
+  private readonly wasm: WasmBlockWalk | null;
+  /** Model columns the blocks add to. */
+  private readonly columns: number;
+  // Chunk scratch, row r at [i * CHUNK + r]: condition i's outcome (-1: left, 0: right), the mask reaching slot i; per row, its block's key.
+  private readonly outcome: Int32Array;
   private readonly masks: Int32Array;
   private readonly keys: Int32Array;
   // Row scratch of a leaf without table.
@@ -155,7 +161,12 @@ export class FastTreeShap {
     const blockTable = offsets(blocks.map((b) => b.features.length * 2 ** (b.p + b.splits.length)));
     blockAt.forEach((at, i) => (prog[at] = blockTable[i]));
     this.prog = Int32Array.from(prog);
-    this.blocks = new Float64Array(blockTable[blocks.length]);
+    this.columns = 1 + blocks.reduce((m, b) => b.features.reduce((mf, f) => Math.max(mf, f), m), -1);
+    const program = { conditions: condNodes.length, slots: maxSlots, walk: this.walk, treeWalk: this.treeWalk, prog: this.prog, treeProg: this.treeProg, tableNumbers: blockTable[blocks.length], columns: this.columns };
+    this.wasm = o.wasm === false ? null : WasmBlockWalk.create(program);
+    this.blocks = this.wasm?.blocks ?? new Float64Array(program.tableNumbers);
+    this.outcome = this.wasm?.outcome ?? new Int32Array(condNodes.length * CHUNK);
+    this.masks = this.wasm?.masks ?? new Int32Array(maxSlots * CHUNK);
 
     const L = leaves.length;
     this.leafSlot = Int32Array.from(leafSlots);
@@ -200,8 +211,6 @@ export class FastTreeShap {
     for (let l = 0; l < L; l++) if (this.leafTable[l] >= 0) fillTable(this.tables, this.leafTable[l], this.uZero, this.leafU[l], this.leafD[l], this.weights, e);
     blocks.forEach((b, i) => fillBlock(this.blocks, blockTable[i], b, this.weights, e));
 
-    this.outcome = new Uint8Array(condNodes.length * CHUNK);
-    this.masks = new Int32Array(maxSlots * CHUNK);
     this.keys = new Int32Array(CHUNK);
     this.hot = new Uint8Array(maxD);
     this.poly = new Float64Array(maxD + 2);
@@ -224,75 +233,104 @@ export class FastTreeShap {
   /**
    * Rows x0, x0 + xStride, .. (n of them, at most CHUNK), their contributions added at p0,
    * p0 + pStride, ..: every condition decided for every row, then tree by tree the walk giving
-   * each block and leaf its mask per row, the blocks and the leaves, each a loop over the rows.
+   * each block and leaf its mask per row, the blocks and the leaves, each a loop over the rows
+   * (in WebAssembly where it runs, the leaves outside blocks after it in JavaScript).
    */
   private explainChunk(x: ArrayLike<number>, x0: number, xStride: number, n: number, phi: Float64Array, p0: number, pStride: number): void {
     this.decide(x, x0, xStride, n);
+    const T = this.treeWalk.length - 1;
+    const { wasm, treeLeaf } = this;
+    if (!wasm) {
+      for (let ti = 0; ti < T; ti++) {
+        this.walkTree(ti, n, phi, p0, pStride);
+        this.leavesOf(ti, n, x, x0, xStride, phi, p0, pStride);
+      }
+      return;
+    }
+    for (let from = 0; from < T; ) {
+      // Trees [from, to - 1) have no leaves outside blocks, tree to - 1 may: the kernel leaves its masks for them.
+      let to = from + 1;
+      while (to < T && treeLeaf[to] === treeLeaf[from]) to++;
+      wasm.run(from, to, n);
+      this.leavesOf(to - 1, n, x, x0, xStride, phi, p0, pStride);
+      from = to;
+    }
+    const F = this.columns;
+    const sums = wasm.phi;
+    for (let r = 0; r < n; r++) for (let j = 0, o = r * F, po = p0 + r * pStride; j < F; j++) phi[po + j] += sums[o + j];
+    sums.fill(0, 0, n * F);
+  }
+
+  /** One tree's walk and blocks in JavaScript (where WebAssembly does not run). */
+  private walkTree(ti: number, n: number, phi: Float64Array, p0: number, pStride: number): void {
     const { masks, outcome, walk, prog, blocks, keys } = this;
-    for (let ti = 0; ti + 1 < this.treeWalk.length; ti++) {
-      masks.fill(-1, 0, n);
-      for (let k = this.treeWalk[ti] * WALK, end = this.treeWalk[ti + 1] * WALK; k < end; k += WALK) {
-        const o = walk[k] * n;
-        const m0 = walk[k + 1] * n;
-        const l0 = walk[k + 2] * n;
-        const r0 = l0 + n;
-        const bit = walk[k + 3];
-        for (let r = 0; r < n; r++) {
-          // The child the row takes keeps the bit of the split's feature; the other loses it.
-          const m = masks[m0 + r];
-          const g = outcome[o + r];
-          const cold = m & ~bit;
-          const hot = m & bit;
-          masks[l0 + r] = cold | (hot & -g);
-          masks[r0 + r] = cold | (hot & (g - 1));
-        }
+    masks.fill(-1, 0, n);
+    for (let k = this.treeWalk[ti] * WALK, end = this.treeWalk[ti + 1] * WALK; k < end; k += WALK) {
+      const o = walk[k] * CHUNK;
+      const m0 = walk[k + 1] * CHUNK;
+      const l0 = walk[k + 2] * CHUNK;
+      const r0 = l0 + CHUNK;
+      const bit = walk[k + 3];
+      for (let r = 0; r < n; r++) {
+        // The child the row takes keeps the bit of the split's feature; the other loses it.
+        const m = masks[m0 + r];
+        const g = outcome[o + r];
+        const cold = m & ~bit;
+        const hot = m & bit;
+        masks[l0 + r] = cold | (hot & g);
+        masks[r0 + r] = cold | (hot & ~g);
       }
-      for (let i = this.treeProg[ti], end = this.treeProg[ti + 1]; i < end; ) {
-        const m0 = prog[i] * n;
-        const p = prog[i + 1];
-        const tests = prog[i + 2];
-        const w = prog[i + 3];
-        const table = prog[i + 4];
-        const above = (1 << p) - 1;
-        for (let r = 0; r < n; r++) keys[r] = masks[m0 + r] & above;
-        for (let j = 0; j < tests; j++) {
-          const o = prog[i + 5 + j] * n;
-          const shift = p + j;
-          for (let r = 0; r < n; r++) keys[r] |= outcome[o + r] << shift;
-        }
-        const f0 = i + 5 + tests;
-        for (let r = 0; r < n; r++) {
-          const at = table + keys[r] * w;
-          const po = p0 + r * pStride;
-          for (let q = 0; q < w; q++) phi[po + prog[f0 + q]] += blocks[at + q];
-        }
-        i = f0 + w;
+    }
+    for (let i = this.treeProg[ti], end = this.treeProg[ti + 1]; i < end; ) {
+      const m0 = prog[i] * CHUNK;
+      const p = prog[i + 1];
+      const tests = prog[i + 2];
+      const w = prog[i + 3];
+      const table = prog[i + 4];
+      const above = (1 << p) - 1;
+      for (let r = 0; r < n; r++) keys[r] = masks[m0 + r] & above;
+      for (let j = 0; j < tests; j++) {
+        const o = prog[i + 5 + j] * CHUNK;
+        const bit = 1 << (p + j);
+        for (let r = 0; r < n; r++) keys[r] |= outcome[o + r] & bit;
       }
-      for (let l = this.treeLeaf[ti], end = this.treeLeaf[ti + 1]; l < end; l++) {
-        const m0 = this.leafSlot[l] * n;
-        for (let r = 0; r < n; r++) {
-          if (this.leafTable[l] >= 0) this.tableLeaf(l, masks[m0 + r] & ((1 << this.leafD[l]) - 1), phi, p0 + r * pStride);
-          else this.polyLeaf(l, masks[m0 + r], x, x0 + r * xStride, phi, p0 + r * pStride);
-        }
+      const f0 = i + 5 + tests;
+      for (let r = 0; r < n; r++) {
+        const at = table + keys[r] * w;
+        const po = p0 + r * pStride;
+        for (let q = 0; q < w; q++) phi[po + prog[f0 + q]] += blocks[at + q];
+      }
+      i = f0 + w;
+    }
+  }
+
+  /** One tree's leaves outside blocks, from the masks its walk left. */
+  private leavesOf(ti: number, n: number, x: ArrayLike<number>, x0: number, xStride: number, phi: Float64Array, p0: number, pStride: number): void {
+    const { masks } = this;
+    for (let l = this.treeLeaf[ti], end = this.treeLeaf[ti + 1]; l < end; l++) {
+      const m0 = this.leafSlot[l] * CHUNK;
+      for (let r = 0; r < n; r++) {
+        if (this.leafTable[l] >= 0) this.tableLeaf(l, masks[m0 + r] & ((1 << this.leafD[l]) - 1), phi, p0 + r * pStride);
+        else this.polyLeaf(l, masks[m0 + r], x, x0 + r * xStride, phi, p0 + r * pStride);
       }
     }
   }
 
-  /** outcome[c * n + r]: 1 when row r goes left at condition c. */
+  /** outcome[c * CHUNK + r]: -1 when row r goes left at condition c, else 0. */
   private decide(x: ArrayLike<number>, x0: number, xStride: number, n: number): void {
     const { outcome, condFeature, condThreshold, condNanLeft, condNode, t } = this;
-    for (let c = 0, o = 0; c < condFeature.length; c++, o += n) {
+    for (let c = 0, o = 0; c < condFeature.length; c++, o += CHUNK) {
       const node = condNode[c];
       if (node >= 0) {
-        for (let r = 0; r < n; r++) outcome[o + r] = t.goesLeft(x, x0 + r * xStride, node) ? 1 : 0;
+        for (let r = 0; r < n; r++) outcome[o + r] = t.goesLeft(x, x0 + r * xStride, node) ? -1 : 0;
         continue;
       }
       const f = x0 + condFeature[c];
       const thr = condThreshold[c];
-      const nanLeft = condNanLeft[c];
+      const nanLeft = -condNanLeft[c];
       for (let r = 0; r < n; r++) {
         const v = x[f + r * xStride];
-        outcome[o + r] = v <= thr ? 1 : v !== v ? nanLeft : 0;
+        outcome[o + r] = v <= thr ? -1 : v !== v ? nanLeft : 0;
       }
     }
   }
