@@ -89,3 +89,10 @@ export function explanationOf(rows: ExplainedRows, i: number, frame: Frame, fram
   const baseValue = rows.base[i];
   return { output: rows.output, class: classes[rows.classOf[i]], baseValue, outputValue: baseValue + sum, sum, contributions };
 }
+
+/** Every explained row's explanation as JSON text (the API's answer for it), with its `top` largest contributions. */
+export function explanationTexts(rows: ExplainedRows, frame: Frame, frameCols: Int32Array, classes: string[], top: number): string[] {
+  const out = new Array<string>(rows.base.length);
+  for (let i = 0; i < out.length; i++) out[i] = JSON.stringify(explanationOf(rows, i, frame, frameCols, classes, top));
+  return out;
+}
