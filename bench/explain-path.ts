@@ -1,6 +1,6 @@
 /**
- * npx tsx bench/explain-path.ts [--family logistic_regression] [--seconds 6] [--warmup 2] [--rounds 3]
- *   [--connections 16] [--repo DIR]... [--prof DIR]
+ * npx tsx bench/explain-path.ts [--family logistic_regression] [--params JSON] [--seconds 6] [--warmup 2]
+ *   [--rounds 3] [--connections 16] [--repo DIR]... [--prof DIR]
  *
  * The cost of `/v1/predict` with `explain: {top: 5}` outside the SHAP kernel: serves a phishing
  * model of `--family` (default logistic regression, whose linear SHAP costs next to nothing, so
@@ -9,15 +9,22 @@
  * `--repo` checkouts (say the branch's parent in a scratch copy, and this one) each serves the
  * same registry from its own process and they are loaded in turn, round after round, so that a
  * before/after comparison shares the machine's conditions; medians are reported.
+ * `--params JSON`: one model of the family with these parameters, fitted on all of data/phishing.csv
+ * without a search (say gradient boosting in XGBoost's anchor shape, `{"maxIter":100,"maxDepth":6,
+ * "maxLeafNodes":64,"learningRate":0.3}`, whose SHAP is ~30x cheaper than the trained version's).
  * `--prof DIR`: the API processes write V8 CPU profiles there (node --cpu-prof) when they exit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { parse as parseYaml } from 'yaml';
 import { LocalArtifactStore } from '../core/adapters/local-artifact-store.js';
+import type { DatasetSchemaInput } from '../schema/index.js';
+import { registerFitted } from '../test/helpers/fitted-model.js';
 import { dropPrefix, REDIS_URL } from '../test/helpers/redis.js';
 import { trainPhishing } from '../test/helpers/served.js';
 import { loadWithAutocannon, type LoadResult } from './lib/load.js';
@@ -27,6 +34,7 @@ import { fmt, int, table } from './lib/table.js';
 const { values: args } = parseArgs({
   options: {
     family: { type: 'string', default: 'logistic_regression' },
+    params: { type: 'string' },
     seconds: { type: 'string', default: '6' },
     warmup: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
@@ -45,7 +53,13 @@ const prefix = `tmbenchxp${process.pid}`;
 const KEY = 'bench-explain-key';
 
 process.stderr.write(`training a ${args.family} model to serve...\n`);
-await trainPhishing(new LocalArtifactStore(join(dir, 'artifacts')), 'bench-explain-path', [args.family]);
+const store = new LocalArtifactStore(join(dir, 'artifacts'));
+if (args.params === undefined) await trainPhishing(store, 'bench-explain-path', [args.family]);
+else {
+  const repo = new URL('..', import.meta.url).pathname;
+  const schema = parseYaml(readFileSync(join(repo, 'schema/phishing.yaml'), 'utf8')) as DatasetSchemaInput;
+  await registerFitted(store, { name: 'phishing', csv: join(repo, 'data/phishing.csv'), schema, kind: args.family, params: JSON.parse(args.params) as Record<string, unknown> });
+}
 const { test } = await phishingSplit();
 
 /** Spawns the API of checkout `repo` (from source) serving the registry and waits until it is ready. */
@@ -94,7 +108,7 @@ try {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-console.log(`bench:explain-path, ${args.family}, ${rounds} rounds of ${seconds} s, ${connections} connections, ${os.cpus().length} cores, Node ${process.version}, load average ${fmt(os.loadavg()[0], 1)}`);
+console.log(`bench:explain-path, ${args.family}${args.params ? ` ${args.params}` : ''}, ${rounds} rounds of ${seconds} s, ${connections} connections, ${os.cpus().length} cores, Node ${process.version}, load average ${fmt(os.loadavg()[0], 1)}`);
 console.log(
   table(
     ['checkout', 'plain req/s', 'explain req/s', 'explain / plain', 'explain p50 ms', 'explain p99 ms', 'explain req/s per round'],
