@@ -5,7 +5,7 @@ import { ApiError } from '../errors.js';
 import type { ApiMetrics } from '../metrics.js';
 import type { ModelHolder, ServedModel } from '../serving/model-holder.js';
 import type { PredictionLog } from '../serving/prediction-log.js';
-import { DEFAULT_TOP, explanationOf, frameColumnsOf } from '../../core/explain/explanation.js';
+import { DEFAULT_TOP } from '../../core/explain/explanation.js';
 import { explainOf, featuresOf, MAX_TOP, rowsOf } from '../serving/body-shape.js';
 import { OffLoopScoring } from '../serving/off-loop-scoring.js';
 import { recordsToFrame } from '../serving/records.js';
@@ -86,11 +86,9 @@ export function predictRoutes(
     let proba: Float64Array;
     if (top === undefined) proba = rows.length === 1 ? served.pipeline.predictProba(frame) : await scoring.predictProba(served, frame);
     else {
-      const got = await explained(served, frame);
+      const got = await explained(served, frame, top);
       proba = got.proba;
-      const cols = frameColumnsOf(frame, got.explained.features);
-      const classes = served.pipeline.classes;
-      extra = (i) => `,"explanation":${JSON.stringify(explanationOf(got.explained, i, frame, cols, classes, top))}`;
+      extra = (i) => `,"explanation":${got.explanations[i]}`;
     }
     const scored = verdicts.scored(proba);
     opts.metrics.countPredictions(served.name, served.version, verdicts.classes, verdicts.counts(scored));
@@ -107,10 +105,10 @@ export function predictRoutes(
     }
     return answer(verdicts, scored, ids, extra);
   };
-  /** Probabilities and SHAP values; a family or model file that cannot be explained is a 422 naming it. */
-  const explained = async (served: ServedModel, frame: Frame) => {
+  /** Probabilities and explanations (JSON text per row); a family or model file that cannot be explained is a 422 naming it. */
+  const explained = async (served: ServedModel, frame: Frame, top: number) => {
     try {
-      return await scoring.explain(served, frame);
+      return await scoring.explain(served, frame, top);
     } catch (err) {
       if ((err as Error)?.name !== 'ExplainError') throw err;
       const message = (err as Error).message;

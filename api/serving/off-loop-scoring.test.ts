@@ -5,6 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalArtifactStore } from '../../core/adapters/local-artifact-store.js';
 import { readCsv } from '../../core/data/csv-reader.js';
 import type { Frame } from '../../core/data/frame.js';
+import { RecordEncoder } from '../../core/data/record-encoder.js';
+import { ThreadScorer } from '../../core/batch/thread-scorer.js';
+import { PipelineExplainer } from '../../core/explain/explainer.js';
+import { explanationOf, frameColumnsOf } from '../../core/explain/explanation.js';
 import { loadServedModel, type ServedModel } from '../../core/registry/served-model.js';
 import { parseDatasetSchema } from '../../schema/index.js';
 import { registerFitted } from '../../test/helpers/fitted-model.js';
@@ -52,6 +56,29 @@ describe('OffLoopScoring', () => {
       expect(generous.placement(knn, frame.nRows)).toBe('inline');
     } finally {
       await generous.close();
+    }
+  });
+
+  it('explains on the thread as inline: the same probabilities and explanation JSON for each request of a turn, a failing one rejected alone', async () => {
+    // Frames as the API makes them (the record encoder lays them out by the schema), with categorical columns.
+    const records = Array.from({ length: 7 }, (_, i) => Object.fromEntries(frame.columns.map((c) => [c.name, c.kind === 'numeric' ? c.values[i] : c.categories[c.codes[i]]])));
+    const encoder = new RecordEncoder(tree.schema);
+    const frames = [records.slice(0, 1), records.slice(1, 2), records.slice(2, 7)].map((r) => encoder.encode(r).frame);
+    const threads = new ThreadScorer({ store });
+    try {
+      // All in one turn: they cross in one message; the KNN job fails on the thread (never explained), the others do not.
+      const [knnFails, ...got] = await Promise.allSettled([threads.explain(knn, frames[0], 3), ...frames.map((f, k) => threads.explain(tree, f, k + 2))]);
+      expect(knnFails).toMatchObject({ status: 'rejected', reason: { name: 'ExplainError' } });
+      frames.forEach((f, k) => {
+        const proba = tree.pipeline.predictProba(f);
+        const e = PipelineExplainer.for(tree.pipeline).explain(f, proba);
+        const cols = frameColumnsOf(f, e.features);
+        const texts = Array.from({ length: f.nRows }, (_, i) => JSON.stringify(explanationOf(e, i, f, cols, tree.pipeline.classes, k + 2)));
+        expect(got[k]).toEqual({ status: 'fulfilled', value: { proba, explanations: texts } });
+      });
+      expect(JSON.parse((got[2] as PromiseFulfilledResult<{ explanations: string[] }>).value.explanations[4]).contributions).toHaveLength(4);
+    } finally {
+      await threads.close();
     }
   });
 });

@@ -1,7 +1,7 @@
 import { ThreadScorer } from '../../core/batch/thread-scorer.js';
 import type { Frame } from '../../core/data/frame.js';
 import type { ArtifactStore } from '../../core/ports/artifact-store.js';
-import { assertExplainable, type ExplainedRows } from '../../core/explain/explainer.js';
+import { assertExplainable } from '../../core/explain/explainer.js';
 import type { ServedModel } from './model-holder.js';
 
 export interface OffLoopScoringOptions {
@@ -64,14 +64,16 @@ export class OffLoopScoring {
   }
 
   /**
-   * Probabilities and SHAP values of the frame's rows, always on the scoring thread: building a
-   * model's explainer takes hundreds of ms and explaining a row hundreds of times a tree walk, so
-   * neither may hold the event loop (plain predictions keep it; the thread uses the other core).
-   * A family that is never explained is refused here, before the thread loads the model.
+   * Probabilities of the frame's rows and each row's explanation (its `top` largest contributions,
+   * as the JSON text of the answer), always on the scoring thread: building a model's explainer
+   * takes hundreds of ms and explaining a row hundreds of times a tree walk, so neither may hold
+   * the event loop (plain predictions keep it; the thread uses the other core). Folding, top-k and
+   * JSON are done there too. A family that is never explained is refused here, before the thread
+   * loads the model.
    */
-  async explain(served: ServedModel, frame: Frame): Promise<{ proba: Float64Array; explained: ExplainedRows }> {
+  async explain(served: ServedModel, frame: Frame, top: number): Promise<{ proba: Float64Array; explanations: string[] }> {
     assertExplainable(served.pipeline.model.kind);
-    return this.threads.explain(served, frame);
+    return this.threads.explain(served, frame, top);
   }
 
   private learn(served: ServedModel, rows: number, ms: number): void {

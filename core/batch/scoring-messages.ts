@@ -1,5 +1,5 @@
 import type { Frame } from '../data/frame.js';
-import type { ExplainedRows } from '../explain/explainer.js';
+import type { PackedFrame } from '../data/packed-frame.js';
 import type { ScoreChunkOptions, ScoredChunk } from './score-chunk.js';
 
 /** A registered model version, as threads name it. */
@@ -14,8 +14,8 @@ export interface ModelRef {
 export type ScoringRequest =
   | { type: 'chunk'; seq: number; model: ModelRef; header: string[]; bytes: Uint8Array; firstRow: number; maxErrors: number; options?: Omit<ScoreChunkOptions, 'onProgress'> }
   | { type: 'proba'; seq: number; model: ModelRef; frame: Frame }
-  /** Probabilities and SHAP values of the frame's rows (see PipelineExplainer). */
-  | { type: 'explain'; seq: number; model: ModelRef; frame: Frame }
+  /** Explanations asked in one turn of the caller's event loop, answered together (see ExplainJob). */
+  | { type: 'explain'; seq: number; jobs: ExplainJob[] }
   /** The answer to a thread's `read`: the object's bytes, or undefined when there is none. */
   | { type: 'read'; seq: number; bytes?: Uint8Array; error?: string };
 
@@ -26,7 +26,18 @@ export type ScoringRequest =
 export type ScoringResult =
   | { type: 'chunk'; chunk: Omit<ScoredChunk, 'csv'> & { bytes: Uint8Array }; ms: number }
   | { type: 'proba'; proba: Float64Array; ms: number }
-  | { type: 'explain'; proba: Float64Array; explained: ExplainedRows; ms: number };
+  /** Per job of the request, in order, its outcome; `ms` for all of them. */
+  | { type: 'explain'; outcomes: ExplainOutcome[]; ms: number };
+
+/** Probabilities and each row's explanation with its `top` largest contributions (see PipelineExplainer); the frame packed by the model's schema. */
+export interface ExplainJob {
+  model: ModelRef;
+  frame: PackedFrame;
+  top: number;
+}
+
+/** An explain job's outcome: `explanations` holds each row's Explanation as JSON text (what the API answers). */
+export type ExplainOutcome = { ok: true; proba: Float64Array; explanations: string[] } | { ok: false; error: ThrownError };
 
 /** An error as it crosses back: enough to rebuild a DataError (rule, column, line) on the main thread. */
 export interface ThrownError {

@@ -9,9 +9,12 @@ import { ArtifactRegistry } from '../registry/artifact-registry.js';
 import { loadServedModel, type ServedModel } from '../registry/served-model.js';
 import { PermanentError } from '../errors.js';
 import type { Frame } from '../data/frame.js';
+import type { Matrix } from '../data/matrix.js';
+import { unpackFrame } from '../data/packed-frame.js';
+import { explanationTexts, frameColumnsOf } from '../explain/explanation.js';
 import { PipelineExplainer, type ExplainedRows } from '../explain/explainer.js';
 import { scoreCsvChunk } from './score-chunk.js';
-import type { ModelRef, ScoringReply, ScoringRequest, ScoringResult, ThrownError } from './scoring-messages.js';
+import type { ExplainJob, ExplainOutcome, ModelRef, ScoringReply, ScoringRequest, ScoringResult, ThrownError } from './scoring-messages.js';
 
 const { keepModels } = workerData as { keepModels: number };
 const reads = new Map<number, { resolve(b: Uint8Array | undefined): void; reject(e: Error): void }>();
@@ -52,6 +55,11 @@ function model(ref: ModelRef): Promise<ServedModel> {
 }
 
 async function run(m: Exclude<ScoringRequest, { type: 'read' }>): Promise<ScoringResult> {
+  if (m.type === 'explain') {
+    const t0 = performance.now();
+    const outcomes = await Promise.all(m.jobs.map((job) => explainJob(job).then((r): ExplainOutcome => ({ ok: true, ...r }), (err: unknown): ExplainOutcome => ({ ok: false, error: thrown(err) }))));
+    return { type: 'explain', outcomes, ms: performance.now() - t0 };
+  }
   const served = await model(m.model);
   const t0 = performance.now();
   if (m.type === 'chunk') {
@@ -62,29 +70,45 @@ async function run(m: Exclude<ScoringRequest, { type: 'read' }>): Promise<Scorin
     return { type: 'chunk', chunk: { ...counts, bytes }, ms: performance.now() - t0 };
   }
   const out = served.pipeline.predictProba(m.frame);
-  if (m.type === 'explain') {
-    // Its own copy: `out` may be a view on a buffer the next scoring reuses before the explanation runs.
-    const proba = out.slice();
-    const explained = await explainSoon(served, m.frame, proba);
-    return { type: 'explain', proba, explained, ms: performance.now() - t0 };
-  }
   const ms = performance.now() - t0;
   // Sent by transfer: a view on a shared or bigger buffer is copied into its own first.
   const own = out.buffer instanceof ArrayBuffer && out.byteOffset === 0 && out.byteLength === out.buffer.byteLength;
   return { type: 'proba', proba: own ? out : out.slice(), ms };
 }
 
+/** One explain job: probabilities, then the explanation of its rows (with the other jobs of this turn), as the API's JSON text. */
+async function explainJob(job: ExplainJob): Promise<{ proba: Float64Array; explanations: string[] }> {
+  const served = await model(job.model);
+  const frame = unpackFrame(job.frame, served.schema);
+  // Preprocessed once: the probabilities and the explanation read the same model matrix.
+  const X = served.pipeline.preprocessor.transform(frame);
+  // Its own copy: the model's output may be a view on a buffer the next scoring reuses before the explanation runs.
+  const proba = served.pipeline.probaOf(X).slice();
+  const explained = await explainSoon(served, X, proba);
+  const cols = framesColumns(served, frame, explained.features);
+  return { proba, explanations: explanationTexts(explained, frame, cols, served.pipeline.classes, job.top) };
+}
+
+/** Per served model: the frame column of each explained feature (every frame it explains is laid out by its schema). */
+const frameColumns = new WeakMap<ServedModel, Int32Array>();
+
+function framesColumns(served: ServedModel, frame: Frame, features: string[]): Int32Array {
+  let cols = frameColumns.get(served);
+  if (!cols) frameColumns.set(served, (cols = frameColumnsOf(frame, features)));
+  return cols;
+}
+
 /** Explanations asked while the thread was busy, explained together at the next turn of its event loop. */
-const waiting: { served: ServedModel; frame: Frame; proba: Float64Array; resolve(e: ExplainedRows): void; reject(err: unknown): void }[] = [];
+const waiting: { served: ServedModel; X: Matrix; proba: Float64Array; resolve(e: ExplainedRows): void; reject(err: unknown): void }[] = [];
 
 /**
  * Explains a frame with the others that arrive before this turn of the event loop ends: under
  * load, the single-row requests queued behind an explanation are explained as one block of rows
  * (a tree's tables read once for all of them), per model version.
  */
-function explainSoon(served: ServedModel, frame: Frame, proba: Float64Array): Promise<ExplainedRows> {
+function explainSoon(served: ServedModel, X: Matrix, proba: Float64Array): Promise<ExplainedRows> {
   return new Promise((resolve, reject) => {
-    if (waiting.push({ served, frame, proba, resolve, reject }) === 1) setImmediate(explainWaiting);
+    if (waiting.push({ served, X, proba, resolve, reject }) === 1) setImmediate(explainWaiting);
   });
 }
 
@@ -93,8 +117,8 @@ function explainWaiting(): void {
   for (const served of new Set(jobs.map((j) => j.served))) {
     const mine = jobs.filter((j) => j.served === served);
     try {
-      const explained = PipelineExplainer.for(served.pipeline).explainEach(
-        mine.map((j) => j.frame),
+      const explained = PipelineExplainer.for(served.pipeline).explainEachMatrix(
+        mine.map((j) => j.X),
         mine.map((j) => j.proba),
       );
       mine.forEach((j, k) => j.resolve(explained[k]));
@@ -108,8 +132,7 @@ function explainWaiting(): void {
 function transferOf(r: ScoringResult): ArrayBuffer[] {
   if (r.type === 'chunk') return [r.chunk.bytes.buffer as ArrayBuffer];
   if (r.type === 'proba') return [r.proba.buffer as ArrayBuffer];
-  const e = r.explained;
-  return [r.proba.buffer, e.base.buffer, e.phi.buffer, e.classOf.buffer] as ArrayBuffer[];
+  return r.outcomes.flatMap((o) => (o.ok ? [o.proba.buffer as ArrayBuffer] : []));
 }
 
 const thrown = (err: unknown): ThrownError => {

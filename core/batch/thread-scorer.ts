@@ -1,10 +1,11 @@
 import type { Worker } from 'node:worker_threads';
 import type { Frame } from '../data/frame.js';
+import { packFrame } from '../data/packed-frame.js';
 import { DataError, PermanentError } from '../errors.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import { sibling, startWorker } from '../runtime/worker-thread.js';
 import type { ScoreChunkOptions } from './score-chunk.js';
-import type { ModelRef, ScoringReply, ScoringRequest, ScoringResult, ThrownError } from './scoring-messages.js';
+import type { ExplainJob, ModelRef, ScoringReply, ScoringRequest, ScoringResult, ThrownError } from './scoring-messages.js';
 
 export interface ThreadScorerOptions {
   /** The artifact store whose registry (models/<name>/v<N>/) the threads load versions from. */
@@ -108,6 +109,8 @@ class Slot {
  */
 export class ThreadScorer {
   private readonly slots: Slot[];
+  /** Explain calls of this turn, not yet sent. */
+  private explains: { job: ExplainJob; resolve(r: { proba: Float64Array; explanations: string[] }): void; reject(e: Error): void }[] = [];
 
   constructor(o: ThreadScorerOptions) {
     this.slots = Array.from({ length: Math.max(1, o.threads ?? 1) }, () => new Slot(o.store, o.keepModels ?? 2));
@@ -136,11 +139,31 @@ export class ThreadScorer {
     return r;
   }
 
-  /** Probabilities and SHAP values (`PipelineExplainer.explain`) of version `model` on a thread. */
-  async explain(model: ModelRef, frame: Frame): Promise<Extract<ScoringResult, { type: 'explain' }>> {
-    const r = await this.slot().run({ type: 'explain', model: refOf(model), frame });
-    if (r.type !== 'explain') throw new Error('scoring thread answered an explanation with something else');
-    return r;
+  /**
+   * Probabilities and each row's explanation (its `top` largest contributions, as JSON text) by
+   * version `model` on a thread. The frame must be laid out by the version's schema (as
+   * RecordEncoder lays records out): it crosses packed in one buffer, its names and categories
+   * taken from the schema there. Calls made in one turn of the event loop go in one message at
+   * its end (setImmediate, no timer) and come back in one: under load, one thread wake-up and one
+   * reply per turn instead of per request.
+   */
+  explain(model: ModelRef, frame: Frame, top: number): Promise<{ proba: Float64Array; explanations: string[] }> {
+    return new Promise((resolve, reject) => {
+      if (this.explains.push({ job: { model: refOf(model), frame: packFrame(frame), top }, resolve, reject }) === 1) setImmediate(() => this.sendExplains());
+    });
+  }
+
+  private sendExplains(): void {
+    const calls = this.explains;
+    this.explains = [];
+    const jobs = calls.map((c) => c.job);
+    this.slot()
+      .run({ type: 'explain', jobs }, jobs.map((j) => j.frame.data.buffer as ArrayBuffer))
+      .then((r) => {
+        if (r.type !== 'explain') throw new Error('scoring thread answered an explanation with something else');
+        r.outcomes.forEach((o, k) => (o.ok ? calls[k].resolve({ proba: o.proba, explanations: o.explanations }) : calls[k].reject(rebuilt(o.error))));
+      })
+      .catch((err: Error) => calls.forEach((c) => c.reject(err)));
   }
 
   async close(): Promise<void> {

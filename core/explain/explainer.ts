@@ -119,8 +119,15 @@ export class PipelineExplainer {
    * as `explain` would each: what a server does with the single-row requests that queued up.
    */
   explainEach(frames: Frame[], probas: Float64Array[]): ExplainedRows[] {
-    if (frames.length === 1) return [this.explain(frames[0], probas[0])];
-    const Xs = frames.map((f) => this.pipeline.preprocessor.transform(f));
+    return this.explainEachMatrix(
+      frames.map((f) => this.pipeline.preprocessor.transform(f)),
+      probas,
+    );
+  }
+
+  /** `explainEach` of model matrices already transformed by the pipeline's preprocessor (a scorer that computed the probabilities from them). */
+  explainEachMatrix(Xs: Matrix[], probas: Float64Array[]): ExplainedRows[] {
+    if (Xs.length === 1) return [this.explainMatrix(Xs[0], this.classesOf(probas[0]))];
     const C = Xs[0].cols;
     const rows = Xs.reduce((s, X) => s + X.rows, 0);
     const data = new Float32Array(rows * C);

@@ -39,12 +39,45 @@ export function valueAt(frame: Frame, c: number, i: number): number | string | n
   return col.categories[col.codes[i]] ?? null;
 }
 
+/** Largest `top` picked by insertion up to this many (F x top steps at most); a full sort past it. */
+const INSERTION_TOP = 32;
+
 /** Feature indices of row `i` in order of |contribution|, largest first (ties by feature order), the first `top`. */
 export function topFeatures(phi: Float64Array, F: number, i: number, top: number): number[] {
   const o = i * F;
+  const k = Math.min(top, F);
+  if (k <= INSERTION_TOP) {
+    const picked = insertionTop(phi, o, F, k);
+    if (picked) return picked;
+  }
   const order = Array.from({ length: F }, (_, j) => j);
   order.sort((a, b) => Math.abs(phi[o + b]) - Math.abs(phi[o + a]) || a - b);
-  return order.slice(0, Math.min(top, F));
+  return order.slice(0, k);
+}
+
+/**
+ * The `k` largest |phi[o + j]| (ties by feature order) kept in order while scanning once: no
+ * array of every feature, no sort. Undefined when the row holds a NaN, whose order only the
+ * sort above defines.
+ */
+function insertionTop(phi: Float64Array, o: number, F: number, k: number): number[] | undefined {
+  const idx: number[] = [];
+  const size: number[] = [];
+  for (let j = 0; j < F; j++) {
+    const a = Math.abs(phi[o + j]);
+    if (a !== a) return undefined;
+    // Earlier features win ties, so j goes after every kept size >= a.
+    if (idx.length === k && a <= size[k - 1]) continue;
+    let at = idx.length === k ? k - 1 : idx.length;
+    while (at > 0 && size[at - 1] < a) {
+      idx[at] = idx[at - 1];
+      size[at] = size[at - 1];
+      at--;
+    }
+    idx[at] = j;
+    size[at] = a;
+  }
+  return idx;
 }
 
 /** Row `i` of explained rows as the API's explanation, with its `top` largest contributions. */
@@ -55,4 +88,11 @@ export function explanationOf(rows: ExplainedRows, i: number, frame: Frame, fram
   const contributions = topFeatures(rows.phi, F, i, top).map((j) => ({ feature: rows.features[j], value: valueAt(frame, frameCols[j], i), contribution: rows.phi[i * F + j] }));
   const baseValue = rows.base[i];
   return { output: rows.output, class: classes[rows.classOf[i]], baseValue, outputValue: baseValue + sum, sum, contributions };
+}
+
+/** Every explained row's explanation as JSON text (the API's answer for it), with its `top` largest contributions. */
+export function explanationTexts(rows: ExplainedRows, frame: Frame, frameCols: Int32Array, classes: string[], top: number): string[] {
+  const out = new Array<string>(rows.base.length);
+  for (let i = 0; i < out.length; i++) out[i] = JSON.stringify(explanationOf(rows, i, frame, frameCols, classes, top));
+  return out;
 }

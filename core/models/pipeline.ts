@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Frame } from '../data/frame.js';
-import { SHARED_MIN_VALUES } from '../data/matrix.js';
+import { SHARED_MIN_VALUES, type Matrix } from '../data/matrix.js';
 import { ThreatCalibrator } from '../calibration/calibrator.js';
 import { ModelError } from '../errors.js';
 import { Preprocessor } from '../transform/preprocessor.js';
@@ -41,6 +41,11 @@ export class Pipeline {
     if (X.rows * X.cols >= SHARED_MIN_VALUES && X.data.buffer instanceof SharedArrayBuffer && X.data.byteOffset === 0) {
       this.scratch = new Float32Array(X.data.buffer);
     }
+    return this.probaOf(X);
+  }
+
+  /** Class probabilities of rows this pipeline's preprocessor already transformed (`predictProba` without the transform). */
+  probaOf(X: Matrix): Float64Array {
     const proba = this.model.predictProba(X);
     return this.calibrator ? this.calibrator.applyTo(proba, this.classes.length) : proba;
   }

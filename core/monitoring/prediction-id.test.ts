@@ -19,8 +19,9 @@ describe('prediction ids', () => {
     const a = newIdRange(1_000);
     const b = newIdRange(1_001);
     expect(idAt(a, 999) < idAt(b, 0)).toBe(true);
-    const same = Array.from({ length: 200 }, () => newIdRange(5_000));
-    expect(new Set(same.map((r) => idAt(r, 0))).size).toBe(200);
+    // More ranges than one pooled draw of random bytes holds: none repeats across refills.
+    const same = Array.from({ length: 1_000 }, () => newIdRange(5_000));
+    expect(new Set(same.map((r) => idAt(r, 0))).size).toBe(1_000);
   });
 
   it('of an async batch derive from its id and time: a retried chunk gets the same ids, another batch others', () => {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 
 /**
  * Prediction ids are UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits, so
@@ -30,8 +30,23 @@ function rangeOf(ms: number, bytes: Uint8Array): IdRange {
   return { prefix: `${t.slice(0, 8)}-${t.slice(8)}-7${hex(randA, 3)}-${hex(variant, 4)}-`, base, ms };
 }
 
+/**
+ * Random bytes drawn 256 ranges at a time and used once each, as crypto.randomUUID pools its
+ * draws: one randomBytes(10) per request cost ~1.9 µs, a pooled draw ~0.05 µs.
+ */
+const RANGES_PER_DRAW = 256;
+const pool = new Uint8Array(10 * RANGES_PER_DRAW);
+let used = pool.length;
+
 /** A fresh range for one request's rows, at `ms` (default now). */
-export const newIdRange = (ms = Date.now()): IdRange => rangeOf(ms, randomBytes(10));
+export function newIdRange(ms = Date.now()): IdRange {
+  if (used === pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  used += 10;
+  return rangeOf(ms, pool.subarray(used - 10, used));
+}
 
 /**
  * The range of an async batch: its time is the batch's acceptance, its random bits derive from
