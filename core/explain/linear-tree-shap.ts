@@ -21,34 +21,36 @@ import { LEAF, PackedTrees, type PackOptions, type ShapTree } from './packed-tre
 export class LinearTreeShap {
   readonly expected: number;
   private readonly t: PackedTrees;
-  /** Per tree: its first node [treeNode[t], treeNode[t + 1]) in preorder, its quadrature's first entry. */
+  /** Per tree: its nodes [treeNode[t], treeNode[t + 1]) in preorder, quadrature points n, first entry in qWCold, first number of its node vectors. */
   private readonly treeNode: Int32Array;
-  private readonly treeQ: Int32Array;
-  /** Per tree: quadrature points n. */
   private readonly treeN: Int32Array;
-  // Quadrature per tree at treeQ[t] ..: nodes t_m, weights w_m, and w_m / (1 - t_m) (a cold child's sum needs no division).
-  private readonly qT: Float64Array;
-  private readonly qW: Float64Array;
+  private readonly treeQ: Int32Array;
+  private readonly treeV: Int32Array;
+  /** Per tree at treeQ[t] ..: w_m / (1 - t_m), a cold child's weights: (0 - z) / (z (1 - t)) = -1 / (1 - t). */
   private readonly qWCold: Float64Array;
-  // Per node (preorder within its tree; children and ancestors as local indices): column (LEAF for leaves), threshold,
-  // NaN goes left, categorical packed node (or -1), left and right child, leaf value.
+  // Per node (preorder within its tree; children and `before` as local indices): column (LEAF for leaves), threshold,
+  // NaN goes left, categorical packed node (or -1), left and right child.
   private readonly feature: Int32Array;
   private readonly threshold: Float64Array;
   private readonly nanLeft: Uint8Array;
   private readonly catNode: Int32Array;
   private readonly left: Int32Array;
   private readonly right: Int32Array;
-  private readonly value: Float64Array;
-  /**
-   * Per node below the root: z of its parent's feature at it, its cover over its parent's, and the
-   * node whose factor for that feature it replaces (the child of the nearest split above on it), or -1.
-   */
-  private readonly zero: Float64Array;
-  private readonly ratio: Float64Array;
+  /** Per node below the root: the node whose factor for its parent's feature it replaces (the child of the nearest split above on it), or -1. */
   private readonly before: Int32Array;
   /** Per node: its claims [claimAt[k], claimAt[k + 1]) in `claims`, the topmost splits on its parent's feature inside it. */
   private readonly claimAt: Int32Array;
   private readonly claims: Int32Array;
+  /**
+   * Per node below the root, n numbers at treeV[t] + k n (a leaf's times its value): P's factor
+   * from the parent when the row goes there (hot: f(z, 1) / f_before) or not (cold: f(z, 0) / f_before),
+   * and the up weights of a hot child, (1 - z) w_m / f(z, 1)(t_m). Precomputed: a row divides nothing.
+   */
+  private readonly downHot: Float64Array;
+  private readonly downCold: Float64Array;
+  private readonly upHot: Float64Array;
+  /** Per node: P's factor when the feature was already cold above (cover ratio, times a leaf's value). */
+  private readonly downColder: Float64Array;
   // Row scratch per node of a tree: P then S (n numbers each); o.
   private readonly buf: Float64Array;
   private readonly hot: Uint8Array;
@@ -58,27 +60,31 @@ export class LinearTreeShap {
     const T = t.roots.length;
     const total = t.feature.length;
     this.treeNode = new Int32Array(T + 1);
-    this.treeQ = new Int32Array(T + 1);
     this.treeN = new Int32Array(T);
+    this.treeQ = new Int32Array(T + 1);
+    this.treeV = new Int32Array(T + 1);
     this.feature = new Int32Array(total);
     this.threshold = new Float64Array(total);
     this.nanLeft = new Uint8Array(total);
     this.catNode = new Int32Array(total).fill(-1);
     this.left = new Int32Array(total).fill(-1);
     this.right = new Int32Array(total).fill(-1);
-    this.value = new Float64Array(total);
-    this.zero = new Float64Array(total).fill(1);
-    this.ratio = new Float64Array(total).fill(1);
     this.before = new Int32Array(total).fill(-1);
     this.claimAt = new Int32Array(total + 1);
+    this.downColder = new Float64Array(total);
     const claims: number[] = [];
-    const quad: { t: number[]; w: number[]; wc: number[] } = { t: [], w: [], wc: [] };
+    const wCold: number[] = [];
+    // Per laid-out node: z of its parent's feature at it, its leaf value (1 for splits).
+    const zero = new Float64Array(total).fill(1);
+    const scale = new Float64Array(total).fill(1);
+    const quads = new Map<number, { nodes: Float64Array; weights: Float64Array }>();
+    const trees_: { base: number; N: number; n: number }[] = [];
     let expected = 0;
     let maxNodes = 1;
     let maxN = 1;
     for (let ti = 0; ti < T; ti++) {
       const base = this.treeNode[ti];
-      const tree = this.packTree(t, t.roots[ti], base);
+      const tree = this.packTree(t, t.roots[ti], base, zero, scale);
       // Nodes no path reaches (none in trees we build) are left out.
       const N = tree.nodes;
       this.treeNode[ti + 1] = base + N;
@@ -93,23 +99,43 @@ export class LinearTreeShap {
         for (const s of byNode[k]) claims.push(s);
       }
       const n = Math.max(1, Math.ceil(tree.maxFeatures / 2));
-      const q = gaussLegendre(n);
+      if (!quads.has(n)) quads.set(n, gaussLegendre(n));
+      const q = quads.get(n)!;
       this.treeN[ti] = n;
       this.treeQ[ti + 1] = this.treeQ[ti] + n;
-      for (let m = 0; m < n; m++) {
-        quad.t.push(q.nodes[m]);
-        quad.w.push(q.weights[m]);
-        quad.wc.push(q.weights[m] / (1 - q.nodes[m]));
-      }
+      this.treeV[ti + 1] = this.treeV[ti] + N * n;
+      for (let m = 0; m < n; m++) wCold.push(q.weights[m] / (1 - q.nodes[m]));
+      trees_.push({ base, N, n });
       expected += t.meanAt(t.roots[ti]);
       maxNodes = Math.max(maxNodes, N);
       maxN = Math.max(maxN, n);
     }
     this.claimAt[total] = claims.length;
     this.claims = Int32Array.from(claims);
-    this.qT = Float64Array.from(quad.t);
-    this.qW = Float64Array.from(quad.w);
-    this.qWCold = Float64Array.from(quad.wc);
+    this.qWCold = Float64Array.from(wCold);
+    const V = this.treeV[T];
+    this.downHot = new Float64Array(V);
+    this.downCold = new Float64Array(V);
+    this.upHot = new Float64Array(V);
+    trees_.forEach(({ base, N, n }, ti) => {
+      const { nodes, weights } = quads.get(n)!;
+      for (let k = 1; k < N; k++) {
+        const g = base + k;
+        const z = zero[g];
+        const b = this.before[g];
+        const zb = b < 0 ? 1 : zero[base + b];
+        const at = this.treeV[ti] + k * n;
+        for (let m = 0; m < n; m++) {
+          const tm = nodes[m];
+          // f_before with o = 1 (when it is cold above, downColder applies): 1 when the feature is new.
+          const fb = b < 0 ? 1 : zb + (1 - zb) * tm;
+          const hot = z + (1 - z) * tm;
+          this.downHot[at + m] = (scale[g] * hot) / fb;
+          this.downCold[at + m] = (scale[g] * z * (1 - tm)) / fb;
+          this.upHot[at + m] = ((1 - z) * weights[m]) / hot;
+        }
+      }
+    });
     this.expected = expected;
     this.buf = new Float64Array(maxNodes * maxN);
     this.hot = new Uint8Array(maxNodes);
@@ -117,9 +143,10 @@ export class LinearTreeShap {
 
   /**
    * Lays out the tree at packed node `root` in preorder from `base`: children, the node each child's
-   * factor replaces, z and cover ratios. Returns its node count and most distinct features on a path.
+   * factor replaces, z (in `zero`), cover ratios and leaf values (in `downColder`, `scale`).
+   * Returns its node count and most distinct features on a path.
    */
-  private packTree(t: PackedTrees, root: number, base: number): { nodes: number; maxFeatures: number } {
+  private packTree(t: PackedTrees, root: number, base: number, zero: Float64Array, scale: Float64Array): { nodes: number; maxFeatures: number } {
     // Per feature on the current path: the local node holding its factor (-1: none), and its z there.
     const holder = new Map<number, { node: number; zero: number }>();
     // Iterative preorder: a frame is entered (laid out) once, then left after its subtree to restore its holder.
@@ -138,6 +165,8 @@ export class LinearTreeShap {
       const k = next++;
       const g = base + k;
       const n = s.node;
+      const leaf = t.feature[n] === LEAF;
+      if (leaf) scale[g] = t.value[n];
       if (s.parent >= 0) {
         const p = base + s.parent;
         if (s.isLeft) this.left[p] = k;
@@ -145,17 +174,16 @@ export class LinearTreeShap {
         const f = this.feature[p];
         const prev = holder.get(f);
         const ratio = t.cover[n] / t.cover[packedOf[s.parent]];
-        this.ratio[g] = ratio;
-        this.zero[g] = (prev ? prev.zero : 1) * ratio;
+        this.downColder[g] = ratio * scale[g];
+        zero[g] = (prev ? prev.zero : 1) * ratio;
         this.before[g] = prev ? prev.node : -1;
         // This node holds f's factor for its subtree; restored after it.
         stack.push({ node: n, parent: -1, isLeft: false, restore: { f, prev } });
-        holder.set(f, { node: k, zero: this.zero[g] });
+        holder.set(f, { node: k, zero: zero[g] });
       }
       packedOf.push(n);
-      if (t.feature[n] === LEAF) {
+      if (leaf) {
         this.feature[g] = LEAF;
-        this.value[g] = t.value[n];
         maxFeatures = Math.max(maxFeatures, holder.size);
         continue;
       }
@@ -186,14 +214,14 @@ export class LinearTreeShap {
 
   /** One tree's contributions for one row: the down pass (path products), then the up pass (sums and contributions). */
   private explainTree(ti: number, x: ArrayLike<number>, x0: number, phi: Float64Array, p0: number): void {
-    const { feature, threshold, nanLeft, catNode, left, right, value, zero, ratio, before, claimAt, claims, buf, hot, qT, qW, qWCold } = this;
+    const { feature, threshold, nanLeft, catNode, left, right, before, claimAt, claims, downHot, downCold, downColder, upHot, qWCold, buf, hot } = this;
     const base = this.treeNode[ti];
     const N = this.treeNode[ti + 1] - base;
+    if (N === 1) return;
     const n = this.treeN[ti];
     const q0 = this.treeQ[ti];
-    if (feature[base] === LEAF) return;
+    const v0 = this.treeV[ti];
     for (let m = 0; m < n; m++) buf[m] = 1;
-    hot[0] = 1;
     // Down: each split sets its children's o and path products.
     for (let k = 0; k < N; k++) {
       const g = base + k;
@@ -209,28 +237,32 @@ export class LinearTreeShap {
       const l = left[g];
       const r = right[g];
       const b = before[base + l];
-      const ob = b < 0 ? 1 : hot[b];
-      hot[l] = goLeft ? ob : 0;
-      hot[r] = goLeft ? 0 : ob;
-      for (let side = 0; side < 2; side++) {
-        const c = side === 0 ? l : r;
-        const gc = base + c;
-        const scale = feature[gc] === LEAF ? value[gc] : 1;
-        const pk = k * n;
-        const pc = c * n;
-        const z = zero[gc];
-        if (b >= 0 && ob === 0) {
-          // Cold above and here: the factor z (1 - t) only shrinks by the cover ratio.
-          const s = scale * ratio[gc];
-          for (let m = 0; m < n; m++) buf[pc + m] = buf[pk + m] * s;
-        } else if (b < 0) {
-          if (hot[c]) for (let m = 0; m < n; m++) buf[pc + m] = buf[pk + m] * scale * (z + (1 - z) * qT[q0 + m]);
-          else for (let m = 0; m < n; m++) buf[pc + m] = buf[pk + m] * scale * z * (1 - qT[q0 + m]);
-        } else {
-          const zb = zero[base + b];
-          if (hot[c]) for (let m = 0; m < n; m++) buf[pc + m] = (buf[pk + m] * scale * (z + (1 - z) * qT[q0 + m])) / (zb + (1 - zb) * qT[q0 + m]);
-          else for (let m = 0; m < n; m++) buf[pc + m] = (buf[pk + m] * scale * z * (1 - qT[q0 + m])) / (zb + (1 - zb) * qT[q0 + m]);
+      const pk = k * n;
+      const pl = l * n;
+      const pr = r * n;
+      if (b >= 0 && hot[b] === 0) {
+        // Cold above already: both factors z (1 - t) only shrink by their cover ratios.
+        hot[l] = 0;
+        hot[r] = 0;
+        const sl = downColder[base + l];
+        const sr = downColder[base + r];
+        for (let m = 0; m < n; m++) {
+          const p = buf[pk + m];
+          buf[pl + m] = p * sl;
+          buf[pr + m] = p * sr;
         }
+        continue;
+      }
+      hot[l] = goLeft ? 1 : 0;
+      hot[r] = goLeft ? 0 : 1;
+      const dl = v0 + pl;
+      const dr = v0 + pr;
+      const fl = goLeft ? downHot : downCold;
+      const fr = goLeft ? downCold : downHot;
+      for (let m = 0; m < n; m++) {
+        const p = buf[pk + m];
+        buf[pl + m] = p * fl[dl + m];
+        buf[pr + m] = p * fr[dr + m];
       }
     }
     // Up: children before parents; a split's S replaces its P once its children are counted.
@@ -240,37 +272,33 @@ export class LinearTreeShap {
       if (f === LEAF) continue;
       const l = left[g];
       const r = right[g];
-      for (let side = 0; side < 2; side++) {
-        const c = side === 0 ? l : r;
-        const gc = base + c;
-        const z = zero[gc];
-        const o = hot[c];
-        if (o === 1 && z === 1) continue;
-        const pc = c * n;
-        const a0 = claimAt[gc];
-        const a1 = claimAt[gc + 1];
-        let sum = 0;
-        if (o === 1) {
-          for (let m = 0; m < n; m++) {
-            let u = buf[pc + m];
-            for (let a = a0; a < a1; a++) u -= buf[claims[a] * n + m];
-            sum += (qW[q0 + m] * u) / (z + (1 - z) * qT[q0 + m]);
-          }
-          phi[p0 + f] += (1 - z) * sum;
-        } else {
-          // (0 - z) / (z (1 - t)) = -1 / (1 - t): in the weights.
-          for (let m = 0; m < n; m++) {
-            let u = buf[pc + m];
-            for (let a = a0; a < a1; a++) u -= buf[claims[a] * n + m];
-            sum += qWCold[q0 + m] * u;
-          }
-          phi[p0 + f] -= sum;
-        }
-      }
       const pk = k * n;
       const pl = l * n;
       const pr = r * n;
-      for (let m = 0; m < n; m++) buf[pk + m] = buf[pl + m] + buf[pr + m];
+      // A hot child: (1 - z) sum w U / f(z, 1); a cold one: -sum w U / (1 - t).
+      const wl = hot[l] ? upHot : qWCold;
+      const wr = hot[r] ? upHot : qWCold;
+      const al = hot[l] ? v0 + pl : q0;
+      const ar = hot[r] ? v0 + pr : q0;
+      let sumL = 0;
+      let sumR = 0;
+      for (let m = 0; m < n; m++) {
+        const sl = buf[pl + m];
+        const sr = buf[pr + m];
+        buf[pk + m] = sl + sr;
+        sumL += wl[al + m] * sl;
+        sumR += wr[ar + m] * sr;
+      }
+      // Leaves whose last split on f lies deeper were counted there.
+      for (let a = claimAt[base + l], end = claimAt[base + l + 1]; a < end; a++) {
+        const pc = claims[a] * n;
+        for (let m = 0; m < n; m++) sumL -= wl[al + m] * buf[pc + m];
+      }
+      for (let a = claimAt[base + r], end = claimAt[base + r + 1]; a < end; a++) {
+        const pc = claims[a] * n;
+        for (let m = 0; m < n; m++) sumR -= wr[ar + m] * buf[pc + m];
+      }
+      phi[p0 + f] += (hot[l] ? sumL : -sumL) + (hot[r] ? sumR : -sumR);
     }
   }
 }
