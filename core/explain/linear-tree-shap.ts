@@ -259,7 +259,23 @@ export class LinearTreeShap {
       const dr = v0 + pr;
       const fl = goLeft ? downHot : downCold;
       const fr = goLeft ? downCold : downHot;
-      for (let m = 0; m < n; m++) {
+      // Four at a time: n is small (4-9 on boosted trees of 63 leaves), loop overhead is a tenth of the time.
+      let m = 0;
+      for (; m + 3 < n; m += 4) {
+        const p0 = buf[pk + m];
+        const p1 = buf[pk + m + 1];
+        const p2 = buf[pk + m + 2];
+        const p3 = buf[pk + m + 3];
+        buf[pl + m] = p0 * fl[dl + m];
+        buf[pl + m + 1] = p1 * fl[dl + m + 1];
+        buf[pl + m + 2] = p2 * fl[dl + m + 2];
+        buf[pl + m + 3] = p3 * fl[dl + m + 3];
+        buf[pr + m] = p0 * fr[dr + m];
+        buf[pr + m + 1] = p1 * fr[dr + m + 1];
+        buf[pr + m + 2] = p2 * fr[dr + m + 2];
+        buf[pr + m + 3] = p3 * fr[dr + m + 3];
+      }
+      for (; m < n; m++) {
         const p = buf[pk + m];
         buf[pl + m] = p * fl[dl + m];
         buf[pr + m] = p * fr[dr + m];
@@ -282,7 +298,24 @@ export class LinearTreeShap {
       const ar = hot[r] ? v0 + pr : q0;
       let sumL = 0;
       let sumR = 0;
-      for (let m = 0; m < n; m++) {
+      let m = 0;
+      for (; m + 3 < n; m += 4) {
+        const l0 = buf[pl + m];
+        const l1 = buf[pl + m + 1];
+        const l2 = buf[pl + m + 2];
+        const l3 = buf[pl + m + 3];
+        const r0 = buf[pr + m];
+        const r1 = buf[pr + m + 1];
+        const r2 = buf[pr + m + 2];
+        const r3 = buf[pr + m + 3];
+        buf[pk + m] = l0 + r0;
+        buf[pk + m + 1] = l1 + r1;
+        buf[pk + m + 2] = l2 + r2;
+        buf[pk + m + 3] = l3 + r3;
+        sumL += wl[al + m] * l0 + wl[al + m + 1] * l1 + wl[al + m + 2] * l2 + wl[al + m + 3] * l3;
+        sumR += wr[ar + m] * r0 + wr[ar + m + 1] * r1 + wr[ar + m + 2] * r2 + wr[ar + m + 3] * r3;
+      }
+      for (; m < n; m++) {
         const sl = buf[pl + m];
         const sr = buf[pr + m];
         buf[pk + m] = sl + sr;
