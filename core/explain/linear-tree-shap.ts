@@ -49,6 +49,13 @@ export class LinearTreeShap {
   private readonly downHot: Float64Array;
   private readonly downCold: Float64Array;
   private readonly upHot: Float64Array;
+  /**
+   * Per split whose children are both leaves (a third of a tree's splits), else -1: where its 3 x 2n
+   * numbers start in `cherries`; per case (left hot, right hot, both colder) the leaves' summed
+   * factors A (S = P A) and signed up weights B (their contribution: sum B P), so neither leaf is stored.
+   */
+  private readonly cherryAt: Int32Array;
+  private readonly cherries: Float64Array;
   /** Per node: P's factor when the feature was already cold above (cover ratio, times a leaf's value). */
   private readonly downColder: Float64Array;
   // Row scratch per node of a tree: P then S (n numbers each); o.
@@ -136,6 +143,36 @@ export class LinearTreeShap {
         }
       }
     });
+    this.cherryAt = new Int32Array(total).fill(-1);
+    let cherryNumbers = 0;
+    trees_.forEach(({ base, N, n }) => {
+      for (let g = base; g < base + N; g++) {
+        if (this.feature[g] === LEAF || this.feature[base + this.left[g]] !== LEAF || this.feature[base + this.right[g]] !== LEAF) continue;
+        this.cherryAt[g] = cherryNumbers;
+        cherryNumbers += 6 * n;
+      }
+    });
+    this.cherries = new Float64Array(cherryNumbers);
+    trees_.forEach(({ base, N, n }, ti) => {
+      const w = this.qWCold.subarray(this.treeQ[ti], this.treeQ[ti] + n);
+      for (let g = base; g < base + N; g++) {
+        const at = this.cherryAt[g];
+        if (at < 0) continue;
+        const l = this.treeV[ti] + this.left[g] * n;
+        const r = this.treeV[ti] + this.right[g] * n;
+        const colderL = this.downColder[base + this.left[g]];
+        const colderR = this.downColder[base + this.right[g]];
+        for (let m = 0; m < n; m++) {
+          const { downHot: dh, downCold: dc, upHot: uh, cherries: c } = this;
+          c[at + m] = dh[l + m] + dc[r + m];
+          c[at + n + m] = uh[l + m] * dh[l + m] - w[m] * dc[r + m];
+          c[at + 2 * n + m] = dc[l + m] + dh[r + m];
+          c[at + 3 * n + m] = uh[r + m] * dh[r + m] - w[m] * dc[l + m];
+          c[at + 4 * n + m] = colderL + colderR;
+          c[at + 5 * n + m] = -w[m] * (colderL + colderR);
+        }
+      }
+    });
     this.expected = expected;
     this.buf = new Float64Array(maxNodes * maxN);
     this.hot = new Uint8Array(maxNodes);
@@ -214,7 +251,7 @@ export class LinearTreeShap {
 
   /** One tree's contributions for one row: the down pass (path products), then the up pass (sums and contributions). */
   private explainTree(ti: number, x: ArrayLike<number>, x0: number, phi: Float64Array, p0: number): void {
-    const { feature, threshold, nanLeft, catNode, left, right, before, claimAt, claims, downHot, downCold, downColder, upHot, qWCold, buf, hot } = this;
+    const { feature, threshold, nanLeft, catNode, left, right, before, claimAt, claims, downHot, downCold, downColder, upHot, qWCold, cherryAt, cherries, buf, hot } = this;
     const base = this.treeNode[ti];
     const N = this.treeNode[ti + 1] - base;
     if (N === 1) return;
@@ -240,6 +277,13 @@ export class LinearTreeShap {
       const pk = k * n;
       const pl = l * n;
       const pr = r * n;
+      if (cherryAt[g] >= 0) {
+        // Two leaves: their S is made from P here in the up pass.
+        const colder = b >= 0 && hot[b] === 0;
+        hot[l] = goLeft && !colder ? 1 : 0;
+        hot[r] = goLeft || colder ? 0 : 1;
+        continue;
+      }
       if (b >= 0 && hot[b] === 0) {
         // Cold above already: both factors z (1 - t) only shrink by their cover ratios.
         hot[l] = 0;
@@ -289,6 +333,26 @@ export class LinearTreeShap {
       const l = left[g];
       const r = right[g];
       const pk = k * n;
+      const ch = cherryAt[g];
+      if (ch >= 0) {
+        const at = ch + (hot[l] ? 0 : hot[r] ? 2 * n : 4 * n);
+        let sum = 0;
+        let m = 0;
+        for (; m + 1 < n; m += 2) {
+          const p = buf[pk + m];
+          const q = buf[pk + m + 1];
+          buf[pk + m] = p * cherries[at + m];
+          buf[pk + m + 1] = q * cherries[at + m + 1];
+          sum += cherries[at + n + m] * p + cherries[at + n + m + 1] * q;
+        }
+        if (m < n) {
+          const p = buf[pk + m];
+          buf[pk + m] = p * cherries[at + m];
+          sum += cherries[at + n + m] * p;
+        }
+        phi[p0 + f] += sum;
+        continue;
+      }
       const pl = l * n;
       const pr = r * n;
       // A hot child: (1 - z) sum w U / f(z, 1); a cold one: -sum w U / (1 - t).
