@@ -13,7 +13,7 @@ import { LEAF, PackedTrees, type PackOptions, type ShapTree } from './packed-tre
  * nodes in place of Chebyshev ones: exact and well conditioned). Per tree and row:
  * - down (parents first): P(c) = P(parent) f_i^c / f_i^before, the path product with child c's
  *   factor for the split's feature i in place of i's factor above (1 when i is new); at a leaf,
- *   S(leaf) = v P(leaf);
+ *   S(leaf) = v P(leaf) (a split of two leaves makes theirs in the up pass from its own P);
  * - up (children first): S(node) = S(left) + S(right); at a split on i, the leaves under child c
  *   whose last split on i it is give i (o_i^c - z_i^c) sum_m w_m U(c)_m / f_i^c(t_m), where U(c)
  *   is S(c) less the S of the topmost splits on i inside c (their leaves carry their own i factor).
@@ -81,17 +81,18 @@ export class LinearTreeShap {
     this.downColder = new Float64Array(total);
     const claims: number[] = [];
     const wCold: number[] = [];
-    // Per laid-out node: z of its parent's feature at it, its leaf value (1 for splits).
+    // Per laid-out node: z of its parent's feature at it, its leaf value (1 for splits), the share of the root's cover reaching it.
     const zero = new Float64Array(total).fill(1);
     const scale = new Float64Array(total).fill(1);
+    const reach = new Float64Array(total).fill(1);
     const quads = new Map<number, { nodes: Float64Array; weights: Float64Array }>();
-    const trees_: { base: number; N: number; n: number }[] = [];
+    const laid: { base: number; N: number; n: number }[] = [];
     let expected = 0;
     let maxNodes = 1;
     let maxN = 1;
     for (let ti = 0; ti < T; ti++) {
       const base = this.treeNode[ti];
-      const tree = this.packTree(t, t.roots[ti], base, zero, scale);
+      const tree = this.packTree(t, t.roots[ti], base, zero, scale, reach);
       // Nodes no path reaches (none in trees we build) are left out.
       const N = tree.nodes;
       this.treeNode[ti + 1] = base + N;
@@ -112,8 +113,8 @@ export class LinearTreeShap {
       this.treeQ[ti + 1] = this.treeQ[ti] + n;
       this.treeV[ti + 1] = this.treeV[ti] + N * n;
       for (let m = 0; m < n; m++) wCold.push(q.weights[m] / (1 - q.nodes[m]));
-      trees_.push({ base, N, n });
-      expected += t.meanAt(t.roots[ti]);
+      laid.push({ base, N, n });
+      expected += tree.expected;
       maxNodes = Math.max(maxNodes, N);
       maxN = Math.max(maxN, n);
     }
@@ -124,7 +125,7 @@ export class LinearTreeShap {
     this.downHot = new Float64Array(V);
     this.downCold = new Float64Array(V);
     this.upHot = new Float64Array(V);
-    trees_.forEach(({ base, N, n }, ti) => {
+    laid.forEach(({ base, N, n }, ti) => {
       const { nodes, weights } = quads.get(n)!;
       for (let k = 1; k < N; k++) {
         const g = base + k;
@@ -145,7 +146,7 @@ export class LinearTreeShap {
     });
     this.cherryAt = new Int32Array(total).fill(-1);
     let cherryNumbers = 0;
-    trees_.forEach(({ base, N, n }) => {
+    laid.forEach(({ base, N, n }) => {
       for (let g = base; g < base + N; g++) {
         if (this.feature[g] === LEAF || this.feature[base + this.left[g]] !== LEAF || this.feature[base + this.right[g]] !== LEAF) continue;
         this.cherryAt[g] = cherryNumbers;
@@ -153,7 +154,7 @@ export class LinearTreeShap {
       }
     });
     this.cherries = new Float64Array(cherryNumbers);
-    trees_.forEach(({ base, N, n }, ti) => {
+    laid.forEach(({ base, N, n }, ti) => {
       const w = this.qWCold.subarray(this.treeQ[ti], this.treeQ[ti] + n);
       for (let g = base; g < base + N; g++) {
         const at = this.cherryAt[g];
@@ -162,8 +163,8 @@ export class LinearTreeShap {
         const r = this.treeV[ti] + this.right[g] * n;
         const colderL = this.downColder[base + this.left[g]];
         const colderR = this.downColder[base + this.right[g]];
+        const { downHot: dh, downCold: dc, upHot: uh, cherries: c } = this;
         for (let m = 0; m < n; m++) {
-          const { downHot: dh, downCold: dc, upHot: uh, cherries: c } = this;
           c[at + m] = dh[l + m] + dc[r + m];
           c[at + n + m] = uh[l + m] * dh[l + m] - w[m] * dc[r + m];
           c[at + 2 * n + m] = dc[l + m] + dh[r + m];
@@ -180,10 +181,11 @@ export class LinearTreeShap {
 
   /**
    * Lays out the tree at packed node `root` in preorder from `base`: children, the node each child's
-   * factor replaces, z (in `zero`), cover ratios and leaf values (in `downColder`, `scale`).
-   * Returns its node count and most distinct features on a path.
+   * factor replaces, cover ratios (in `downColder`), and per node z, leaf value and share of the
+   * root's cover (in `zero`, `scale`, `reach`). Returns its node count, most distinct features on a
+   * path and output with no feature known (leaves' v times reach; iterative, unlike `meanAt`).
    */
-  private packTree(t: PackedTrees, root: number, base: number, zero: Float64Array, scale: Float64Array): { nodes: number; maxFeatures: number } {
+  private packTree(t: PackedTrees, root: number, base: number, zero: Float64Array, scale: Float64Array, reach: Float64Array): { nodes: number; maxFeatures: number; expected: number } {
     // Per feature on the current path: the local node holding its factor (-1: none), and its z there.
     const holder = new Map<number, { node: number; zero: number }>();
     // Iterative preorder: a frame is entered (laid out) once, then left after its subtree to restore its holder.
@@ -192,6 +194,7 @@ export class LinearTreeShap {
     const packedOf: number[] = [];
     let next = 0;
     let maxFeatures = 0;
+    let expected = 0;
     while (stack.length) {
       const s = stack.pop()!;
       if (s.restore) {
@@ -213,6 +216,7 @@ export class LinearTreeShap {
         const ratio = t.cover[n] / t.cover[packedOf[s.parent]];
         this.downColder[g] = ratio * scale[g];
         zero[g] = (prev ? prev.zero : 1) * ratio;
+        reach[g] = reach[p] * ratio;
         this.before[g] = prev ? prev.node : -1;
         // This node holds f's factor for its subtree; restored after it.
         stack.push({ node: n, parent: -1, isLeft: false, restore: { f, prev } });
@@ -222,6 +226,7 @@ export class LinearTreeShap {
       if (leaf) {
         this.feature[g] = LEAF;
         maxFeatures = Math.max(maxFeatures, holder.size);
+        expected += t.value[n] * reach[g];
         continue;
       }
       this.feature[g] = t.feature[n];
@@ -231,7 +236,7 @@ export class LinearTreeShap {
       // Right pushed first: the left subtree is laid out first.
       stack.push({ node: t.left[n] + 1, parent: k, isLeft: false }, { node: t.left[n], parent: k, isLeft: true });
     }
-    return { nodes: next, maxFeatures };
+    return { nodes: next, maxFeatures, expected };
   }
 
   /** Adds row x's (values at x0 ..) contributions to `phi` (one per model column). */
@@ -306,18 +311,18 @@ export class LinearTreeShap {
       // Four at a time: n is small (4-9 on boosted trees of 63 leaves), loop overhead is a tenth of the time.
       let m = 0;
       for (; m + 3 < n; m += 4) {
-        const p0 = buf[pk + m];
-        const p1 = buf[pk + m + 1];
-        const p2 = buf[pk + m + 2];
-        const p3 = buf[pk + m + 3];
-        buf[pl + m] = p0 * fl[dl + m];
-        buf[pl + m + 1] = p1 * fl[dl + m + 1];
-        buf[pl + m + 2] = p2 * fl[dl + m + 2];
-        buf[pl + m + 3] = p3 * fl[dl + m + 3];
-        buf[pr + m] = p0 * fr[dr + m];
-        buf[pr + m + 1] = p1 * fr[dr + m + 1];
-        buf[pr + m + 2] = p2 * fr[dr + m + 2];
-        buf[pr + m + 3] = p3 * fr[dr + m + 3];
+        const a0 = buf[pk + m];
+        const a1 = buf[pk + m + 1];
+        const a2 = buf[pk + m + 2];
+        const a3 = buf[pk + m + 3];
+        buf[pl + m] = a0 * fl[dl + m];
+        buf[pl + m + 1] = a1 * fl[dl + m + 1];
+        buf[pl + m + 2] = a2 * fl[dl + m + 2];
+        buf[pl + m + 3] = a3 * fl[dl + m + 3];
+        buf[pr + m] = a0 * fr[dr + m];
+        buf[pr + m + 1] = a1 * fr[dr + m + 1];
+        buf[pr + m + 2] = a2 * fr[dr + m + 2];
+        buf[pr + m + 3] = a3 * fr[dr + m + 3];
       }
       for (; m < n; m++) {
         const p = buf[pk + m];
