@@ -5,13 +5,13 @@ import type { ShapTree } from './packed-trees.js';
 /**
  * Trees with more distinct features on some path than this go to LinearTreeShap, the rest to
  * FastTreeShap. Measured (same-process A/B, rows per CPU second, 2 loaded cores): a tree alone, the
- * per-leaf form wins below 13 features (its tables in cache), but a whole model's tables are not:
- * served phishing boosting (200 trees of 63 leaves, 8-18 features) 684 rows/s all per-leaf, 955
- * with the cut at 12, 1090 at 10, flat from 6 to 10; 100 trees of 31 leaves (8-14) best at 10
- * (1.2x all per-leaf, 0.76x all linear); 100 depth-8 trees even from 9 up (all linear 0.85x);
- * a forest of 100 depth-12 trees 1.8x with all linear; XGBoost's depth-6 trees 3x slower linear.
+ * per-leaf form wins below 13 features (its tables in cache), but a whole model's tables are not.
+ * Cut at 8 against all per-leaf: served phishing boosting (200 trees of 63 leaves, 8-18 features)
+ * 1,328 vs 693 rows/s (flat from 6 to 10, 1,041 at 12); 100 trees of 31 leaves (8-14) 1.16x (1.11x
+ * at 6 and 10); 100 depth-8 trees even (1.05x at 6); a forest of 100 depth-12 trees 2.1x;
+ * XGBoost's depth-6 trees stay per-leaf (all linear: 0.38x).
  */
-export const LINEAR_ABOVE_FEATURES = 10;
+export const LINEAR_ABOVE_FEATURES = 8;
 
 export interface MixedTreeShapOptions extends FastTreeShapOptions {
   /** Trees with more distinct path features than this are explained by LinearTreeShap (default LINEAR_ABOVE_FEATURES; Infinity: none). */
