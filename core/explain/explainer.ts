@@ -7,7 +7,7 @@ import type { Pipeline } from '../models/pipeline.js';
 import type { Tree } from '../models/tree/tree-buffer.js';
 import { featureColumns } from './feature-columns.js';
 import { LinearShap, type LinearTerms } from './linear-shap.js';
-import { FastTreeShap } from './fast-tree-shap.js';
+import { MixedTreeShap } from './mixed-tree-shap.js';
 
 /** A model that cannot be explained (its family, or a model file from before covers and means were stored). */
 export class ExplainError extends ModelError {
@@ -224,13 +224,13 @@ function buildEngine(model: Classifier, c: number, K: number): ClassEngine {
   try {
     if (kind === 'decision_tree' || kind === 'random_forest') {
       const trees = s.tree ? [s.tree] : s.trees;
-      return { engine: new FastTreeShap(trees, { width: K, column: c, scale: 1 / trees.length, memoryShare: share }), sign: 1 };
+      return { engine: new MixedTreeShap(trees, { width: K, column: c, scale: 1 / trees.length, memoryShare: share }), sign: 1 };
     }
     if (kind === 'gradient_boosting') {
       const D = binary ? 1 : K;
       const d = binary ? 0 : c;
       const trees = binary ? s.trees : s.multiOutput ? s.trees : s.trees.filter((_, t) => t % D === d);
-      const shap = new FastTreeShap(trees, s.multiOutput ? { width: K, column: d, memoryShare: share } : { memoryShare: share });
+      const shap = new MixedTreeShap(trees, s.multiOutput ? { width: K, column: d, memoryShare: share } : { memoryShare: share });
       // The margin starts at the baseline (log-odds or log prior) before any tree.
       const engine: Engine = { expected: s.baseline![d] + shap.expected, explainRows: (x, cols, r0, r1, phi) => shap.explainRows(x, cols, r0, r1, phi) };
       return { engine, sign: binary && c === 0 ? -1 : 1 };
@@ -238,7 +238,7 @@ function buildEngine(model: Classifier, c: number, K: number): ClassEngine {
     if (kind === 'xgboost') {
       // XGBoost's trees with their sum_hessian covers and default directions: pred_contribs' values.
       const d = binary ? 0 : c;
-      const shap = new FastTreeShap(s.trees.filter((_, t) => s.treeClass![t] === d), { memoryShare: share });
+      const shap = new MixedTreeShap(s.trees.filter((_, t) => s.treeClass![t] === d), { memoryShare: share });
       const engine: Engine = { expected: s.baseMargin! + shap.expected, explainRows: (x, cols, r0, r1, phi) => shap.explainRows(x, cols, r0, r1, phi) };
       return { engine, sign: binary && c === 0 ? -1 : 1 };
     }
