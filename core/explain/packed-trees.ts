@@ -7,7 +7,7 @@ import type { Tree } from '../models/tree/tree-buffer.js';
  */
 export interface ShapTree extends Tree {
   cover?: number[];
-  /** Per node: a NaN input goes left (absent: NaN goes right, as `x <= threshold` is false). */
+  /** Per node: a NaN input goes left (absent: always left, as the scoring Forest sends it; see Tree.defaultLeft). */
   defaultLeft?: boolean[];
 }
 
@@ -71,7 +71,7 @@ export class PackedTrees {
         this.left[n] = leaf ? -1 : at + t.left[j];
         this.cover[n] = t.cover[j];
         this.value[n] = scale * t.value[j * width + column];
-        this.nanLeft[n] = t.defaultLeft?.[j] ? 1 : 0;
+        this.nanLeft[n] = (t.defaultLeft?.[j] ?? true) ? 1 : 0;
         const split = leaf ? null : t.categories?.[j];
         if (split) {
           this.catAt[n] = flagAt;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bruteForce, predict, randomRow, randomTree } from '../../test/helpers/random-trees.js';
 import { Rng } from '../data/rng.js';
+import { Forest } from '../models/tree/forest.js';
 import { FastTreeShap } from './fast-tree-shap.js';
 import { LinearTreeShap } from './linear-tree-shap.js';
 import type { PackOptions } from './packed-trees.js';
@@ -71,6 +72,19 @@ describe.each(engines)('TreeSHAP, %s', (_, make) => {
     // NaN goes left (value 10): all of 10 - 17.5 is feature 1's.
     expect(phi[0]).toBe(0);
     expect(phi[1]).toBeCloseTo(-7.5, 12);
+  });
+
+  it('sends NaN left where a tree says nothing (defaultLeft absent), as the scoring Forest does', () => {
+    const tree: ShapTree = { feature: [1, -1, -1], threshold: [0.5, 0, 0], left: [1, -1, -1], value: [0, 10, 20], cover: [4, 1, 3] };
+    const x = new Float32Array([0, NaN]);
+    const out = new Float64Array(1);
+    new Forest([tree], 1, new Int32Array(1)).accumulate({ data: x, rows: 1, cols: 2 }, out, 1);
+    const scored = out[0];
+    expect(scored).toBe(10);
+    const shap = make([tree]);
+    const phi = new Float64Array(2);
+    shap.explain(x, 0, phi);
+    expect(shap.expected + phi[0] + phi[1]).toBeCloseTo(scored, 12);
   });
 
   it('refuses trees without cover, naming the fix', () => {

@@ -41,7 +41,7 @@ export function randomTree(rng: Rng, cols: number, maxDepth: number, o: { catego
 export function goesLeft(t: ShapTree, node: number, x: number[]): boolean {
   const v = x[t.feature[node]];
   const c = t.categories?.[node];
-  if (!c) return v <= t.threshold[node];
+  if (!c) return v !== v ? (t.defaultLeft?.[node] ?? true) : v <= t.threshold[node];
   const code = v < -1.5 || v >= c.n - 0.5 ? -2 : v < -0.5 ? -1 : Math.round(v);
   return c.left.includes(code);
 }
