@@ -53,8 +53,10 @@ describe('a time budget shared by families', () => {
     const r = await searchFamily(family, data, new FoldCache(data, 3, 2), { seed: 2, deadline: started + 3000 });
     expect(r.stoppedEarly).toBe(true);
     expect(r.notes.join('\n')).toMatch(/time budget/);
+    // Halving rounds: a fast machine scores all 8 on a sample and is stopped in a later round, so
+    // only "some but not the whole plan" holds everywhere (stoppedEarly above).
     expect(r.configs.length).toBeGreaterThan(0);
-    expect(r.configs.length).toBeLessThan(8);
+    expect(r.notes.join('\n')).toContain(`after ${r.configs.length} config scores`);
     // What the search recorded: its seconds before the refit, within the deadline + 10 %.
     expect(r.searchSeconds - r.fitSeconds).toBeLessThan(3 * 1.1);
   });
