@@ -9,10 +9,11 @@ explain the same trees on the same rows.
 """
 import json
 import sys
-import time
 
 import numpy as np
 import xgboost as xgb
+
+from xgboost_timing import contribs_rate
 
 model, rows_file, cols = sys.argv[1], sys.argv[2], int(sys.argv[3])
 seconds = float(sys.argv[4]) if len(sys.argv) > 4 else 3.0
@@ -20,12 +21,6 @@ X = np.fromfile(rows_file, dtype=np.float32).reshape(-1, cols)
 booster = xgb.Booster(model_file=model)
 booster.set_param({"nthread": 1})
 dm = xgb.DMatrix(X, missing=np.nan, feature_names=booster.feature_names)
-booster.predict(dm, pred_contribs=True)
-rows = 0
-t0 = time.perf_counter()
-while time.perf_counter() - t0 < seconds:
-    booster.predict(dm, pred_contribs=True)
-    rows += len(X)
-rate = rows / (time.perf_counter() - t0)
+rate = contribs_rate(booster, dm, len(X), seconds)
 booster.predict(dm, pred_contribs=True).astype(np.float64).tofile(model + ".contribs")
 print(json.dumps({"xgboost": xgb.__version__, "rows_per_s": rate, "rows": len(X)}))

@@ -10,10 +10,11 @@ it only negates the margin, not the trees' shapes or the cost of pred_contribs.
 """
 import json
 import sys
-import time
 
 import numpy as np
 import xgboost as xgb
+
+from xgboost_timing import contribs_rate
 
 csv, split = sys.argv[1], sys.argv[2]
 seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 3.0
@@ -26,12 +27,7 @@ model = xgb.XGBClassifier(n_estimators=100, max_depth=6, learning_rate=0.3, tree
 model.fit(X[mask], y[mask])
 booster = model.get_booster()
 dm = xgb.DMatrix(X[test])
-rows = 0
-t0 = time.perf_counter()
-while time.perf_counter() - t0 < seconds:
-    booster.predict(dm, pred_contribs=True)
-    rows += len(test)
-rate = rows / (time.perf_counter() - t0)
+rate = contribs_rate(booster, dm, len(test), seconds)
 if len(sys.argv) > 4:
     booster.save_model(sys.argv[4])
     booster.predict(dm, pred_contribs=True).astype(np.float64).tofile(sys.argv[4] + ".contribs")
