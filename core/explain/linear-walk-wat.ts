@@ -5,36 +5,34 @@ export const SPLIT_BYTES = 96;
 /** Bytes of a tree record. */
 export const TREE_BYTES = 32;
 
+/** Trees of up to 2 UNROLLED Gauss-Legendre nodes get a function with the steps over them unrolled (static offsets, no loop). */
+const UNROLLED = 8;
+/** 0: the looping function, then one per count of f64x2 steps. */
+const UNROLL = Array.from({ length: UNROLLED + 1 }, (_, i) => i);
+
 /**
- * WebAssembly text of LinearTreeShap's down and up passes (linear-tree-shap.ts), one tree and row at
- * a time, f64x2 over the Gauss-Legendre nodes: a tree's vectors are `stride` bytes, n numbers padded
- * to an even count with zeros (factors and weights), so the padded lane stays 0 and adds nothing.
- *
- * run(trees, from, to, rows, x, rowBytes, phi, buf, hot, D): for trees [from, to), each for rows
- * [0, rows) (a tree's arrays stay in cache), row r's values at x + r rowBytes (f64 per column) and
- * its contributions added at phi + r rowBytes. Tree record t at trees + 32 t: {first split record,
- * end, stride, its vectors (downHot of local node k at vec + k stride, downCold at + D, upHot at
- * + 2 D), its cold weights w / (1 - t)}. Split records (96 bytes, preorder): {f64 threshold, f64
- * left and right child's downColder, i32 feature byte offset, category flags address or -1, codes,
- * NaN goes left, left and right child (local), before of the left child (local, or -1), cherry
- * address or -1, left child's claims [start, end) and right's (addresses of byte offsets into buf),
- * byte offsets of the node, left and right vectors}. buf: per local node P then S (stride bytes);
- * hot: a byte per local node. Addresses are byte offsets into the imported memory.
+ * A pass over a vector, f64x2 a step: `lanes` steps unrolled (at(ptr) is a static offset from it), or
+ * with lanes 0 a loop over $m to $stride. `body(at)` is one step; at(ptr) gives `offset=.. address`.
  */
-export const LINEAR_WALK_WAT = `(module
-  (import "env" "mem" (memory 1))
-  (func $tree (param $s i32) (param $end i32) (param $stride i32) (param $vec i32) (param $q i32) (param $D i32)
+function vec(label: string, lanes: number, body: (at: (ptr: string) => string) => string): string {
+  if (lanes) return Array.from({ length: lanes }, (_, i) => body((ptr) => `offset=${16 * i} (local.get $${ptr})`)).join('\n');
+  return `(local.set $m (i32.const 0))
+    (loop $${label}
+      ${body((ptr) => `(i32.add (local.get $${ptr}) (local.get $m))`)}
+      (local.set $m (i32.add (local.get $m) (i32.const 16)))
+      (br_if $${label} (i32.lt_u (local.get $m) (local.get $stride))))`;
+}
+
+/** One tree for one row (see LINEAR_WALK_WAT), for vectors of `lanes` f64x2 steps (0: any, looping). */
+function treeWat(lanes: number): string {
+  return `  (func $tree_${lanes || 'any'} (type $tree) (param $s i32) (param $end i32) (param $stride i32) (param $vec i32) (param $q i32) (param $D i32)
       (param $x i32) (param $phi i32) (param $buf i32) (param $hot i32)
     (local $k i32) (local $m i32) (local $v f64) (local $cat i32) (local $go i32) (local $idx i32) (local $rank f64)
     (local $l i32) (local $r i32) (local $b i32) (local $colder i32) (local $ch i32) (local $hl i32) (local $hr i32)
     (local $pk i32) (local $pl i32) (local $pr i32) (local $fl i32) (local $fr i32) (local $a i32) (local $aEnd i32) (local $pc i32)
-    (local $p v128) (local $sl v128) (local $sr v128) (local $sumL v128) (local $sumR v128) (local $at i32)
+    (local $p v128) (local $sl v128) (local $sr v128) (local $sumL v128) (local $sumR v128) (local $at i32) (local $atB i32)
     ;; The root's path product: 1.
-    (local.set $m (i32.const 0))
-    (loop $root
-      (v128.store (i32.add (local.get $buf) (local.get $m)) (v128.const f64x2 1 1))
-      (local.set $m (i32.add (local.get $m) (i32.const 16)))
-      (br_if $root (i32.lt_u (local.get $m) (local.get $stride))))
+    ${vec('root', lanes, (at) => `(v128.store ${at('buf')} (v128.const f64x2 1 1))`)}
     ;; Down: parents first, each split sets its children's o and path products.
     (local.set $k (local.get $s))
     (block $down_done (loop $down
@@ -75,7 +73,6 @@ export const LINEAR_WALK_WAT = `(module
         (local.set $pk (i32.add (local.get $buf) (i32.load offset=72 (local.get $k))))
         (local.set $pl (i32.add (local.get $buf) (i32.load offset=76 (local.get $k))))
         (local.set $pr (i32.add (local.get $buf) (i32.load offset=80 (local.get $k))))
-        (local.set $m (i32.const 0))
         (if (local.get $colder)
           (then
             ;; Cold above already: both factors only shrink by their cover ratios.
@@ -83,23 +80,17 @@ export const LINEAR_WALK_WAT = `(module
             (i32.store8 (i32.add (local.get $hot) (local.get $r)) (i32.const 0))
             (local.set $sl (f64x2.splat (f64.load offset=8 (local.get $k))))
             (local.set $sr (f64x2.splat (f64.load offset=16 (local.get $k))))
-            (loop $colder_m
-              (local.set $p (v128.load (i32.add (local.get $pk) (local.get $m))))
-              (v128.store (i32.add (local.get $pl) (local.get $m)) (f64x2.mul (local.get $p) (local.get $sl)))
-              (v128.store (i32.add (local.get $pr) (local.get $m)) (f64x2.mul (local.get $p) (local.get $sr)))
-              (local.set $m (i32.add (local.get $m) (i32.const 16)))
-              (br_if $colder_m (i32.lt_u (local.get $m) (local.get $stride))))
+            ${vec('colder_m', lanes, (at) => `(local.set $p (v128.load ${at('pk')}))
+              (v128.store ${at('pl')} (f64x2.mul (local.get $p) (local.get $sl)))
+              (v128.store ${at('pr')} (f64x2.mul (local.get $p) (local.get $sr)))`)}
             (br $next)))
         (i32.store8 (i32.add (local.get $hot) (local.get $l)) (local.get $go))
         (i32.store8 (i32.add (local.get $hot) (local.get $r)) (i32.eqz (local.get $go)))
         (local.set $fl (i32.add (i32.add (local.get $vec) (i32.load offset=76 (local.get $k))) (select (i32.const 0) (local.get $D) (local.get $go))))
         (local.set $fr (i32.add (i32.add (local.get $vec) (i32.load offset=80 (local.get $k))) (select (local.get $D) (i32.const 0) (local.get $go))))
-        (loop $down_m
-          (local.set $p (v128.load (i32.add (local.get $pk) (local.get $m))))
-          (v128.store (i32.add (local.get $pl) (local.get $m)) (f64x2.mul (local.get $p) (v128.load (i32.add (local.get $fl) (local.get $m)))))
-          (v128.store (i32.add (local.get $pr) (local.get $m)) (f64x2.mul (local.get $p) (v128.load (i32.add (local.get $fr) (local.get $m)))))
-          (local.set $m (i32.add (local.get $m) (i32.const 16)))
-          (br_if $down_m (i32.lt_u (local.get $m) (local.get $stride)))))
+        ${vec('down_m', lanes, (at) => `(local.set $p (v128.load ${at('pk')}))
+          (v128.store ${at('pl')} (f64x2.mul (local.get $p) (v128.load ${at('fl')})))
+          (v128.store ${at('pr')} (f64x2.mul (local.get $p) (v128.load ${at('fr')})))`)})
       (local.set $k (i32.add (local.get $k) (i32.const ${SPLIT_BYTES})))
       (br $down)))
     ;; Up: children before parents; a split's S replaces its P once its children are counted.
@@ -112,18 +103,15 @@ export const LINEAR_WALK_WAT = `(module
       (local.set $pk (i32.add (local.get $buf) (i32.load offset=72 (local.get $k))))
       (local.set $ch (i32.load offset=52 (local.get $k)))
       (local.set $sumL (v128.const f64x2 0 0))
-      (local.set $m (i32.const 0))
       (if (i32.ge_s (local.get $ch) (i32.const 0))
         (then
           ;; Two leaves: S = P A and their contribution sum B P, A and B by case (left hot, right hot, both colder).
           (local.set $at (i32.add (local.get $ch)
             (select (i32.const 0) (select (i32.shl (local.get $stride) (i32.const 1)) (i32.shl (local.get $stride) (i32.const 2)) (local.get $hr)) (local.get $hl))))
-          (loop $cherry_m
-            (local.set $p (v128.load (i32.add (local.get $pk) (local.get $m))))
-            (v128.store (i32.add (local.get $pk) (local.get $m)) (f64x2.mul (local.get $p) (v128.load (i32.add (local.get $at) (local.get $m)))))
-            (local.set $sumL (f64x2.add (local.get $sumL) (f64x2.mul (v128.load (i32.add (i32.add (local.get $at) (local.get $stride)) (local.get $m))) (local.get $p))))
-            (local.set $m (i32.add (local.get $m) (i32.const 16)))
-            (br_if $cherry_m (i32.lt_u (local.get $m) (local.get $stride))))
+          (local.set $atB (i32.add (local.get $at) (local.get $stride)))
+          ${vec('cherry_m', lanes, (at) => `(local.set $p (v128.load ${at('pk')}))
+            (v128.store ${at('pk')} (f64x2.mul (local.get $p) (v128.load ${at('at')})))
+            (local.set $sumL (f64x2.add (local.get $sumL) (f64x2.mul (v128.load ${at('atB')}) (local.get $p))))`)}
           (local.set $a (i32.add (local.get $phi) (i32.load offset=24 (local.get $k))))
           (f64.store (local.get $a) (f64.add (f64.load (local.get $a))
             (f64.add (f64x2.extract_lane 0 (local.get $sumL)) (f64x2.extract_lane 1 (local.get $sumL)))))
@@ -134,25 +122,18 @@ export const LINEAR_WALK_WAT = `(module
       (local.set $fl (select (i32.add (i32.add (local.get $vec) (i32.shl (local.get $D) (i32.const 1))) (i32.load offset=76 (local.get $k))) (local.get $q) (local.get $hl)))
       (local.set $fr (select (i32.add (i32.add (local.get $vec) (i32.shl (local.get $D) (i32.const 1))) (i32.load offset=80 (local.get $k))) (local.get $q) (local.get $hr)))
       (local.set $sumR (v128.const f64x2 0 0))
-      (loop $up_m
-        (local.set $sl (v128.load (i32.add (local.get $pl) (local.get $m))))
-        (local.set $sr (v128.load (i32.add (local.get $pr) (local.get $m))))
-        (v128.store (i32.add (local.get $pk) (local.get $m)) (f64x2.add (local.get $sl) (local.get $sr)))
-        (local.set $sumL (f64x2.add (local.get $sumL) (f64x2.mul (v128.load (i32.add (local.get $fl) (local.get $m))) (local.get $sl))))
-        (local.set $sumR (f64x2.add (local.get $sumR) (f64x2.mul (v128.load (i32.add (local.get $fr) (local.get $m))) (local.get $sr))))
-        (local.set $m (i32.add (local.get $m) (i32.const 16)))
-        (br_if $up_m (i32.lt_u (local.get $m) (local.get $stride))))
+      ${vec('up_m', lanes, (at) => `(local.set $sl (v128.load ${at('pl')}))
+        (local.set $sr (v128.load ${at('pr')}))
+        (v128.store ${at('pk')} (f64x2.add (local.get $sl) (local.get $sr)))
+        (local.set $sumL (f64x2.add (local.get $sumL) (f64x2.mul (v128.load ${at('fl')}) (local.get $sl))))
+        (local.set $sumR (f64x2.add (local.get $sumR) (f64x2.mul (v128.load ${at('fr')}) (local.get $sr))))`)}
       ;; Leaves whose last split on the feature lies deeper were counted there.
       (local.set $a (i32.load offset=56 (local.get $k)))
       (local.set $aEnd (i32.load offset=60 (local.get $k)))
       (block $claims_l_done (loop $claims_l
         (br_if $claims_l_done (i32.ge_u (local.get $a) (local.get $aEnd)))
         (local.set $pc (i32.add (local.get $buf) (i32.load (local.get $a))))
-        (local.set $m (i32.const 0))
-        (loop $claim_l_m
-          (local.set $sumL (f64x2.sub (local.get $sumL) (f64x2.mul (v128.load (i32.add (local.get $fl) (local.get $m))) (v128.load (i32.add (local.get $pc) (local.get $m))))))
-          (local.set $m (i32.add (local.get $m) (i32.const 16)))
-          (br_if $claim_l_m (i32.lt_u (local.get $m) (local.get $stride))))
+        ${vec('claim_l_m', lanes, (at) => `(local.set $sumL (f64x2.sub (local.get $sumL) (f64x2.mul (v128.load ${at('fl')}) (v128.load ${at('pc')}))))`)}
         (local.set $a (i32.add (local.get $a) (i32.const 4)))
         (br $claims_l)))
       (local.set $a (i32.load offset=64 (local.get $k)))
@@ -160,11 +141,7 @@ export const LINEAR_WALK_WAT = `(module
       (block $claims_r_done (loop $claims_r
         (br_if $claims_r_done (i32.ge_u (local.get $a) (local.get $aEnd)))
         (local.set $pc (i32.add (local.get $buf) (i32.load (local.get $a))))
-        (local.set $m (i32.const 0))
-        (loop $claim_r_m
-          (local.set $sumR (f64x2.sub (local.get $sumR) (f64x2.mul (v128.load (i32.add (local.get $fr) (local.get $m))) (v128.load (i32.add (local.get $pc) (local.get $m))))))
-          (local.set $m (i32.add (local.get $m) (i32.const 16)))
-          (br_if $claim_r_m (i32.lt_u (local.get $m) (local.get $stride))))
+        ${vec('claim_r_m', lanes, (at) => `(local.set $sumR (f64x2.sub (local.get $sumR) (f64x2.mul (v128.load ${at('fr')}) (v128.load ${at('pc')}))))`)}
         (local.set $a (i32.add (local.get $a) (i32.const 4)))
         (br $claims_r)))
       (local.set $p (f64x2.add
@@ -173,21 +150,51 @@ export const LINEAR_WALK_WAT = `(module
       (local.set $a (i32.add (local.get $phi) (i32.load offset=24 (local.get $k))))
       (f64.store (local.get $a) (f64.add (f64.load (local.get $a))
         (f64.add (f64x2.extract_lane 0 (local.get $p)) (f64x2.extract_lane 1 (local.get $p)))))
-      (br $up))))
+      (br $up))))`;
+}
+
+/**
+ * WebAssembly text of LinearTreeShap's down and up passes (linear-tree-shap.ts), one tree and row at
+ * a time, f64x2 over the Gauss-Legendre nodes: a tree's vectors are `stride` bytes, n numbers padded
+ * to an even count with zeros (factors and weights), so the padded lane stays 0 and adds nothing.
+ *
+ * run(trees, from, to, rows, x, rowBytes, phi, buf, hot, D): for trees [from, to), each for rows
+ * [0, rows) (a tree's arrays stay in cache), row r's values at x + r rowBytes (f64 per column) and
+ * its contributions added at phi + r rowBytes. Tree record t at trees + 32 t: {first split record,
+ * end, stride, its vectors (downHot of local node k at vec + k stride, downCold at + D, upHot at
+ * + 2 D), its cold weights w / (1 - t)}. Split records (96 bytes, preorder): {f64 threshold, f64
+ * left and right child's downColder, i32 feature byte offset, category flags address or -1, codes,
+ * NaN goes left, left and right child (local), before of the left child (local, or -1), cherry
+ * address or -1, left child's claims [start, end) and right's (addresses of byte offsets into buf),
+ * byte offsets of the node, left and right vectors}. buf: per local node P then S (stride bytes);
+ * hot: a byte per local node. Addresses are byte offsets into the imported memory. A tree runs in
+ * the function for its stride (call_indirect): unrolled up to UNROLLED steps, else looping.
+ */
+export const LINEAR_WALK_WAT = `(module
+  (import "env" "mem" (memory 1))
+  (type $tree (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+  (table ${UNROLLED + 1} funcref)
+  (elem (i32.const 0) ${UNROLL.map((lanes) => `$tree_${lanes || 'any'}`).join(' ')})
+${UNROLL.map(treeWat).join('\n')}
   (func (export "run") (param $trees i32) (param $from i32) (param $to i32) (param $rows i32) (param $x i32) (param $rowBytes i32)
       (param $phi i32) (param $buf i32) (param $hot i32) (param $D i32)
-    (local $t i32) (local $row i32) (local $end i32)
+    (local $t i32) (local $row i32) (local $end i32) (local $stride i32) (local $fn i32)
     (local.set $t (i32.add (local.get $trees) (i32.mul (local.get $from) (i32.const ${TREE_BYTES}))))
     (local.set $end (i32.add (local.get $trees) (i32.mul (local.get $to) (i32.const ${TREE_BYTES}))))
     (block $trees_done (loop $each_tree
       (br_if $trees_done (i32.ge_u (local.get $t) (local.get $end)))
+      (local.set $stride (i32.load offset=8 (local.get $t)))
+      ;; The tree's unrolled function (stride / 16 f64x2 steps), or the looping one past UNROLLED.
+      (local.set $fn (i32.shr_u (local.get $stride) (i32.const 4)))
+      (if (i32.gt_u (local.get $fn) (i32.const ${UNROLLED})) (then (local.set $fn (i32.const 0))))
       (local.set $row (i32.const 0))
       (block $rows_done (loop $each_row
         (br_if $rows_done (i32.ge_u (local.get $row) (local.get $rows)))
-        (call $tree (i32.load (local.get $t)) (i32.load offset=4 (local.get $t)) (i32.load offset=8 (local.get $t))
+        (call_indirect (type $tree) (i32.load (local.get $t)) (i32.load offset=4 (local.get $t)) (local.get $stride)
           (i32.load offset=12 (local.get $t)) (i32.load offset=16 (local.get $t)) (local.get $D)
           (i32.add (local.get $x) (i32.mul (local.get $row) (local.get $rowBytes)))
-          (i32.add (local.get $phi) (i32.mul (local.get $row) (local.get $rowBytes))) (local.get $buf) (local.get $hot))
+          (i32.add (local.get $phi) (i32.mul (local.get $row) (local.get $rowBytes))) (local.get $buf) (local.get $hot)
+          (local.get $fn))
         (local.set $row (i32.add (local.get $row) (i32.const 1)))
         (br $each_row)))
       (local.set $t (i32.add (local.get $t) (i32.const ${TREE_BYTES})))

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { randomRow, randomTree } from '../../test/helpers/random-trees.js';
 import { Rng } from '../data/rng.js';
 import { LinearTreeShap } from './linear-tree-shap.js';
+import type { ShapTree } from './packed-trees.js';
 import { linearWalkModule } from './linear-walk-wat.js';
 import { LINEAR_CHUNK } from './wasm-linear-walk.js';
 
@@ -42,6 +43,45 @@ describe('LinearTreeShap in WebAssembly', () => {
     }
     // Same terms, summed in another order (two lanes).
     expect(worst).toBeLessThan(1e-12);
+  });
+
+  it('gives the JavaScript values on a tree past the unrolled kernels (40 distinct path features: 20 nodes, looping)', () => {
+    const rng = new Rng(9);
+    const M = 40;
+    // A spine of one split per feature, the other child a leaf; covers shrink down the spine.
+    const t: ShapTree = { feature: [], threshold: [], left: [], value: [], cover: [], defaultLeft: [] };
+    const leaf = (cover: number) => {
+      t.feature.push(-1);
+      t.threshold.push(0);
+      t.left.push(-1);
+      t.value.push(rng.next() * 2 - 1);
+      t.cover!.push(cover);
+      t.defaultLeft!.push(false);
+      return t.feature.length - 1;
+    };
+    let node = leaf(1000);
+    for (let f = 0; f < M; f++) {
+      const l = leaf(0);
+      leaf(0);
+      const spineLeft = rng.next() < 0.5;
+      t.cover![spineLeft ? l : l + 1] = t.cover![node] * 0.9;
+      t.cover![spineLeft ? l + 1 : l] = t.cover![node] * 0.1;
+      t.feature[node] = f;
+      t.threshold[node] = 0;
+      t.left[node] = l;
+      t.defaultLeft![node] = rng.next() < 0.5;
+      node = spineLeft ? l : l + 1;
+    }
+    const js = new LinearTreeShap([t], { wasm: false });
+    const wasm = new LinearTreeShap([t]);
+    for (let r = 0; r < 10; r++) {
+      const x = Array.from({ length: M }, () => (rng.next() < 0.1 ? NaN : rng.next() * 2 - 1.2));
+      const a = new Float64Array(M);
+      const b = new Float64Array(M);
+      js.explain(x, 0, a);
+      wasm.explain(x, 0, b);
+      expect(gap(a, b)).toBeLessThan(1e-12);
+    }
   });
 
   it('explains blocks of more rows than a kernel call holds, adding to what phi held', () => {
