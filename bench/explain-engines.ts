@@ -1,5 +1,5 @@
 /**
- * npx tsx bench/explain-engines.ts [--rounds 5] [--cuts Infinity,8js,8]
+ * npx tsx bench/explain-engines.ts [--rounds 5] [--cuts Infinity,8js,8] [--shapes]
  *
  * Same-process A/B of the TreeSHAP engines on fixed models (the served phishing boosting of
  * bench:explain, 200 leaf-wise trees of 63 leaves, and ours in XGBoost's anchor shape, 100 trees of
@@ -7,7 +7,8 @@
  * LinearTreeShap; 0: every tree linear; a cut ending in `js`, e.g. 8js: LinearTreeShap's JavaScript passes in
  * place of its WebAssembly kernel), rounds alternating in order, rows per CPU second (steadier
  * than wall time on a loaded machine), medians, for 64-row blocks and single rows. Also the largest
- * difference of each engine's values from the first.
+ * difference of each engine's values from the first. --shapes adds boostings of 100 trees of 31
+ * leaves (8-14 path features) and of depth 8 (8 features, 256 leaves), where the cut matters.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,7 +26,7 @@ import { trainPhishing } from '../test/helpers/served.js';
 import { phishingSplit } from './lib/phishing-split.js';
 import { fmt, int, table } from './lib/table.js';
 
-const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, cuts: { type: 'string', default: 'Infinity,8' } } });
+const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, cuts: { type: 'string', default: 'Infinity,8' }, shapes: { type: 'boolean', default: false } } });
 const rounds = Number(args.rounds);
 const cuts = args.cuts.split(',');
 const dir = await mkdtemp(join(tmpdir(), 'tm-bench-engines-'));
@@ -43,6 +44,18 @@ const models = [
   { name: `served: ${JSON.stringify(entry.params)}`, trees: (served.model.toJSON().state as { trees: ShapTree[] }).trees, X: served.preprocessor.transform(test.features) },
   { name: 'anchor shape: 100 trees of depth 6', trees: (anchor.toJSON().state as { trees: ShapTree[] }).trees, X: pre.transform(test.features) },
 ];
+
+if (args.shapes) {
+  const shapes = [
+    { name: 'shapes: 100 trees of 31 leaves', p: { maxIter: 100, maxLeafNodes: 31, learningRate: 0.1, earlyStopping: false } },
+    { name: 'shapes: 100 trees of depth 8', p: { maxIter: 100, maxDepth: 8, maxLeafNodes: 256, learningRate: 0.3, earlyStopping: false, minSamplesLeaf: 1 } },
+  ];
+  for (const { name, p } of shapes) {
+    const m = new GradientBoosting(p);
+    await m.fit(pre.transform(train.features), train.labels, { nClasses: 2, categorical: pre.categoricalFeatures });
+    models.push({ name, trees: (m.toJSON().state as { trees: ShapTree[] }).trees, X: pre.transform(test.features) });
+  }
+}
 
 const rows: (string | number)[][] = [];
 for (const { name, trees, X } of models) {
