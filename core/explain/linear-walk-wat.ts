@@ -25,7 +25,7 @@ function vec(label: string, lanes: number, body: (at: (ptr: string) => string) =
 
 /** One tree for one row (see LINEAR_WALK_WAT), for vectors of `lanes` f64x2 steps (0: any, looping). */
 function treeWat(lanes: number): string {
-  return `  (func $tree_${lanes || 'any'} (type $tree) (param $s i32) (param $end i32) (param $stride i32) (param $vec i32) (param $q i32) (param $D i32)
+  return `  (func $tree_${lanes || 'any'} (type $tree) (param $s i32) (param $end i32) (param $stride i32) (param $q i32)
       (param $x i32) (param $phi i32) (param $buf i32) (param $hot i32)
     (local $k i32) (local $m i32) (local $v f64) (local $cat i32) (local $go i32) (local $idx i32) (local $rank f64)
     (local $l i32) (local $r i32) (local $b i32) (local $colder i32) (local $ch i32) (local $hl i32) (local $hr i32)
@@ -86,8 +86,8 @@ function treeWat(lanes: number): string {
             (br $next)))
         (i32.store8 (i32.add (local.get $hot) (local.get $l)) (local.get $go))
         (i32.store8 (i32.add (local.get $hot) (local.get $r)) (i32.eqz (local.get $go)))
-        (local.set $fl (i32.add (i32.add (local.get $vec) (i32.load offset=76 (local.get $k))) (select (i32.const 0) (local.get $D) (local.get $go))))
-        (local.set $fr (i32.add (i32.add (local.get $vec) (i32.load offset=80 (local.get $k))) (select (local.get $D) (i32.const 0) (local.get $go))))
+        (local.set $fl (i32.add (i32.load offset=84 (local.get $k)) (select (i32.const 0) (local.get $stride) (local.get $go))))
+        (local.set $fr (i32.add (i32.load offset=88 (local.get $k)) (select (local.get $stride) (i32.const 0) (local.get $go))))
         ${vec('down_m', lanes, (at) => `(local.set $p (v128.load ${at('pk')}))
           (v128.store ${at('pl')} (f64x2.mul (local.get $p) (v128.load ${at('fl')})))
           (v128.store ${at('pr')} (f64x2.mul (local.get $p) (v128.load ${at('fr')})))`)})
@@ -119,8 +119,8 @@ function treeWat(lanes: number): string {
       (local.set $pl (i32.add (local.get $buf) (i32.load offset=76 (local.get $k))))
       (local.set $pr (i32.add (local.get $buf) (i32.load offset=80 (local.get $k))))
       ;; A hot child: (1 - z) sum w U / f(z, 1); a cold one: -sum w U / (1 - t).
-      (local.set $fl (select (i32.add (i32.add (local.get $vec) (i32.shl (local.get $D) (i32.const 1))) (i32.load offset=76 (local.get $k))) (local.get $q) (local.get $hl)))
-      (local.set $fr (select (i32.add (i32.add (local.get $vec) (i32.shl (local.get $D) (i32.const 1))) (i32.load offset=80 (local.get $k))) (local.get $q) (local.get $hr)))
+      (local.set $fl (select (i32.add (i32.load offset=84 (local.get $k)) (i32.shl (local.get $stride) (i32.const 1))) (local.get $q) (local.get $hl)))
+      (local.set $fr (select (i32.add (i32.load offset=88 (local.get $k)) (i32.shl (local.get $stride) (i32.const 1))) (local.get $q) (local.get $hr)))
       (local.set $sumR (v128.const f64x2 0 0))
       ${vec('up_m', lanes, (at) => `(local.set $sl (v128.load ${at('pl')}))
         (local.set $sr (v128.load ${at('pr')}))
@@ -158,26 +158,27 @@ function treeWat(lanes: number): string {
  * a time, f64x2 over the Gauss-Legendre nodes: a tree's vectors are `stride` bytes, n numbers padded
  * to an even count with zeros (factors and weights), so the padded lane stays 0 and adds nothing.
  *
- * run(trees, from, to, rows, x, rowBytes, phi, buf, hot, D): for trees [from, to), each for rows
+ * run(trees, from, to, rows, x, rowBytes, phi, buf, hot): for trees [from, to), each for rows
  * [0, rows) (a tree's arrays stay in cache), row r's values at x + r rowBytes (f64 per column) and
  * its contributions added at phi + r rowBytes. Tree record t at trees + 32 t: {first split record,
- * end, stride, its vectors (downHot of local node k at vec + k stride, downCold at + D, upHot at
- * + 2 D), its cold weights w / (1 - t)}. Split records (96 bytes, preorder): {f64 threshold, f64
+ * end, stride, its cold weights w / (1 - t)}. Split records (96 bytes, preorder): {f64 threshold, f64
  * left and right child's downColder, i32 feature byte offset, category flags address or -1, codes,
  * NaN goes left, left and right child (local), before of the left child (local, or -1), cherry
  * address or -1, left child's claims [start, end) and right's (addresses of byte offsets into buf),
- * byte offsets of the node, left and right vectors}. buf: per local node P then S (stride bytes);
+ * byte offsets of the node's, left and right child's P and S in buf, addresses of the left and right
+ * child's factors (downHot, downCold, upHot, stride bytes each; only children of splits that are
+ * not cherries have them)}. buf: per local node P then S (stride bytes);
  * hot: a byte per local node. Addresses are byte offsets into the imported memory. A tree runs in
  * the function for its stride (call_indirect): unrolled up to UNROLLED steps, else looping.
  */
 export const LINEAR_WALK_WAT = `(module
   (import "env" "mem" (memory 1))
-  (type $tree (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
+  (type $tree (func (param i32 i32 i32 i32 i32 i32 i32 i32)))
   (table ${UNROLLED + 1} funcref)
   (elem (i32.const 0) ${UNROLL.map((lanes) => `$tree_${lanes || 'any'}`).join(' ')})
 ${UNROLL.map(treeWat).join('\n')}
   (func (export "run") (param $trees i32) (param $from i32) (param $to i32) (param $rows i32) (param $x i32) (param $rowBytes i32)
-      (param $phi i32) (param $buf i32) (param $hot i32) (param $D i32)
+      (param $phi i32) (param $buf i32) (param $hot i32)
     (local $t i32) (local $row i32) (local $end i32) (local $stride i32) (local $fn i32)
     (local.set $t (i32.add (local.get $trees) (i32.mul (local.get $from) (i32.const ${TREE_BYTES}))))
     (local.set $end (i32.add (local.get $trees) (i32.mul (local.get $to) (i32.const ${TREE_BYTES}))))
@@ -191,7 +192,7 @@ ${UNROLL.map(treeWat).join('\n')}
       (block $rows_done (loop $each_row
         (br_if $rows_done (i32.ge_u (local.get $row) (local.get $rows)))
         (call_indirect (type $tree) (i32.load (local.get $t)) (i32.load offset=4 (local.get $t)) (local.get $stride)
-          (i32.load offset=12 (local.get $t)) (i32.load offset=16 (local.get $t)) (local.get $D)
+          (i32.load offset=12 (local.get $t))
           (i32.add (local.get $x) (i32.mul (local.get $row) (local.get $rowBytes)))
           (i32.add (local.get $phi) (i32.mul (local.get $row) (local.get $rowBytes))) (local.get $buf) (local.get $hot)
           (local.get $fn))
@@ -200,7 +201,7 @@ ${UNROLL.map(treeWat).join('\n')}
       (local.set $t (i32.add (local.get $t) (i32.const ${TREE_BYTES})))
       (br $each_tree)))))`;
 
-export type LinearWalkFn = (trees: number, from: number, to: number, rows: number, x: number, rowBytes: number, phi: number, buf: number, hot: number, D: number) => void;
+export type LinearWalkFn = (trees: number, from: number, to: number, rows: number, x: number, rowBytes: number, phi: number, buf: number, hot: number) => void;
 
 /** Compiled once when this module loads; null where WebAssembly cannot be built (LinearTreeShap runs in JavaScript then). */
 export const linearWalkModule: WebAssembly.Module | null = await compileWat('linear-walk.wat', LINEAR_WALK_WAT, { simd: true });

@@ -42,12 +42,12 @@ export class WasmLinearWalk {
   readonly phi: Float64Array;
   readonly columns: number;
   private readonly kernel: LinearWalkFn;
-  private readonly at: { trees: number; x: number; phi: number; buf: number; hot: number; D: number };
+  private readonly at: { trees: number; x: number; phi: number; buf: number; hot: number };
 
   private constructor(module: WebAssembly.Module, p: LinearProgram) {
     const T = p.treeN.length;
     const even = (n: number) => n + (n & 1);
-    // Padded offsets per tree: node vectors, cold weights; and the splits, claims and category bytes to lay out.
+    // Padded offsets per tree: factor vectors (3 per child of a split that is not a cherry), cold weights; and the splits, claims and category bytes to lay out.
     const vecAt = new Int32Array(T + 1);
     const qAt = new Int32Array(T + 1);
     let splits = 0;
@@ -58,7 +58,7 @@ export class WasmLinearWalk {
     for (let t = 0; t < T; t++) {
       const N = p.treeNode[t + 1] - p.treeNode[t];
       const n2 = even(p.treeN[t]);
-      vecAt[t + 1] = vecAt[t] + N * n2;
+      let children = 0;
       qAt[t + 1] = qAt[t] + n2;
       maxBuf = Math.max(maxBuf, 8 * N * n2);
       maxNodes = Math.max(maxNodes, N);
@@ -66,15 +66,16 @@ export class WasmLinearWalk {
         if (p.feature[g] === LEAF) continue;
         splits++;
         if (p.cherryAt[g] >= 0) cherryNumbers += 6 * n2;
+        else children += 2;
         flagBytes += p.rankLeft[g]?.length ?? 0;
       }
+      vecAt[t + 1] = vecAt[t] + 3 * children * n2;
     }
-    // Layout: tree records, split records, vectors (downHot, downCold, upHot), cold weights, cherries, claims, flags, x, phi, buf, hot.
-    const D = align(8 * vecAt[T]);
+    // Layout: tree records, split records, factor vectors, cold weights, cherries, claims, flags, x, phi, buf, hot.
     const treesAt = 0;
     const splitsAt = align(TREE_BYTES * T);
     const vecBase = align(splitsAt + SPLIT_BYTES * splits);
-    const qBase = vecBase + 3 * D;
+    const qBase = vecBase + 8 * vecAt[T];
     const cherryBase = align(qBase + 8 * qAt[T]);
     const claimsBase = align(cherryBase + 8 * cherryNumbers);
     const flagsBase = claimsBase + 4 * p.claims.length;
@@ -97,23 +98,24 @@ export class WasmLinearWalk {
       const n = p.treeN[t];
       const n2 = even(n);
       const stride = 8 * n2;
-      const vec = vecBase + 8 * vecAt[t];
+      let vec = vecBase + 8 * vecAt[t];
       const rec = (treesAt + TREE_BYTES * t) >> 2;
       i32[rec] = split;
       i32[rec + 2] = stride;
-      i32[rec + 3] = vec;
-      i32[rec + 4] = qBase + 8 * qAt[t];
+      i32[rec + 3] = qBase + 8 * qAt[t];
       for (let m = 0; m < n; m++) f64[(qBase >> 3) + qAt[t] + m] = p.qWCold[p.treeQ[t] + m];
-      // Node vectors, zero-padded: the padded lane of every product and sum stays 0.
-      for (let k = 0; k < N; k++) {
+      // A child's factors, zero-padded (the padded lane of every product and sum stays 0); returns their address.
+      const factors = (k: number) => {
+        const at = vec;
         for (let m = 0; m < n; m++) {
           const from = p.treeV[t] + k * n + m;
-          const to = (vec >> 3) + k * n2 + m;
-          f64[to] = p.downHot[from];
-          f64[to + D / 8] = p.downCold[from];
-          f64[to + D / 4] = p.upHot[from];
+          f64[(at >> 3) + m] = p.downHot[from];
+          f64[(at >> 3) + n2 + m] = p.downCold[from];
+          f64[(at >> 3) + 2 * n2 + m] = p.upHot[from];
         }
-      }
+        vec += 3 * stride;
+        return at;
+      };
       for (let k = 0; k < N; k++) {
         const g = base + k;
         if (p.feature[g] === LEAF) continue;
@@ -141,7 +143,11 @@ export class WasmLinearWalk {
             for (let m = 0; m < n; m++) f64[(cherry >> 3) + c * n2 + m] = p.cherries[p.cherryAt[g] + c * n + m];
           }
           cherry += 6 * stride;
-        } else i32[s32 + 13] = -1;
+        } else {
+          i32[s32 + 13] = -1;
+          i32[s32 + 21] = factors(l);
+          i32[s32 + 22] = factors(r);
+        }
         i32[s32 + 14] = claimsBase + 4 * p.claimAt[base + l];
         i32[s32 + 15] = claimsBase + 4 * p.claimAt[base + l + 1];
         i32[s32 + 16] = claimsBase + 4 * p.claimAt[base + r];
@@ -158,7 +164,7 @@ export class WasmLinearWalk {
     this.columns = p.columns;
     this.x = new Float64Array(mem, xAt, LINEAR_CHUNK * p.columns);
     this.phi = new Float64Array(mem, phiAt, LINEAR_CHUNK * p.columns);
-    this.at = { trees: treesAt, x: xAt, phi: phiAt, buf: bufAt, hot: hotAt, D };
+    this.at = { trees: treesAt, x: xAt, phi: phiAt, buf: bufAt, hot: hotAt };
     this.kernel = new WebAssembly.Instance(module, { env: { mem: memory } }).exports.run as LinearWalkFn;
   }
 
@@ -170,7 +176,7 @@ export class WasmLinearWalk {
   /** Explains rows [0, rows) of `x` by trees [from, to), adding into `phi`. */
   run(from: number, to: number, rows: number): void {
     const a = this.at;
-    this.kernel(a.trees, from, to, rows, a.x, 8 * this.columns, a.phi, a.buf, a.hot, a.D);
+    this.kernel(a.trees, from, to, rows, a.x, 8 * this.columns, a.phi, a.buf, a.hot);
   }
 }
 
