@@ -4,14 +4,14 @@ import type { ShapTree } from './packed-trees.js';
 
 /**
  * Trees with more distinct features on some path than this go to LinearTreeShap, the rest to
- * FastTreeShap. Measured (same-process A/B, rows per CPU second, 2 loaded cores): a tree alone, the
- * per-leaf form wins below 13 features (its tables in cache), but a whole model's tables are not.
- * Cut at 8 against all per-leaf: served phishing boosting (200 trees of 63 leaves, 8-18 features)
- * 1,328 vs 693 rows/s (flat from 6 to 10, 1,041 at 12); 100 trees of 31 leaves (8-14) 1.16x (1.11x
- * at 6 and 10); 100 depth-8 trees even (1.05x at 6); a forest of 100 depth-12 trees 2.1x;
- * XGBoost's depth-6 trees stay per-leaf (all linear: 0.38x).
+ * FastTreeShap. Measured with LinearTreeShap in WebAssembly (bench/explain-engines.ts --shapes --cuts 8,7,
+ * same-process A/B, rows per CPU second, 64-row blocks / single rows, 2 loaded cores): 7 against 8:
+ * 100 depth-8 boosting trees (8 features, 256 leaves) 7,422 vs 1,899
+ * and 5,598 vs 660; 100 trees of 31 leaves (8-14) 0.88x and 0.96x (few leaves: per-leaf tables win);
+ * served phishing boosting (200 trees of 63 leaves, 8-18) and XGBoost's depth-6 shape even. At 6 (same
+ * A/B, scratch), 100 depth-7 trees (128 leaves) lose half at 64 rows, gain 1.8x on single rows.
  */
-export const LINEAR_ABOVE_FEATURES = 8;
+export const LINEAR_ABOVE_FEATURES = 7;
 
 export interface MixedTreeShapOptions extends FastTreeShapOptions {
   /** Trees with more distinct path features than this are explained by LinearTreeShap (default LINEAR_ABOVE_FEATURES; Infinity: none). */
