@@ -222,7 +222,7 @@ if (api.length) {
       api.map(({ run, result: r }) => [run, int(r.requestsPerSecond), fmt(r.p50, 2), fmt(r.p99, 2), r.errors]),
     ),
   );
-  console.log(`explain top 5 / plain: ${fmt((100 * explained.requestsPerSecond) / plain.requestsPerSecond, 0)}% (goal >= 50%)`);
+  console.log(`explain top 5 / plain: ${fmt((100 * explained.requestsPerSecond) / plain.requestsPerSecond, 1)}% (goal >= 50%)`);
 }
 if (args.out) {
   await writeFile(args.out, `${JSON.stringify({ date: new Date().toISOString(), load, seconds, served: servedName, ours, servedXgboost: servedXgb?.rowsPerSecond, servedContribsGap: servedGap, anchorModel: anchorName, shaped, anchor, anchorSource, contribsGap: gap, api }, null, 2)}\n`);
