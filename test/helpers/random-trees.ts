@@ -88,3 +88,12 @@ export function predict(trees: ShapTree[], x: number[], col = 0, width = 1, scal
 }
 
 export const randomRow = (rng: Rng, M: number) => Array.from({ length: M }, () => Math.round((rng.next() * 2 - 1) * 5) / 4);
+
+/** Largest |difference| between two engines' contributions of row x (M columns). */
+export function explanationGap(x: ArrayLike<number>, M: number, a: { explain(x: ArrayLike<number>, x0: number, phi: Float64Array): void }, b: typeof a): number {
+  const pa = new Float64Array(M);
+  const pb = new Float64Array(M);
+  a.explain(x, 0, pa);
+  b.explain(x, 0, pb);
+  return pa.reduce((w, v, j) => Math.max(w, Math.abs(v - pb[j])), 0);
+}
