@@ -42,6 +42,21 @@ describe('MixedTreeShap', () => {
     });
   }
 
+  it('sends deep trees past its memory budget to the per-leaf engine, with the same values', () => {
+    const all = new MixedTreeShap(trees, { ...o, linearAbove: 0 });
+    const capped = new MixedTreeShap(trees, { ...o, linearAbove: 0, linearBudget: 2_000 });
+    expect(all.linearTrees).toBe(trees.length);
+    expect(capped.linearTrees).toBeGreaterThan(0);
+    expect(capped.linearTrees).toBeLessThan(trees.length);
+    expect(new MixedTreeShap(trees, { ...o, linearAbove: 0, linearBudget: 0 }).linearTrees).toBe(0);
+    const x = randomRow(rng, M);
+    const a = new Float64Array(M);
+    const b = new Float64Array(M);
+    all.explain(x, 0, a);
+    capped.explain(x, 0, b);
+    for (let j = 0; j < M; j++) expect(Math.abs(a[j] - b[j])).toBeLessThan(1e-9);
+  });
+
   it('explains no trees as nothing', () => {
     const mixed = new MixedTreeShap([]);
     expect(mixed.expected).toBe(0);

@@ -13,9 +13,23 @@ import type { ShapTree } from './packed-trees.js';
  */
 export const LINEAR_ABOVE_FEATURES = 7;
 
+/**
+ * Numbers (8 bytes) LinearTreeShap may hold per explainer (64 MB; times `memoryShare`). A tree costs
+ * about its nodes x (6 n + 16) numbers (n its Gauss-Legendre nodes, padded to even: the vectors in
+ * JavaScript and in the kernel's memory, and the split records). The served phishing model uses
+ * 1.6M; a forest refit on 300k rows without a depth limit (millions of nodes) would not fit, and its
+ * trees past the budget go to FastTreeShap, whose tables have budgets of their own.
+ */
+export const LINEAR_BUDGET = 1 << 23;
+
+/** LinearTreeShap's numbers for a tree (see LINEAR_BUDGET). */
+const linearNumbers = (t: ShapTree, features: number) => t.feature.length * (6 * (Math.ceil(features / 2) + (Math.ceil(features / 2) % 2)) + 16);
+
 export interface MixedTreeShapOptions extends FastTreeShapOptions {
   /** Trees with more distinct path features than this are explained by LinearTreeShap (default LINEAR_ABOVE_FEATURES; Infinity: none). */
   linearAbove?: number;
+  /** LinearTreeShap's numbers at most, before `memoryShare` (default LINEAR_BUDGET); deep trees past it go to FastTreeShap. */
+  linearBudget?: number;
 }
 
 /** The most distinct features on one root-to-leaf path of a tree (children `left[n]`, `left[n] + 1`; leaves have feature < 0). */
@@ -42,16 +56,25 @@ export function maxPathFeatures(t: Pick<ShapTree, 'feature' | 'left'>): number {
  */
 export class MixedTreeShap {
   readonly expected: number;
+  /** How many trees LinearTreeShap explains. */
+  readonly linearTrees: number;
   private readonly engines: (FastTreeShap | LinearTreeShap)[];
 
   constructor(trees: ShapTree[], o: MixedTreeShapOptions = {}) {
     const above = o.linearAbove ?? LINEAR_ABOVE_FEATURES;
-    const deep = trees.map((t) => maxPathFeatures(t) > above);
+    let budget = (o.linearBudget ?? LINEAR_BUDGET) * (o.memoryShare ?? 1);
+    const deep = trees.map((t) => {
+      const features = maxPathFeatures(t);
+      if (features <= above) return false;
+      budget -= linearNumbers(t, features);
+      return budget >= 0;
+    });
     const shallow = trees.filter((_, i) => !deep[i]);
     const linear = trees.filter((_, i) => deep[i]);
     this.engines = [];
     if (shallow.length || !linear.length) this.engines.push(new FastTreeShap(shallow, o));
     if (linear.length) this.engines.push(new LinearTreeShap(linear, o));
+    this.linearTrees = linear.length;
     this.expected = this.engines.reduce((s, e) => s + e.expected, 0);
   }
 
