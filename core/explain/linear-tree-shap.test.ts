@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bruteForce, explanationGap, predict, randomRow, randomTree } from '../../test/helpers/random-trees.js';
+import { bruteForce, explanationGap, growingTree, predict, randomRow, randomTree } from '../../test/helpers/random-trees.js';
 import { Rng } from '../data/rng.js';
 import { FastTreeShap } from './fast-tree-shap.js';
 import { LinearTreeShap } from './linear-tree-shap.js';
@@ -24,16 +24,7 @@ function withZeroCoverLeaves(t: ShapTree, rng: Rng): ShapTree {
  * small), features drawn from `cols` (repeats on a path are common), random NaN directions.
  */
 function deepTree(rng: Rng, cols: number, depth: number): ShapTree {
-  const t: ShapTree = { feature: [], threshold: [], left: [], value: [], cover: [], defaultLeft: [] };
-  const add = (cover: number) => {
-    t.feature.push(-1);
-    t.threshold.push(0);
-    t.left.push(-1);
-    t.value.push(rng.next() * 2 - 1);
-    t.cover!.push(cover);
-    t.defaultLeft!.push(false);
-    return t.feature.length - 1;
-  };
+  const { t, leaf: add } = growingTree(rng);
   const stack: [number, number, boolean][] = [[add(1000), 0, true]];
   while (stack.length) {
     const [node, d, spine] = stack.pop()!;

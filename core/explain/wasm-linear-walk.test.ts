@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { explanationGap, randomRow, randomTree } from '../../test/helpers/random-trees.js';
+import { explanationGap, growingTree, randomRow, randomTree } from '../../test/helpers/random-trees.js';
 import { Rng } from '../data/rng.js';
 import { LinearTreeShap } from './linear-tree-shap.js';
-import type { ShapTree } from './packed-trees.js';
 import { linearWalkModule } from './linear-walk-wat.js';
 import { LINEAR_CHUNK } from './wasm-linear-walk.js';
 
@@ -49,16 +48,7 @@ describe('LinearTreeShap in WebAssembly', () => {
     const rng = new Rng(9);
     const M = 40;
     // A spine of one split per feature, the other child a leaf; covers shrink down the spine.
-    const t: ShapTree = { feature: [], threshold: [], left: [], value: [], cover: [], defaultLeft: [] };
-    const leaf = (cover: number) => {
-      t.feature.push(-1);
-      t.threshold.push(0);
-      t.left.push(-1);
-      t.value.push(rng.next() * 2 - 1);
-      t.cover!.push(cover);
-      t.defaultLeft!.push(false);
-      return t.feature.length - 1;
-    };
+    const { t, leaf } = growingTree(rng);
     let node = leaf(1000);
     for (let f = 0; f < M; f++) {
       const l = leaf(0);

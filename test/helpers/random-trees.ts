@@ -97,3 +97,18 @@ export function explanationGap(x: ArrayLike<number>, M: number, a: { explain(x: 
   b.explain(x, 0, pb);
   return pa.reduce((w, v, j) => Math.max(w, Math.abs(v - pb[j])), 0);
 }
+
+/** An empty tree with NaN directions, and a function that appends a leaf (random value, given cover) and returns its index. */
+export function growingTree(rng: Rng): { t: ShapTree; leaf(cover: number): number } {
+  const t: ShapTree = { feature: [], threshold: [], left: [], value: [], cover: [], defaultLeft: [] };
+  const leaf = (cover: number) => {
+    t.feature.push(-1);
+    t.threshold.push(0);
+    t.left.push(-1);
+    t.value.push(rng.next() * 2 - 1);
+    t.cover!.push(cover);
+    t.defaultLeft!.push(false);
+    return t.feature.length - 1;
+  };
+  return { t, leaf };
+}
