@@ -34,18 +34,27 @@ export interface MixedTreeShapOptions extends FastTreeShapOptions {
 
 /** The most distinct features on one root-to-leaf path of a tree (children `left[n]`, `left[n] + 1`; leaves have feature < 0). */
 export function maxPathFeatures(t: Pick<ShapTree, 'feature' | 'left'>): number {
-  // Iterative: leaf-wise trees can be deep. Per path: its distinct features, shared by children until one adds a feature.
+  // Iterative (leaf-wise trees can be deep), O(nodes): a count per feature on the current path;
+  // a node is pushed as ~node to be left after its subtree.
+  let top = 0;
+  for (const f of t.feature) top = Math.max(top, f);
+  const onPath = new Int32Array(top + 1);
+  let distinct = 0;
   let most = 0;
-  const stack: { node: number; features: number[] }[] = [{ node: 0, features: [] }];
+  const stack = [0];
   while (stack.length) {
-    const { node, features } = stack.pop()!;
-    const f = t.feature[node];
-    if (f < 0) {
-      most = Math.max(most, features.length);
+    const n = stack.pop()!;
+    if (n < 0) {
+      if (--onPath[t.feature[~n]] === 0) distinct--;
       continue;
     }
-    const below = features.includes(f) ? features : features.concat([f]);
-    stack.push({ node: t.left[node], features: below }, { node: t.left[node] + 1, features: below });
+    const f = t.feature[n];
+    if (f < 0) {
+      most = Math.max(most, distinct);
+      continue;
+    }
+    if (onPath[f]++ === 0) distinct++;
+    stack.push(~n, t.left[n], t.left[n] + 1);
   }
   return most;
 }
