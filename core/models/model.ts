@@ -34,6 +34,8 @@ export interface Classifier {
   fit(X: Matrix, y: Int32Array, opts: FitOptions): Promise<void>;
   predictProba(X: Matrix): Float64Array;
   toJSON(): ModelJSON;
+  /** What the last fit changed from its params and why (a size cap, say): the run's notes show it. */
+  readonly fitNotes?: readonly string[];
 }
 
 /**

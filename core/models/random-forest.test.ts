@@ -29,3 +29,33 @@ describe('random forest within a deadline', () => {
     expect(late.predictProba(X)).toHaveLength(2 * 400);
   });
 });
+
+describe('random forest size cap', () => {
+  const nodes = (m: RandomForest) => (m.toJSON().state as { trees: { feature: number[] }[] }).trees.reduce((s, t) => s + t.feature.length, 0);
+
+  it('raises the least leaf weight so the whole forest stays within maxNodes, and says so', async () => {
+    // Noisy labels: unlimited trees split down to single rows.
+    const { X } = data();
+    const rng = new Rng(9);
+    const y = Int32Array.from({ length: X.rows }, () => (rng.next() < 0.5 ? 1 : 0));
+    const free = new RandomForest({ nEstimators: 10, seed: 1 });
+    await free.fit(X, y, { nClasses: 2 });
+    const capped = new RandomForest({ nEstimators: 10, seed: 1, maxNodes: 600 });
+    await capped.fit(X, y, { nClasses: 2 });
+    expect(nodes(free)).toBeGreaterThan(600);
+    expect(nodes(capped)).toBeLessThanOrEqual(600);
+    expect(free.fitNotes).toEqual([]);
+    // 2 x 400 rows x 10 trees / 600 nodes: leaves of at least 14 rows.
+    expect(capped.fitNotes).toEqual(['leaves of at least 14 rows, so 10 trees on 400 rows stay within 600 nodes (maxNodes)']);
+    const again = RandomForest.fromJSON(capped.toJSON());
+    expect(again.predictProba(X)).toEqual(capped.predictProba(X));
+  });
+
+  it('leaves a forest that fits the default cap as it was', async () => {
+    const { X, y } = data();
+    const m = new RandomForest({ nEstimators: 5, seed: 1 });
+    await m.fit(X, y, { nClasses: 2 });
+    expect(m.fitNotes).toEqual([]);
+    expect((m.toJSON().state as { sizeLeafWeight?: number }).sizeLeafWeight).toBeUndefined();
+  });
+});

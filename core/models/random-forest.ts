@@ -5,6 +5,7 @@ import { ModelBase } from './model-base.js';
 import { resolveMaxFeatures } from './params.js';
 import { cartParams } from './tree/cart-params.js';
 import { classForest, fitClassTrees, forestProba } from './tree/class-forest.js';
+import { defaultMaxNodes, leafWeightForSize } from './tree/forest-size.js';
 import type { Forest } from './tree/forest.js';
 import { TreeJSON } from './tree/tree-json.js';
 
@@ -15,10 +16,21 @@ export const RandomForestParams = z.object({
   ...cartParams('sqrt'),
   /** Bootstrap rows per tree. Default true. */
   bootstrap: z.boolean().default(true),
+  /**
+   * Nodes the whole forest may hold. When the trees could outgrow it (about 2 x rows x trees /
+   * minSamplesLeaf), the fit raises the least leaf weight until they cannot. Default: 24M numbers'
+   * worth (4M nodes for 2 classes; see forest-size.ts).
+   */
+  maxNodes: z.number().int().min(1).optional(),
 });
 export type RandomForestParams = z.input<typeof RandomForestParams>;
 
-const State = z.object({ nClasses: z.number().int().min(2), trees: z.array(TreeJSON).min(1) });
+const State = z.object({
+  nClasses: z.number().int().min(2),
+  trees: z.array(TreeJSON).min(1),
+  /** The least leaf weight the node cap set, when above minSamplesLeaf. */
+  sizeLeafWeight: z.number().int().min(2).optional(),
+});
 type State = z.infer<typeof State>;
 
 /** Random forest (Breiman): bootstrapped CART trees with per-split feature sampling, averaged class shares. */
@@ -26,6 +38,7 @@ export class RandomForest extends ModelBase<typeof RandomForestParams, State> im
   static readonly kind = 'random_forest';
   readonly stageParam = 'nEstimators';
   private forest?: Forest;
+  fitNotes: string[] = [];
 
   constructor(params: RandomForestParams = {}) {
     super(RandomForest.kind, RandomForestParams, params);
@@ -33,14 +46,18 @@ export class RandomForest extends ModelBase<typeof RandomForestParams, State> im
 
   async fit(X: Matrix, y: Int32Array, opts: FitOptions): Promise<void> {
     const p = this.params;
+    const maxNodes = p.maxNodes ?? defaultMaxNodes(opts.nClasses);
+    const leafWeight = leafWeightForSize(X.rows, p.nEstimators, maxNodes, p.minSamplesLeaf);
     const trees = fitClassTrees(X, y, opts.nClasses, {
       ...p,
+      minSamplesLeaf: leafWeight,
       nTrees: p.nEstimators,
       maxFeatures: resolveMaxFeatures(p.maxFeatures, X.cols),
       onProgress: opts.onProgress,
       deadline: opts.deadline,
     });
-    this.load({ nClasses: opts.nClasses, trees });
+    this.load({ nClasses: opts.nClasses, trees, ...(leafWeight > p.minSamplesLeaf ? { sizeLeafWeight: leafWeight } : {}) });
+    this.fitNotes = leafWeight > p.minSamplesLeaf ? [`leaves of at least ${leafWeight} rows, so ${p.nEstimators} trees on ${X.rows} rows stay within ${maxNodes} nodes (maxNodes)`] : [];
   }
 
   private load(state: State): this {

@@ -278,7 +278,8 @@ async function registerBest(run: RunSpec, trained: TrainResult, deps: StageDeps)
   const test = await loadDataset(deps, keys.test);
   const evaluated = await getJson<ModelJSON>(deps.store, best.pipelineKey);
   if (!evaluated) throw new Error(`missing artifact ${best.pipelineKey}`);
-  const candidateProba = (await Pipeline.fromJSON(evaluated)).predictProba(test.features);
+  const candidate = await Pipeline.fromJSON(evaluated);
+  const candidateProba = candidate.predictProba(test.features);
   const r = classificationReport(test.labels, candidateProba, test.classes, test.positiveClass);
   const metrics = { accuracy: r.accuracy, precision: r.precision, recall: r.recall, f1: r.f1, macroF1: r.macroF1, rocAuc: r.rocAuc, prAuc: r.prAuc };
   // The threshold is chosen on the family's out-of-fold scores; curves and figures are the test rows'.
@@ -311,7 +312,8 @@ async function registerBest(run: RunSpec, trained: TrainResult, deps: StageDeps)
     if (calibrator) modelJson = { ...modelJson, state: { ...(modelJson.state as object), calibrator } };
     deps.onProgress?.(80);
   }
-  const importance = await globalImportance(await Pipeline.fromJSON(modelJson), test.features);
+  // Without a refit the registered model is the evaluated one: no second copy is built.
+  const importance = await globalImportance(run.refitAll ? await Pipeline.fromJSON(modelJson) : candidate, test.features);
   const manifest = await deps.registry.register(run.modelName, modelJson, {
     runId: run.runId,
     family: best.family,

@@ -207,6 +207,7 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   if (refitRows < n) notes.push(`${family.kind}: refit on a stratified sample of ${int(refitRows)} of ${int(n)} rows (${refitRows === refitMax ? 'memory cap' : 'time budget'})`);
   cache.release();
   const pipeline = await fitPipeline(family, best.params, cache.subsample(refitRows), deadline);
+  for (const note of pipeline.model.fitNotes ?? []) notes.push(`${family.kind}: refit with ${note}`);
   const end = Date.now();
   done = total;
   progress();
