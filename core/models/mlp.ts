@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { takeLabels, takeMatrixRows, type Matrix } from '../data/matrix.js';
+import type { Matrix } from '../data/matrix.js';
 import { Rng } from '../data/rng.js';
 import { stratifiedSplit } from '../data/split.js';
 import { type Classifier, type FitOptions, type ModelJSON } from './model.js';
 import { ModelBase } from './model-base.js';
 import { Seed } from './params.js';
 import { tf, tfReady } from './tf/backend.js';
-import { assertTfReady, predictWith, targets, toTensor } from './tf/tensors.js';
+import { assertTfReady, predictWith, toTensor } from './tf/tensors.js';
 
 export const MlpParams = z.object({
   /** Units per hidden layer (ReLU). Default [64, 32]. */
@@ -119,36 +119,26 @@ export class Mlp extends ModelBase<typeof MlpParams, State> implements Classifie
     const rng = new Rng(p.seed);
     const params = this.init(X.cols, K, rng);
     const optimizer = tf.train.adam(p.learningRate);
-    const held = p.earlyStopping ? holdOut(X, y, p.validationFraction, p.seed) : undefined;
-    const train = held?.train ?? { X, y };
-    const n = train.X.rows;
-    const x = toTensor(train.X);
-    const t = targets(train.y, K);
-    const val = held && { x: toTensor(held.val.X), t: targets(held.val.y, K) };
-    const order = Int32Array.from({ length: n }, (_, i) => i);
+    // Row indices only: the fit copies one batch at a time into tensors, so neither the JS heap nor
+    // the WebAssembly heap (which never shrinks) holds a second copy of X.
+    const held = p.earlyStopping ? holdOut(y, p.validationFraction, p.seed) : undefined;
+    const rows = held?.train ?? Int32Array.from({ length: X.rows }, (_, i) => i);
+    const feed = new BatchFeeder(X, y, K);
     try {
-      this.train(params, optimizer, x, t, val, order, rng, K, opts);
+      this.train(params, optimizer, feed, rows, held?.val, rng, K, opts);
     } finally {
       // Also when a progress callback throws to stop the fit: no tensor outlives it.
-      tf.dispose([x, t, ...(val ? [val.x, val.t] : []), params.flat]);
+      params.flat.dispose();
       optimizer.dispose();
     }
   }
 
   /** The epochs; sets the fitted state. */
-  private train(
-    params: FlatParams,
-    optimizer: tf.Optimizer,
-    x: tf.Tensor2D,
-    t: tf.Tensor2D,
-    val: { x: tf.Tensor2D; t: tf.Tensor2D } | undefined,
-    order: Int32Array,
-    rng: Rng,
-    K: number,
-    opts: FitOptions,
-  ): void {
+  private train(params: FlatParams, optimizer: tf.Optimizer, feed: BatchFeeder, rows: Int32Array, val: Int32Array | undefined, rng: Rng, K: number, opts: FitOptions): void {
     const p = this.params;
-    const n = order.length;
+    const n = rows.length;
+    const order = Int32Array.from({ length: n }, (_, i) => i);
+    const batch = new Int32Array(p.batchSize);
     let best = Infinity;
     let bestWeights: Float32Array[] | undefined;
     let stale = 0;
@@ -168,15 +158,16 @@ export class Mlp extends ModelBase<typeof MlpParams, State> implements Classifie
           cut = true;
           break;
         }
-        const batch = order.subarray(s, Math.min(n, s + p.batchSize));
+        const b = Math.min(n, s + p.batchSize) - s;
+        for (let i = 0; i < b; i++) batch[i] = rows[order[s + i]];
         const batchLoss = tf.tidy(() => {
-          const idx = tf.tensor1d(batch, 'int32');
-          const { loss: l, grads } = backprop(params.layers(), tf.gather(x, idx), tf.gather(t, idx), K, p.alpha, !val);
+          const { x, t } = feed.take(batch.subarray(0, b));
+          const { loss: l, grads } = backprop(params.layers(), x, t, K, p.alpha, !val);
           optimizer.applyGradients([{ name: params.flat.name, tensor: params.flatten(grads) }]);
           return l;
         });
         if (batchLoss) {
-          loss += batchLoss.dataSync()[0] * batch.length;
+          loss += batchLoss.dataSync()[0] * b;
           batchLoss.dispose();
         }
       }
@@ -186,7 +177,7 @@ export class Mlp extends ModelBase<typeof MlpParams, State> implements Classifie
         break;
       }
       loss /= n;
-      if (val) loss = validationLoss(params, val.x, val.t, K);
+      if (val) loss = validationLoss(params, feed, val, K);
       epoch++;
       stale = loss > best - p.tol ? stale + 1 : 0;
       if (loss < best) {
@@ -199,7 +190,7 @@ export class Mlp extends ModelBase<typeof MlpParams, State> implements Classifie
     const weights = bestWeights ?? params.values();
     this.state = {
       nClasses: K,
-      cols: x.shape[1],
+      cols: feed.X.cols,
       epochs: epoch,
       layers: params.shapes.map(({ fanIn, out }, i) => ({ kernel: Array.from(weights[2 * i]), bias: Array.from(weights[2 * i + 1]), in: fanIn, out })),
     };
@@ -208,10 +199,19 @@ export class Mlp extends ModelBase<typeof MlpParams, State> implements Classifie
   predictProba(X: Matrix): Float64Array {
     const s = this.fitted();
     assertTfReady(this.kind);
-    return predictWith(s.nClasses, () => {
-      const layers = s.layers.map((l) => ({ w: tf.tensor2d(l.kernel, [l.in, l.out]), b: tf.tensor1d(l.bias) }));
-      return forward(layers, toTensor(X), s.nClasses).at(-1)!;
-    });
+    const layers = s.layers.map((l) => ({ w: tf.tensor2d(l.kernel, [l.in, l.out]), b: tf.tensor1d(l.bias) }));
+    try {
+      // In row blocks: a million-row matrix never sits whole in the WebAssembly heap.
+      if (X.rows <= PREDICT_BLOCK_ROWS) return predictWith(s.nClasses, () => forward(layers, toTensor(X), s.nClasses).at(-1)!);
+      const out = new Float64Array(X.rows * s.nClasses);
+      for (let r = 0; r < X.rows; r += PREDICT_BLOCK_ROWS) {
+        const block = matrixRows(X, r, Math.min(X.rows, r + PREDICT_BLOCK_ROWS));
+        out.set(predictWith(s.nClasses, () => forward(layers, toTensor(block), s.nClasses).at(-1)!), r * s.nClasses);
+      }
+      return out;
+    } finally {
+      tf.dispose(layers.flatMap((l) => [l.w, l.b]));
+    }
   }
 
   static fromJSON(json: ModelJSON): Mlp {
@@ -221,12 +221,43 @@ export class Mlp extends ModelBase<typeof MlpParams, State> implements Classifie
   }
 }
 
-/** A stratified, seeded split of the rows: `fraction` held out for early stopping (none when too few rows). */
-function holdOut(X: Matrix, y: Int32Array, fraction: number, seed: number) {
+/** A stratified, seeded split of the row indices: `fraction` held out for early stopping (none when too few rows). */
+function holdOut(y: Int32Array, fraction: number, seed: number): { train: Int32Array; val: Int32Array } | undefined {
   const { train, test } = stratifiedSplit(y, fraction, seed);
   if (!test.length || !train.length) return undefined;
-  const part = (idx: Int32Array) => ({ X: takeMatrixRows(X, idx), y: takeLabels(y, idx) });
-  return { val: part(test), train: part(train) };
+  return { train, val: test };
+}
+
+/** Rows scored per forward pass when predicting or judging the held-out loss. */
+const PREDICT_BLOCK_ROWS = 16_384;
+
+/** Rows [start, end) of X as a matrix view (no copy). */
+function matrixRows(X: Matrix, start: number, end: number): Matrix {
+  return { data: X.data.subarray(start * X.cols, end * X.cols), rows: end - start, cols: X.cols };
+}
+
+/** Copies chosen rows of X and their targets into fresh tensors (a batch, or a block of held-out rows). */
+class BatchFeeder {
+  constructor(
+    readonly X: Matrix,
+    private readonly y: Int32Array,
+    private readonly K: number,
+  ) {}
+
+  take(rows: Int32Array): { x: tf.Tensor2D; t: tf.Tensor2D } {
+    const { X, K } = this;
+    const cols = X.cols;
+    const x = new Float32Array(rows.length * cols);
+    for (let i = 0; i < rows.length; i++) x.set(X.data.subarray(rows[i] * cols, (rows[i] + 1) * cols), i * cols);
+    const width = K === 2 ? 1 : K;
+    const t = new Float32Array(rows.length * width);
+    for (let i = 0; i < rows.length; i++) {
+      const label = this.y[rows[i]];
+      if (K === 2) t[i] = label;
+      else t[i * K + label] = 1;
+    }
+    return { x: tf.tensor2d(x, [rows.length, cols], 'float32'), t: tf.tensor2d(t, [rows.length, width], 'float32') };
+  }
 }
 
 /** The activations of every layer, the input first and the output (sigmoid or softmax) last. */
@@ -246,12 +277,18 @@ function crossEntropy(p: tf.Tensor2D, t: tf.Tensor2D, K: number): tf.Scalar {
   return ce.sum();
 }
 
-/** Mean cross-entropy of the network on held-out rows. */
-function validationLoss(params: FlatParams, x: tf.Tensor2D, t: tf.Tensor2D, K: number): number {
-  const loss = tf.tidy(() => crossEntropy(forward(params.layers(), x, K).at(-1)!, t, K).div(x.shape[0]));
-  const v = loss.dataSync()[0];
-  loss.dispose();
-  return v;
+/** Mean cross-entropy of the network on the held-out rows, a block of rows at a time. */
+function validationLoss(params: FlatParams, feed: BatchFeeder, rows: Int32Array, K: number): number {
+  let total = 0;
+  for (let r = 0; r < rows.length; r += PREDICT_BLOCK_ROWS) {
+    const loss = tf.tidy(() => {
+      const { x, t } = feed.take(rows.subarray(r, Math.min(rows.length, r + PREDICT_BLOCK_ROWS)));
+      return crossEntropy(forward(params.layers(), x, K).at(-1)!, t, K);
+    });
+    total += loss.dataSync()[0];
+    loss.dispose();
+  }
+  return total / rows.length;
 }
 
 /**
