@@ -23,4 +23,11 @@ describe('distinctRows', () => {
     const { X: merged } = distinctRows(fromRows(rows), new Int32Array(4000), 1);
     expect(merged.rows).toBe(new Set(rows.map((r) => r.join(','))).size);
   });
+
+  it('returns the input matrix itself when no two rows are equal', () => {
+    const X = fromRows([[1, 2], [3, 4], [NaN, 4]]);
+    const { X: merged, counts } = distinctRows(X, Int32Array.from([0, 1, 1]), 2);
+    expect(merged).toBe(X);
+    expect(Array.from(counts)).toEqual([1, 0, 0, 1, 0, 1]);
+  });
 });

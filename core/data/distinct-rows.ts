@@ -28,7 +28,8 @@ function hasNaN(data: Float32Array, from: number, cols: number): boolean {
 }
 
 /**
- * Merges identical rows (exact float equality; rows with NaN are never merged). Models whose loss
+ * Merges identical rows (exact float equality; rows with NaN are never merged); when no two rows
+ * are equal, the result's X is the input matrix itself (callers only read it). Models whose loss
  * is a sum over rows (logistic regression, nearest neighbours) train on the merged rows exactly.
  * Rows are found by hashing their values into an open-addressing table of row numbers: a text key
  * per row took gigabytes at a million rows of a few hundred columns.
@@ -58,6 +59,8 @@ export function distinctRows(X: Matrix, y: Int32Array, K: number): DistinctRows 
   }
   const counts = new Float64Array(distinct * K);
   for (let i = 0; i < rows; i++) counts[idOf[i] * K + y[i]]++;
+  // Nothing merged: X itself, not a copy (a million rows of a few hundred columns is a gigabyte).
+  if (distinct === rows) return { X, counts };
   const out = new Float32Array(distinct * cols);
   for (let j = 0; j < distinct; j++) out.set(data.subarray(keep[j] * cols, (keep[j] + 1) * cols), j * cols);
   return { X: { data: out, rows: distinct, cols }, counts };
