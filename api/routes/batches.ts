@@ -34,7 +34,7 @@ const Status = z
   .object({
     batchId: z.string(),
     state: z.enum(['queued', 'running', 'completed', 'failed', 'expired']),
-    progress: z.number().min(0).max(1),
+    progress: z.number().min(0).max(1).openapi({ description: 'Share of the rows scored, counting running chunks; 1 only when completed' }),
     model: z.string(),
     modelVersion: z.number().int(),
     rows: z.number().int(),
@@ -152,7 +152,8 @@ export function batchRoutes(app: OpenAPIHono, models: ModelHolder, control: Batc
     return {
       ...base,
       state: jobs.state === 'completed' ? 'running' : jobs.state,
-      progress: jobs.progress,
+      // 1 only once completed: with every chunk done, the batch job still writes the results.
+      progress: Math.min(0.99, jobs.progress),
       chunks: { total: meta.chunks, done: jobs.chunks.done },
       counts: { scored: jobs.scored, invalid: jobs.invalid },
       errors: jobs.errors,
