@@ -13,6 +13,12 @@ export interface Family {
   scale: boolean;
   /** Smaller grid used from LARGE_ROWS training rows on: fewer configs, each on more rows. Default: `grid`. */
   largeGrid?: ParamGrid;
+  /**
+   * The model ends its own ensemble (early stopping, the deadline): when a time-cut plan searched
+   * only smaller sizes and the best config sits at the largest of them, the refit may grow up to
+   * the grid's largest (see refitParams in grid-search.ts). Default false.
+   */
+  refitToGridTop?: boolean;
   /** Share of a run's search time, relative to the other families. Default 1. */
   weight?: number;
   /** Cap on the training rows (a stratified sample beyond it), for families whose cost grows faster than the rows. */
@@ -73,6 +79,7 @@ export const DEFAULT_FAMILIES: Family[] = [
     stageParam: 'maxIter',
     scale: false,
     weight: 3,
+    refitToGridTop: true,
   },
   // MLPClassifier (64, 32): alpha [1e-4, 1e-3, 1e-2] (3). Larger batches and step than scikit-learn's
   // defaults (200, 1e-3): per-step overhead dominates on TensorFlow.js, and F1 is as good. Early stopping on a

@@ -113,6 +113,8 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   if (large) notes.push(`${family.kind}: ${int(n)} rows, so the smaller grid for large data`);
   const configs = expandGrid(large ? family.largeGrid! : family.grid).map((p) => ({ ...family.fixed, ...p }));
   let alive = groupByStage(configs, family.stageParam);
+  // The grid's largest ensemble size (every group has the same sizes), before a plan trims it.
+  const gridTopStage = alive[0].stages.length ? alive[0].stages[alive[0].stages.length - 1] : undefined;
   const cost = new FitCost(family.lazy, family.rowPower);
   const native = NATIVE_CATEGORICAL_KINDS.has(family.kind);
   // Model matrices are bounded in memory: a round's k cached folds, and the refit, hold at most
@@ -206,14 +208,16 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
   const refitRows = Math.min(refitMax, Math.max(Math.min(best.rows, PROBE_ROWS), affordable));
   if (refitRows < n) notes.push(`${family.kind}: refit on a stratified sample of ${int(refitRows)} of ${int(n)} rows (${refitRows === refitMax ? 'memory cap' : 'time budget'})`);
   cache.release();
-  const pipeline = await fitPipeline(family, best.params, cache.subsample(refitRows), deadline);
+  const params = refitParams(family, best.params, alive, gridTopStage);
+  if (params !== best.params) notes.push(`${family.kind}: refit with ${family.stageParam} up to ${params[family.stageParam!]} (the search stopped at ${best.params[family.stageParam!]} for time; early stopping and the deadline end it)`);
+  const pipeline = await fitPipeline(family, params, cache.subsample(refitRows), deadline);
   for (const note of pipeline.model.fitNotes ?? []) notes.push(`${family.kind}: refit with ${note}`);
   const end = Date.now();
   done = total;
   progress();
   return {
     family: family.kind,
-    params: best.params,
+    params,
     cvF1: best.cvF1,
     cvF1Sd: best.cvF1Sd,
     configs: scored,
@@ -229,6 +233,19 @@ export async function searchFamily(family: Family, data: Dataset, cache: FoldCac
 }
 
 type Group = ReturnType<typeof groupByStage>[number];
+
+/**
+ * The refit's params: the best config's, except for a family that ends its own ensemble
+ * (`refitToGridTop`: boosting stops on a validation share and at the deadline) whose best config
+ * sat at the largest size a time-cut plan left: it refits up to the grid's largest. A search cut
+ * to 50 rounds at learning rate 0.1 would otherwise register an under-fitted model.
+ */
+export function refitParams(family: Family, best: Params, alive: Group[], gridTopStage: number | undefined): Params {
+  if (!family.refitToGridTop || !family.stageParam || gridTopStage === undefined) return best;
+  const planTop = alive.reduce((m, g) => Math.max(m, g.stages[g.stages.length - 1] ?? 0), 0);
+  const stage = best[family.stageParam];
+  return planTop < gridTopStage && stage === planTop ? { ...best, [family.stageParam]: gridTopStage } : best;
+}
 
 /** planRounds for a family: ensemble sizes drop from its groups when the plan says so; notes say what changed. */
 function planSearch(
