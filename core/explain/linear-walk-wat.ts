@@ -23,6 +23,22 @@ function vec(label: string, lanes: number, body: (at: (ptr: string) => string) =
       (br_if $${label} (i32.lt_u (local.get $m) (local.get $stride))))`;
 }
 
+/**
+ * Takes the claimed splits' terms (their leaves were counted deeper) off one child's sum: the claims
+ * listed at record offsets 56..60 (left child) or 64..68 (right), times that child's factors.
+ */
+function unclaim(side: 'l' | 'r', lanes: number): string {
+  const [from, f, sum] = side === 'l' ? [56, 'fl', 'sumL'] : [64, 'fr', 'sumR'];
+  return `(local.set $a (i32.load offset=${from} (local.get $k)))
+      (local.set $aEnd (i32.load offset=${from + 4} (local.get $k)))
+      (block $claims_${side}_done (loop $claims_${side}
+        (br_if $claims_${side}_done (i32.ge_u (local.get $a) (local.get $aEnd)))
+        (local.set $pc (i32.add (local.get $buf) (i32.load (local.get $a))))
+        ${vec(`claim_${side}_m`, lanes, (at) => `(local.set $${sum} (f64x2.sub (local.get $${sum}) (f64x2.mul (v128.load ${at(f)}) (v128.load ${at('pc')}))))`)}
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (br $claims_${side})))`;
+}
+
 /** One tree for one row (see LINEAR_WALK_WAT), for vectors of `lanes` f64x2 steps (0: any, looping). */
 function treeWat(lanes: number): string {
   return `  (func $tree_${lanes || 'any'} (type $tree) (param $s i32) (param $end i32) (param $stride i32) (param $q i32)
@@ -128,22 +144,8 @@ function treeWat(lanes: number): string {
         (local.set $sumL (f64x2.add (local.get $sumL) (f64x2.mul (v128.load ${at('fl')}) (local.get $sl))))
         (local.set $sumR (f64x2.add (local.get $sumR) (f64x2.mul (v128.load ${at('fr')}) (local.get $sr))))`)}
       ;; Leaves whose last split on the feature lies deeper were counted there.
-      (local.set $a (i32.load offset=56 (local.get $k)))
-      (local.set $aEnd (i32.load offset=60 (local.get $k)))
-      (block $claims_l_done (loop $claims_l
-        (br_if $claims_l_done (i32.ge_u (local.get $a) (local.get $aEnd)))
-        (local.set $pc (i32.add (local.get $buf) (i32.load (local.get $a))))
-        ${vec('claim_l_m', lanes, (at) => `(local.set $sumL (f64x2.sub (local.get $sumL) (f64x2.mul (v128.load ${at('fl')}) (v128.load ${at('pc')}))))`)}
-        (local.set $a (i32.add (local.get $a) (i32.const 4)))
-        (br $claims_l)))
-      (local.set $a (i32.load offset=64 (local.get $k)))
-      (local.set $aEnd (i32.load offset=68 (local.get $k)))
-      (block $claims_r_done (loop $claims_r
-        (br_if $claims_r_done (i32.ge_u (local.get $a) (local.get $aEnd)))
-        (local.set $pc (i32.add (local.get $buf) (i32.load (local.get $a))))
-        ${vec('claim_r_m', lanes, (at) => `(local.set $sumR (f64x2.sub (local.get $sumR) (f64x2.mul (v128.load ${at('fr')}) (v128.load ${at('pc')}))))`)}
-        (local.set $a (i32.add (local.get $a) (i32.const 4)))
-        (br $claims_r)))
+      ${unclaim('l', lanes)}
+      ${unclaim('r', lanes)}
       (local.set $p (f64x2.add
         (select (local.get $sumL) (f64x2.neg (local.get $sumL)) (local.get $hl))
         (select (local.get $sumR) (f64x2.neg (local.get $sumR)) (local.get $hr))))
